@@ -1,0 +1,41 @@
+"""tinygrad_edu: an educational autograd engine. Forward, loss, backward, repeat.
+
+Example:
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad.tolist()
+    [2.0, 4.0, 6.0]
+"""
+
+from .autograd import Context, Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backends import (
+    Backend,
+    BackendError,
+    available_backends,
+    get_backend,
+    manual_seed,
+    register_backend,
+    set_backend,
+    use_backend,
+)
+from .creation import (
+    arange, eye, full, full_like, ones, ones_like, rand, rand_like, randn, randn_like, tensor,
+    zeros, zeros_like,
+)
+from .dtypes import DType, bool_, float32, float64, int64
+from .functional import cat, concatenate, matmul, maximum, minimum, pad, stack, where
+from .tensor import Tensor
+from .transfer import to_backend
+from .value import Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Backend", "BackendError", "Context", "DType", "Function", "Tensor", "Value", "arange",
+    "available_backends", "bool_", "cat", "concatenate", "enable_grad", "eye", "float32",
+    "float64", "full", "full_like", "get_backend", "grad", "int64", "is_grad_enabled",
+    "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones", "ones_like", "pad", "rand",
+    "rand_like", "randn", "randn_like", "register_backend", "set_backend", "set_grad_enabled",
+    "stack", "tensor", "to_backend", "use_backend", "where", "zeros", "zeros_like",
+]

@@ -1,0 +1,310 @@
+"""The autograd core shared by :class:`~tinygrad_edu.Value` and :class:`~tinygrad_edu.Tensor`.
+
+Every result of a differentiable operation remembers how it was made in ``node._ctx``: the
+inputs, and a ``backward(grad)`` that turns the gradient of the result into the gradients of the
+inputs (the chain rule, one step). :func:`run_backward` orders the graph so that each node is
+handled after everything that uses it, then walks it once from the output back to the leaves,
+*adding up* the gradients that reach a node along different paths.
+
+For tensors an operation is a :class:`Function`: ``forward`` computes on raw backend arrays,
+``backward`` computes on Tensors, so that with ``create_graph=True`` the backward pass is itself
+recorded and can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+_grad_enabled = True
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded for backward right now."""
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Turn recording on or off inside a ``with`` block (or a decorated function)."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.previous.append(_grad_enabled)
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous.pop()
+
+
+class no_grad(set_grad_enabled):
+    """Do not record operations: for evaluation, and for updating weights in an optimizer.
+
+    Works as a context manager and as a decorator.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> with tg.no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad
+        False
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record operations again inside a :class:`no_grad` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class Context:
+    """What ``forward`` leaves for ``backward``: saved values and which inputs need a gradient.
+
+    Attributes:
+        needs_input_grad: one bool per input; ``backward`` may skip work for the False ones.
+        inputs: the input tensors of the operation.
+    """
+
+    __slots__ = ("fn", "inputs", "backend", "needs_input_grad", "_saved", "_output", "__dict__")
+
+    def __init__(self, fn: type[Function], inputs: tuple[Any, ...], backend: Any) -> None:
+        self.fn = fn
+        self.inputs = inputs
+        self.backend = backend
+        self._saved: tuple[Any, ...] | None = ()
+        self._output: Any = None
+
+    @property
+    def xp(self) -> Any:
+        """The backend's array namespace, for ``forward``: ``ctx.xp.exp(x)``."""
+        return self.backend.xp
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep values (inputs, the output, or anything computed) for ``backward``."""
+        by_identity = {id(t.data): t for t in self.inputs}
+        self._saved = tuple(by_identity.get(id(a), a) for a in arrays)
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The saved values, as Tensors (inputs and output keep their place in the graph)."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time: the values {self.fn.__name__} "
+                "saved were freed after the first backward(). Pass retain_graph=True to the first "
+                "backward() if you need to call it twice."
+            )
+        tensor_type = type(self.inputs[0])
+        output = self._output() if self._output is not None else None
+        out: list[Any] = []
+        for item in saved:
+            if isinstance(item, tensor_type):
+                out.append(item)
+            elif output is not None and item is output.data:
+                out.append(output)
+            else:
+                out.append(tensor_type._from_data(item, self.backend))
+        return tuple(out)
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        """Run the Function's backward and check it returned one gradient per input."""
+        grads = self.fn.backward(self, grad)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self.inputs):
+            raise RuntimeError(
+                f"{self.fn.__name__}.backward returned {len(grads)} gradients for "
+                f"{len(self.inputs)} inputs; return one per input (None where not needed)."
+            )
+        return grads
+
+    def free(self) -> None:
+        """Drop the saved values once backward is done with them."""
+        self._saved = None
+
+    def __repr__(self) -> str:
+        return f"<{self.fn.__name__}Backward>"
+
+
+class Function:
+    """A differentiable operation: ``forward`` and ``backward`` side by side.
+
+    Subclass it and call ``MyOp.apply(*tensors, **options)``, as with ``torch.autograd.Function``.
+    ``forward(ctx, *arrays, **options)`` receives the raw arrays of the input tensors and returns
+    a raw array; ``backward(ctx, grad)`` receives the gradient of the output as a Tensor and
+    returns one Tensor (or None) per input.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> class Cube(tg.Function):
+        ...     '''y = x**3;  dy/dx = 3 x**2'''
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x * x
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.saved_tensors
+        ...         return grad * 3 * x * x
+        >>> x = tg.Tensor(2.0, requires_grad=True)
+        >>> Cube.apply(x).backward()
+        >>> x.grad.item()
+        12.0
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> Any:
+        """Run ``forward`` on the inputs' arrays and, if any input needs a gradient, record it."""
+        first = inputs[0]
+        backend = first.backend
+        for t in inputs:
+            if t.backend is not backend:
+                raise _mixed_backends(cls, inputs)
+        ctx = Context(cls, inputs, backend)
+        data = cls.forward(ctx, *[t.data for t in inputs], **options)
+        if _grad_enabled:
+            needs = tuple(t.requires_grad for t in inputs)
+            if True in needs:
+                ctx.needs_input_grad = needs
+                return first._from_op(data, backend, ctx)
+        return first._from_data(data, backend)
+
+
+def _mixed_backends(fn: type[Function], inputs: Sequence[Any]) -> RuntimeError:
+    names = [t.backend.name for t in inputs]
+    return RuntimeError(
+        f"{fn.__name__}: inputs live on different backends ({', '.join(names)}). Move one "
+        f"first, e.g. tensor.to({names[0]!r})."
+    )
+
+
+def topological_order(root: Any) -> list[Any]:
+    """Nodes that ``root`` depends on and that need gradients, each after all of its inputs.
+
+    Iterative (an explicit stack, no recursion), so a chain of 100,000 operations is fine.
+    """
+    order: list[Any] = []
+    visited: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for parent in ctx.inputs:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def run_backward(
+    root: Any,
+    grad: Any,
+    *,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    targets: Sequence[Any] | None = None,
+) -> list[Any] | None:
+    """Propagate ``grad`` (the gradient of ``root``) back through the graph.
+
+    With ``targets=None`` gradients are added into ``.grad`` of the nodes that keep one (leaves,
+    or every Value). Otherwise ``.grad`` is left alone and the gradients of ``targets`` are
+    returned, in order (None for a target the output does not depend on).
+    """
+    order = topological_order(root)
+    pending: dict[int, Any] = {id(root): grad}
+    wanted = None if targets is None else {id(t): None for t in targets}
+    with set_grad_enabled(create_graph):
+        for node in reversed(order):
+            node_grad = pending.pop(id(node), None)
+            if node_grad is None:
+                continue
+            if wanted is None:
+                if node._keeps_grad:
+                    node._accumulate_grad(node_grad, create_graph)
+            elif id(node) in wanted:
+                wanted[id(node)] = node_grad
+            ctx = node._ctx
+            if ctx is None:
+                continue
+            input_grads = ctx.backward(node_grad)
+            for parent, parent_grad in zip(ctx.inputs, input_grads):
+                if parent_grad is None or not parent.requires_grad:
+                    continue
+                parent_grad = parent._fit_grad(parent_grad)
+                key = id(parent)
+                previous = pending.get(key)
+                pending[key] = parent_grad if previous is None else previous + parent_grad
+            if not retain_graph:
+                ctx.free()
+    if wanted is None:
+        return None
+    return [wanted[id(t)] for t in targets]  # type: ignore[union-attr]
+
+
+def grad(
+    outputs: Any,
+    inputs: Sequence[Any] | Any,
+    grad_outputs: Any = None,
+    *,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
+
+    Like ``torch.autograd.grad``. With ``create_graph=True`` the results can be differentiated
+    again (Hessian-vector products, gradient penalties).
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> x = tg.Tensor(3.0, requires_grad=True)
+        >>> (dx,) = tg.grad(x ** 3, x, create_graph=True)
+        >>> dx.item(), tg.grad(dx, x)[0].item()
+        (27.0, 18.0)
+    """
+    single = not isinstance(inputs, (list, tuple))
+    inputs_list = [inputs] if single else list(inputs)
+    for t in inputs_list:
+        if not t.requires_grad:
+            raise RuntimeError(
+                "grad(): one of the inputs does not require grad; create it with "
+                "requires_grad=True or call .requires_grad_()."
+            )
+    seed = outputs._seed_grad(grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = run_backward(
+        outputs, seed, retain_graph=retain_graph, create_graph=create_graph, targets=inputs_list
+    )
+    assert results is not None
+    for t, g in zip(inputs_list, results):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                "grad(): an input was not used to compute the output; pass allow_unused=True "
+                "to get None for it."
+            )
+    return tuple(results)

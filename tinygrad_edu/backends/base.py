@@ -1,0 +1,102 @@
+"""The Backend protocol: what a device must do for deep learning.
+
+Every op in :mod:`tinygrad_edu.ops` is written against ``backend.xp``, a namespace that follows
+the Python array API standard (elementwise math, reductions, ``matmul``, reshapes, indexing).
+That is most of the lesson: a device that can do those can train a neural network.
+
+What the standard does not cover is a short list of *hooks*, one method each:
+
+=====================  ===========================================================
+hook                   why the standard is not enough
+=====================  ===========================================================
+``scatter_add``        the gradient of ``x[idx]`` when ``idx`` repeats an element
+``seed``, ``uniform``  random numbers (the standard has none)
+``normal``
+``to_numpy``           copying to the host (``numpy.asarray`` fails on GPU arrays)
+``device_name``        a human-readable name for ``python -m tinygrad_edu.backends``
+=====================  ===========================================================
+
+A new backend subclasses :class:`Backend`, sets ``name`` and ``xp``, and implements the hooks.
+:class:`tinygrad_edu.backends.numpy_backend.NumpyBackend` is the reference implementation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..dtypes import ALL_DTYPES, DType
+
+Array = Any  # an array of the backend's array library
+
+
+class Backend:
+    """Base class of every backend: an array namespace ``xp`` plus a few hooks.
+
+    Attributes:
+        name: the name users select it by (``TINYGRAD_EDU_BACKEND=name``).
+        xp: the array-API namespace the generic op code calls.
+    """
+
+    name: str = "abstract"
+    xp: Any = None
+
+    def __init__(self) -> None:
+        self._native = {d: getattr(self.xp, d.name) for d in ALL_DTYPES}
+        # Keyed by the dtype an array reports (for NumPy: numpy.dtype("float32"), not np.float32).
+        self._from_native = {
+            self.xp.zeros((), dtype=native).dtype: d for d, native in self._native.items()
+        }
+
+    # -- dtypes and conversion -------------------------------------------------------------
+    def native_dtype(self, dtype: DType) -> Any:
+        """The backend's own dtype object for a tinygrad_edu DType."""
+        return self._native[dtype]
+
+    def dtype_of(self, array: Array) -> DType:
+        """The tinygrad_edu DType of one of this backend's arrays."""
+        try:
+            return self._from_native[array.dtype]
+        except KeyError:
+            raise TypeError(
+                f"tinygrad_edu has no dtype for {array.dtype}; use float32, float64, int64 or bool"
+            ) from None
+
+    def asarray(self, data: Any, dtype: DType | None = None) -> Array:
+        """Make a backend array from Python data, a NumPy array or a backend array."""
+        native = None if dtype is None else self._native[dtype]
+        return self.xp.asarray(data, dtype=native)
+
+    def is_array(self, obj: Any) -> bool:
+        """Whether ``obj`` is an array of this backend (hook: override for speed)."""
+        return hasattr(obj, "__array_namespace__") and obj.__array_namespace__() is self.xp
+
+    # -- hooks -----------------------------------------------------------------------------
+    def to_numpy(self, array: Array) -> Any:
+        """Copy an array to the host as a ``numpy.ndarray``."""
+        raise NotImplementedError(f"backend {self.name!r} does not implement to_numpy")
+
+    def scatter_add(self, target: Array, index: Any, values: Array) -> None:
+        """``target[index] += values`` in place, where repeated indices *accumulate*."""
+        raise NotImplementedError(f"backend {self.name!r} does not implement scatter_add")
+
+    def seed(self, seed: int) -> None:
+        """Reset this backend's random generator."""
+        raise NotImplementedError(f"backend {self.name!r} does not implement seed")
+
+    def uniform(self, shape: tuple[int, ...], dtype: DType) -> Array:
+        """Samples from U[0, 1)."""
+        raise NotImplementedError(f"backend {self.name!r} does not implement uniform")
+
+    def normal(self, shape: tuple[int, ...], dtype: DType) -> Array:
+        """Samples from N(0, 1)."""
+        raise NotImplementedError(f"backend {self.name!r} does not implement normal")
+
+    def device_name(self) -> str:
+        """A short description of the device the arrays live on."""
+        return "unknown"
+
+    def check_usable(self) -> None:
+        """Raise a clear error if this backend cannot run here (e.g. no GPU). Called on activation."""
+
+    def __repr__(self) -> str:
+        return f"<backend {self.name!r} on {self.device_name()}>"

@@ -1,0 +1,271 @@
+"""Finding, choosing and loading backends.
+
+Which backend a new tensor gets, strongest first:
+
+1. an explicit ``backend=`` argument, or the innermost ``with use_backend(...)`` block;
+2. :func:`set_backend`;
+3. the environment variable ``TINYGRAD_EDU_BACKEND`` (read when a tensor is made, never at import);
+4. ``"numpy"``.
+
+Plugins are distributions that declare an entry point in the group ``tinygrad_edu.backends``.
+Listing them reads package metadata only; a plugin's factory (and the heavy library behind it,
+such as CuPy) is imported the first time that backend is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+
+from .base import Backend
+
+ENV_VAR = "TINYGRAD_EDU_BACKEND"
+ENTRY_POINT_GROUP = "tinygrad_edu.backends"
+DEFAULT = "numpy"
+
+# Plugins we know of, so that asking for one that is not installed says how to install it.
+KNOWN_PLUGINS = {
+    "cupy": 'pip install "tinygrad-edu[cuda12]"  (or [cuda13]; from a clone: '
+    'pip install -e . -e "backends/cupy[cuda12]")',
+}
+
+
+class BackendError(RuntimeError):
+    """A backend could not be found, loaded or used."""
+
+
+class UnknownBackendError(BackendError, ValueError):
+    """No backend of that name is built in, registered or installed."""
+
+
+@dataclass(frozen=True)
+class BackendSource:
+    """Where a backend comes from: a factory and the distribution that provides it."""
+
+    name: str
+    distribution: str
+    target: str
+    load: Callable[[], Callable[[], Backend]]
+
+
+_registered: dict[str, BackendSource] = {}
+_plugins: dict[str, BackendSource] | None = None
+_conflicts: dict[str, list[BackendSource]] = {}
+_instances: dict[str, Backend] = {}
+_chosen: str | None = None
+_stack: list[Backend] = []
+_seed: int | None = None
+
+
+def _numpy_factory() -> Callable[[], Backend]:
+    from .numpy_backend import make_backend
+
+    return make_backend
+
+
+_BUILTIN = {
+    "numpy": BackendSource(
+        "numpy", "tinygrad-edu", "tinygrad_edu.backends.numpy_backend:make_backend", _numpy_factory
+    )
+}
+
+
+def _discover_plugins() -> dict[str, BackendSource]:
+    """Read the entry-point group once (it costs milliseconds) and cache the result."""
+    global _plugins
+    if _plugins is not None:
+        return _plugins
+    found: dict[str, BackendSource] = {}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+        source = BackendSource(ep.name, dist, ep.value, lambda ep=ep: ep.load())
+        previous = found.get(ep.name)
+        if previous is None:
+            found[ep.name] = source
+        elif previous.target != source.target:
+            # The same target twice is an editable-install artefact (setuptools#3649); two
+            # different targets under one name are a real conflict the user must resolve.
+            _conflicts.setdefault(ep.name, [previous]).append(source)
+    _plugins = found
+    return found
+
+
+def refresh_plugins() -> None:
+    """Forget the cached entry points (after installing a plugin in a running process)."""
+    global _plugins
+    _plugins = None
+    _conflicts.clear()
+
+
+def _sources() -> dict[str, BackendSource]:
+    return {**_discover_plugins(), **_BUILTIN, **_registered}
+
+
+def available_backends() -> list[str]:
+    """Names of every backend that is built in, registered or installed as a plugin.
+
+    Reads package metadata only: nothing heavy is imported.
+
+    Example:
+        >>> from tinygrad_edu import available_backends
+        >>> "numpy" in available_backends()
+        True
+    """
+    names = sorted(_sources())
+    names.remove(DEFAULT)
+    return [DEFAULT, *names]
+
+
+def backend_sources() -> dict[str, BackendSource]:
+    """Every known backend's :class:`BackendSource`, by name."""
+    return dict(_sources())
+
+
+def register_backend(name: str, factory: Callable[[], Backend] | Backend) -> None:
+    """Make a backend available under ``name`` in this process (no packaging needed).
+
+    Args:
+        name: the name to select it by.
+        factory: a zero-argument callable returning a :class:`Backend`, or a backend instance.
+
+    Example:
+        >>> from tinygrad_edu.backends import register_backend, NumpyBackend
+        >>> register_backend("my-numpy", NumpyBackend)
+    """
+    made = factory if callable(factory) and not isinstance(factory, Backend) else None
+    instance = factory if isinstance(factory, Backend) else None
+    target = getattr(made, "__qualname__", repr(factory))
+    _registered[name] = BackendSource(
+        name, "registered in this process", target, lambda: made or (lambda: instance)
+    )
+    _instances.pop(name, None)
+
+
+def _unknown(name: str, origin: str) -> UnknownBackendError:
+    known = sorted(set(_sources()) | set(KNOWN_PLUGINS))
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(available_backends() + sorted(set(KNOWN_PLUGINS) - set(_sources())))
+    return UnknownBackendError(f"Unknown backend {name!r} ({origin}).{hint} Available: {listed}.")
+
+
+def _load(name: str, origin: str) -> Backend:
+    if name in _conflicts and name not in _registered:
+        sources = _conflicts[name]
+        claims = " and ".join(f"{s.distribution} ({s.target})" for s in sources)
+        raise BackendError(
+            f"Backend {name!r} is claimed by two installed distributions: {claims}. "
+            "Uninstall one of them."
+        )
+    sources = _sources()
+    if name not in sources:
+        if name in KNOWN_PLUGINS:
+            raise BackendError(
+                f"Backend {name!r} is a plugin that is not installed: {KNOWN_PLUGINS[name]}"
+            )
+        raise _unknown(name, origin)
+    source = sources[name]
+    try:
+        factory = source.load()
+    except ImportError as error:
+        raise BackendError(
+            f"Backend {name!r} (from {source.distribution}) failed to import: {error}"
+        ) from error
+    backend = factory()
+    if not isinstance(backend, Backend):
+        raise BackendError(
+            f"Backend {name!r}: the factory {source.target} returned {type(backend).__name__}, "
+            "not a tinygrad_edu.backends.Backend."
+        )
+    backend.check_usable()
+    if _seed is not None:
+        backend.seed(_seed)
+    return backend
+
+
+def get_backend(name: str | Backend | None = None) -> Backend:
+    """The backend called ``name``, or the current default when ``name`` is None.
+
+    The first call for a name loads it (importing its library) and checks it can run here; an
+    explicitly requested backend that fails is an error, never a silent fall-back to the CPU.
+
+    Example:
+        >>> from tinygrad_edu import get_backend
+        >>> get_backend("numpy").name
+        'numpy'
+    """
+    if isinstance(name, Backend):
+        return name
+    if name is None:
+        if _stack:
+            return _stack[-1]
+        if _chosen is not None:
+            name, origin = _chosen, "set by set_backend"
+        else:
+            env = os.environ.get(ENV_VAR)
+            if not env:
+                name, origin = DEFAULT, "the default"
+            else:
+                name, origin = env.strip(), f"from {ENV_VAR}"
+    else:
+        origin = "passed as backend="
+    backend = _instances.get(name)
+    if backend is None:
+        backend = _instances[name] = _load(name, origin)
+    return backend
+
+
+def set_backend(name: str | None) -> Backend | None:
+    """Make ``name`` the default backend for new tensors (``None`` goes back to the env var).
+
+    Example:
+        >>> from tinygrad_edu import set_backend
+        >>> set_backend("numpy").name
+        'numpy'
+        >>> set_backend(None)
+    """
+    global _chosen
+    if name is None:
+        _chosen = None
+        return None
+    backend = get_backend(name)
+    _chosen = name
+    return backend
+
+
+@contextlib.contextmanager
+def use_backend(name: str | Backend) -> Iterator[Backend]:
+    """Within the ``with`` block, new tensors use this backend.
+
+    Example:
+        >>> from tinygrad_edu import Tensor, use_backend
+        >>> with use_backend("numpy"):
+        ...     Tensor([1.0]).backend.name
+        'numpy'
+    """
+    backend = get_backend(name)
+    _stack.append(backend)
+    try:
+        yield backend
+    finally:
+        _stack.pop()
+
+
+def manual_seed(seed: int) -> None:
+    """Make random tensors reproducible: reseeds every backend, loaded now or later.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> tg.manual_seed(0); a = tg.rand(3)
+        >>> tg.manual_seed(0); b = tg.rand(3)
+        >>> a.tolist() == b.tolist()
+        True
+    """
+    global _seed
+    _seed = int(seed)
+    for backend in _instances.values():
+        backend.seed(_seed)

@@ -1,0 +1,18 @@
+"""Differentiable primitives: one class per operation, forward and backward side by side.
+
+Everything else (mean, var, softmax, stack, ...) is composed from these in :mod:`..tensor`.
+"""
+
+from .elementwise import (
+    Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Relu, Sigmoid, Sqrt,
+    Sub, Tanh, Where,
+)
+from .linalg import MatMul
+from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
+from .reduce import Max, Sum
+
+__all__ = [
+    "Abs", "Add", "Cast", "Clip", "Concatenate", "Div", "Exp", "Expand", "GetItem", "IndexAdd",
+    "Log", "MatMul", "Max", "Maximum", "Minimum", "Mul", "Neg", "Pad", "Permute", "Pow", "Relu",
+    "Reshape", "Sigmoid", "Sqrt", "Sub", "Sum", "Tanh", "Where",
+]

@@ -1,0 +1,284 @@
+"""Elementwise operations. Inputs may have different shapes that broadcast (NumPy's rules); the
+engine sums each gradient back to its input's shape, so no op here mentions broadcasting.
+
+``forward`` computes on raw backend arrays; ``backward`` on Tensors (see :mod:`..autograd`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Context, Function
+
+
+def _as_float(ctx: Context, mask: Any, like: Any) -> Any:
+    """A boolean mask as 0.0/1.0 in the dtype of ``like`` (the array API never mixes kinds)."""
+    return ctx.xp.astype(mask, like.dtype)
+
+
+class Add(Function):
+    """z = x + y;  dz/dx = 1,  dz/dy = 1"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """z = x - y;  dz/dx = 1,  dz/dy = -1"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x - y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """z = x * y;  dz/dx = y,  dz/dy = x"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return (grad * y if ctx.needs_input_grad[0] else None,
+                grad * x if ctx.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    """z = x / y;  dz/dx = 1 / y,  dz/dy = -x / y**2"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return (grad / y if ctx.needs_input_grad[0] else None,
+                -grad * x / (y * y) if ctx.needs_input_grad[1] else None)
+
+
+class Pow(Function):
+    """z = x ** y;  dz/dx = y * x**(y - 1),  dz/dy = z * log(x)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = x**y
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, out = ctx.saved_tensors
+        grad_x = grad * y * x ** (y - 1) if ctx.needs_input_grad[0] else None
+        # Only computed when the exponent needs a gradient: log(x) is undefined for x <= 0.
+        grad_y = grad * out * x.log() if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+
+class Maximum(Function):
+    """z = max(x, y);  dz/dx = 1 where x > y, 0 where x < y, 1/2 at ties (as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x_wins = _as_float(ctx, x > y, x) + _as_float(ctx, x == y, x) * 0.5
+        ctx.save_for_backward(x_wins)
+        return ctx.xp.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x_wins,) = ctx.saved_tensors
+        return grad * x_wins, grad * (1.0 - x_wins)
+
+
+class Minimum(Function):
+    """z = min(x, y);  dz/dx = 1 where x < y, 0 where x > y, 1/2 at ties (as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x_wins = _as_float(ctx, x < y, x) + _as_float(ctx, x == y, x) * 0.5
+        ctx.save_for_backward(x_wins)
+        return ctx.xp.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x_wins,) = ctx.saved_tensors
+        return grad * x_wins, grad * (1.0 - x_wins)
+
+
+class Where(Function):
+    """z = x where condition else y;  dz/dx = condition,  dz/dy = not condition"""
+
+    @staticmethod
+    def forward(ctx, condition, x, y):
+        ctx.save_for_backward(condition)
+        return ctx.xp.where(condition, x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        zero = grad._from_data(ctx.xp.zeros((), dtype=grad.data.dtype), grad.backend)
+        # where(), not grad * mask: an inf or nan in the other branch must not leak through.
+        return (None,
+                Where.apply(condition, grad, zero) if ctx.needs_input_grad[1] else None,
+                Where.apply(condition, zero, grad) if ctx.needs_input_grad[2] else None)
+
+
+class Neg(Function):
+    """z = -x;  dz/dx = -1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    """z = exp(x);  dz/dx = exp(x) = z"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = ctx.xp.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    """z = log(x);  dz/dx = 1 / x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """z = sqrt(x);  dz/dx = 1 / (2 sqrt(x)) = 1 / (2 z)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = ctx.xp.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (out * 2.0)
+
+
+class Abs(Function):
+    """z = |x|;  dz/dx = sign(x)  (0 at x = 0, as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(ctx.xp.sign(x))
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (sign,) = ctx.saved_tensors
+        return grad * sign
+
+
+class Relu(Function):
+    """z = max(x, 0);  dz/dx = 1 where x > 0, else 0  (relu'(0) = 0, as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        positive = x > 0
+        ctx.save_for_backward(_as_float(ctx, positive, x))
+        return ctx.xp.where(positive, x, ctx.xp.zeros_like(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        return grad * positive
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + exp(-x));  dz/dx = z (1 - z)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        # The same function as 1 / (1 + exp(-x)), but exp never overflows for large |x|.
+        out = (ctx.xp.tanh(x * 0.5) + 1.0) * 0.5
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1.0 - out)
+
+
+class Tanh(Function):
+    """z = tanh(x);  dz/dx = 1 - z**2"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = ctx.xp.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1.0 - out * out)
+
+
+class Clip(Function):
+    """z = min(max(x, low), high);  dz/dx = 1 where low <= x <= high, else 0 (as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x, low=None, high=None):
+        inside = ctx.xp.ones_like(x, dtype=ctx.xp.bool)
+        if low is not None:
+            inside = inside & (x >= low)
+        if high is not None:
+            inside = inside & (x <= high)
+        ctx.save_for_backward(_as_float(ctx, inside, x))
+        return ctx.xp.clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return grad * inside
+
+
+class Cast(Function):
+    """z = x converted to another dtype;  dz/dx = 1 (converted back)"""
+
+    @staticmethod
+    def forward(ctx, x, dtype=None):
+        ctx.input_dtype = x.dtype
+        return ctx.xp.astype(x, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Cast.apply(grad, dtype=ctx.input_dtype)

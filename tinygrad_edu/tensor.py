@@ -1,0 +1,335 @@
+"""Tensor: an array that remembers how it was computed, so it can send gradients back.
+
+A Tensor holds ``data`` (an array of its backend), and, when it ``requires_grad``, the
+operation that made it (``_ctx``). Operators and methods call the differentiable primitives in
+:mod:`tinygrad_edu.ops`; composite operations (mean, softmax, ...) are written with them here.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from . import autograd, ops
+from .backends.base import Backend
+from .backends.registry import get_backend
+from .dtypes import DType, bool_, float32, float64, int64, to_dtype
+from .tensor_math import TensorMath
+
+
+def _host_array(data: Any) -> Any:
+    """Python data as a NumPy array with tinygrad_edu's dtype rules (floats become float32)."""
+    import numpy as np
+
+    array = np.asarray(data)
+    kind = array.dtype.kind
+    if kind == "f":
+        if isinstance(data, np.ndarray | np.generic) and array.dtype == np.float64:
+            return array
+        return array.astype(np.float32)
+    if kind in "iu":
+        return array.astype(np.int64)
+    if kind == "b":
+        return array
+    raise TypeError(
+        f"Cannot make a Tensor from {type(data).__name__} with dtype {array.dtype}; "
+        "pass numbers, nested lists of numbers, or a NumPy array."
+    )
+
+
+class Tensor(TensorMath):
+    """An n-dimensional array with automatic differentiation.
+
+    Args:
+        data: a number, a nested list, a NumPy array or another Tensor (copied).
+        dtype: ``float32`` (the default for floating data), ``float64``, ``int64`` or ``bool``.
+        requires_grad: record operations on this tensor so ``backward()`` can reach it.
+        backend: the backend's name; default: see :func:`tinygrad_edu.get_backend`.
+
+    Example:
+        >>> from tinygrad_edu import Tensor
+        >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> loss = (w * w).sum()
+        >>> loss.backward()
+        >>> w.grad.tolist()
+        [[2.0, 4.0], [6.0, 8.0]]
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # numpy_array * tensor must call Tensor.__rmul__
+
+    def __init__(
+        self,
+        data: Any,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        backend: str | Backend | None = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            backend = backend or data.backend
+            data = data.to(backend).data if data.backend is not backend else data.data
+        self.backend = get_backend(backend)
+        dtype = None if dtype is None else to_dtype(dtype)
+        if self.backend.is_array(data):
+            array = self.backend.xp.asarray(data, copy=True)
+            if dtype is not None:
+                array = self.backend.xp.astype(array, self.backend.native_dtype(dtype))
+        else:
+            if hasattr(data, "__array_namespace__") and not hasattr(data, "__array__"):
+                raise TypeError(
+                    f"Cannot make a {self.backend.name} Tensor from a {type(data).__module__} "
+                    "array directly; use tinygrad_edu.from_dlpack or Tensor(x).to(...)."
+                )
+            host = _host_array(data)
+            array = self.backend.asarray(host, dtype if dtype is not None else None)
+        self.data = array
+        self.grad: Tensor | None = None
+        self.requires_grad = False
+        self._ctx: autograd.Context | None = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- construction used by the engine (no checks, no copies: the hot path) ---------------
+    @classmethod
+    def _from_data(cls, data: Any, backend: Backend) -> Tensor:
+        t = object.__new__(cls)
+        t.data = data
+        t.backend = backend
+        t.grad = None
+        t.requires_grad = False
+        t._ctx = None
+        t._retains_grad = False
+        return t
+
+    @classmethod
+    def _from_op(cls, data: Any, backend: Backend, ctx: autograd.Context) -> Tensor:
+        t = object.__new__(cls)
+        t.data = data
+        t.backend = backend
+        t.grad = None
+        t.requires_grad = True
+        t._ctx = ctx
+        t._retains_grad = False
+        ctx._output = weakref.ref(t)
+        return t
+
+    def _const(self, value: Any) -> Tensor:
+        """A Python number or array as a Tensor on this backend, following PyTorch's promotion:
+        a Python scalar takes the tensor's dtype (float32 * 0.1 stays float32)."""
+        if isinstance(value, Tensor):
+            return value
+        xp = self.backend.xp
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            dtype = self.data.dtype
+            if isinstance(value, float) and not self.dtype.is_floating:
+                dtype = self.backend.native_dtype(float32)
+            elif self.dtype is bool_:
+                dtype = self.backend.native_dtype(int64)
+            return Tensor._from_data(xp.asarray(value, dtype=dtype), self.backend)
+        if isinstance(value, bool):
+            return Tensor._from_data(xp.asarray(value, dtype=self.data.dtype), self.backend)
+        return Tensor(value, backend=self.backend)
+
+    # -- the engine's interface (see autograd.run_backward) --------------------------------
+    @property
+    def _keeps_grad(self) -> bool:
+        return self._ctx is None or self._retains_grad
+
+    def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
+        if not create_graph:
+            # A private copy: the same gradient array may be flowing to other tensors too.
+            grad = Tensor._from_data(self.backend.xp.asarray(grad.data, copy=True), self.backend)
+        self.grad = grad if self.grad is None else self.grad + grad
+
+    def _fit_grad(self, grad: Tensor) -> Tensor:
+        """Undo broadcasting: sum the gradient back to this tensor's shape (the one place)."""
+        shape = self.data.shape
+        if grad.data.shape == shape:
+            return grad
+        extra = grad.ndim - len(shape)
+        axes = tuple(range(extra)) + tuple(
+            i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
+        )
+        summed = ops.Sum.apply(grad, axis=axes, keepdims=True) if axes else grad
+        return summed.reshape(shape) if summed.shape != shape else summed
+
+    def _seed_grad(self, grad: Any) -> Tensor:
+        if grad is None:
+            if self.data.shape != () and self.size != 1:
+                raise RuntimeError(
+                    f"backward() needs a scalar output, or pass grad= with shape {self.shape} "
+                    "(the gradient of the final result with respect to this tensor)."
+                )
+            return Tensor._from_data(self.backend.xp.ones_like(self.data), self.backend)
+        grad = self._const(grad)
+        if grad.shape != self.shape:
+            raise ValueError(
+                f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}; "
+                "they must be equal."
+            )
+        return grad
+
+    # -- autograd API ----------------------------------------------------------------------
+    def backward(
+        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires one,
+        adding it into each leaf's ``.grad``.
+
+        Args:
+            grad: the gradient of the final result with respect to this tensor; may be left
+                out when this tensor holds a single element (it is then 1).
+            retain_graph: keep the saved values so ``backward`` can run through the graph
+                again (default: the value of ``create_graph``).
+            create_graph: record the backward pass too, for second derivatives.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad, so there is nothing to "
+                "differentiate. Create the inputs with requires_grad=True."
+            )
+        seed = self._seed_grad(grad)
+        if retain_graph is None:
+            retain_graph = create_graph
+        autograd.run_backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Start (or stop) recording operations on this leaf tensor. Returns ``self``."""
+        if requires_grad and not self.dtype.is_floating:
+            raise TypeError(
+                f"Only floating-point tensors can require gradients, and this one is "
+                f"{self.dtype.name}: a gradient is a rate of change, which integers and booleans "
+                "do not have. Convert first: tensor.float().requires_grad_()."
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad_(False) only works on leaf tensors; use .detach() to cut a "
+                "computed tensor out of the graph."
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this non-leaf tensor after ``backward()`` (leaves always keep it)."""
+        self._retains_grad = True
+        return self
+
+    def detach(self) -> Tensor:
+        """The same data, cut out of the graph (shares memory, no gradient flows back)."""
+        return Tensor._from_data(self.data, self.backend)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded operation (their ``.grad`` is kept)."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> autograd.Context | None:
+        """The record of the operation that made this tensor (None for leaves)."""
+        return self._ctx
+
+    # -- properties and conversion ---------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.data.shape)
+
+    @property
+    def size(self) -> int:
+        size = 1
+        for n in self.data.shape:
+            size *= n
+        return size
+
+    def __len__(self) -> int:
+        if not self.data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return int(self.data.shape[0])
+
+    @property
+    def dtype(self) -> DType:
+        return self.backend.dtype_of(self.data)
+
+    @property
+    def device(self) -> str:
+        return self.backend.device_name()
+
+    def numpy(self) -> Any:
+        """The data as a ``numpy.ndarray`` (copied to the host if the backend is a GPU)."""
+        return self.backend.to_numpy(self.data)
+
+    def item(self) -> Any:
+        """The single element as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, but this has shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists."""
+        return self.numpy().tolist()
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Convert to another dtype (differentiable between float32 and float64)."""
+        target = to_dtype(dtype)
+        if target is self.dtype:
+            return self
+        if self.requires_grad and not target.is_floating:
+            return Tensor._from_data(
+                self.backend.xp.astype(self.data, self.backend.native_dtype(target)), self.backend
+            )
+        return ops.Cast.apply(self, dtype=self.backend.native_dtype(target))
+
+    def float(self) -> Tensor:
+        return self.astype(float32)
+
+    def double(self) -> Tensor:
+        return self.astype(float64)
+
+    def long(self) -> Tensor:
+        return self.astype(int64)
+
+    def bool(self) -> Tensor:
+        return self.astype(bool_)
+
+    def to(self, backend: str | Backend) -> Tensor:
+        """This tensor on another backend (gradients flow back across the move)."""
+        from .transfer import to_backend
+
+        return to_backend(self, backend)
+
+    def __repr__(self) -> str:
+        import numpy as np
+
+        body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(", precision=4)
+        extra = f", dtype={self.dtype.name}, backend={self.backend.name}"
+        if self._ctx is not None:
+            extra += f", op={self._ctx.fn.__name__}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                f"The truth value of a tensor with shape {self.shape} is ambiguous; use "
+                ".any() or .all()."
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return self.data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self.data.__dlpack_device__()

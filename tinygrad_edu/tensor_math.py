@@ -1,0 +1,503 @@
+"""The operations a Tensor offers: operators, math, reductions and reshaping.
+
+Each method checks its arguments (so errors name the op and the shapes), then calls a
+differentiable primitive from :mod:`tinygrad_edu.ops` or composes several of them. A composed
+operation needs no backward of its own: the engine differentiates its pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import ops
+from .dtypes import bool_, float32, float64, int64
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+Axis = int | Sequence[int] | None
+
+
+def normalize_axis(axis: Axis, ndim: int) -> tuple[int, ...] | None:
+    """Axes as sorted non-negative ints (None stays None), with a clear error when out of range."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = set()
+    for a in axes:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise IndexError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.add(a % max(ndim, 1))
+    return tuple(sorted(out))
+
+
+def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape NumPy's broadcasting rules give, or a ValueError naming the op and the shapes."""
+    ndim = max(len(s) for s in shapes)
+    out = []
+    for i in range(-ndim, 0):
+        sizes = {s[i] for s in shapes if len(s) >= -i} - {1}
+        if len(sizes) > 1:
+            shown = " and ".join(str(s) for s in shapes)
+            raise ValueError(
+                f"{op}: shapes {shown} cannot be broadcast together (axis {i} has sizes "
+                f"{' and '.join(str(n) for n in sorted(sizes))}); sizes must match or be 1."
+            )
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def promote(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """Give two tensors one dtype, as PyTorch does: float beats int beats bool, and float64
+    beats float32."""
+    if x.data.dtype == y.data.dtype:
+        return x, y
+    dx, dy = x.dtype, y.dtype
+    if dx.is_floating and dy.is_floating:
+        target = float64
+    elif dx.is_floating or dy.is_floating:
+        target = dx if dx.is_floating else dy
+    else:
+        target = int64
+    return x.astype(target), y.astype(target)
+
+
+def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], Sequence):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class TensorMath:
+    """Operations shared by every Tensor (a mixin, kept apart so tensor.py stays short)."""
+
+    __slots__ = ()
+
+    # -- elementwise binary ----------------------------------------------------------------
+    def _binary(self: Any, fn: type[ops.Function], other: Any, reverse: bool = False) -> Tensor:
+        other = self._const(other)
+        x, y = (other, self) if reverse else (self, other)
+        if x.data.dtype != y.data.dtype:
+            x, y = promote(x, y)
+        if x.data.shape != y.data.shape:
+            broadcast_shapes(fn.__name__.lower(), x.shape, y.shape)
+        return fn.apply(x, y)
+
+    def __add__(self, other: Any) -> Tensor:
+        return self._binary(ops.Add, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return self._binary(ops.Add, other, reverse=True)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return self._binary(ops.Sub, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return self._binary(ops.Sub, other, reverse=True)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return self._binary(ops.Mul, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return self._binary(ops.Mul, other, reverse=True)
+
+    def __truediv__(self: Any, other: Any) -> Tensor:
+        if not self.dtype.is_floating:
+            return self.float() / other
+        return self._binary(ops.Div, other)
+
+    def __rtruediv__(self: Any, other: Any) -> Tensor:
+        if not self.dtype.is_floating:
+            return other / self.float()
+        return self._binary(ops.Div, other, reverse=True)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return self._binary(ops.Pow, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return self._binary(ops.Pow, base, reverse=True)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __pos__(self: Any) -> Tensor:
+        return self
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self.matmul(other)
+
+    def __rmatmul__(self: Any, other: Any) -> Tensor:
+        return self._const(other).matmul(self)
+
+    def add(self, other: Any) -> Tensor:
+        return self + other
+
+    def sub(self, other: Any) -> Tensor:
+        return self - other
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise larger of two tensors (the gradient is split evenly at ties)."""
+        return self._binary(ops.Maximum, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise smaller of two tensors (the gradient is split evenly at ties)."""
+        return self._binary(ops.Minimum, other)
+
+    # -- comparisons and logic: results are bool tensors, outside the graph ---------------
+    def _compare(self: Any, other: Any, name: str) -> Tensor:
+        x, y = promote(self, self._const(other))
+        data = getattr(x.data, name)(y.data)
+        return type(self)._from_data(data, self.backend)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, "__lt__")
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, "__le__")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, "__gt__")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, "__ge__")
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, "__eq__")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, "__ne__")
+
+    def _logical(self: Any, other: Any, name: str) -> Tensor:
+        if self.dtype.is_floating:
+            raise TypeError(f"{name.strip('_')} needs bool or integer tensors, not {self.dtype.name}")
+        x, y = promote(self, self._const(other))
+        return type(self)._from_data(getattr(x.data, name)(y.data), self.backend)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._logical(other, "__and__")
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._logical(other, "__or__")
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._logical(other, "__xor__")
+
+    def __invert__(self: Any) -> Tensor:
+        if self.dtype.is_floating:
+            raise TypeError(f"~ needs a bool or integer tensor, not {self.dtype.name}")
+        return type(self)._from_data(~self.data, self.backend)
+
+    # -- elementwise unary -------------------------------------------------------------------
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def relu(self) -> Tensor:
+        """max(x, 0): the piecewise-linear map between a network's matrices."""
+        return ops.Relu.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self)
+
+    def square(self: Any) -> Tensor:
+        return self * self
+
+    def clip(self: Any, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit every element to [min, max] (either bound may be None)."""
+        if min is None and max is None:
+            raise ValueError("clip: give at least one of min= and max=")
+        if min is not None and max is not None and min > max:
+            raise ValueError(f"clip: min={min} is larger than max={max}")
+        return ops.Clip.apply(self, low=min, high=max)
+
+    clamp = clip
+
+    # -- reductions ----------------------------------------------------------------------------
+    def sum(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (an int, a tuple of ints, or None for all)."""
+        return ops.Sum.apply(self, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+
+    def _count(self: Any, axis: tuple[int, ...] | None) -> int:
+        shape = self.shape
+        count = 1
+        for i in range(len(shape)) if axis is None else axis:
+            count *= shape[i]
+        return count
+
+    def mean(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Average over ``axis``."""
+        x = self if self.dtype.is_floating else self.float()
+        axes = normalize_axis(axis, self.ndim)
+        return x.sum(axes, keepdims) / self._count(axes)
+
+    def var(self: Any, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        """Variance over ``axis``, divided by ``n - correction`` (1 by default, as in PyTorch;
+        pass ``correction=0`` for NumPy's default)."""
+        axes = normalize_axis(axis, self.ndim)
+        centered = self - self.mean(axes, keepdims=True)
+        return (centered * centered).sum(axes, keepdims) / (self._count(axes) - correction)
+
+    def std(self: Any, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        """Standard deviation: the square root of :meth:`var`."""
+        return self.var(axis, keepdims, correction).sqrt()
+
+    def max(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Largest element over ``axis`` (the gradient is split evenly among ties)."""
+        if self.size == 0:
+            raise ValueError("max() of an empty tensor has no value")
+        return ops.Max.apply(self, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+
+    def min(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Smallest element over ``axis`` (the gradient is split evenly among ties)."""
+        return -((-self).max(axis, keepdims))
+
+    def logsumexp(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """log(sum(exp(x))) over ``axis``, computed without overflow."""
+        axes = normalize_axis(axis, self.ndim)
+        xp = self.backend.xp
+        peak = xp.max(self.data, axis=axes, keepdims=True)
+        # Shift by the largest element, a constant: exp() then never overflows, and the
+        # gradient is unchanged because the shift is added back outside the log.
+        peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+        shift = type(self)._from_data(peak, self.backend)
+        out = (self - shift).exp().sum(axes, keepdims=True).log() + shift
+        return out if keepdims else out.squeeze(axes if axes is not None else None)
+
+    def softmax(self: Any, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis``: turns scores into probabilities."""
+        return self.log_softmax(axis).exp()
+
+    def log_softmax(self: Any, axis: int = -1) -> Tensor:
+        """x - logsumexp(x) along ``axis``: log-probabilities, stable for large scores."""
+        return self - self.logsumexp(axis, keepdims=True)
+
+    def argmax(self: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest element (over the flattened tensor when axis is None)."""
+        data = self.data if axis is not None else self.backend.xp.reshape(self.data, (-1,))
+        out = self.backend.xp.argmax(data, axis=axis if axis is not None else 0, keepdims=keepdims)
+        return type(self)._from_data(self.backend.xp.astype(out, self.backend.native_dtype(int64)), self.backend)
+
+    def argmin(self: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the smallest element (over the flattened tensor when axis is None)."""
+        return (-self.detach()).argmax(axis, keepdims)
+
+    def any(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        out = self.backend.xp.any(self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+        return type(self)._from_data(out, self.backend)
+
+    def all(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        out = self.backend.xp.all(self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+        return type(self)._from_data(out, self.backend)
+
+    # -- matrix multiplication -----------------------------------------------------------------
+    def matmul(self: Any, other: Any) -> Tensor:
+        """Matrix product ``self @ other`` with NumPy's rules for 1-D and batched operands."""
+        x, y = self, self._const(other)
+        if x.ndim == 0 or y.ndim == 0:
+            raise ValueError(
+                f"matmul: both operands need at least one dimension, got shapes {x.shape} and "
+                f"{y.shape}; use * to multiply by a scalar."
+            )
+        inner_y = y.shape[-2] if y.ndim > 1 else y.shape[0]
+        if x.shape[-1] != inner_y:
+            raise ValueError(
+                f"matmul: shapes {x.shape} and {y.shape} do not line up "
+                f"({x.shape[-1]} != {inner_y})"
+            )
+        if x.data.dtype != y.data.dtype:
+            x, y = promote(x, y)
+        vector_x, vector_y = x.ndim == 1, y.ndim == 1
+        if vector_x:
+            x = x.reshape(1, -1)
+        if vector_y:
+            y = y.reshape(-1, 1)
+        if x.ndim > 2 or y.ndim > 2:
+            broadcast_shapes("matmul (batch axes)", x.shape[:-2], y.shape[:-2])
+        out = ops.MatMul.apply(x, y)
+        if vector_x and vector_y:
+            return out.reshape(())
+        if vector_x:
+            return out.squeeze(-2)
+        if vector_y:
+            return out.squeeze(-1)
+        return out
+
+    # -- movement ------------------------------------------------------------------------------
+    def reshape(self: Any, *shape: Any) -> Tensor:
+        """The same elements in a new shape; one size may be -1 (inferred)."""
+        shape = _shape_args(shape)
+        if shape == self.shape:
+            return self
+        known = 1
+        for n in shape:
+            known *= n if n != -1 else 1
+        size = self.size
+        if shape.count(-1) > 1 or (
+            size != known if -1 not in shape else (known == 0 or size % known)
+        ):
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {self.shape} ({size} elements) "
+                f"into shape {shape}"
+            )
+        if -1 in shape:
+            shape = tuple(size // known if n == -1 else n for n in shape)
+        return ops.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def permute(self: Any, *axes: Any) -> Tensor:
+        """Reorder the axes: ``x.permute(2, 0, 1)``."""
+        axes = _shape_args(axes)
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {axes} is not an ordering of the {self.ndim} axes")
+        axes = tuple(a % self.ndim for a in axes)
+        if axes == tuple(range(self.ndim)):
+            return self
+        return ops.Permute.apply(self, axes=axes)
+
+    def transpose(self: Any, axis0: int = -2, axis1: int = -1) -> Tensor:
+        """Swap two axes (as in PyTorch); the last two by default."""
+        order = list(range(self.ndim))
+        a, b = axis0 % self.ndim, axis1 % self.ndim
+        order[a], order[b] = order[b], order[a]
+        return self.permute(*order)
+
+    @property
+    def T(self: Any) -> Tensor:
+        """All axes reversed (for a matrix: the transpose)."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self: Any) -> Tensor:
+        """The last two axes swapped (a batch of transposed matrices)."""
+        return self.transpose(-2, -1)
+
+    def expand(self: Any, *shape: Any) -> Tensor:
+        """Broadcast to a larger shape without copying; -1 keeps a size."""
+        shape = _shape_args(shape)
+        extra = len(shape) - self.ndim
+        if extra < 0:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to fewer axes {shape}")
+        shape = tuple(
+            self.shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(shape)
+        )
+        if shape == self.shape:
+            return self
+        if broadcast_shapes("expand", self.shape, shape) != shape:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {shape}")
+        return ops.Expand.apply(self, shape=shape)
+
+    def broadcast_to(self: Any, shape: Sequence[int]) -> Tensor:
+        return self.expand(tuple(shape))
+
+    def squeeze(self: Any, axis: Axis = None) -> Tensor:
+        """Remove axes of size 1 (all of them, or those in ``axis``)."""
+        axes = normalize_axis(axis, self.ndim)
+        if axes is None:
+            axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
+        for a in axes:
+            if self.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} has size {self.shape[a]}, not 1")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+
+    def unsqueeze(self: Any, axis: int) -> Tensor:
+        """Insert an axis of size 1 at position ``axis``."""
+        if not -self.ndim - 1 <= axis <= self.ndim:
+            raise IndexError(f"unsqueeze: axis {axis} is out of range for {self.ndim} dimensions")
+        axis = axis % (self.ndim + 1)
+        return self.reshape((*self.shape[:axis], 1, *self.shape[axis:]))
+
+    def flatten(self: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge the axes from ``start_dim`` to ``end_dim`` into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = start_dim % self.ndim, end_dim % self.ndim
+        merged = 1
+        for n in self.shape[start : end + 1]:
+            merged *= n
+        return self.reshape((*self.shape[:start], merged, *self.shape[end + 1 :]))
+
+    def __getitem__(self: Any, key: Any) -> Tensor:
+        """Indexing as in NumPy: ints, slices, None, ``...``, boolean masks, integer arrays.
+
+        Picking one element several times adds up its gradients."""
+        return ops.GetItem.apply(self, key=self._index_key(key))
+
+    def _index_key(self: Any, key: Any) -> tuple[Any, ...]:
+        key = key if isinstance(key, tuple) else (key,)
+        out: list[Any] = []
+        xp = self.backend.xp
+        for k in key:
+            if k is None or k is Ellipsis or isinstance(k, slice):
+                out.append(k)
+                continue
+            if isinstance(k, int) and not isinstance(k, bool):
+                out.append(k)
+                continue
+            if isinstance(k, TensorMath):
+                if k.backend is not self.backend:  # type: ignore[attr-defined]
+                    raise RuntimeError(
+                        f"index tensor lives on backend {k.backend.name!r} but the indexed "  # type: ignore[attr-defined]
+                        f"tensor on {self.backend.name!r}; move it with .to({self.backend.name!r})"
+                    )
+                array = k.data  # type: ignore[attr-defined]
+            else:
+                array = self.backend.asarray(type(self)(k, backend=self.backend).data)
+            if array.dtype == self.backend.native_dtype(bool_):
+                # A boolean mask is the same as the integer positions where it is True.
+                out.extend(xp.nonzero(array))
+            elif array.dtype == self.backend.native_dtype(int64):
+                out.append(array)
+            else:
+                raise IndexError(
+                    f"indices must be ints, slices, None, ..., or int64/bool tensors, "
+                    f"not {array.dtype}"
+                )
+        return tuple(out)
+
+    def pad(self: Any, pad_width: Any, value: float = 0.0) -> Tensor:
+        """Surround with a constant border. ``pad_width`` is NumPy's: an int, one
+        ``(before, after)`` pair for every axis, or a list of such pairs."""
+        return ops.Pad.apply(self, widths=pad_widths(pad_width, self.ndim), value=value)
+
+
+def pad_widths(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
+    """NumPy's ``pad_width`` forms, spelled out as one (before, after) pair per axis."""
+    if isinstance(pad_width, int):
+        widths = ((pad_width, pad_width),) * ndim
+    else:
+        pairs = [tuple(p) if isinstance(p, Sequence) else (p, p) for p in pad_width]
+        if len(pairs) == 2 and all(isinstance(p, int) for p in pad_width):
+            pairs = [tuple(pad_width)]  # type: ignore[list-item]
+        widths = tuple(pairs) * ndim if len(pairs) == 1 else tuple(pairs)  # type: ignore[assignment]
+    if len(widths) != ndim or any(len(p) != 2 or min(p) < 0 for p in widths):
+        raise ValueError(
+            f"pad: pad_width {pad_width!r} must give a non-negative (before, after) pair for "
+            f"each of the {ndim} axes"
+        )
+    return widths  # type: ignore[return-value]
