@@ -74,14 +74,21 @@ class Context:
         inputs: the input tensors of the operation.
     """
 
-    __slots__ = ("fn", "inputs", "backend", "needs_input_grad", "_saved", "_output", "__dict__")
+    __slots__ = ("fn", "inputs", "backend", "_saved", "_output", "_needs", "__dict__")
 
     def __init__(self, fn: type[Function], inputs: tuple[Any, ...], backend: Any) -> None:
         self.fn = fn
         self.inputs = inputs
         self.backend = backend
         self._saved: tuple[Any, ...] | None = ()
-        self._output: Any = None
+        self._output: Any = None  # the output tensor, set only while its backward runs
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """One bool per input: does it need a gradient? ``backward`` may skip the others."""
+        if self._output is not None:
+            return self._needs  # worked out once per backward, in backward() below
+        return tuple([t.requires_grad for t in self.inputs])
 
     @property
     def xp(self) -> Any:
@@ -90,12 +97,12 @@ class Context:
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep values (inputs, the output, or anything computed) for ``backward``."""
-        by_identity = {id(t.data): t for t in self.inputs}
-        self._saved = tuple(by_identity.get(id(a), a) for a in arrays)
+        self._saved = arrays
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        """The saved values, as Tensors (inputs and output keep their place in the graph)."""
+        """The saved values as Tensors. A saved input or output comes back as that very tensor,
+        so that with ``create_graph=True`` the backward pass stays connected to the graph."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(
@@ -103,29 +110,49 @@ class Context:
                 "saved were freed after the first backward(). Pass retain_graph=True to the first "
                 "backward() if you need to call it twice."
             )
-        tensor_type = type(self.inputs[0])
-        output = self._output() if self._output is not None else None
+        inputs = self.inputs
+        output = self._output
         out: list[Any] = []
-        for item in saved:
-            if isinstance(item, tensor_type):
-                out.append(item)
-            elif output is not None and item is output.data:
-                out.append(output)
+        for array in saved:
+            for tensor in inputs:
+                if tensor.data is array:
+                    out.append(tensor)
+                    break
             else:
-                out.append(tensor_type._from_data(item, self.backend))
+                if output is not None and output.data is array:
+                    out.append(output)
+                else:
+                    out.append(type(inputs[0])._from_data(array, self.backend))
         return tuple(out)
 
-    def backward(self, grad: Any) -> tuple[Any, ...]:
-        """Run the Function's backward and check it returned one gradient per input."""
-        grads = self.fn.backward(self, grad)
+    def backward(self, grad: Any, output: Any = None) -> Sequence[Any]:
+        """Run the Function's backward for ``output`` (the tensor this context made), check it
+        gave one gradient per input, and sum each gradient back to its input's shape.
+
+        That summing undoes broadcasting, and this is the only place that does it: an op's
+        backward may return a gradient in the broadcast shape and leave the rest to the engine.
+        """
+        inputs = self.inputs
+        self._output = output
+        self._needs = tuple([t.requires_grad for t in inputs])
+        try:
+            grads = self.fn.backward(self, grad)
+        finally:
+            self._output = None
         if not isinstance(grads, tuple):
             grads = (grads,)
-        if len(grads) != len(self.inputs):
+        if len(grads) != len(inputs):
             raise RuntimeError(
                 f"{self.fn.__name__}.backward returned {len(grads)} gradients for "
-                f"{len(self.inputs)} inputs; return one per input (None where not needed)."
+                f"{len(inputs)} inputs; return one per input (None where not needed)."
             )
-        return grads
+        fitted = None
+        for i, input_grad in enumerate(grads):
+            if input_grad is not None and input_grad.data.shape != inputs[i].data.shape:
+                if fitted is None:
+                    fitted = list(grads)
+                fitted[i] = inputs[i]._sum_to_shape(input_grad)
+        return grads if fitted is None else fitted
 
     def free(self) -> None:
         """Drop the saved values once backward is done with them."""
@@ -174,17 +201,36 @@ class Function:
         """Run ``forward`` on the inputs' arrays and, if any input needs a gradient, record it."""
         first = inputs[0]
         backend = first.backend
+        needs_grad = False
         for t in inputs:
             if t.backend is not backend:
                 raise _mixed_backends(cls, inputs)
+            if t.requires_grad:
+                needs_grad = True
+        if not (needs_grad and _grad_enabled):
+            # Nothing to record: the forward runs with a throw-away context (the hot path of
+            # every backward pass, whose own operations are not recorded).
+            data = cls.forward(backend.unrecorded, *[t.data for t in inputs], **options)
+            return first._from_data(data, backend)
         ctx = Context(cls, inputs, backend)
         data = cls.forward(ctx, *[t.data for t in inputs], **options)
-        if _grad_enabled:
-            needs = tuple(t.requires_grad for t in inputs)
-            if True in needs:
-                ctx.needs_input_grad = needs
-                return first._from_op(data, backend, ctx)
-        return first._from_data(data, backend)
+        return first._from_op(data, backend, ctx)
+
+
+class UnrecordedContext:
+    """Stands in for a Context when nothing will be differentiated: saving is a no-op."""
+
+    __slots__ = ("backend", "__dict__")
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+
+    @property
+    def xp(self) -> Any:
+        return self.backend.xp
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        pass
 
 
 def _mixed_backends(fn: type[Function], inputs: Sequence[Any]) -> RuntimeError:
@@ -243,18 +289,17 @@ def run_backward(
             if node_grad is None:
                 continue
             if wanted is None:
-                if node._keeps_grad:
+                if node._ctx is None or node._retains_grad:
                     node._accumulate_grad(node_grad, create_graph)
             elif id(node) in wanted:
                 wanted[id(node)] = node_grad
             ctx = node._ctx
             if ctx is None:
                 continue
-            input_grads = ctx.backward(node_grad)
+            input_grads = ctx.backward(node_grad, node)
             for parent, parent_grad in zip(ctx.inputs, input_grads):
                 if parent_grad is None or not parent.requires_grad:
                     continue
-                parent_grad = parent._fit_grad(parent_grad)
                 key = id(parent)
                 previous = pending.get(key)
                 pending[key] = parent_grad if previous is None else previous + parent_grad

@@ -7,7 +7,6 @@ operation that made it (``_ctx``). Operators and methods call the differentiable
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from . import autograd, ops
@@ -55,7 +54,7 @@ class Tensor(TensorMath):
         [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad")
     __array_priority__ = 1000  # numpy_array * tensor must call Tensor.__rmul__
 
     def __init__(
@@ -111,7 +110,6 @@ class Tensor(TensorMath):
         t.requires_grad = True
         t._ctx = ctx
         t._retains_grad = False
-        ctx._output = weakref.ref(t)
         return t
 
     def _const(self, value: Any) -> Tensor:
@@ -132,21 +130,15 @@ class Tensor(TensorMath):
         return Tensor(value, backend=self.backend)
 
     # -- the engine's interface (see autograd.run_backward) --------------------------------
-    @property
-    def _keeps_grad(self) -> bool:
-        return self._ctx is None or self._retains_grad
-
     def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
         if not create_graph:
             # A private copy: the same gradient array may be flowing to other tensors too.
             grad = Tensor._from_data(self.backend.xp.asarray(grad.data, copy=True), self.backend)
         self.grad = grad if self.grad is None else self.grad + grad
 
-    def _fit_grad(self, grad: Tensor) -> Tensor:
-        """Undo broadcasting: sum the gradient back to this tensor's shape (the one place)."""
+    def _sum_to_shape(self, grad: Tensor) -> Tensor:
+        """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched."""
         shape = self.data.shape
-        if grad.data.shape == shape:
-            return grad
         extra = grad.ndim - len(shape)
         axes = tuple(range(extra)) + tuple(
             i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1

@@ -77,7 +77,8 @@ class TensorMath:
 
     # -- elementwise binary ----------------------------------------------------------------
     def _binary(self: Any, fn: type[ops.Function], other: Any, reverse: bool = False) -> Tensor:
-        other = self._const(other)
+        if other.__class__ is not self.__class__:
+            other = self._const(other)
         x, y = (other, self) if reverse else (self, other)
         if x.data.dtype != y.data.dtype:
             x, y = promote(x, y)

@@ -26,7 +26,7 @@ class ScalarStep:
         self.local_grads = local_grads
         self.op = op
 
-    def backward(self, grad: float) -> tuple[float, ...]:
+    def backward(self, grad: float, output: Value | None = None) -> tuple[float, ...]:
         """Chain rule, one step: d(out)/d(input) = grad * local derivative."""
         return tuple(grad * local for local in self.local_grads)
 
@@ -51,7 +51,7 @@ class Value:
 
     __slots__ = ("data", "grad", "_ctx", "label")
     requires_grad = True  # every Value takes part in backward, as in micrograd
-    _keeps_grad = True  # ... and keeps its gradient, so a graph picture can show all of them
+    _retains_grad = True  # ... and keeps its gradient, so a graph picture can show all of them
 
     def __init__(self, data: Number, label: str = "") -> None:
         if isinstance(data, Value):
@@ -70,9 +70,6 @@ class Value:
     # -- the engine's interface ----------------------------------------------------------
     def _accumulate_grad(self, grad: float, create_graph: bool) -> None:
         self.grad += grad
-
-    def _fit_grad(self, grad: float) -> float:
-        return grad
 
     def backward(self) -> None:
         """Add d(self)/d(v) into ``v.grad`` for every Value ``v`` this one depends on."""

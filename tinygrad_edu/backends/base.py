@@ -41,6 +41,10 @@ class Backend:
     xp: Any = None
 
     def __init__(self) -> None:
+        from ..autograd import UnrecordedContext
+
+        # Forward passes that record nothing share this context instead of making one each.
+        self.unrecorded = UnrecordedContext(self)
         self._native = {d: getattr(self.xp, d.name) for d in ALL_DTYPES}
         # Keyed by the dtype an array reports (for NumPy: numpy.dtype("float32"), not np.float32).
         self._from_native = {
