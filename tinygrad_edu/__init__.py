@@ -8,6 +8,7 @@ Example:
     [2.0, 4.0, 6.0]
 """
 
+from . import viz as viz  # graph pictures: tg.viz.to_mermaid(loss)
 from .autograd import Context, Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import (
     Backend,
@@ -25,17 +26,19 @@ from .creation import (
 )
 from .dtypes import DType, bool_, float32, float64, int64
 from .functional import cat, concatenate, matmul, maximum, minimum, pad, stack, where
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .tensor import Tensor
-from .transfer import to_backend
+from .transfer import from_dlpack, to_backend
 from .value import Value
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GradcheckError", "gradcheck", "gradgradcheck",
     "Backend", "BackendError", "Context", "DType", "Function", "Tensor", "Value", "arange",
     "available_backends", "bool_", "cat", "concatenate", "enable_grad", "eye", "float32",
     "float64", "full", "full_like", "get_backend", "grad", "int64", "is_grad_enabled",
     "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones", "ones_like", "pad", "rand",
     "rand_like", "randn", "randn_like", "register_backend", "set_backend", "set_grad_enabled",
-    "stack", "tensor", "to_backend", "use_backend", "where", "zeros", "zeros_like",
+    "stack", "tensor", "to_backend", "use_backend", "where", "zeros", "zeros_like", "from_dlpack",
 ]

@@ -55,7 +55,14 @@ class no_grad(set_grad_enabled):
         False
     """
 
-    def __init__(self) -> None:
+    def __new__(cls, func: Any = None) -> Any:
+        self = super().__new__(cls)
+        if func is not None:  # used as a bare decorator: @no_grad
+            self.__init__()
+            return self(func)
+        return self
+
+    def __init__(self, func: Any = None) -> None:
         super().__init__(False)
 
 

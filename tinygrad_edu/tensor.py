@@ -16,14 +16,17 @@ from .dtypes import DType, bool_, float32, float64, int64, to_dtype
 from .tensor_math import TensorMath
 
 
-def _host_array(data: Any) -> Any:
-    """Python data as a NumPy array with tinygrad_edu's dtype rules (floats become float32)."""
+def _host_array(data: Any, dtype: DType | None = None) -> Any:
+    """Python data as a NumPy array with tinygrad_edu's dtype rules (floats become float32,
+    unless float64 is asked for: rounding through float32 first would lose its precision)."""
     import numpy as np
 
     array = np.asarray(data)
     kind = array.dtype.kind
     if kind == "f":
-        if isinstance(data, np.ndarray | np.generic) and array.dtype == np.float64:
+        if dtype is float64 or (
+            isinstance(data, np.ndarray | np.generic) and array.dtype == np.float64
+        ):
             return array
         return array.astype(np.float32)
     if kind in "iu":
@@ -71,6 +74,13 @@ class Tensor(TensorMath):
         dtype = None if dtype is None else to_dtype(dtype)
         if self.backend.is_array(data):
             array = self.backend.xp.asarray(data, copy=True)
+            if dtype is None and array.dtype not in (float64, float32, int64, bool_):
+                # uint8 pixels or int32 labels become int64, float16 becomes float32: only the
+                # four dtypes of tinygrad_edu exist, as for Python data.
+                if self.backend.xp.isdtype(array.dtype, "real floating"):
+                    dtype = float32
+                elif self.backend.xp.isdtype(array.dtype, "integral"):
+                    dtype = int64
             if dtype is not None:
                 array = self.backend.xp.astype(array, self.backend.native_dtype(dtype))
         else:
@@ -79,7 +89,7 @@ class Tensor(TensorMath):
                     f"Cannot make a {self.backend.name} Tensor from a {type(data).__module__} "
                     "array directly; use tinygrad_edu.from_dlpack or Tensor(x).to(...)."
                 )
-            host = _host_array(data)
+            host = _host_array(data, dtype)
             array = self.backend.asarray(host, dtype if dtype is not None else None)
         self.data = array
         self.grad: Tensor | None = None

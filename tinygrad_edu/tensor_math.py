@@ -29,7 +29,8 @@ def normalize_axis(axis: Axis, ndim: int) -> tuple[int, ...] | None:
         if not -max(ndim, 1) <= a < max(ndim, 1):
             raise IndexError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
         out.add(a % max(ndim, 1))
-    return tuple(sorted(out))
+    # A 0-d tensor accepts axis 0 or -1, as in PyTorch, and has no axis to reduce over.
+    return tuple(sorted(out)) if ndim else ()
 
 
 def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -80,6 +81,8 @@ class TensorMath:
         if other.__class__ is not self.__class__:
             other = self._const(other)
         x, y = (other, self) if reverse else (self, other)
+        if x.backend is not y.backend:
+            return fn.apply(x, y)  # raises the error that says how to move one of them
         if x.data.dtype != y.data.dtype:
             x, y = promote(x, y)
         if x.data.shape != y.data.shape:
@@ -241,7 +244,8 @@ class TensorMath:
     # -- reductions ----------------------------------------------------------------------------
     def sum(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (an int, a tuple of ints, or None for all)."""
-        return ops.Sum.apply(self, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+        x = self.long() if self.dtype is bool_ else self  # counts Trues, as in PyTorch
+        return ops.Sum.apply(x, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
 
     def _count(self: Any, axis: tuple[int, ...] | None) -> int:
         shape = self.shape
@@ -479,6 +483,8 @@ class TensorMath:
                     f"indices must be ints, slices, None, ..., or int64/bool tensors, "
                     f"not {array.dtype}"
                 )
+        if not any(k is Ellipsis for k in out):
+            out.append(Ellipsis)  # the standard asks for every axis, or a ... for the rest
         return tuple(out)
 
     def pad(self: Any, pad_width: Any, value: float = 0.0) -> Tensor:

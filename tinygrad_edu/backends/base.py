@@ -9,6 +9,7 @@ What the standard does not cover is a short list of *hooks*, one method each:
 =====================  ===========================================================
 hook                   why the standard is not enough
 =====================  ===========================================================
+``getitem``            ``x[idx]`` with NumPy's rules (the standard has only part of them)
 ``scatter_add``        the gradient of ``x[idx]`` when ``idx`` repeats an element
 ``seed``, ``uniform``  random numbers (the standard has none)
 ``normal``
@@ -79,6 +80,13 @@ class Backend:
         """Copy an array to the host as a ``numpy.ndarray``."""
         raise NotImplementedError(f"backend {self.name!r} does not implement to_numpy")
 
+    def getitem(self, array: Array, index: Any) -> Array:
+        """``array[index]`` with NumPy's indexing rules, integer arrays mixed with slices included.
+
+        The standard defines integer-array indexing only when every axis gets an array; NumPy
+        and CuPy do the rest natively, so this default suits them."""
+        return array[index]
+
     def scatter_add(self, target: Array, index: Any, values: Array) -> None:
         """``target[index] += values`` in place, where repeated indices *accumulate*."""
         raise NotImplementedError(f"backend {self.name!r} does not implement scatter_add")
@@ -100,7 +108,9 @@ class Backend:
         return "unknown"
 
     def check_usable(self) -> None:
-        """Raise a clear error if this backend cannot run here (e.g. no GPU). Called on activation."""
+        """Raise a clear error if this backend cannot run here (no GPU, say).
+
+        The registry calls it when the backend is first activated."""
 
     def __repr__(self) -> str:
         return f"<backend {self.name!r} on {self.device_name()}>"

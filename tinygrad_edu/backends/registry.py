@@ -7,6 +7,9 @@ Which backend a new tensor gets, strongest first:
 3. the environment variable ``TINYGRAD_EDU_BACKEND`` (read when a tensor is made, never at import);
 4. ``"numpy"``.
 
+Built in: ``numpy``, and ``array_api_strict`` wherever the array-api-strict package is
+installed (it proves the ops use nothing beyond the array API standard).
+
 Plugins are distributions that declare an entry point in the group ``tinygrad_edu.backends``.
 Listing them reads package metadata only; a plugin's factory (and the heavy library behind it,
 such as CuPy) is imported the first time that backend is used.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,11 +30,12 @@ from .base import Backend
 ENV_VAR = "TINYGRAD_EDU_BACKEND"
 ENTRY_POINT_GROUP = "tinygrad_edu.backends"
 DEFAULT = "numpy"
+REGISTERED = "register_backend()"  # the "distribution" of a backend registered in code
 
 # Plugins we know of, so that asking for one that is not installed says how to install it.
 KNOWN_PLUGINS = {
-    "cupy": 'pip install "tinygrad-edu[cuda12]"  (or [cuda13]; from a clone: '
-    'pip install -e . -e "backends/cupy[cuda12]")',
+    "cupy": 'pip install "tinygrad-edu[cuda12]" (for CUDA 13: "tinygrad-edu[cuda13]"; '
+    'from a clone: pip install -e "backends/cupy[cuda12]")',
 }
 
 
@@ -67,11 +72,39 @@ def _numpy_factory() -> Callable[[], Backend]:
     return make_backend
 
 
+def _array_api_factory() -> Callable[[], Backend]:
+    from .array_api_backend import make_backend
+
+    return make_backend
+
+
 _BUILTIN = {
     "numpy": BackendSource(
         "numpy", "tinygrad-edu", "tinygrad_edu.backends.numpy_backend:make_backend", _numpy_factory
     )
 }
+# Built in, but offered only where its library is installed (it is in the "test" extra).
+_OPTIONAL_BUILTIN = {
+    "array_api_strict": BackendSource(
+        "array_api_strict",
+        "tinygrad-edu",
+        "tinygrad_edu.backends.array_api_backend:make_backend",
+        _array_api_factory,
+    )
+}
+_optional_found: dict[str, BackendSource] | None = None
+
+
+def _optional_builtins() -> dict[str, BackendSource]:
+    """The optional built-ins whose library is installed: ``find_spec`` looks, without importing."""
+    global _optional_found
+    if _optional_found is None:
+        _optional_found = {
+            name: source
+            for name, source in _OPTIONAL_BUILTIN.items()
+            if importlib.util.find_spec(name) is not None
+        }
+    return _optional_found
 
 
 def _discover_plugins() -> dict[str, BackendSource]:
@@ -82,7 +115,7 @@ def _discover_plugins() -> dict[str, BackendSource]:
     found: dict[str, BackendSource] = {}
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist is not None else "unknown distribution"
-        source = BackendSource(ep.name, dist, ep.value, lambda ep=ep: ep.load())
+        source = BackendSource(ep.name, dist, ep.value, ep.load)
         previous = found.get(ep.name)
         if previous is None:
             found[ep.name] = source
@@ -96,13 +129,14 @@ def _discover_plugins() -> dict[str, BackendSource]:
 
 def refresh_plugins() -> None:
     """Forget the cached entry points (after installing a plugin in a running process)."""
-    global _plugins
+    global _plugins, _optional_found
     _plugins = None
+    _optional_found = None
     _conflicts.clear()
 
 
 def _sources() -> dict[str, BackendSource]:
-    return {**_discover_plugins(), **_BUILTIN, **_registered}
+    return {**_discover_plugins(), **_optional_builtins(), **_BUILTIN, **_registered}
 
 
 def available_backends() -> list[str]:
@@ -136,12 +170,14 @@ def register_backend(name: str, factory: Callable[[], Backend] | Backend) -> Non
         >>> from tinygrad_edu.backends import register_backend, NumpyBackend
         >>> register_backend("my-numpy", NumpyBackend)
     """
-    made = factory if callable(factory) and not isinstance(factory, Backend) else None
-    instance = factory if isinstance(factory, Backend) else None
-    target = getattr(made, "__qualname__", repr(factory))
-    _registered[name] = BackendSource(
-        name, "registered in this process", target, lambda: made or (lambda: instance)
-    )
+    if isinstance(factory, Backend):
+        instance = factory
+        make: Callable[[], Backend] = lambda: instance
+        target = repr(factory)
+    else:
+        make = factory
+        target = getattr(factory, "__qualname__", repr(factory))
+    _registered[name] = BackendSource(name, REGISTERED, target, lambda: make)
     _instances.pop(name, None)
 
 
@@ -153,19 +189,25 @@ def _unknown(name: str, origin: str) -> UnknownBackendError:
     return UnknownBackendError(f"Unknown backend {name!r} ({origin}).{hint} Available: {listed}.")
 
 
+def _provider(source: BackendSource) -> str:
+    if source.distribution == REGISTERED:
+        return "registered in this process"
+    return f"from {source.distribution}"
+
+
 def _load(name: str, origin: str) -> Backend:
+    sources = _sources()  # first: reading the entry points is what finds conflicts
     if name in _conflicts and name not in _registered:
-        sources = _conflicts[name]
-        claims = " and ".join(f"{s.distribution} ({s.target})" for s in sources)
+        claims = " and ".join(f"{s.distribution} ({s.target})" for s in _conflicts[name])
         raise BackendError(
             f"Backend {name!r} is claimed by two installed distributions: {claims}. "
             "Uninstall one of them."
         )
-    sources = _sources()
     if name not in sources:
         if name in KNOWN_PLUGINS:
             raise BackendError(
-                f"Backend {name!r} is a plugin that is not installed: {KNOWN_PLUGINS[name]}"
+                f"Backend {name!r} ({origin}) is a plugin that is not installed. "
+                f"Install it with: {KNOWN_PLUGINS[name]}"
             )
         raise _unknown(name, origin)
     source = sources[name]
@@ -173,15 +215,32 @@ def _load(name: str, origin: str) -> Backend:
         factory = source.load()
     except ImportError as error:
         raise BackendError(
-            f"Backend {name!r} (from {source.distribution}) failed to import: {error}"
+            f"Backend {name!r} ({_provider(source)}) failed to import "
+            f"{source.target}: {error}"
         ) from error
-    backend = factory()
+    try:
+        backend = factory()
+        if isinstance(backend, Backend):
+            backend.check_usable()
+    except BackendError:
+        raise
+    except ImportError as error:
+        missing = error.name or str(error)
+        install = KNOWN_PLUGINS.get(name, f"pip install {missing}")
+        raise BackendError(
+            f"Backend {name!r} needs {missing}, which is not installed: {install}"
+        ) from error
+    except Exception as error:
+        # Any other failure is still an error, never a quiet fall-back to another backend.
+        raise BackendError(
+            f"Backend {name!r} ({_provider(source)}) failed to start: "
+            f"{type(error).__name__}: {error}"
+        ) from error
     if not isinstance(backend, Backend):
         raise BackendError(
             f"Backend {name!r}: the factory {source.target} returned {type(backend).__name__}, "
             "not a tinygrad_edu.backends.Backend."
         )
-    backend.check_usable()
     if _seed is not None:
         backend.seed(_seed)
     return backend

@@ -71,7 +71,10 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = x ** y;  dz/dx = y * x**(y - 1),  dz/dy = z * log(x)"""
+    """z = x ** y;  dz/dx = y * x**(y - 1),  dz/dy = z * log(x)
+
+    As in PyTorch, dz/dx = 0 where y = 0 (x**0 is the constant 1) and dz/dy = 0 where x = 0
+    and y >= 0, where the formulas would give 0 * inf = nan."""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -82,10 +85,23 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y, out = ctx.saved_tensors
-        grad_x = grad * y * x ** (y - 1) if ctx.needs_input_grad[0] else None
-        # Only computed when the exponent needs a gradient: log(x) is undefined for x <= 0.
-        grad_y = grad * out * x.log() if ctx.needs_input_grad[1] else None
+        grad_x = grad_y = None
+        # Where the derivative is 0 by the rule above, x is replaced by 1 before it enters the
+        # formula, so no inf appears there, not even in a second derivative.
+        if ctx.needs_input_grad[0]:
+            # Only at x = 0 too: for x > 0 the true x**(y - 1) must stay, or the second
+            # derivative d/dy (y * x**(y - 1)) = x**(-1) at y = 0 comes out as 1.
+            grad_x = grad * y * _one_where((y == 0.0) & (x == 0.0), x) ** (y - 1)
+        if ctx.needs_input_grad[1]:
+            # Only computed when the exponent needs a gradient: log(x) is undefined for x < 0.
+            grad_y = grad * out * _one_where((x == 0.0) & (y >= 0.0), x).log()
         return grad_x, grad_y
+
+
+def _one_where(condition: Any, x: Any) -> Any:
+    """``x`` with ones where ``condition`` holds."""
+    one = x._from_data(x.backend.xp.ones((), dtype=x.data.dtype), x.backend)
+    return Where.apply(condition, one, x)
 
 
 class Maximum(Function):
@@ -211,9 +227,9 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        positive = x > 0
-        ctx.save_for_backward(_as_float(ctx, positive, x))
-        return ctx.xp.where(positive, x, ctx.xp.zeros_like(x))
+        ctx.save_for_backward(_as_float(ctx, x > 0, x))
+        # maximum, not where(x > 0, x, 0): a nan passes through (as in PyTorch), not hidden as 0.
+        return ctx.xp.maximum(x, ctx.xp.zeros_like(x))
 
     @staticmethod
     def backward(ctx, grad):

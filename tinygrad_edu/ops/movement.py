@@ -62,7 +62,7 @@ class GetItem(Function):
     def forward(ctx, x, key=()):
         ctx.input_shape = x.shape
         ctx.key = key
-        return x[key]
+        return ctx.backend.getitem(x, key)
 
     @staticmethod
     def backward(ctx, grad):
@@ -78,6 +78,10 @@ class IndexAdd(Function):
         ctx.key = key
         out = ctx.xp.zeros(shape, dtype=x.dtype)
         if is_basic_index(key):
+            if any(k is None for k in key):
+                # The standard allows no None (new axis) when assigning: drop those size-1 axes.
+                key = tuple(k for k in key if k is not None)
+                x = ctx.xp.reshape(x, out[key].shape)
             out[key] = x
         else:
             ctx.backend.scatter_add(out, key, x)

@@ -35,8 +35,9 @@ class Max(Function):
         xp = ctx.xp
         ctx.kept_shape = _kept_shape(x.shape, axis)
         out = xp.max(x, axis=axis, keepdims=True)
-        is_max = xp.astype(x == out, x.dtype)
-        ctx.save_for_backward(is_max / xp.sum(is_max, axis=axis, keepdims=True))
+        if ctx.backend.dtype_of(x).is_floating:  # integers have no gradient to share out
+            is_max = xp.astype(x == out, x.dtype)
+            ctx.save_for_backward(is_max / xp.sum(is_max, axis=axis, keepdims=True))
         return out if keepdims else xp.reshape(out, _drop(ctx.kept_shape, x.shape, axis))
 
     @staticmethod

@@ -1,0 +1,187 @@
+"""The README and the documentation keep their promises.
+
+- `.ci/run` runs the README's install and test commands, exactly as written there.
+- Every Python block in the README and the docs runs (each page in a fresh process, its blocks
+  in order, as a reader would paste them), except blocks marked ``<!-- not-run: why -->``.
+- A block marked ``<!-- excerpt: PATH -->`` quotes the library's source: its lines must still
+  appear in PATH, in order, so the docs cannot drift away from the code.
+- The site builds with ``mkdocs build --strict`` when the docs extra is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+
+# A fenced block, with the HTML comment (if any) on the line just before it.
+FENCE = re.compile(
+    r"(?:<!--\s*(?P<marker>[\w-]+):\s*(?P<note>.*?)\s*-->\n)?```(?P<lang>[\w-]*)\n"
+    r"(?P<body>.*?)\n```",
+    re.S,
+)
+
+
+def blocks(page: Path) -> list[re.Match[str]]:
+    return list(FENCE.finditer(page.read_text(encoding="utf-8")))
+
+
+def page_id(page: Path) -> str:
+    return str(page.relative_to(ROOT))
+
+
+# -- the README's commands and .ci/run ---------------------------------------------------------
+def readme_command(name: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    pattern = rf"<!-- ci:{name} -->\s*```bash\n(.*?)\n```\s*<!-- /ci:{name} -->"
+    match = re.search(pattern, text, re.S)
+    assert match, f"README.md lost its <!-- ci:{name} --> block"
+    lines = [line for line in match.group(1).splitlines() if line.strip()]
+    assert len(lines) == 1, f"the ci:{name} block must be one command, got {lines}"
+    return lines[0].strip()
+
+
+def test_ci_runs_exactly_the_readme_commands() -> None:
+    result = subprocess.run(
+        ["bash", str(ROOT / ".ci" / "run"), "--print-commands"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [readme_command("install"), readme_command("test")]
+
+
+def test_readme_commands_install_train_and_test() -> None:
+    install, test = readme_command("install"), readme_command("test")
+    assert install.startswith("pip install -e ")
+    script = re.search(r"python (\S+\.py)", install)
+    assert script and (ROOT / script.group(1)).is_file(), install
+    assert test.split()[:3] == ["python", "-m", "pytest"]
+
+
+def test_ci_treats_no_tests_as_failure() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "set -euo pipefail" in ci
+    assert re.search(r"status -eq 5 \]\].*?exit 1", ci, re.S), "pytest's exit status 5 must fail CI"
+
+
+# -- code blocks -----------------------------------------------------------------------------
+def runnable_blocks(page: Path) -> list[str]:
+    return [
+        m["body"]
+        for m in blocks(page)
+        if m["lang"] == "python" and m["marker"] not in ("not-run", "excerpt")
+    ]
+
+
+PAGES_WITH_CODE = [page for page in PAGES if runnable_blocks(page)]
+
+
+def test_the_main_pages_have_runnable_code() -> None:
+    names = {page_id(page) for page in PAGES_WITH_CODE}
+    assert {"README.md", "docs/index.md", "docs/chapter1-value.md", "docs/tensors.md"} <= names
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=page_id)
+def test_python_blocks_run(page: Path) -> None:
+    # One fresh process per page: blocks may change global state (set_backend, manual_seed,
+    # register_backend) that must not leak into other tests.
+    program = "\n\n".join(runnable_blocks(page))
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, TINYGRAD_EDU_BACKEND="numpy"),
+    )
+    assert result.returncode == 0, f"{page_id(page)}:\n{result.stderr}"
+
+
+EXCERPTS = [
+    pytest.param(page, m["note"], m["body"], id=f"{page_id(page)}:{m['note']}:{i}")
+    for page in PAGES
+    for i, m in enumerate(blocks(page))
+    if m["marker"] == "excerpt"
+]
+
+
+@pytest.mark.parametrize(("page", "source", "body"), EXCERPTS)
+def test_excerpts_match_the_source(page: Path, source: str, body: str) -> None:
+    source_lines = [line.strip() for line in (ROOT / source).read_text().splitlines()]
+    position = 0
+    for line in (line.strip() for line in body.splitlines() if line.strip()):
+        try:
+            position = source_lines.index(line, position) + 1
+        except ValueError:
+            pytest.fail(f"{page_id(page)} quotes {source}, which no longer has the line {line!r}")
+
+
+def test_every_page_has_a_known_block_marker() -> None:
+    for page in PAGES:
+        for m in blocks(page):
+            assert m["marker"] in (None, "ci", "not-run", "excerpt"), (page, m["marker"])
+
+
+# -- the site --------------------------------------------------------------------------------
+def nav_pages() -> list[str]:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    return re.findall(r"^\s*- (?:.*?: )?([\w/.-]+\.md)\s*$", config, re.M)
+
+
+def test_nav_lists_every_page_once() -> None:
+    listed = nav_pages()
+    on_disk = sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md"))
+    assert sorted(listed) == on_disk
+    assert len(set(listed)) == len(listed)
+
+
+def test_api_reference_targets_import() -> None:
+    for page in sorted((DOCS / "api").glob("*.md")):
+        for target in re.findall(r"^::: ([\w.]+)", page.read_text(encoding="utf-8"), re.M):
+            module, _, attribute = target.rpartition(".")
+            try:
+                importlib.import_module(target)
+            except ImportError:
+                assert hasattr(importlib.import_module(module), attribute), (page, target)
+
+
+def test_backend_page_names_every_part_of_the_protocol() -> None:
+    from tinygrad_edu.backends.base import Backend
+
+    text = (DOCS / "backends.md").read_text(encoding="utf-8")
+    public = [name for name in vars(Backend) if not name.startswith("_")]
+    missing = [name for name in public if f"`{name}`" not in text]
+    assert not missing, f"docs/backends.md does not explain Backend.{missing}"
+
+
+def _docs_extra_installed() -> bool:
+    return all(importlib.util.find_spec(m) for m in ("mkdocs", "material", "mkdocstrings_handlers"))
+
+
+@pytest.mark.skipif(
+    not _docs_extra_installed(), reason='the docs extra is not installed: pip install -e ".[docs]"'
+)
+def test_site_builds_strictly(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "index.html").is_file()
+    assert "tinygrad_edu.Tensor" in (tmp_path / "api" / "tensor" / "index.html").read_text()

@@ -1,0 +1,314 @@
+"""Backends as plugins, installed for real.
+
+The test plugins in ``tests/plugins/`` are built and installed with pip into temporary folders
+(offline: ``--no-deps --no-build-isolation --no-index``), and a fresh Python process with that
+folder on its path must find them through the entry-point group ``tinygrad_edu.backends``:
+nothing here imitates ``importlib.metadata``.
+
+The second half tests the CuPy plugin's error paths, which need no GPU: with CuPy missing, and
+with a stand-in ``cupy`` module that reports no GPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu.backends import BackendError, registry
+
+HERE = Path(__file__).parent
+PLUGINS = HERE / "plugins"
+CUPY_PLUGIN = HERE.parent / "backends" / "cupy"
+
+NEEDS_CUPY = (
+    "Backend 'cupy' needs CuPy, which is not installed: pip install \"tinygrad-edu[cuda12]\" "
+    "(for CUDA 13: \"tinygrad-edu[cuda13]\")"
+)
+NO_GPU = (
+    "Backend 'cupy' is installed but no CUDA GPU is usable here; use TINYGRAD_EDU_BACKEND=numpy."
+)
+
+
+def pip_install(source: Path, work: Path, rename: str | None = None) -> Path:
+    """Build and install the plugin at ``source`` into a new folder; returns that folder.
+
+    The source is copied first, so the build leaves nothing behind in the repository.
+    ``rename`` installs it under another distribution name (same code, same entry point)."""
+    copy = work / f"src-{rename or source.name}"
+    shutil.copytree(source, copy)
+    if rename:
+        project = copy / "pyproject.toml"
+        text = project.read_text()
+        project.write_text(text.replace(f'name = "{source.name.replace("_", "-")}"',
+                                        f'name = "{rename}"'))
+    site = work / f"site-{rename or source.name}"
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+        "--no-index", "--disable-pip-version-check", "--target", str(site), str(copy),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        pytest.fail(f"installing the test plugin failed:\n{result.stdout}\n{result.stderr}")
+    return site
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    if subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode:
+        pytest.skip("pip is not available to install the test plugins")
+    work = tmp_path_factory.mktemp("plugins")
+    return {
+        "demo": pip_install(PLUGINS / "tinygrad_edu_demo_backend", work),
+        "clash": pip_install(PLUGINS / "tinygrad_edu_demo_clash", work),
+        "again": pip_install(PLUGINS / "tinygrad_edu_demo_backend", work,
+                             rename="tinygrad-edu-demo-backend-again"),
+    }
+
+
+def run_with(paths: list[Path], code: str, **env: str) -> dict:
+    """Run ``code`` in a fresh interpreter with ``paths`` on sys.path; it prints one JSON value."""
+    full_env = {k: v for k, v in os.environ.items() if k != registry.ENV_VAR}
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        [*map(str, paths), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    full_env.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_listing_finds_the_plugin_without_importing_it(sites: dict[str, Path]) -> None:
+    out = run_with([sites["demo"]], (
+        "import sys, json, tinygrad_edu as tg\n"
+        "names = tg.available_backends()\n"
+        "print(json.dumps({'names': names, 'imported': 'tinygrad_edu_demo_backend' in sys.modules,"
+        " 'source': tg.backends.registry.backend_sources()['demo'].distribution}))"
+    ))
+    assert "demo" in out["names"] and out["names"].count("demo") == 1
+    assert out["imported"] is False
+    assert out["source"] == "tinygrad-edu-demo-backend"
+
+
+def test_env_var_selects_the_plugin(sites: dict[str, Path]) -> None:
+    out = run_with([sites["demo"]], (
+        "import sys, json, tinygrad_edu as tg\n"
+        "before = 'tinygrad_edu_demo_backend.backend' in sys.modules\n"
+        "x = tg.Tensor([1.0, 2.0], requires_grad=True)\n"
+        "(x * x).sum().backward()\n"
+        "print(json.dumps({'before': before, 'backend': x.backend.name, 'device': x.device,"
+        " 'grad': x.grad.tolist(), 'grad_backend': x.grad.backend.name,"
+        " 'random': tg.rand(2).backend.name,"
+        " 'explicit': tg.zeros(1, backend='numpy').backend.name}))"
+    ), TINYGRAD_EDU_BACKEND="demo")
+    assert out["before"] is False  # imported at first use, not before
+    assert out["backend"] == "demo" and out["device"] == "CPU (demo plugin)"
+    assert out["grad"] == [2.0, 4.0] and out["grad_backend"] == "demo"
+    assert out["random"] == "demo" and out["explicit"] == "numpy"
+
+
+def test_two_distributions_claiming_one_name_is_an_error(sites: dict[str, Path]) -> None:
+    out = run_with([sites["demo"], sites["clash"]], (
+        "import json, tinygrad_edu as tg\n"
+        "try:\n"  # the first thing this process does: the conflict must not depend on order
+        "    tg.Tensor([1.0])\n"
+        "    error = None\n"
+        "except tg.BackendError as e:\n"
+        "    error = str(e)\n"
+        "print(json.dumps({'names': tg.available_backends(), 'error': error}))"
+    ), TINYGRAD_EDU_BACKEND="demo")
+    assert out["names"].count("demo") == 1
+    demo = "tinygrad-edu-demo-backend (tinygrad_edu_demo_backend:make_backend)"
+    clash = "tinygrad-edu-demo-clash (tinygrad_edu_demo_clash:make_backend)"
+    assert out["error"] == (
+        f"Backend 'demo' is claimed by two installed distributions: {demo} and {clash}. "
+        "Uninstall one of them."
+    )
+
+
+def test_the_same_target_twice_is_not_a_conflict(sites: dict[str, Path]) -> None:
+    # Two distributions pointing at the very same factory (as a stale second copy of a
+    # plugin's metadata would) are one backend, not a conflict.
+    out = run_with([sites["demo"], sites["again"]], (
+        "import json, tinygrad_edu as tg\n"
+        "print(json.dumps([tg.available_backends(), tg.Tensor([1.0]).backend.name]))"
+    ), TINYGRAD_EDU_BACKEND="demo")
+    names, used = out
+    assert names.count("demo") == 1 and used == "demo"
+
+
+# -- the CuPy plugin's error paths (no GPU needed) -------------------------------------------
+
+
+@pytest.fixture
+def cupy_plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.ModuleType]:
+    """The tinygrad_edu_cupy package (from the source tree if it is not installed), with a
+    fresh registry state and its backend module forgotten, so it re-imports ``cupy``."""
+    try:
+        import tinygrad_edu_cupy
+    except ImportError:
+        monkeypatch.syspath_prepend(str(CUPY_PLUGIN))
+        import tinygrad_edu_cupy
+    monkeypatch.setattr(registry, "_instances", {})
+    monkeypatch.setattr(registry, "_stack", [])
+    monkeypatch.setattr(registry, "_chosen", None)
+    monkeypatch.delenv(registry.ENV_VAR, raising=False)
+    # The backend module binds "cupy" when imported: a copy made under a stand-in must not
+    # outlive the test (tests/test_gpu.py may need the real one afterwards).
+    saved = sys.modules.pop("tinygrad_edu_cupy.backend", None)
+    yield tinygrad_edu_cupy
+    sys.modules.pop("tinygrad_edu_cupy.backend", None)
+    if saved is not None:
+        sys.modules["tinygrad_edu_cupy.backend"] = saved
+
+
+def registered_cupy_plugin() -> bool:
+    source = registry.backend_sources().get("cupy")
+    return source is not None and source.distribution == "tinygrad-edu-cupy"
+
+
+def fake_cupy(gpu: bool = True, kernel_error: Exception | None = None) -> types.ModuleType:
+    """A stand-in for ``cupy`` built on NumPy, shaped like CuPy 13: it lacks the array API
+    names that CuPy added later (concat, permute_dims, astype, asarray(copy=)), and, like
+    CuPy, its scatter_add wraps out-of-range indices instead of raising."""
+    cupy = types.ModuleType("cupy")
+    for name in [
+        "float32", "float64", "int64", "bool_", "zeros", "zeros_like", "ones", "ones_like",
+        "full", "arange", "eye", "reshape", "transpose", "concatenate", "broadcast_to", "where",
+        "exp", "log", "sqrt", "sign", "abs", "tanh", "clip", "matmul", "sum", "max", "maximum",
+        "minimum", "isfinite", "argmax", "any", "all", "nonzero", "stack", "power", "array",
+    ]:
+        setattr(cupy, name, getattr(np, name))
+    cupy.ndarray = np.ndarray  # type: ignore[attr-defined]
+    cupy.__version__ = "13.0.0 (a NumPy stand-in)"  # type: ignore[attr-defined]
+
+    def asarray(a, dtype=None, order=None, *, blocking=False):  # type: ignore[no-untyped-def]
+        return np.asarray(a, dtype=dtype)
+
+    def failing_kernel(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise kernel_error  # type: ignore[misc]
+
+    cupy.asarray = asarray  # type: ignore[attr-defined]
+    cupy.asnumpy = np.asarray  # type: ignore[attr-defined]
+    if kernel_error is not None:
+        cupy.arange = failing_kernel  # type: ignore[attr-defined]
+    cupy.cuda = types.SimpleNamespace(  # type: ignore[attr-defined]
+        is_available=lambda: gpu,
+        Device=lambda: types.SimpleNamespace(id=0),
+        runtime=types.SimpleNamespace(
+            getDeviceProperties=lambda i: {"name": b"Stand-in GPU", "totalGlobalMem": 8 << 30}
+        ),
+    )
+    cupy.random = types.SimpleNamespace(default_rng=np.random.default_rng)  # type: ignore
+    return cupy
+
+
+def fake_cupyx() -> types.ModuleType:
+    cupyx = types.ModuleType("cupyx")
+
+    def scatter_add(target, index, values):  # type: ignore[no-untyped-def]
+        index = index if isinstance(index, tuple) else (index,)
+        wrapped = tuple(
+            k % target.shape[i] if isinstance(k, np.ndarray) else k for i, k in enumerate(index)
+        )
+        np.add.at(target, wrapped, values)
+
+    cupyx.scatter_add = scatter_add  # type: ignore[attr-defined]
+    return cupyx
+
+
+def test_cupy_missing_gives_the_install_command(
+    cupy_plugin: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cupy", None)  # as if CuPy were not installed
+    with pytest.raises(BackendError) as info:
+        cupy_plugin.make_backend()
+    assert str(info.value) == NEEDS_CUPY
+    if registered_cupy_plugin():  # the same through the entry point and the env var
+        monkeypatch.setenv(registry.ENV_VAR, "cupy")
+        with pytest.raises(BackendError) as info:
+            tg.Tensor([1.0])
+        assert str(info.value) == NEEDS_CUPY
+
+
+def test_cupy_without_a_gpu_fails_at_activation(
+    cupy_plugin: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy(gpu=False))
+    with pytest.raises(BackendError) as info:
+        cupy_plugin.make_backend()
+    assert str(info.value) == NO_GPU
+    if registered_cupy_plugin():
+        with pytest.raises(BackendError) as info:
+            tg.set_backend("cupy")
+        assert str(info.value) == NO_GPU
+        assert tg.get_backend().name == "numpy"
+
+
+def test_cupy_whose_first_kernel_fails_says_no_gpu(
+    cupy_plugin: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy(kernel_error=error))
+    with pytest.raises(BackendError) as info:
+        cupy_plugin.make_backend()
+    message = str(info.value)
+    assert message.startswith(NO_GPU + " (A first test kernel failed: RuntimeError(")
+    assert "no CUDA-capable device" in message
+
+
+def test_cupy_backend_code_runs_on_a_numpy_stand_in(
+    cupy_plugin: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not a GPU test (tests/test_gpu.py is): this runs the plugin's own code paths, the
+    # compatibility names and the bounds check, on a machine without CuPy.
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy())
+    monkeypatch.setitem(sys.modules, "cupyx", fake_cupyx())
+    backend = cupy_plugin.make_backend()
+    assert backend.name == "cupy"
+    assert backend.device_name() == "CUDA GPU 0: Stand-in GPU (8 GiB)"
+    data = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    results = {}
+    for candidate in (backend, tg.get_backend("numpy")):
+        x = tg.Tensor(data, dtype="float64", requires_grad=True, backend=candidate)
+        rows = tg.Tensor([1, 1, 0], backend=candidate)
+        joined = tg.cat([x[rows], x.T[:, :1].T], axis=0)
+        loss = (joined.relu() @ x.T).sum() + x.max()
+        loss.backward()
+        results[candidate.name] = (loss.item(), x.grad.numpy())  # type: ignore[union-attr]
+    assert results["cupy"][0] == pytest.approx(results["numpy"][0], rel=1e-12)
+    np.testing.assert_allclose(results["cupy"][1], results["numpy"][1], rtol=1e-12)
+
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, backend=backend)
+    with pytest.raises(IndexError, match="index 3 is out of bounds for axis 0 with size 3"):
+        x[tg.Tensor([0, 3], backend=backend)]
+    target = backend.xp.zeros((3,), dtype=backend.xp.float32)
+    with pytest.raises(IndexError, match="index -4 is out of bounds for axis 0 with size 3"):
+        backend.scatter_add(target, (np.array([-4]),), np.ones(1, np.float32))
+    assert target.tolist() == [0.0, 0.0, 0.0]  # checked before anything was written
+
+
+def test_cupy_plugin_metadata_is_consistent_with_the_core() -> None:
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
+
+    plugin = tomllib.loads((CUPY_PLUGIN / "pyproject.toml").read_text())["project"]
+    core = tomllib.loads((HERE.parent / "pyproject.toml").read_text())["project"]
+    assert plugin["name"] == "tinygrad-edu-cupy"
+    assert any(dep.startswith("tinygrad-edu") for dep in plugin["dependencies"])
+    assert plugin["entry-points"]["tinygrad_edu.backends"] == {
+        "cupy": "tinygrad_edu_cupy:make_backend"
+    }
+    for cuda in ("cuda12", "cuda13"):
+        assert plugin["optional-dependencies"][cuda][0].startswith(f"cupy-{cuda}x")
+        assert core["optional-dependencies"][cuda] == [f"tinygrad-edu-cupy[{cuda}]"]

@@ -1,0 +1,100 @@
+"""Testing tools for tinygrad_edu and for anyone writing a backend plugin.
+
+- :data:`OP_SPECS` (in :mod:`.op_specs`): one row per differentiable operation;
+- :mod:`.strategies`: hypothesis strategies for values, shapes and transposed layouts;
+- :func:`run_conformance` / ``python -m tinygrad_edu.testing BACKEND``: the whole table,
+  forward and backward, on one backend;
+- :func:`backends_under_test`: every installed backend as a pytest parameter, with the ones
+  that cannot load here skipped and the reason shown.
+
+Needs the test extra: ``pip install "tinygrad-edu[test]"``.
+
+Example:
+    >>> from tinygrad_edu.testing import backend_statuses
+    >>> [status.name for status in backend_statuses() if status.error is None][0]
+    'numpy'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+try:
+    import hypothesis  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        'tinygrad_edu.testing needs hypothesis: pip install "tinygrad-edu[test]"'
+    ) from error
+
+from ..backends.base import Backend
+from ..backends.registry import available_backends, get_backend
+from .conformance import ConformanceReport, OpResult, run_conformance
+from .op_specs import OP_SPECS, Case, OpSpec, spec_named
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """One known backend: loaded (``backend``) or not (``error`` says why)."""
+
+    name: str
+    backend: Backend | None
+    error: str | None
+
+
+_failed: dict[str, str] = {}  # load errors, so a broken backend is not retried in every test
+
+
+def backend_status(name: str) -> BackendStatus:
+    """Try to load the backend ``name``."""
+    if name in _failed:
+        return BackendStatus(name, None, _failed[name])
+    try:
+        return BackendStatus(name, get_backend(name), None)
+    except Exception as error:  # any failure to load is a reason to skip, shown as such
+        _failed[name] = f"{name}: {error}"
+        return BackendStatus(name, None, _failed[name])
+
+
+def backend_statuses() -> list[BackendStatus]:
+    """Try to load every name in :func:`~tinygrad_edu.available_backends`."""
+    return [backend_status(name) for name in available_backends()]
+
+
+def backends_under_test() -> list[Any]:
+    """Every known backend's name as a ``pytest.param``, for ``parametrize``.
+
+    Nothing is loaded here (collection stays fast and imports nothing heavy); call
+    :func:`load_or_skip` in the test to get the backend, or skip with the load error as the
+    reason, e.g. "cupy: Backend 'cupy' is installed but no CUDA GPU is usable here ...".
+
+    Example:
+        >>> import pytest
+        >>> from tinygrad_edu.testing import backends_under_test, load_or_skip
+        >>> @pytest.mark.parametrize("backend_name", backends_under_test())
+        ... def test_ones(backend_name):
+        ...     import tinygrad_edu as tg
+        ...     backend = load_or_skip(backend_name)
+        ...     assert tg.ones(2, backend=backend).tolist() == [1.0, 1.0]
+    """
+    import pytest
+
+    return [pytest.param(name, id=name) for name in available_backends()]
+
+
+def load_or_skip(name: str) -> Backend:
+    """The backend ``name``; inside a pytest test, skip it (with the reason) if it cannot load."""
+    status = backend_status(name)
+    if status.backend is None:
+        import pytest
+
+        pytest.skip(status.error or name)
+    assert status.backend is not None
+    return status.backend
+
+
+__all__ = [
+    "OP_SPECS", "BackendStatus", "Case", "ConformanceReport", "OpResult", "OpSpec",
+    "backend_status", "backend_statuses", "backends_under_test", "load_or_skip",
+    "run_conformance", "spec_named",
+]
