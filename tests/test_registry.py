@@ -287,6 +287,7 @@ def test_array_api_strict_offered_only_when_importable(monkeypatch: pytest.Monke
         return None if name == "array_api_strict" else real_find_spec(name, *args)
 
     monkeypatch.setattr(registry, "_optional_found", None)
+    monkeypatch.setattr(registry, "_instances", {})  # an earlier test may have loaded it
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     assert "array_api_strict" not in tg.available_backends()
     with pytest.raises(UnknownBackendError, match="Unknown backend 'array_api_strict'"):

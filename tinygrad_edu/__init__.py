@@ -9,7 +9,15 @@ Example:
 """
 
 from . import viz as viz  # graph pictures: tg.viz.to_mermaid(loss)
-from .autograd import Context, Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    Context,
+    Function,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backends import (
     Backend,
     BackendError,
@@ -21,8 +29,19 @@ from .backends import (
     use_backend,
 )
 from .creation import (
-    arange, eye, full, full_like, ones, ones_like, rand, rand_like, randn, randn_like, tensor,
-    zeros, zeros_like,
+    arange,
+    eye,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from .dtypes import DType, bool_, float32, float64, int64
 from .functional import cat, concatenate, matmul, maximum, minimum, pad, stack, where
@@ -34,11 +53,52 @@ from .value import Value
 __version__ = "0.1.0"
 
 __all__ = [
-    "GradcheckError", "gradcheck", "gradgradcheck",
-    "Backend", "BackendError", "Context", "DType", "Function", "Tensor", "Value", "arange",
-    "available_backends", "bool_", "cat", "concatenate", "enable_grad", "eye", "float32",
-    "float64", "full", "full_like", "get_backend", "grad", "int64", "is_grad_enabled",
-    "manual_seed", "matmul", "maximum", "minimum", "no_grad", "ones", "ones_like", "pad", "rand",
-    "rand_like", "randn", "randn_like", "register_backend", "set_backend", "set_grad_enabled",
-    "stack", "tensor", "to_backend", "use_backend", "where", "zeros", "zeros_like", "from_dlpack",
+    "GradcheckError",
+    "gradcheck",
+    "gradgradcheck",
+    "Backend",
+    "BackendError",
+    "Context",
+    "DType",
+    "Function",
+    "Tensor",
+    "Value",
+    "arange",
+    "available_backends",
+    "bool_",
+    "cat",
+    "concatenate",
+    "enable_grad",
+    "eye",
+    "float32",
+    "float64",
+    "full",
+    "full_like",
+    "get_backend",
+    "grad",
+    "int64",
+    "is_grad_enabled",
+    "manual_seed",
+    "matmul",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "pad",
+    "rand",
+    "rand_like",
+    "randn",
+    "randn_like",
+    "register_backend",
+    "set_backend",
+    "set_grad_enabled",
+    "stack",
+    "tensor",
+    "to_backend",
+    "use_backend",
+    "where",
+    "zeros",
+    "zeros_like",
+    "from_dlpack",
 ]

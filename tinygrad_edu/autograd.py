@@ -19,6 +19,7 @@ from typing import Any
 
 _grad_enabled = True
 
+
 def is_grad_enabled() -> bool:
     """Whether operations are being recorded for backward right now."""
     return _grad_enabled
@@ -58,7 +59,7 @@ class no_grad(set_grad_enabled):
     def __new__(cls, func: Any = None) -> Any:
         self = super().__new__(cls)
         if func is not None:  # used as a bare decorator: @no_grad
-            self.__init__()
+            cls.__init__(self)
             return self(func)
         return self
 
@@ -113,9 +114,9 @@ class Context:
         saved = self._saved
         if saved is None:
             raise RuntimeError(
-                f"Trying to backward through the graph a second time: the values {self.fn.__name__} "
-                "saved were freed after the first backward(). Pass retain_graph=True to the first "
-                "backward() if you need to call it twice."
+                f"Trying to backward through the graph a second time: the values "
+                f"{self.fn.__name__} saved were freed after the first backward(). Pass "
+                "retain_graph=True to the first backward() if you need to call it twice."
             )
         inputs = self.inputs
         output = self._output
@@ -304,7 +305,7 @@ def run_backward(
             if ctx is None:
                 continue
             input_grads = ctx.backward(node_grad, node)
-            for parent, parent_grad in zip(ctx.inputs, input_grads):
+            for parent, parent_grad in zip(ctx.inputs, input_grads, strict=True):
                 if parent_grad is None or not parent.requires_grad:
                     continue
                 key = id(parent)
@@ -339,7 +340,7 @@ def grad(
         (27.0, 18.0)
     """
     single = not isinstance(inputs, (list, tuple))
-    inputs_list = [inputs] if single else list(inputs)
+    inputs_list: list[Any] = [inputs] if single else list(inputs)
     for t in inputs_list:
         if not t.requires_grad:
             raise RuntimeError(
@@ -353,7 +354,7 @@ def grad(
         outputs, seed, retain_graph=retain_graph, create_graph=create_graph, targets=inputs_list
     )
     assert results is not None
-    for t, g in zip(inputs_list, results):
+    for g in results:
         if g is None and not allow_unused:
             raise RuntimeError(
                 "grad(): an input was not used to compute the output; pass allow_unused=True "

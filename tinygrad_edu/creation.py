@@ -27,7 +27,9 @@ def _make(array: Any, backend: Backend, requires_grad: bool) -> Tensor:
     return out.requires_grad_() if requires_grad else out
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None
+) -> Tensor:
     """Same as ``Tensor(data, ...)``, spelled as in PyTorch."""
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, backend=backend)
 
@@ -55,14 +57,18 @@ def full(
     return _make(b.xp.full(shape, fill_value, dtype=native), b, requires_grad)
 
 
-def zeros(*shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None) -> Tensor:
+def zeros(
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None
+) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     b = get_backend(backend)
     array = b.xp.zeros(_shape(shape), dtype=b.native_dtype(to_dtype(dtype)))
     return _make(array, b, requires_grad)
 
 
-def ones(*shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None) -> Tensor:
+def ones(
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None
+) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
     b = get_backend(backend)
     array = b.xp.ones(_shape(shape), dtype=b.native_dtype(to_dtype(dtype)))
@@ -70,8 +76,12 @@ def ones(*shape: Any, dtype: Any = float32, requires_grad: bool = False, backend
 
 
 def arange(
-    start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
-    requires_grad: bool = False, backend: BackendArg = None,
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    backend: BackendArg = None,
 ) -> Tensor:
     """Evenly spaced values in [start, stop): int64 for int arguments, float32 otherwise."""
     if stop is None:
@@ -84,21 +94,31 @@ def arange(
     return _make(array, b, requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    dtype: Any = float32,
+    requires_grad: bool = False,
+    backend: BackendArg = None,
+) -> Tensor:
     """The identity matrix (``n`` × ``m``, square by default)."""
     b = get_backend(backend)
     array = b.xp.eye(n, m, dtype=b.native_dtype(to_dtype(dtype)))
     return _make(array, b, requires_grad)
 
 
-def rand(*shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None) -> Tensor:
+def rand(
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None
+) -> Tensor:
     """Uniform random numbers in [0, 1). Reproducible after :func:`manual_seed`."""
     b = get_backend(backend)
     dtype = _float_dtype(dtype, "rand")
     return _make(b.uniform(_shape(shape), dtype), b, requires_grad)
 
 
-def randn(*shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None) -> Tensor:
+def randn(
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None
+) -> Tensor:
     """Standard normal random numbers. Reproducible after :func:`manual_seed`."""
     b = get_backend(backend)
     dtype = _float_dtype(dtype, "randn")
@@ -124,7 +144,9 @@ def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
     return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype))
 
 
-def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(
+    t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
     return full(t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype))
 
 

@@ -62,7 +62,8 @@ _BY_NAME = {d.name: d for d in ALL_DTYPES}
 
 
 def to_dtype(dtype: Any) -> DType:
-    """Turn ``"float32"``, ``tinygrad_edu.float32``, ``numpy.float32`` or a NumPy dtype into a DType.
+    """Turn ``"float32"``, ``tinygrad_edu.float32``, ``numpy.float32`` or a NumPy dtype into a
+    DType.
 
     Raises:
         TypeError: for a dtype tinygrad_edu does not support, naming the supported ones.

@@ -64,7 +64,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     (axis,) = normalize_axis(axis, first.ndim)  # type: ignore[misc]
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(
-            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis
+            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=True)) if i != axis
         ):
             raise ValueError(
                 f"concatenate: shapes {first.shape} and {t.shape} differ outside axis {axis}"
@@ -92,7 +92,9 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
         raise ValueError("stack: needs at least one tensor")
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: all shapes must be equal, got {tensors[0].shape} and {t.shape}")
+            raise ValueError(
+                f"stack: all shapes must be equal, got {tensors[0].shape} and {t.shape}"
+            )
     return concatenate([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 

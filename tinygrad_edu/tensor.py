@@ -7,6 +7,7 @@ operation that made it (``_ctx``). Operators and methods call the differentiable
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from . import autograd, ops
@@ -58,6 +59,12 @@ class Tensor(TensorMath):
     """
 
     __slots__ = ("data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad")
+    data: Any
+    grad: Tensor | None
+    requires_grad: builtins.bool
+    backend: Backend
+    _ctx: Any
+    _retains_grad: builtins.bool
     __array_priority__ = 1000  # numpy_array * tensor must call Tensor.__rmul__
 
     def __init__(
@@ -267,7 +274,9 @@ class Tensor(TensorMath):
     def item(self) -> Any:
         """The single element as a Python number."""
         if self.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, but this has shape {self.shape}")
+            raise ValueError(
+                f"item() needs a tensor with one element, but this has shape {self.shape}"
+            )
         return self.numpy().reshape(()).item()
 
     def tolist(self) -> Any:
@@ -314,7 +323,7 @@ class Tensor(TensorMath):
             extra += ", requires_grad=True"
         return f"Tensor({body}{extra})"
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self.size != 1:
             raise ValueError(
                 f"The truth value of a tensor with shape {self.shape} is ambiguous; use "
@@ -322,7 +331,7 @@ class Tensor(TensorMath):
             )
         return bool(self.item())
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return float(self.item())
 
     def __int__(self) -> int:

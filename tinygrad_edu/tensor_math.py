@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import ops
-from .dtypes import bool_, float32, float64, int64
+from .dtypes import bool_, float64, int64
 
 if TYPE_CHECKING:
+    from .autograd import Function
     from .tensor import Tensor
 
 Axis = int | Sequence[int] | None
@@ -77,7 +78,7 @@ class TensorMath:
     __slots__ = ()
 
     # -- elementwise binary ----------------------------------------------------------------
-    def _binary(self: Any, fn: type[ops.Function], other: Any, reverse: bool = False) -> Tensor:
+    def _binary(self: Any, fn: type[Function], other: Any, reverse: bool = False) -> Tensor:
         if other.__class__ is not self.__class__:
             other = self._const(other)
         x, y = (other, self) if reverse else (self, other)
@@ -187,7 +188,9 @@ class TensorMath:
 
     def _logical(self: Any, other: Any, name: str) -> Tensor:
         if self.dtype.is_floating:
-            raise TypeError(f"{name.strip('_')} needs bool or integer tensors, not {self.dtype.name}")
+            raise TypeError(
+                f"{name.strip('_')} needs bool or integer tensors, not {self.dtype.name}"
+            )
         x, y = promote(self, self._const(other))
         return type(self)._from_data(getattr(x.data, name)(y.data), self.backend)
 
@@ -305,18 +308,24 @@ class TensorMath:
         """Index of the largest element (over the flattened tensor when axis is None)."""
         data = self.data if axis is not None else self.backend.xp.reshape(self.data, (-1,))
         out = self.backend.xp.argmax(data, axis=axis if axis is not None else 0, keepdims=keepdims)
-        return type(self)._from_data(self.backend.xp.astype(out, self.backend.native_dtype(int64)), self.backend)
+        return type(self)._from_data(
+            self.backend.xp.astype(out, self.backend.native_dtype(int64)), self.backend
+        )
 
     def argmin(self: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the smallest element (over the flattened tensor when axis is None)."""
         return (-self.detach()).argmax(axis, keepdims)
 
     def any(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        out = self.backend.xp.any(self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+        out = self.backend.xp.any(
+            self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
+        )
         return type(self)._from_data(out, self.backend)
 
     def all(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        out = self.backend.xp.all(self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+        out = self.backend.xp.all(
+            self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
+        )
         return type(self)._from_data(out, self.backend)
 
     # -- matrix multiplication -----------------------------------------------------------------

@@ -9,7 +9,6 @@ same traversal as Tensor (:func:`tinygrad_edu.autograd.run_backward`).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from .autograd import run_backward
 
@@ -62,7 +61,9 @@ class Value:
         self.label = label
 
     @staticmethod
-    def _make(data: float, inputs: tuple[Value, ...], local_grads: tuple[float, ...], op: str) -> Value:
+    def _make(
+        data: float, inputs: tuple[Value, ...], local_grads: tuple[float, ...], op: str
+    ) -> Value:
         out = Value(data)
         out._ctx = ScalarStep(inputs, local_grads, op)
         return out

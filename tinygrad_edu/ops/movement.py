@@ -106,8 +106,8 @@ class Concatenate(Function):
         grads = []
         start = 0
         before = (slice(None),) * (ctx.axis % grad.ndim)
-        for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
-            grads.append(grad[(*before, slice(start, start + size))] if needed else None)
+        for size, needed in zip(ctx.sizes, ctx.needs_input_grad, strict=True):
+            grads.append(grad[before + (slice(start, start + size),)] if needed else None)
             start += size
         return tuple(grads)
 
@@ -118,8 +118,12 @@ class Pad(Function):
     @staticmethod
     def forward(ctx, x, widths=(), value=0.0):
         xp = ctx.xp
-        shape = tuple(n + before + after for n, (before, after) in zip(x.shape, widths))
-        ctx.inside = tuple(slice(before, before + n) for n, (before, _) in zip(x.shape, widths))
+        shape = tuple(
+            n + before + after for n, (before, after) in zip(x.shape, widths, strict=True)
+        )
+        ctx.inside = tuple(
+            slice(before, before + n) for n, (before, _) in zip(x.shape, widths, strict=True)
+        )
         out = xp.full(shape, value, dtype=x.dtype)
         out[ctx.inside] = x
         return out
