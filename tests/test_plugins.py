@@ -1,7 +1,8 @@
 """Backends as plugins, installed for real.
 
 The test plugins in ``tests/plugins/`` are built and installed with pip into temporary folders
-(offline: ``--no-deps --no-build-isolation --no-index``), and a fresh Python process with that
+(``--no-deps``; pip builds them in its usual isolated build environment, so the build tools
+come from the package index, as they would for a user), and a fresh Python process with that
 folder on its path must find them through the entry-point group ``tinygrad_edu.backends``:
 nothing here imitates ``importlib.metadata``.
 
@@ -53,8 +54,8 @@ def pip_install(source: Path, work: Path, rename: str | None = None) -> Path:
                                         f'name = "{rename}"'))
     site = work / f"site-{rename or source.name}"
     command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-        "--no-index", "--disable-pip-version-check", "--target", str(site), str(copy),
+        sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+        "--disable-pip-version-check", "--target", str(site), str(copy),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
