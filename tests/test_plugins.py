@@ -188,7 +188,8 @@ def fake_cupy(gpu: bool = True, kernel_error: Exception | None = None) -> types.
         "float32", "float64", "int64", "bool_", "zeros", "zeros_like", "ones", "ones_like",
         "full", "arange", "eye", "reshape", "transpose", "concatenate", "broadcast_to", "where",
         "exp", "log", "sqrt", "sign", "abs", "tanh", "clip", "matmul", "sum", "max", "maximum",
-        "minimum", "isfinite", "argmax", "any", "all", "nonzero", "stack", "power", "array",
+        "minimum", "isfinite", "isnan", "argmax", "any", "all", "nonzero", "stack", "power",
+        "array",
     ]:
         setattr(cupy, name, getattr(np, name))
     cupy.ndarray = np.ndarray  # type: ignore[attr-defined]

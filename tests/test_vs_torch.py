@@ -414,6 +414,14 @@ EDGES = [
     Case("0-d softmax", lambda x: x.softmax(), lambda x: torch.softmax(x, -1), [np.array(2.0)]),
     Case("empty sum", lambda x: x.sum(axis=0), lambda x: x.sum(0), [np.zeros((0, 3))]),
     Case("reversed slice", lambda x: x[::-1] * x, lambda x: x.flip(0) * x, [np.arange(3.0)]),
+    Case("std of constant data", lambda x: x.std(), lambda x: x.std(), [np.full((2, 3), 2.0)]),
+    Case(
+        "std of a constant row",
+        lambda x: x.std(axis=1),
+        lambda x: x.std(1),
+        [np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]])],
+    ),
+    Case("squeeze of a longer axis", lambda x: x.squeeze(0), lambda x: x.squeeze(0), [X]),
 ]
 
 LABELS = [2, 0, 3, 3, 1]
@@ -482,6 +490,67 @@ def test_nan_passes_through_relu_as_in_pytorch() -> None:
     theirs = torch.relu(torch.tensor(data)).numpy()
     np.testing.assert_array_equal(ours, theirs)  # nan == nan here: both must be nan
     assert np.isnan(ours[0])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize(
+    "name",
+    ["relu", "abs", "maximum", "minimum", "max", "min", "clip"],
+)
+def test_gradients_at_nan_match_torch(name: str) -> None:
+    # Where a nan is involved no comparison holds; PyTorch's rules still decide which input
+    # gets the gradient, and a learner debugging a nan must see the same thing in both.
+    data = np.array([np.nan, -1.0, 0.0, 2.0])
+    other = np.array([1.0, np.nan, 0.0, 1.0])
+    functions: dict[str, Callable[..., Any]] = {
+        "relu": lambda x, y: x.relu() + y.relu(),
+        "abs": lambda x, y: x.abs() + y.abs(),
+        "maximum": lambda x, y: tg.maximum(x, y) if isinstance(x, Tensor) else torch.maximum(x, y),
+        "minimum": lambda x, y: tg.minimum(x, y) if isinstance(x, Tensor) else torch.minimum(x, y),
+        "max": lambda x, y: x.max() + y.max(),
+        "min": lambda x, y: x.min() + y.min(),
+        "clip": lambda x, y: x.clip(-0.5, 1.0) + y.clip(-0.5, 1.0),
+    }
+    fn = functions[name]
+    ours = [Tensor(data, requires_grad=True), Tensor(other, requires_grad=True)]
+    theirs = [torch.tensor(data, requires_grad=True), torch.tensor(other, requires_grad=True)]
+    cotangent = 1.0 if name in ("max", "min") else np.arange(1.0, 5.0)
+    ours_out, theirs_out = fn(*ours), fn(*theirs)
+    ours_out.backward(Tensor(np.broadcast_to(cotangent, ours_out.shape).copy()))
+    theirs_out.backward(torch.tensor(np.broadcast_to(cotangent, theirs_out.shape).copy()))
+    for mine, reference in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(mine.grad.numpy(), reference.grad.numpy())
+
+
+def test_promotion_between_tensors_matches_torch() -> None:
+    # A 0-d tensor does not widen a tensor with dimensions of the same kind; a higher kind does.
+    f32 = np.array([1.0, 2.0], dtype=np.float32)
+    i64 = np.array([1, 2])
+    pairs = [
+        (f32, np.array(2.5)),  # float32 [2] with float64 0-d: float32
+        (np.array(2.5), f32),
+        (i64, np.array(2.5)),  # int64 [2] with float64 0-d: float64
+        (i64, np.array(2.5, dtype=np.float32)),
+        (np.array(True), i64),
+        (np.array([True, False]), np.array(3)),
+        (f32, np.array([2.5])),  # both with dimensions: float64
+        (np.array(1.0, dtype=np.float32), np.array(2.5)),  # both 0-d: float64
+    ]
+    for left, right in pairs:
+        ours = (Tensor(left) * Tensor(right)).dtype.name
+        theirs = str((torch.tensor(left) * torch.tensor(right)).dtype).removeprefix("torch.")
+        assert ours == theirs, (left.dtype, left.shape, right.dtype, right.shape, ours, theirs)
+
+
+def test_unary_functions_of_integers_are_float32_as_in_torch() -> None:
+    data = np.array([1, 2, 3])
+    for name in ["exp", "log", "sqrt", "sigmoid", "tanh"]:
+        ours = getattr(Tensor(data), name)()
+        theirs = getattr(torch.tensor(data), name)()
+        assert ours.dtype == tg.float32 and theirs.dtype == torch.float32, name
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    assert Tensor(data).clip(0.5, 2.5).dtype == tg.float32
+    assert Tensor(data).clip(0, 2).dtype == tg.int64
 
 
 def test_the_comparison_can_fail() -> None:

@@ -14,6 +14,7 @@ recorded and can be differentiated again.
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -214,15 +215,18 @@ class Function:
             if t.backend is not backend:
                 raise _mixed_backends(cls, inputs)
             if t.requires_grad:
-                needs_grad = True
-        if not (needs_grad and _grad_enabled):
+                needs_grad = _grad_enabled
+        if not needs_grad:
             # Nothing to record: the forward runs with a throw-away context (the hot path of
             # every backward pass, whose own operations are not recorded).
-            data = cls.forward(backend.unrecorded, *[t.data for t in inputs], **options)
+            data = cls.forward(backend.unrecorded, *map(_data, inputs), **options)
             return first._from_data(data, backend)
         ctx = Context(cls, inputs, backend)
-        data = cls.forward(ctx, *[t.data for t in inputs], **options)
+        data = cls.forward(ctx, *map(_data, inputs), **options)
         return first._from_op(data, backend, ctx)
+
+
+_data = operator.attrgetter("data")  # tensor -> its array
 
 
 class UnrecordedContext:
@@ -289,6 +293,7 @@ def run_backward(
     returned, in order (None for a target the output does not depend on).
     """
     order = topological_order(root)
+    add = root._grad_adder(create_graph)  # sums two gradients of one node
     pending: dict[int, Any] = {id(root): grad}
     wanted = None if targets is None else {id(t): None for t in targets}
     with set_grad_enabled(create_graph):
@@ -305,12 +310,13 @@ def run_backward(
             if ctx is None:
                 continue
             input_grads = ctx.backward(node_grad, node)
-            for parent, parent_grad in zip(ctx.inputs, input_grads, strict=True):
+            # Context.backward checked that there is one gradient per input.
+            for parent, parent_grad in zip(ctx.inputs, input_grads, strict=False):
                 if parent_grad is None or not parent.requires_grad:
                     continue
                 key = id(parent)
                 previous = pending.get(key)
-                pending[key] = parent_grad if previous is None else previous + parent_grad
+                pending[key] = parent_grad if previous is None else add(previous, parent_grad)
             if not retain_graph:
                 ctx.free()
     if wanted is None:

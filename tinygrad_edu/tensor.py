@@ -8,6 +8,7 @@ operation that made it (``_ctx``). Operators and methods call the differentiable
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any
 
 from . import autograd, ops
@@ -152,6 +153,19 @@ class Tensor(TensorMath):
             # A private copy: the same gradient array may be flowing to other tensors too.
             grad = Tensor._from_data(self.backend.xp.asarray(grad.data, copy=True), self.backend)
         self.grad = grad if self.grad is None else self.grad + grad
+
+    @staticmethod
+    def _grad_adder(create_graph: builtins.bool) -> Any:
+        """How backward sums two gradients of one tensor: with ``create_graph`` a recorded
+        addition; otherwise the arrays are added directly, since nothing needs recording and a
+        tensor used many times sums many gradients."""
+        if create_graph:
+            return operator.add
+
+        def add(a: Tensor, b: Tensor) -> Tensor:
+            return a._from_data(a.data + b.data, a.backend)
+
+        return add
 
     def _sum_to_shape(self, grad: Tensor) -> Tensor:
         """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched."""

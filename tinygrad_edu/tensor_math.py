@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import ops
-from .dtypes import bool_, float64, int64
+from .dtypes import DType, bool_, float64, int64
 
 if TYPE_CHECKING:
     from .autograd import Function
@@ -50,13 +50,22 @@ def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _category(dtype: DType) -> int:
+    return 2 if dtype.is_floating else 0 if dtype is bool_ else 1
+
+
 def promote(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """Give two tensors one dtype, as PyTorch does: float beats int beats bool, and float64
-    beats float32."""
+    beats float32. A 0-d tensor, like a Python number, does not widen a tensor with dimensions
+    within the same kind: float32 [n] + float64 0-d stays float32, but int64 [n] + float64 0-d
+    becomes float64."""
     if x.data.dtype == y.data.dtype:
         return x, y
     dx, dy = x.dtype, y.dtype
-    if dx.is_floating and dy.is_floating:
+    if (x.ndim == 0) != (y.ndim == 0):
+        dims, zero = (dy, dx) if x.ndim == 0 else (dx, dy)
+        target = dims if _category(dims) >= _category(zero) else zero
+    elif dx.is_floating and dy.is_floating:
         target = float64
     elif dx.is_floating or dy.is_floating:
         target = dx if dx.is_floating else dy
@@ -82,12 +91,12 @@ class TensorMath:
         if other.__class__ is not self.__class__:
             other = self._const(other)
         x, y = (other, self) if reverse else (self, other)
-        if x.backend is not y.backend:
-            return fn.apply(x, y)  # raises the error that says how to move one of them
-        if x.data.dtype != y.data.dtype:
+        if x.data.dtype is not y.data.dtype or x.data.shape != y.data.shape:
+            if x.backend is not y.backend:
+                return fn.apply(x, y)  # raises the error that says how to move one of them
             x, y = promote(x, y)
-        if x.data.shape != y.data.shape:
-            broadcast_shapes(fn.__name__.lower(), x.shape, y.shape)
+            if x.data.shape != y.data.shape:
+                broadcast_shapes(fn.__name__.lower(), x.shape, y.shape)
         return fn.apply(x, y)
 
     def __add__(self, other: Any) -> Tensor:
@@ -209,14 +218,19 @@ class TensorMath:
         return type(self)._from_data(~self.data, self.backend)
 
     # -- elementwise unary -------------------------------------------------------------------
-    def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
+    def _floating(self: Any) -> Tensor:
+        """This tensor, as float32 if it holds integers or bools (so int.exp() is float32, as in
+        PyTorch)."""
+        return self if self.dtype.is_floating else self.float()
 
-    def log(self) -> Tensor:
-        return ops.Log.apply(self)
+    def exp(self: Any) -> Tensor:
+        return ops.Exp.apply(self._floating())
 
-    def sqrt(self) -> Tensor:
-        return ops.Sqrt.apply(self)
+    def log(self: Any) -> Tensor:
+        return ops.Log.apply(self._floating())
+
+    def sqrt(self: Any) -> Tensor:
+        return ops.Sqrt.apply(self._floating())
 
     def abs(self) -> Tensor:
         return ops.Abs.apply(self)
@@ -225,11 +239,11 @@ class TensorMath:
         """max(x, 0): the piecewise-linear map between a network's matrices."""
         return ops.Relu.apply(self)
 
-    def sigmoid(self) -> Tensor:
-        return ops.Sigmoid.apply(self)
+    def sigmoid(self: Any) -> Tensor:
+        return ops.Sigmoid.apply(self._floating())
 
-    def tanh(self) -> Tensor:
-        return ops.Tanh.apply(self)
+    def tanh(self: Any) -> Tensor:
+        return ops.Tanh.apply(self._floating())
 
     def square(self: Any) -> Tensor:
         return self * self
@@ -240,7 +254,10 @@ class TensorMath:
             raise ValueError("clip: give at least one of min= and max=")
         if min is not None and max is not None and min > max:
             raise ValueError(f"clip: min={min} is larger than max={max}")
-        return ops.Clip.apply(self, low=min, high=max)
+        x = self
+        if not x.dtype.is_floating and (isinstance(min, float) or isinstance(max, float)):
+            x = x.float()  # float bounds on an integer tensor give a float32 result
+        return ops.Clip.apply(x, low=min, high=max)
 
     clamp = clip
 
@@ -271,8 +288,9 @@ class TensorMath:
         return (centered * centered).sum(axes, keepdims) / (self._count(axes) - correction)
 
     def std(self: Any, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        """Standard deviation: the square root of :meth:`var`."""
-        return self.var(axis, keepdims, correction).sqrt()
+        """Standard deviation: the square root of :meth:`var`. Where it is 0 (constant data)
+        the gradient is 0, as in PyTorch, rather than the 0/0 that sqrt's rule would give."""
+        return ops.StdFromVar.apply(self.var(axis, keepdims, correction))
 
     def max(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Largest element over ``axis`` (the gradient is split evenly among ties)."""
@@ -286,6 +304,7 @@ class TensorMath:
 
     def logsumexp(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """log(sum(exp(x))) over ``axis``, computed without overflow."""
+        self = self._floating()
         axes = normalize_axis(axis, self.ndim)
         xp = self.backend.xp
         peak = xp.max(self.data, axis=axes, keepdims=True)
@@ -430,13 +449,14 @@ class TensorMath:
         return self.expand(tuple(shape))
 
     def squeeze(self: Any, axis: Axis = None) -> Tensor:
-        """Remove axes of size 1 (all of them, or those in ``axis``)."""
+        """Remove axes of size 1: all of them, or those in ``axis``. As in PyTorch, an axis
+        in ``axis`` whose size is not 1 is left alone (NumPy would raise instead)."""
         axes = normalize_axis(axis, self.ndim)
         if axes is None:
-            axes = tuple(i for i, n in enumerate(self.shape) if n == 1)
-        for a in axes:
-            if self.shape[a] != 1:
-                raise ValueError(f"squeeze: axis {a} has size {self.shape[a]}, not 1")
+            axes = tuple(range(self.ndim))
+        axes = tuple(a for a in axes if self.shape[a] == 1)
+        if not axes:
+            return self
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
 
     def unsqueeze(self: Any, axis: int) -> Tensor:

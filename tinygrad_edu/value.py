@@ -9,6 +9,8 @@ same traversal as Tensor (:func:`tinygrad_edu.autograd.run_backward`).
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 
 from .autograd import run_backward
 
@@ -72,6 +74,10 @@ class Value:
     def _accumulate_grad(self, grad: float, create_graph: bool) -> None:
         self.grad += grad
 
+    @staticmethod
+    def _grad_adder(create_graph: bool) -> Callable[[float, float], float]:
+        return operator.add  # gradients are plain floats
+
     def backward(self) -> None:
         """Add d(self)/d(v) into ``v.grad`` for every Value ``v`` this one depends on."""
         run_backward(self, 1.0, retain_graph=True)
@@ -86,11 +92,11 @@ class Value:
         return Value._make(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     def __pow__(self, exponent: Value | Number) -> Value:
-        out = self.data**exponent.data if isinstance(exponent, Value) else self.data**exponent
+        power = exponent.data if isinstance(exponent, Value) else exponent
+        out = _real_power(self.data, power)
+        d_base = power * _real_power(self.data, power - 1) if power != 0 else 0.0
         if not isinstance(exponent, Value):
-            local = exponent * self.data ** (exponent - 1) if exponent != 0 else 0.0
-            return Value._make(out, (self,), (local,), f"**{exponent}")
-        d_base = exponent.data * self.data ** (exponent.data - 1) if exponent.data != 0 else 0.0
+            return Value._make(out, (self,), (d_base,), f"**{exponent}")
         d_exponent = out * math.log(self.data) if self.data > 0 else math.nan
         return Value._make(out, (self, exponent), (d_base, d_exponent), "**")
 
@@ -146,6 +152,21 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
+
+
+def _real_power(base: float, exponent: float) -> float:
+    """``base ** exponent`` as a real number: inf for 0 to a negative power (where Python raises
+    ZeroDivisionError), and a clear error where the answer would be complex."""
+    try:
+        result = base**exponent
+    except ZeroDivisionError:
+        return math.inf
+    if isinstance(result, complex):
+        raise ValueError(
+            f"{base} ** {exponent} is not a real number: a negative base needs a whole-number "
+            "exponent"
+        )
+    return float(result)
 
 
 def _value(x: Value | Number) -> Value:

@@ -109,14 +109,25 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        x_wins = _as_float(ctx, x > y, x) + _as_float(ctx, x == y, x) * 0.5
-        ctx.save_for_backward(x_wins)
+        ctx.save_for_backward(*_shares(ctx, x, y, x < y, x > y))
         return ctx.xp.maximum(x, y)
 
     @staticmethod
     def backward(ctx, grad):
-        (x_wins,) = ctx.saved_tensors
-        return grad * x_wins, grad * (1.0 - x_wins)
+        x_share, y_share = ctx.saved_tensors
+        return grad * x_share, grad * y_share
+
+
+def _shares(ctx: Context, x: Any, y: Any, x_loses: Any, y_loses: Any) -> tuple[Any, Any]:
+    """How maximum and minimum share the gradient: all of it to the winner, half each at a tie.
+
+    Written as "1 unless it lost", like PyTorch, so that where a nan is involved (no comparison
+    holds) both inputs get the whole gradient.
+    """
+    half_at_tie = _as_float(ctx, x == y, x) * 0.5
+    x_share = 1.0 - _as_float(ctx, x_loses, x) - half_at_tie
+    y_share = 1.0 - _as_float(ctx, y_loses, y) - half_at_tie
+    return x_share, y_share
 
 
 class Minimum(Function):
@@ -124,14 +135,13 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        x_wins = _as_float(ctx, x < y, x) + _as_float(ctx, x == y, x) * 0.5
-        ctx.save_for_backward(x_wins)
+        ctx.save_for_backward(*_shares(ctx, x, y, x > y, x < y))
         return ctx.xp.minimum(x, y)
 
     @staticmethod
     def backward(ctx, grad):
-        (x_wins,) = ctx.saved_tensors
-        return grad * x_wins, grad * (1.0 - x_wins)
+        x_share, y_share = ctx.saved_tensors
+        return grad * x_share, grad * y_share
 
 
 class Where(Function):
@@ -193,6 +203,29 @@ class Log(Function):
         return grad / x
 
 
+class StdFromVar(Function):
+    """z = sqrt(v) for a variance v;  dz/dv = 1 / (2 z), taken as 0 where z = 0
+
+    Only :meth:`Tensor.std` uses it: data that is constant has the standard deviation 0 and,
+    following PyTorch, the gradient 0 there (plain sqrt would give 0 / 0 = nan).
+    """
+
+    @staticmethod
+    def forward(ctx, v):
+        out = ctx.xp.sqrt(v)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        zero = out == 0.0
+        # where() twice: the first keeps 1 / (2 z) finite, so that not even the branch that is
+        # thrown away (nor its own derivative, with create_graph) holds an inf or a nan.
+        safe = Where.apply(zero, out._const(0.5), out)
+        return Where.apply(zero, out._const(0.0), grad / (safe * 2.0))
+
+
 class Sqrt(Function):
     """z = sqrt(x);  dz/dx = 1 / (2 sqrt(x)) = 1 / (2 z)"""
 
@@ -209,11 +242,11 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """z = |x|;  dz/dx = sign(x)  (0 at x = 0, as in PyTorch)"""
+    """z = |x|;  dz/dx = sign(x)  (0 at x = 0, and at nan, as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(ctx.xp.sign(x))
+        ctx.save_for_backward(_as_float(ctx, x > 0, x) - _as_float(ctx, x < 0, x))
         return ctx.xp.abs(x)
 
     @staticmethod
@@ -223,11 +256,12 @@ class Abs(Function):
 
 
 class Relu(Function):
-    """z = max(x, 0);  dz/dx = 1 where x > 0, else 0  (relu'(0) = 0, as in PyTorch)"""
+    """z = max(x, 0);  dz/dx = 0 where x <= 0, else 1  (relu'(0) = 0, as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(_as_float(ctx, x > 0, x))
+        # "not x <= 0" rather than "x > 0": a nan passes its gradient on, as in PyTorch.
+        ctx.save_for_backward(_as_float(ctx, ~(x <= 0), x))
         # maximum, not where(x > 0, x, 0): a nan passes through (as in PyTorch), not hidden as 0.
         return ctx.xp.maximum(x, ctx.xp.zeros_like(x))
 

@@ -36,7 +36,10 @@ class Max(Function):
         ctx.kept_shape = _kept_shape(x.shape, axis)
         out = xp.max(x, axis=axis, keepdims=True)
         if ctx.backend.dtype_of(x).is_floating:  # integers have no gradient to share out
-            is_max = xp.astype(x == out, x.dtype)
+            is_max = x == out
+            if xp.any(xp.isnan(out)):  # a nan is the maximum: the nans share the gradient
+                is_max = is_max | (xp.isnan(x) & xp.isnan(out))
+            is_max = xp.astype(is_max, x.dtype)
             ctx.save_for_backward(is_max / xp.sum(is_max, axis=axis, keepdims=True))
         return out if keepdims else xp.reshape(out, _drop(ctx.kept_shape, x.shape, axis))
 
