@@ -96,6 +96,22 @@ def test_log_of_non_positive_explains() -> None:
         Value(0.0).log()
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # NumPy's, for the Tensor
+def test_power_at_zero_is_infinite_slope_like_tensor() -> None:
+    x = Value(0.0)
+    y = x**0.5
+    y.backward()
+    t = Tensor(0.0, dtype=tg.float64, requires_grad=True)
+    (t**0.5).backward()
+    assert y.data == 0.0 and x.grad == math.inf == t.grad.item()
+
+
+def test_complex_power_explains() -> None:
+    with pytest.raises(ValueError, match="not a real number: a negative base needs a whole"):
+        Value(-1.0) ** 0.5
+    assert (Value(-2.0) ** 3).data == -8.0
+
+
 def test_backward_twice_accumulates_like_micrograd() -> None:
     a = Value(3.0)
     out = a * a
