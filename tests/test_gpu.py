@@ -30,7 +30,7 @@ from tinygrad_edu.testing.strategies import random_cotangent, seeds
 
 pytestmark = pytest.mark.gpu
 
-cupy = pytest.importorskip("cupy", reason="CuPy is not installed")
+cupy = pytest.importorskip("cupy", reason="no CUDA GPU: CuPy is not installed")
 
 
 def _gpu_usable() -> bool:
@@ -41,7 +41,7 @@ def _gpu_usable() -> bool:
 
 
 if not _gpu_usable():
-    pytest.skip("no CUDA GPU", allow_module_level=True)
+    pytest.skip("no CUDA GPU: CuPy is installed but sees no usable GPU", allow_module_level=True)
 
 GPU = "cupy"
 

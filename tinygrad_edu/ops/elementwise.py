@@ -260,15 +260,18 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        # "not x <= 0" rather than "x > 0": a nan passes its gradient on, as in PyTorch.
-        ctx.save_for_backward(_as_float(ctx, ~(x <= 0), x))
         # maximum, not where(x > 0, x, 0): a nan passes through (as in PyTorch), not hidden as 0.
-        return ctx.xp.maximum(x, ctx.xp.zeros_like(x))
+        out = ctx.xp.maximum(x, ctx.xp.zeros((), dtype=x.dtype))
+        ctx.save_for_backward(out)  # z > 0 exactly where x > 0, so z is all backward needs
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (positive,) = ctx.saved_tensors
-        return grad * positive
+        (out,) = ctx.saved_tensors
+        # "not z <= 0" rather than "z > 0": at a nan the gradient passes on, as in PyTorch.
+        # (A multiplication by 0/1, not a where(): in NumPy it is about twenty times faster.)
+        passes = _as_float(ctx, ~(out.data <= 0), out.data)
+        return grad * out._from_data(passes, out.backend)
 
 
 class Sigmoid(Function):
