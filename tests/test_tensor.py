@@ -329,3 +329,37 @@ def test_basic_index_result_and_grad_shapes() -> None:
     expected = np.zeros((3, 4))
     expected[1] = 2.0
     np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+# -- PyTorch's spellings ----------------------------------------------------------------------
+def test_dim_and_keepdim_are_accepted_as_in_pytorch() -> None:
+    data = np.arange(6.0).reshape(2, 3)
+    x = Tensor(data)
+    np.testing.assert_allclose(x.sum(dim=1, keepdim=True).numpy(), data.sum(1, keepdims=True))
+    np.testing.assert_allclose(x.mean(dim=0).numpy(), data.mean(0))
+    np.testing.assert_allclose(x.amax(dim=1).numpy(), data.max(1))
+    np.testing.assert_allclose(x.amin(dim=0, keepdim=True).numpy(), data.min(0, keepdims=True))
+    assert x.softmax(dim=0).shape == (2, 3)
+    assert x.unsqueeze(dim=0).shape == (1, 2, 3)
+    assert tg.cat([x, x], dim=1).shape == (2, 6)
+    assert tg.stack([x, x], dim=0).shape == (2, 2, 3)
+    assert x.numel() == x.size == 6 and x.dim() == x.ndim == 2
+    np.testing.assert_array_equal(x.t().numpy(), data.T)
+
+
+def test_both_spellings_at_once_is_an_error() -> None:
+    with pytest.raises(TypeError, match=r"sum\(\) got both axis= and dim=; pass one"):
+        Tensor([1.0, 2.0]).sum(axis=0, dim=0)
+
+
+def test_max_with_dim_explains_the_difference_from_pytorch() -> None:
+    # torch.max(x, dim=1) returns (values, indices); ours returns values, so say so.
+    with pytest.raises(TypeError, match=r"returns \(values, indices\).*amax\(dim=\.\.\.\)"):
+        Tensor([[1.0, 2.0]]).max(dim=1)
+    with pytest.raises(TypeError, match="argmin"):
+        Tensor([[1.0, 2.0]]).min(dim=1)
+
+
+def test_t_refuses_more_than_two_axes() -> None:
+    with pytest.raises(ValueError, match=r"t\(\) expects at most 2 axes, got shape \(2, 2, 2\)"):
+        tg.zeros(2, 2, 2).t()

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import ops
 from .tensor import Tensor
-from .tensor_math import broadcast_shapes, normalize_axis, promote
+from .tensor_math import broadcast_shapes, normalize_axis, promote, torch_keywords
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
@@ -47,6 +47,7 @@ def matmul(x: Tensor, y: Any) -> Tensor:
     return x.matmul(y)
 
 
+@torch_keywords
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (all other sizes must match).
 
@@ -79,6 +80,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 cat = concatenate
 
 
+@torch_keywords
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis.
 

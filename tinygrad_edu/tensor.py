@@ -263,10 +263,19 @@ class Tensor(TensorMath):
 
     @property
     def size(self) -> int:
+        """The number of elements (NumPy's ``size``; PyTorch's is :meth:`numel`)."""
         size = 1
         for n in self.data.shape:
             size *= n
         return size
+
+    def numel(self) -> int:
+        """The number of elements, as PyTorch names it (the same as :attr:`size`)."""
+        return self.size
+
+    def dim(self) -> int:
+        """The number of axes, as PyTorch names it (the same as :attr:`ndim`)."""
+        return self.ndim
 
     def __len__(self) -> int:
         if not self.data.shape:

@@ -7,8 +7,9 @@ operation needs no backward of its own: the engine differentiates its pieces.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import ops
 from .dtypes import DType, bool_, float64, int64
@@ -72,6 +73,38 @@ def promote(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     else:
         target = int64
     return x.astype(target), y.astype(target)
+
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def torch_keywords(method: Method) -> Method:
+    """Let ``method`` also take PyTorch's spelling of its keywords: ``dim=`` for ``axis=`` and
+    ``keepdim=`` for ``keepdims=`` (so ``x.sum(dim=1, keepdim=True)`` works as in PyTorch)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for torch_name, name in (("dim", "axis"), ("keepdim", "keepdims")):
+            if torch_name in kwargs:
+                if name in kwargs:
+                    raise TypeError(
+                        f"{method.__name__}() got both {name}= and {torch_name}=; pass one"
+                    )
+                kwargs[name] = kwargs.pop(torch_name)
+        return method(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _max_min_keywords(name: str, keywords: dict[str, Any]) -> None:
+    if "dim" in keywords or "keepdim" in keywords:
+        raise TypeError(
+            f"{name}(dim=...) in PyTorch returns (values, indices); here {name}(axis=...) returns "
+            f"the values, like torch.a{name}(dim=...). Use a{name}(dim=...) or "
+            f"{name}(axis=..., keepdims=...) for the values and arg{name}(axis=...) for the "
+            "indices."
+        )
+    raise TypeError(f"{name}() got unexpected keyword arguments: {', '.join(keywords)}")
 
 
 def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -262,6 +295,7 @@ class TensorMath:
     clamp = clip
 
     # -- reductions ----------------------------------------------------------------------------
+    @torch_keywords
     def sum(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (an int, a tuple of ints, or None for all)."""
         x = self.long() if self.dtype is bool_ else self  # counts Trues, as in PyTorch
@@ -274,12 +308,14 @@ class TensorMath:
             count *= shape[i]
         return count
 
+    @torch_keywords
     def mean(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Average over ``axis``."""
         x = self if self.dtype.is_floating else self.float()
         axes = normalize_axis(axis, self.ndim)
         return x.sum(axes, keepdims) / self._count(axes)
 
+    @torch_keywords
     def var(self: Any, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
         """Variance over ``axis``, divided by ``n - correction`` (1 by default, as in PyTorch;
         pass ``correction=0`` for NumPy's default)."""
@@ -287,21 +323,39 @@ class TensorMath:
         centered = self - self.mean(axes, keepdims=True)
         return (centered * centered).sum(axes, keepdims) / (self._count(axes) - correction)
 
+    @torch_keywords
     def std(self: Any, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
         """Standard deviation: the square root of :meth:`var`. Where it is 0 (constant data)
         the gradient is 0, as in PyTorch, rather than the 0/0 that sqrt's rule would give."""
         return ops.StdFromVar.apply(self.var(axis, keepdims, correction))
 
-    def max(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Largest element over ``axis`` (the gradient is split evenly among ties)."""
+    def max(self: Any, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> Tensor:
+        """Largest element over ``axis`` (the gradient is split evenly among ties), like
+        ``torch.amax``. For the positions of the largest elements use :meth:`argmax`."""
+        if torch_style:
+            _max_min_keywords("max", torch_style)
         if self.size == 0:
             raise ValueError("max() of an empty tensor has no value")
         return ops.Max.apply(self, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
 
-    def min(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Smallest element over ``axis`` (the gradient is split evenly among ties)."""
+    def min(self: Any, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> Tensor:
+        """Smallest element over ``axis`` (the gradient is split evenly among ties), like
+        ``torch.amin``. For the positions of the smallest elements use :meth:`argmin`."""
+        if torch_style:
+            _max_min_keywords("min", torch_style)
         return -((-self).max(axis, keepdims))
 
+    @torch_keywords
+    def amax(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The same as :meth:`max` (PyTorch's name for it, which also takes ``dim=``)."""
+        return self.max(axis, keepdims)
+
+    @torch_keywords
+    def amin(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The same as :meth:`min` (PyTorch's name for it, which also takes ``dim=``)."""
+        return self.min(axis, keepdims)
+
+    @torch_keywords
     def logsumexp(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """log(sum(exp(x))) over ``axis``, computed without overflow."""
         self = self._floating()
@@ -315,14 +369,17 @@ class TensorMath:
         out = (self - shift).exp().sum(axes, keepdims=True).log() + shift
         return out if keepdims else out.squeeze(axes if axes is not None else None)
 
+    @torch_keywords
     def softmax(self: Any, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``: turns scores into probabilities."""
         return self.log_softmax(axis).exp()
 
+    @torch_keywords
     def log_softmax(self: Any, axis: int = -1) -> Tensor:
         """x - logsumexp(x) along ``axis``: log-probabilities, stable for large scores."""
         return self - self.logsumexp(axis, keepdims=True)
 
+    @torch_keywords
     def argmax(self: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest element (over the flattened tensor when axis is None)."""
         data = self.data if axis is not None else self.backend.xp.reshape(self.data, (-1,))
@@ -331,16 +388,19 @@ class TensorMath:
             self.backend.xp.astype(out, self.backend.native_dtype(int64)), self.backend
         )
 
+    @torch_keywords
     def argmin(self: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the smallest element (over the flattened tensor when axis is None)."""
         return (-self.detach()).argmax(axis, keepdims)
 
+    @torch_keywords
     def any(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         out = self.backend.xp.any(
             self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
         )
         return type(self)._from_data(out, self.backend)
 
+    @torch_keywords
     def all(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         out = self.backend.xp.all(
             self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
@@ -420,6 +480,15 @@ class TensorMath:
         order[a], order[b] = order[b], order[a]
         return self.permute(*order)
 
+    def t(self: Any) -> Tensor:
+        """The transpose of a matrix (a tensor of at most 2 axes), as ``torch.Tensor.t``."""
+        if self.ndim > 2:
+            raise ValueError(
+                f"t() expects at most 2 axes, got shape {self.shape}; use transpose(a, b) or "
+                "permute(...) to choose the axes"
+            )
+        return self.T if self.ndim == 2 else self
+
     @property
     def T(self: Any) -> Tensor:
         """All axes reversed (for a matrix: the transpose)."""
@@ -448,6 +517,7 @@ class TensorMath:
     def broadcast_to(self: Any, shape: Sequence[int]) -> Tensor:
         return self.expand(tuple(shape))
 
+    @torch_keywords
     def squeeze(self: Any, axis: Axis = None) -> Tensor:
         """Remove axes of size 1: all of them, or those in ``axis``. As in PyTorch, an axis
         in ``axis`` whose size is not 1 is left alone (NumPy would raise instead)."""
@@ -459,6 +529,7 @@ class TensorMath:
             return self
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
 
+    @torch_keywords
     def unsqueeze(self: Any, axis: int) -> Tensor:
         """Insert an axis of size 1 at position ``axis``."""
         if not -self.ndim - 1 <= axis <= self.ndim:
