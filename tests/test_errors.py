@@ -136,6 +136,11 @@ def test_unsupported_dtype_lists_supported_ones() -> None:
         Tensor([1.0], dtype="complex64")
 
 
+def test_ragged_nested_list_says_rows_must_match() -> None:
+    with pytest.raises(ValueError, match=r"nested lists of different lengths.*same length"):
+        Tensor([[1.0, 2.0], [3.0]])
+
+
 def test_item_of_many_elements_names_the_shape() -> None:
     with pytest.raises(ValueError, match=r"one element.*shape \(2, 2\)"):
         tg.ones(2, 2).item()

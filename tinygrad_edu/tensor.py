@@ -23,7 +23,15 @@ def _host_array(data: Any, dtype: DType | None = None) -> Any:
     unless float64 is asked for: rounding through float32 first would lose its precision)."""
     import numpy as np
 
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError as error:
+        if "inhomogeneous" not in str(error):
+            raise
+        raise ValueError(
+            "Cannot make a Tensor from nested lists of different lengths (a ragged list): every "
+            "row must have the same length, like the rows of a table."
+        ) from None
     kind = array.dtype.kind
     if kind == "f":
         if dtype is float64 or (
