@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 _grad_enabled = True
@@ -84,6 +84,7 @@ class Context:
     """
 
     __slots__ = ("fn", "inputs", "backend", "_saved", "_output", "_needs", "__dict__")
+    _needs: tuple[bool, ...] | None
 
     def __init__(self, fn: type[Function], inputs: tuple[Any, ...], backend: Any) -> None:
         self.fn = fn
@@ -95,9 +96,12 @@ class Context:
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """One bool per input: does it need a gradient? ``backward`` may skip the others."""
-        if self._output is not None:
-            return self._needs  # worked out once per backward, in backward() below
-        return tuple([t.requires_grad for t in self.inputs])
+        if self._output is None:  # not inside backward()
+            return tuple([t.requires_grad for t in self.inputs])
+        needs = self._needs
+        if needs is None:  # once per backward(), however often the op asks
+            needs = self._needs = tuple([t.requires_grad for t in self.inputs])
+        return needs
 
     @property
     def xp(self) -> Any:
@@ -143,7 +147,7 @@ class Context:
         """
         inputs = self.inputs
         self._output = output
-        self._needs = tuple([t.requires_grad for t in inputs])
+        self._needs = None  # worked out if the backward asks (see needs_input_grad)
         try:
             grads = self.fn.backward(self, grad)
         finally:
@@ -155,13 +159,13 @@ class Context:
                 f"{self.fn.__name__}.backward returned {len(grads)} gradients for "
                 f"{len(inputs)} inputs; return one per input (None where not needed)."
             )
-        fitted = None
-        for i, input_grad in enumerate(grads):
-            if input_grad is not None and input_grad.data.shape != inputs[i].data.shape:
-                if fitted is None:
-                    fitted = list(grads)
-                fitted[i] = inputs[i]._sum_to_shape(input_grad)
-        return grads if fitted is None else fitted
+        for input_grad, t in zip(grads, inputs, strict=False):  # lengths checked above
+            if input_grad is not None and input_grad.data.shape != t.data.shape:
+                return [
+                    g if g is None or g.data.shape == t.data.shape else t._sum_to_shape(g)
+                    for g, t in zip(grads, inputs, strict=False)
+                ]
+        return grads
 
     def free(self) -> None:
         """Drop the saved values once backward is done with them."""
@@ -259,23 +263,25 @@ def topological_order(root: Any) -> list[Any]:
     Iterative (an explicit stack, no recursion), so a chain of 100,000 operations is fine.
     """
     order: list[Any] = []
-    visited: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
+    visited = {id(root)}
+    # Depth first: each stack entry is a node and an iterator over its inputs still to visit.
+    stack = [(root, _inputs_of(root))]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node, inputs = stack[-1]
+        for parent in inputs:
+            if parent.requires_grad and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, _inputs_of(parent)))
+                break  # visit this input's inputs first; come back to ours afterwards
+        else:  # every input is in the order already, so the node can follow them
+            stack.pop()
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is not None:
-            for parent in ctx.inputs:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
     return order
+
+
+def _inputs_of(node: Any) -> Iterator[Any]:
+    ctx = node._ctx
+    return iter(ctx.inputs if ctx is not None else ())
 
 
 def run_backward(
