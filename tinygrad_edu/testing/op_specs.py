@@ -138,6 +138,11 @@ def _near_tie(x: np.ndarray, y: np.ndarray, **params: Any) -> bool:
     return bool((np.abs(x - y) < MARGIN).any())
 
 
+def _near_constant(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> bool:
+    """Whether some reduced group is nearly constant: std has a kink (|.|-like) there."""
+    return bool((np.std(x, axis=axis) < MARGIN).any())
+
+
 def _near_bounds(x: np.ndarray, low: float | None, high: float | None) -> bool:
     near = np.zeros(x.shape, dtype=bool)
     for bound in (low, high):
@@ -224,6 +229,11 @@ OP_SPECS: tuple[OpSpec, ...] = (
         "var", lambda x, axis, keepdims: x.var(axis, keepdims),
         lambda x, axis, keepdims: np.var(x, axis=axis, keepdims=keepdims, ddof=1),
         S.reduction(min_count=2),
+    ),
+    OpSpec(
+        "std", lambda x, axis, keepdims: x.std(axis, keepdims),
+        lambda x, axis, keepdims: np.std(x, axis=axis, keepdims=keepdims, ddof=1),
+        S.reduction(min_count=2), avoid=_near_constant,
     ),
     OpSpec(
         "logsumexp", lambda x, axis, keepdims: x.logsumexp(axis, keepdims), _logsumexp,
