@@ -26,8 +26,8 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Turn recording on or off inside a ``with`` block (or a decorated function)."""
+class _GradMode(contextlib.ContextDecorator):
+    """Recording on or off inside a ``with`` block or a decorated function, then back."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
@@ -43,7 +43,42 @@ class set_grad_enabled(contextlib.ContextDecorator):
         _grad_enabled = self.previous.pop()
 
 
-class no_grad(set_grad_enabled):
+class set_grad_enabled(_GradMode):
+    """Turn recording on or off, as in PyTorch: called on its own,
+    ``tg.set_grad_enabled(False)`` switches at once (until switched back); used in a ``with``
+    block or as a decorator, it switches only inside.
+
+    Example:
+        >>> import tinygrad_edu as tg
+        >>> with tg.set_grad_enabled(False):
+        ...     tg.is_grad_enabled()
+        False
+        >>> tg.is_grad_enabled()
+        True
+    """
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        super().__init__(mode)
+        self.previous.append(_grad_enabled)  # what the end of a with block goes back to
+        _grad_enabled = self.mode
+        self._switched_already = True
+
+    def __enter__(self) -> None:
+        if self._switched_already:  # by __init__, just now
+            self._switched_already = False
+        else:
+            super().__enter__()
+
+    def __call__(self, func: Any) -> Any:
+        global _grad_enabled
+        if self._switched_already:  # a decorator switches on each call, not when applied
+            self._switched_already = False
+            _grad_enabled = self.previous.pop()
+        return super().__call__(func)
+
+
+class no_grad(_GradMode):
     """Do not record operations: for evaluation, and for updating weights in an optimizer.
 
     Works as a context manager and as a decorator.
@@ -68,7 +103,7 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradMode):
     """Record operations again inside a :class:`no_grad` block."""
 
     def __init__(self) -> None:

@@ -23,6 +23,11 @@ def _host_array(data: Any, dtype: DType | None = None) -> Any:
     unless float64 is asked for: rounding through float32 first would lose its precision)."""
     import numpy as np
 
+    if isinstance(data, list | tuple) and any(isinstance(item, Tensor) for item in data):
+        raise TypeError(
+            "Cannot make a Tensor from a list of Tensors; join them with tinygrad_edu.stack(...) "
+            "(a new axis) or tinygrad_edu.cat(...) (an existing axis), which keep the gradient."
+        )
     try:
         array = np.asarray(data)
     except ValueError as error:
@@ -106,7 +111,7 @@ class Tensor(TensorMath):
                     "array directly; use tinygrad_edu.from_dlpack or Tensor(x).to(...)."
                 )
             host = _host_array(data, dtype)
-            array = self.backend.asarray(host, dtype if dtype is not None else None)
+            array = self.backend.asarray(host, dtype)
         self.data = array
         self.grad: Tensor | None = None
         self.requires_grad = False
@@ -157,10 +162,14 @@ class Tensor(TensorMath):
 
     # -- the engine's interface (see autograd.run_backward) --------------------------------
     def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
-        if not create_graph:
+        if create_graph:
+            self.grad = grad if self.grad is None else self.grad + grad  # recorded
+        elif self.grad is None:
             # A private copy: the same gradient array may be flowing to other tensors too.
-            grad = Tensor._from_data(self.backend.xp.asarray(grad.data, copy=True), self.backend)
-        self.grad = grad if self.grad is None else self.grad + grad
+            copy = self.backend.xp.asarray(grad.data, copy=True)
+            self.grad = Tensor._from_data(copy, self.backend)
+        else:
+            self.grad = Tensor._from_data(self.grad.data + grad.data, self.backend)
 
     @staticmethod
     def _grad_adder(create_graph: builtins.bool) -> Any:
@@ -193,7 +202,10 @@ class Tensor(TensorMath):
                     "(the gradient of the final result with respect to this tensor)."
                 )
             return Tensor._from_data(self.backend.xp.ones_like(self.data), self.backend)
-        grad = self._const(grad)
+        if not isinstance(grad, Tensor):
+            grad = Tensor(grad, dtype=self.dtype, backend=self.backend)
+        elif grad.dtype is not self.dtype:
+            grad = grad.astype(self.dtype)  # as in PyTorch, .grad keeps the tensor's dtype
         if grad.shape != self.shape:
             raise ValueError(
                 f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}; "
@@ -248,7 +260,9 @@ class Tensor(TensorMath):
 
     def detach(self) -> Tensor:
         """The same data, cut out of the graph (shares memory, no gradient flows back)."""
-        return Tensor._from_data(self.data, self.backend)
+        # A new view of the memory, not the same array object: the engine recognises a saved
+        # input by its array object, and a detached copy must not pass for the original.
+        return Tensor._from_data(self.data[...], self.backend)
 
     @property
     def is_leaf(self) -> bool:
@@ -364,6 +378,16 @@ class Tensor(TensorMath):
 
     def __float__(self) -> builtins.float:
         return float(self.item())
+
+    def __index__(self) -> int:
+        """Lets a one-element integer tensor be used where Python needs an int (a slice bound,
+        ``range``)."""
+        if self.dtype is not int64:
+            raise TypeError(
+                f"Only integer tensors can be used as an index, not {self.dtype.name}; "
+                "use .long() first."
+            )
+        return int(self.item())
 
     def __int__(self) -> int:
         return int(self.item())
