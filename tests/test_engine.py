@@ -498,3 +498,67 @@ def test_broadcast_through_matmul_batch_axes() -> None:
     (x @ w).sum().backward()
     assert w.grad.shape == (2, 4)
     np.testing.assert_array_equal(w.grad.numpy(), x.numpy().sum(axis=(0, 1))[:, None] * np.ones(4))
+
+
+# -- grad modes, detach, tg.grad: PyTorch's behaviour ------------------------------------------
+def test_set_grad_enabled_called_alone_switches_at_once() -> None:
+    try:
+        tg.set_grad_enabled(False)
+        assert not tg.is_grad_enabled()
+        assert not (Tensor([1.0], requires_grad=True) * 2).requires_grad
+    finally:
+        tg.set_grad_enabled(True)
+    assert tg.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_block_and_decorator_restores() -> None:
+    with tg.set_grad_enabled(False):
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+
+    @tg.set_grad_enabled(False)
+    def depth(n: int) -> list[bool]:
+        inner = depth(n - 1) if n else []
+        return [tg.is_grad_enabled(), *inner]
+
+    assert tg.is_grad_enabled()  # decorating switches nothing
+    assert depth(2) == [False, False, False]
+    assert tg.is_grad_enabled()
+
+
+def test_a_detached_copy_is_a_constant_in_second_derivatives() -> None:
+    # d/dx (x * stop(x)) = stop(x): its own derivative with respect to x is 0, as in PyTorch.
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = tg.grad((x * x.detach()).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), [1.0, 2.0, 3.0])
+    assert not g.requires_grad
+
+
+def test_grad_of_several_outputs_sums_their_vector_jacobian_products() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (g,) = tg.grad([x * x, x.sum() * 3], x, [Tensor([1.0, 1.0]), None])
+    np.testing.assert_allclose(g.numpy(), [2.0 + 3.0, 4.0 + 3.0])
+
+
+def test_backward_grad_takes_the_tensor_dtype() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x + 1).backward(grad=[1, 1])
+    assert x.grad.dtype == tg.float32
+
+
+def test_unrecorded_forward_sees_no_input_needing_grad() -> None:
+    seen = []
+
+    class Spy(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            seen.append((ctx.needs_input_grad[0], any(ctx.needs_input_grad)))
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    Spy.apply(Tensor([1.0], requires_grad=True))
+    Spy.apply(Tensor([1.0]))
+    assert seen == [(True, True), (False, False)]

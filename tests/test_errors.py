@@ -198,3 +198,65 @@ def test_missing_cupy_plugin_says_how_to_install() -> None:
         tg.get_backend("cupy")
     message = str(error.value)
     assert "cupy" in message and "pip install" in message and "tinygrad-edu" in message
+
+
+def test_boolean_mask_of_the_wrong_length_names_both_shapes() -> None:
+    with pytest.raises(IndexError, match=r"mask of shape \(2,\) does not match .* \(3,\)"):
+        Tensor([1.0, 2.0, 3.0])[np.array([True, False])]
+
+
+def test_axes_out_of_range_are_errors() -> None:
+    x = tg.zeros(2, 3)
+    with pytest.raises(IndexError, match="permute: axis 3 is out of range"):
+        x.permute(0, 3)
+    with pytest.raises(IndexError, match="transpose: axis 5 is out of range"):
+        x.transpose(0, 5)
+    with pytest.raises(ValueError, match="start_dim 1 comes after end_dim 0"):
+        x.flatten(1, 0)
+    with pytest.raises(ValueError, match="mT needs at least 2 axes"):
+        _ = Tensor([1.0]).mT
+    with pytest.raises(ValueError, match="names the same axis twice"):
+        x.sum(axis=(0, 0))
+
+
+def test_max_over_an_empty_axis_explains() -> None:
+    assert tg.zeros(0, 3).amax(dim=1).shape == (0,)
+    with pytest.raises(ValueError, match=r"max: axis 1 of shape \(3, 0\) is empty"):
+        tg.zeros(3, 0).max(axis=1)
+
+
+def test_custom_backward_with_a_wrong_shape_names_the_function() -> None:
+    class Bad(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad[:1]
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Bad.backward returned a gradient of shape \(1,\)"):
+        Bad.apply(x).sum().backward()
+
+
+def test_grad_of_an_output_without_graph_says_so() -> None:
+    x = Tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="the output does not require grad"):
+        tg.grad(Tensor(1.0) * 2, x)
+
+
+def test_a_list_of_tensors_points_to_stack() -> None:
+    with pytest.raises(TypeError, match=r"list of Tensors; join them with tinygrad_edu.stack"):
+        Tensor([Tensor(1.0), Tensor(2.0)])
+
+
+def test_value_refuses_a_tensor() -> None:
+    with pytest.raises(TypeError, match="Value holds one Python number, not a Tensor"):
+        tg.Value(2.0) + Tensor(1.0, requires_grad=True)
+
+
+def test_gradcheck_on_a_read_only_input_explains() -> None:
+    x = Tensor([1.0, 2.0], dtype=tg.float64).expand(2, 2).detach().requires_grad_()
+    with pytest.raises(TypeError, match="input 0 cannot be changed in place"):
+        tg.gradcheck(lambda t: t * 2, [x])

@@ -590,3 +590,43 @@ def test_scalar_dtype_promotion_matches_torch() -> None:
         ours = fn(Tensor(data)).dtype.name
         theirs = str(fn(torch.tensor(data)).dtype).removeprefix("torch.")
         assert ours == theirs, (data.dtype, ours, theirs)
+
+
+@pytest.mark.filterwarnings("ignore:var\\(\\): degrees of freedom:UserWarning")  # PyTorch's
+def test_more_results_match_torch() -> None:
+    # Each pair: the same expression in both libraries; values and dtypes must agree.
+    pairs: list[tuple[Callable[[], Any], Callable[[], Any]]] = [
+        (
+            lambda: Tensor([1.0, 2.0]).var(correction=3),
+            lambda: torch.tensor([1.0, 2.0]).var(correction=3),
+        ),
+        (lambda: Tensor([1, 2]) / Tensor(2.0, dtype=tg.float64),
+         lambda: torch.tensor([1, 2]) / torch.tensor(2.0, dtype=torch.float64)),
+        (lambda: Tensor([-(2**63), 0]).min(), lambda: torch.tensor([-(2**63), 0]).min()),
+        (lambda: Tensor([-(2**63), 0]).argmin(), lambda: torch.tensor([-(2**63), 0]).argmin()),
+        (lambda: Tensor([True, False]).min(), lambda: torch.tensor([True, False]).min()),
+        (
+            lambda: tg.zeros(2, 3).argmax(keepdims=True),
+            lambda: torch.zeros(2, 3).argmax(keepdim=True),
+        ),
+        (lambda: Tensor(1.0).transpose(0, 0), lambda: torch.tensor(1.0).transpose(0, 0)),
+        (
+            lambda: Tensor([1.0, 5.0]).clip(2.0, 1.0),
+            lambda: torch.tensor([1.0, 5.0]).clamp(2.0, 1.0),
+        ),
+        (lambda: Tensor([3.0, 1.0, 3.0]).argmax(), lambda: torch.tensor([3.0, 1.0, 3.0]).argmax()),
+    ]
+    for ours_fn, theirs_fn in pairs:
+        with np.errstate(divide="ignore"):
+            ours, theirs = ours_fn(), theirs_fn()
+        assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_value_power_of_zero_base_matches_torch() -> None:
+    b, e = tg.Value(0.0), tg.Value(2.0)
+    (b**e).backward()
+    tb = torch.tensor(0.0, requires_grad=True)
+    te = torch.tensor(2.0, requires_grad=True)
+    (tb**te).backward()
+    assert (b.grad, e.grad) == (tb.grad.item(), te.grad.item())

@@ -197,10 +197,24 @@ class Context:
         for input_grad, t in zip(grads, inputs, strict=False):  # lengths checked above
             if input_grad is not None and input_grad.data.shape != t.data.shape:
                 return [
-                    g if g is None or g.data.shape == t.data.shape else t._sum_to_shape(g)
+                    g if g is None or g.data.shape == t.data.shape else self._fit(g, t)
                     for g, t in zip(grads, inputs, strict=False)
                 ]
         return grads
+
+    def _fit(self, grad: Any, input: Any) -> Any:
+        """Sum a gradient in a broadcast shape back to its input's shape, after checking that
+        it is one: a backward that returns some other shape is a bug in that backward."""
+        shape, got = input.data.shape, grad.data.shape
+        if len(got) < len(shape) or any(
+            n != 1 and n != m for n, m in zip(reversed(shape), reversed(got), strict=False)
+        ):
+            raise RuntimeError(
+                f"{self.fn.__name__}.backward returned a gradient of shape {tuple(got)} for an "
+                f"input of shape {tuple(shape)}; it must have the input's shape (or a shape "
+                "the input broadcasts to)."
+            )
+        return input._sum_to_shape(grad)
 
     def free(self) -> None:
         """Drop the saved values once backward is done with them."""
@@ -280,8 +294,25 @@ class UnrecordedContext:
     def xp(self) -> Any:
         return self.backend.xp
 
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """Nothing needs a gradient here: ``any(ctx.needs_input_grad)`` is False, and so is
+        ``ctx.needs_input_grad[i]`` for every input."""
+        return _NOTHING_NEEDED
+
     def save_for_backward(self, *arrays: Any) -> None:
         pass
+
+
+class _NothingNeeded(tuple):  # type: ignore[type-arg]
+    """An empty tuple that answers False for any position: how many inputs an unrecorded
+    operation has does not matter, none of them needs a gradient."""
+
+    def __getitem__(self, index: Any) -> Any:
+        return False
+
+
+_NOTHING_NEEDED = _NothingNeeded()
 
 
 def _mixed_backends(fn: type[Function], inputs: Sequence[Any]) -> RuntimeError:
@@ -365,6 +396,22 @@ def run_backward(
     return [wanted[id(t)] for t in targets]  # type: ignore[union-attr]
 
 
+def _one_output(outputs: Sequence[Any], grad_outputs: Any) -> tuple[Any, Any]:
+    """Several outputs as one: the gradient of sum_i <output_i, grad_output_i> is the sum of
+    the gradients that each output's grad_output asks for."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, list | tuple) or len(grad_outputs) != len(outputs):
+        raise ValueError("grad(): give one grad_output per output (None for a scalar output)")
+    if len(outputs) == 1:
+        return outputs[0], grad_outputs[0]
+    total = None
+    for output, grad_output in zip(outputs, grad_outputs, strict=True):
+        term = (output * output._seed_grad(grad_output)).sum()
+        total = term if total is None else total + term
+    return total, None
+
+
 def grad(
     outputs: Any,
     inputs: Sequence[Any] | Any,
@@ -394,6 +441,13 @@ def grad(
                 "grad(): one of the inputs does not require grad; create it with "
                 "requires_grad=True or call .requires_grad_()."
             )
+    if isinstance(outputs, list | tuple):
+        outputs, grad_outputs = _one_output(outputs, grad_outputs)
+    if not outputs.requires_grad:
+        raise RuntimeError(
+            "grad(): the output does not require grad: no input that requires grad went into "
+            "it, or it was computed inside no_grad()."
+        )
     seed = outputs._seed_grad(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph

@@ -36,17 +36,12 @@ class DType:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DType):
             return other is self
-        if isinstance(other, str):
-            return other == self.name
-        name = getattr(other, "name", None) or getattr(other, "__name__", None)
-        if name is None:
-            try:
-                import numpy
-
-                name = numpy.dtype(other).name  # type: ignore[call-overload]
-            except TypeError:
-                return False
-        return bool(name == self.name)
+        if other is None:
+            return False
+        try:
+            return to_dtype(other) is self  # "float32", numpy.float32, float, ...
+        except TypeError:
+            return False
 
     def __hash__(self) -> int:
         return hash(self.name)

@@ -28,11 +28,23 @@ def normalize_axis(axis: Axis, ndim: int) -> tuple[int, ...] | None:
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = set()
     for a in axes:
-        if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise IndexError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.add(a % max(ndim, 1))
+        out.add(axis_index(a, ndim))
+    if len(out) != len(axes):
+        raise ValueError(f"axis {axis} names the same axis twice")
     # A 0-d tensor accepts axis 0 or -1, as in PyTorch, and has no axis to reduce over.
     return tuple(sorted(out)) if ndim else ()
+
+
+def axis_index(axis: int, ndim: int, what: str = "axis") -> int:
+    """One axis as a non-negative int, or an IndexError when it is out of range. A 0-d tensor
+    accepts 0 and -1, as in PyTorch."""
+    size = max(ndim, 1)
+    if not -size <= axis < size:
+        raise IndexError(
+            f"{what} {axis} is out of range for a tensor with {ndim} dimensions (valid: "
+            f"{-size} to {size - 1})"
+        )
+    return axis % size
 
 
 def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -96,6 +108,10 @@ def torch_keywords(method: Method) -> Method:
     return wrapper  # type: ignore[return-value]
 
 
+def _is_floating(x: Any) -> bool:
+    return isinstance(x, float) or (isinstance(x, TensorMath) and x.dtype.is_floating)  # type: ignore[attr-defined]
+
+
 def _max_min_keywords(name: str, keywords: dict[str, Any]) -> None:
     if "dim" in keywords or "keepdim" in keywords:
         raise TypeError(
@@ -151,12 +167,12 @@ class TensorMath:
         return self._binary(ops.Mul, other, reverse=True)
 
     def __truediv__(self: Any, other: Any) -> Tensor:
-        if not self.dtype.is_floating:
-            return self.float() / other
+        if not (self.dtype.is_floating or _is_floating(other)):
+            return self.float() / other  # int / int is a float32 division, as in PyTorch
         return self._binary(ops.Div, other)
 
     def __rtruediv__(self: Any, other: Any) -> Tensor:
-        if not self.dtype.is_floating:
+        if not (self.dtype.is_floating or _is_floating(other)):
             return other / self.float()
         return self._binary(ops.Div, other, reverse=True)
 
@@ -285,8 +301,6 @@ class TensorMath:
         """Limit every element to [min, max] (either bound may be None)."""
         if min is None and max is None:
             raise ValueError("clip: give at least one of min= and max=")
-        if min is not None and max is not None and min > max:
-            raise ValueError(f"clip: min={min} is larger than max={max}")
         x = self
         if not x.dtype.is_floating and (isinstance(min, float) or isinstance(max, float)):
             x = x.float()  # float bounds on an integer tensor give a float32 result
@@ -321,7 +335,9 @@ class TensorMath:
         pass ``correction=0`` for NumPy's default)."""
         axes = normalize_axis(axis, self.ndim)
         centered = self - self.mean(axes, keepdims=True)
-        return (centered * centered).sum(axes, keepdims) / (self._count(axes) - correction)
+        # n - correction <= 0 gives inf (or nan), as in PyTorch, never a negative variance.
+        divisor = max(self._count(axes) - correction, 0)
+        return (centered * centered).sum(axes, keepdims) / divisor
 
     @torch_keywords
     def std(self: Any, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
@@ -334,16 +350,29 @@ class TensorMath:
         ``torch.amax``. For the positions of the largest elements use :meth:`argmax`."""
         if torch_style:
             _max_min_keywords("max", torch_style)
-        if self.size == 0:
-            raise ValueError("max() of an empty tensor has no value")
-        return ops.Max.apply(self, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+        axes = self._nonempty_axes(axis, "max")
+        return ops.Max.apply(self, axis=axes, keepdims=keepdims)
 
     def min(self: Any, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> Tensor:
         """Smallest element over ``axis`` (the gradient is split evenly among ties), like
         ``torch.amin``. For the positions of the smallest elements use :meth:`argmin`."""
         if torch_style:
             _max_min_keywords("min", torch_style)
-        return -((-self).max(axis, keepdims))
+        axes = self._nonempty_axes(axis, "min")
+        return ops.Min.apply(self, axis=axes, keepdims=keepdims)
+
+    def _nonempty_axes(self: Any, axis: Axis, op: str) -> tuple[int, ...] | None:
+        """The axes of a max or min, which must not be empty (there is no largest of nothing)."""
+        axes = normalize_axis(axis, self.ndim)
+        for a in range(self.ndim) if axes is None else axes:
+            if self.shape[a] == 0:
+                raise ValueError(
+                    f"{op}: axis {a} of shape {self.shape} is empty, and the {op} of no numbers "
+                    "is not defined"
+                )
+        if axes is None and self.size == 0:
+            raise ValueError(f"{op}() of an empty tensor has no value")
+        return axes
 
     @torch_keywords
     def amax(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -381,17 +410,26 @@ class TensorMath:
 
     @torch_keywords
     def argmax(self: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Index of the largest element (over the flattened tensor when axis is None)."""
-        data = self.data if axis is not None else self.backend.xp.reshape(self.data, (-1,))
-        out = self.backend.xp.argmax(data, axis=axis if axis is not None else 0, keepdims=keepdims)
-        return type(self)._from_data(
-            self.backend.xp.astype(out, self.backend.native_dtype(int64)), self.backend
-        )
+        """Index of the largest element (over the flattened tensor when axis is None; the
+        first one at a tie)."""
+        return self._arg("argmax", axis, keepdims)
 
     @torch_keywords
     def argmin(self: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Index of the smallest element (over the flattened tensor when axis is None)."""
-        return (-self.detach()).argmax(axis, keepdims)
+        """Index of the smallest element (over the flattened tensor when axis is None; the
+        first one at a tie)."""
+        return self._arg("argmin", axis, keepdims)
+
+    def _arg(self: Any, name: str, axis: int | None, keepdims: bool) -> Tensor:
+        xp = self.backend.xp
+        if axis is None:
+            out = getattr(xp, name)(xp.reshape(self.data, (-1,)))
+            if keepdims:
+                out = xp.reshape(out, (1,) * self.ndim)
+        else:
+            out = getattr(xp, name)(self.data, axis=axis_index(axis, self.ndim), keepdims=keepdims)
+        out = xp.astype(out, self.backend.native_dtype(int64))
+        return type(self)._from_data(out, self.backend)
 
     @torch_keywords
     def any(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -466,17 +504,22 @@ class TensorMath:
     def permute(self: Any, *axes: Any) -> Tensor:
         """Reorder the axes: ``x.permute(2, 0, 1)``."""
         axes = _shape_args(axes)
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+        if len(axes) != self.ndim:
             raise ValueError(f"permute: {axes} is not an ordering of the {self.ndim} axes")
-        axes = tuple(a % self.ndim for a in axes)
+        axes = tuple(axis_index(a, self.ndim, "permute: axis") for a in axes)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {axes} is not an ordering of the {self.ndim} axes")
         if axes == tuple(range(self.ndim)):
             return self
         return ops.Permute.apply(self, axes=axes)
 
     def transpose(self: Any, axis0: int = -2, axis1: int = -1) -> Tensor:
         """Swap two axes (as in PyTorch); the last two by default."""
+        a = axis_index(axis0, self.ndim, "transpose: axis")
+        b = axis_index(axis1, self.ndim, "transpose: axis")
+        if self.ndim == 0:
+            return self  # a 0-d tensor has nothing to swap (PyTorch allows axes 0 and -1)
         order = list(range(self.ndim))
-        a, b = axis0 % self.ndim, axis1 % self.ndim
         order[a], order[b] = order[b], order[a]
         return self.permute(*order)
 
@@ -497,6 +540,8 @@ class TensorMath:
     @property
     def mT(self: Any) -> Tensor:
         """The last two axes swapped (a batch of transposed matrices)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT needs at least 2 axes, got shape {self.shape}")
         return self.transpose(-2, -1)
 
     def expand(self: Any, *shape: Any) -> Tensor:
@@ -539,9 +584,12 @@ class TensorMath:
 
     def flatten(self: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge the axes from ``start_dim`` to ``end_dim`` into one."""
+        start = axis_index(start_dim, self.ndim, "flatten: start_dim")
+        end = axis_index(end_dim, self.ndim, "flatten: end_dim")
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = 1
         for n in self.shape[start : end + 1]:
             merged *= n
@@ -557,12 +605,18 @@ class TensorMath:
         key = key if isinstance(key, tuple) else (key,)
         out: list[Any] = []
         xp = self.backend.xp
+        axis: int | None = 0  # the axis the next key entry indexes (None after a ...)
         for k in key:
             if k is None or k is Ellipsis or isinstance(k, slice):
                 out.append(k)
+                if k is Ellipsis:
+                    axis = None
+                elif k is not None and axis is not None:
+                    axis += 1
                 continue
             if isinstance(k, int) and not isinstance(k, bool):
                 out.append(k)
+                axis = None if axis is None else axis + 1
                 continue
             if isinstance(k, TensorMath):
                 if k.backend is not self.backend:  # type: ignore[attr-defined]
@@ -574,10 +628,18 @@ class TensorMath:
             else:
                 array = self.backend.asarray(type(self)(k, backend=self.backend).data)
             if array.dtype == self.backend.native_dtype(bool_):
+                covered = self.shape[axis : axis + array.ndim] if axis is not None else None
+                if covered is not None and tuple(array.shape) != covered:
+                    raise IndexError(
+                        f"boolean mask of shape {tuple(array.shape)} does not match the axes it "
+                        f"indexes, of sizes {covered}, in a tensor of shape {self.shape}"
+                    )
                 # A boolean mask is the same as the integer positions where it is True.
                 out.extend(xp.nonzero(array))
+                axis = None if axis is None else axis + array.ndim
             elif array.dtype == self.backend.native_dtype(int64):
                 out.append(array)
+                axis = None if axis is None else axis + 1
             else:
                 raise IndexError(
                     f"indices must be ints, slices, None, ..., or int64/bool tensors, "

@@ -9,6 +9,7 @@ same traversal as Tensor (:func:`tinygrad_edu.autograd.run_backward`).
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from collections.abc import Callable
 
@@ -57,8 +58,13 @@ class Value:
     def __init__(self, data: Number, label: str = "") -> None:
         if isinstance(data, Value):
             data = data.data
-        self.data = float(data)
-        self.grad = 0.0
+        elif not isinstance(data, numbers.Real):
+            raise TypeError(
+                f"Value holds one Python number, not a {type(data).__name__}; for arrays of "
+                "numbers use tinygrad_edu.Tensor."
+            )
+        self.data: float = float(data)  # type: ignore[arg-type]
+        self.grad: float = 0.0
         self._ctx: ScalarStep | None = None
         self.label = label
 
@@ -97,7 +103,10 @@ class Value:
         d_base = power * _real_power(self.data, power - 1) if power != 0 else 0.0
         if not isinstance(exponent, Value):
             return Value._make(out, (self,), (d_base,), f"**{exponent}")
-        d_exponent = out * math.log(self.data) if self.data > 0 else math.nan
+        if self.data > 0:
+            d_exponent = out * math.log(self.data)
+        else:  # 0 ** y is 0 for every y > 0: no slope along y (PyTorch's rule, also at y = 0)
+            d_exponent = 0.0 if self.data == 0 and power >= 0 else math.nan
         return Value._make(out, (self, exponent), (d_base, d_exponent), "**")
 
     def __neg__(self) -> Value:

@@ -26,7 +26,7 @@ from .elementwise import (
 )
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
-from .reduce import Max, Sum
+from .reduce import Max, Min, Sum
 
 __all__ = [
     "Abs",
@@ -42,6 +42,7 @@ __all__ = [
     "Log",
     "MatMul",
     "Max",
+    "Min",
     "Maximum",
     "Minimum",
     "Mul",

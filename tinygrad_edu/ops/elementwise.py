@@ -109,7 +109,8 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(*_shares(ctx, x, y, x < y, x > y))
+        if any(ctx.needs_input_grad):  # (skip the masks when nothing is recorded)
+            ctx.save_for_backward(*_shares(ctx, x, y, x < y, x > y))
         return ctx.xp.maximum(x, y)
 
     @staticmethod
@@ -135,7 +136,8 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(*_shares(ctx, x, y, x > y, x < y))
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(*_shares(ctx, x, y, x > y, x < y))
         return ctx.xp.minimum(x, y)
 
     @staticmethod
@@ -246,7 +248,8 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(_as_float(ctx, x > 0, x) - _as_float(ctx, x < 0, x))
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(_as_float(ctx, x > 0, x) - _as_float(ctx, x < 0, x))
         return ctx.xp.abs(x)
 
     @staticmethod
@@ -310,12 +313,13 @@ class Clip(Function):
 
     @staticmethod
     def forward(ctx, x, low=None, high=None):
-        inside = ctx.xp.ones_like(x, dtype=ctx.xp.bool)
-        if low is not None:
-            inside = inside & (x >= low)
-        if high is not None:
-            inside = inside & (x <= high)
-        ctx.save_for_backward(_as_float(ctx, inside, x))
+        if any(ctx.needs_input_grad):
+            inside = ctx.xp.ones_like(x, dtype=ctx.xp.bool)
+            if low is not None:
+                inside = inside & (x >= low)
+            if high is not None:
+                inside = inside & (x <= high)
+            ctx.save_for_backward(_as_float(ctx, inside, x))
         return ctx.xp.clip(x, low, high)
 
     @staticmethod

@@ -3,6 +3,8 @@ these in :mod:`..tensor`, so their gradients (and second derivatives) come for f
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..autograd import Function
 
 
@@ -32,16 +34,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        xp = ctx.xp
-        ctx.kept_shape = _kept_shape(x.shape, axis)
-        out = xp.max(x, axis=axis, keepdims=True)
-        if ctx.backend.dtype_of(x).is_floating:  # integers have no gradient to share out
-            is_max = x == out
-            if xp.any(xp.isnan(out)):  # a nan is the maximum: the nans share the gradient
-                is_max = is_max | (xp.isnan(x) & xp.isnan(out))
-            is_max = xp.astype(is_max, x.dtype)
-            ctx.save_for_backward(is_max / xp.sum(is_max, axis=axis, keepdims=True))
-        return out if keepdims else xp.reshape(out, _drop(ctx.kept_shape, x.shape, axis))
+        return _extreme(ctx, ctx.xp.max, x, axis, keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -49,7 +42,33 @@ class Max(Function):
         return grad.reshape(ctx.kept_shape) * share
 
 
-def _drop(kept: tuple[int, ...], shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple:
+class Min(Function):
+    """z = min of x over axis;  dz/dx = 1 at the minimum, 0 elsewhere (split evenly among ties)"""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        return _extreme(ctx, ctx.xp.min, x, axis, keepdims)
+
+    backward = Max.backward  # the same rule: the gradient goes to the elements picked
+
+
+def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """The forward of Max and Min: ``pick`` (xp.max or xp.min) over ``axis``, and, when a
+    gradient will be needed, each element's share of it."""
+    xp = ctx.xp
+    ctx.kept_shape = _kept_shape(x.shape, axis)
+    out = pick(x, axis=axis, keepdims=True)
+    # Integers have no gradient to share out; and nothing is needed when nothing is recorded.
+    if any(ctx.needs_input_grad) and ctx.backend.dtype_of(x).is_floating:
+        picked = x == out
+        if xp.any(xp.isnan(out)):  # a nan is the answer: the nans share the gradient
+            picked = picked | (xp.isnan(x) & xp.isnan(out))
+        picked = xp.astype(picked, x.dtype)
+        ctx.save_for_backward(picked / xp.sum(picked, axis=axis, keepdims=True))
+    return out if keepdims else xp.reshape(out, _drop(x.shape, axis))
+
+
+def _drop(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple:
     if axis is None:
         return ()
     return tuple(n for i, n in enumerate(shape) if i not in axis)
