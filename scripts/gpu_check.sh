@@ -3,9 +3,12 @@
 # NVIDIA GPU and CuPy (pip install cupy-cuda12x, or cupy-cuda13x for CUDA 13):
 #
 #     bash scripts/gpu_check.sh
+#     bash scripts/gpu_check.sh --list-only   # only the backend table; needs no GPU or CuPy
 #
-# It installs the core and the CuPy plugin from this checkout (editable, without touching the
-# network: NumPy, CuPy, pytest and hypothesis must already be there), then runs
+# Nothing is built or installed, so nothing is downloaded: NumPy, CuPy, pytest and hypothesis
+# must already be there. The core and the CuPy plugin run from this checkout (on PYTHONPATH).
+# If the plugin's entry point is not installed, a temporary folder holds the minimal metadata
+# that lets importlib.metadata find it. Then it runs
 #   1. python -m tinygrad_edu.backends numpy cupy    the backend table and its self-tests
 #   2. pytest tests/test_gpu.py                       the op-spec table on cupy against NumPy
 #   3. python -m tinygrad_edu.testing cupy            the conformance suite any plugin can run
@@ -15,19 +18,58 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python}"
 
+list_only=0
+case "${1:-}" in
+    "") ;;
+    --list-only) list_only=1 ;;
+    *)
+        echo "usage: bash scripts/gpu_check.sh [--list-only]" >&2
+        exit 2
+        ;;
+esac
+
+# The checkout first, so that its code runs even where another copy is installed.
+export PYTHONPATH="$PWD:$PWD/backends/cupy${PYTHONPATH:+:$PYTHONPATH}"
+
+has_entry_point='
+import importlib.metadata, sys
+import tinygrad_edu_cupy
+found = importlib.metadata.entry_points(group="tinygrad_edu.backends")
+sys.exit(0 if any(ep.name == "cupy" for ep in found) else 1)
+'
+if "$PYTHON" -c "$has_entry_point" 2>/dev/null; then
+    echo "== the CuPy plugin's entry point is installed; the code runs from this checkout"
+else
+    if ! version="$("$PYTHON" -c "import tinygrad_edu_cupy; print(tinygrad_edu_cupy.__version__)")"
+    then
+        echo "Cannot import tinygrad_edu_cupy from $PWD/backends/cupy (is NumPy installed?)." >&2
+        exit 1
+    fi
+    metadata="$(mktemp -d)"
+    trap 'rm -rf "$metadata"' EXIT
+    # What pip would write, reduced to what entry-point discovery reads. It must say the same
+    # as [project.entry-points."tinygrad_edu.backends"] in backends/cupy/pyproject.toml.
+    info="$metadata/tinygrad_edu_cupy-$version.dist-info"
+    mkdir "$info"
+    printf 'Metadata-Version: 2.1\nName: tinygrad-edu-cupy\nVersion: %s\n' "$version" \
+        >"$info/METADATA"
+    printf '[tinygrad_edu.backends]\ncupy = tinygrad_edu_cupy:make_backend\n' \
+        >"$info/entry_points.txt"
+    export PYTHONPATH="$PYTHONPATH:$metadata"
+    echo "== the CuPy plugin runs from this checkout, found through metadata in $metadata"
+fi
+
+if [ "$list_only" -eq 1 ]; then
+    "$PYTHON" -m tinygrad_edu.backends
+    exit $?
+fi
+
 if ! "$PYTHON" -c "import cupy" 2>/dev/null; then
-    echo "CuPy is not installed: pip install cupy-cuda12x (or cupy-cuda13x for CUDA 13)." >&2
+    echo "CuPy is not installed: pip install cupy-cuda12x (for CUDA 13: pip install cupy-cuda13x)" >&2
     exit 1
 fi
 if ! "$PYTHON" -c "import cupy, sys; sys.exit(0 if cupy.cuda.is_available() else 1)"; then
     echo "CuPy is installed but sees no CUDA GPU (nvidia-smi shows what the driver sees)." >&2
-    exit 1
-fi
-
-echo "== installing tinygrad-edu and tinygrad-edu-cupy from this checkout"
-# --no-deps: nothing is downloaded; --no-build-isolation: the installed setuptools builds.
-if ! "$PYTHON" -m pip install --quiet --no-deps --no-build-isolation -e . -e backends/cupy; then
-    echo "pip install failed; the plugin's entry point is only visible once it is installed." >&2
     exit 1
 fi
 

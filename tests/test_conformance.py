@@ -12,8 +12,14 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu.backends import NumpyBackend, registry
-from tinygrad_edu.testing import backends_under_test, load_or_skip, run_conformance
+from tinygrad_edu.testing import (
+    backends_under_test,
+    load_or_skip,
+    run_conformance,
+    run_hook_checks,
+)
 from tinygrad_edu.testing.__main__ import main
+from tinygrad_edu.testing.hooks import HOOK_CHECKS
 
 EXAMPLES = 6  # per operation and check: enough to exercise every row, quick for CI
 
@@ -29,6 +35,20 @@ class WrongExpBackend(NumpyBackend):
 
     name = "test-wrong-exp"
     xp = _namespace(exp=lambda x: np.exp(x) * 1.01)
+
+
+def _in_float32(function: Any) -> Any:
+    """``function`` computed in float32, the result cast back to the input's dtype."""
+    return lambda x, *args, **kwargs: function(x.astype(np.float32), *args,
+                                               **kwargs).astype(x.dtype)
+
+
+class Float32MathBackend(NumpyBackend):
+    """Claims float64 but computes exp, tanh and sqrt in float32 (~1e-7 relative error)."""
+
+    name = "test-float32-math"
+    xp = _namespace(exp=_in_float32(np.exp), tanh=_in_float32(np.tanh),
+                    sqrt=_in_float32(np.sqrt))
 
 
 class LossyScatterBackend(NumpyBackend):
@@ -61,6 +81,56 @@ class Float32OnlyLossyScatterBackend(Float32OnlyBackend, LossyScatterBackend):
     name = "test-float32-lossy-scatter"
 
 
+class WrappingIndexBackend(NumpyBackend):
+    """Wraps out-of-range indices around, as CuPy does when the backend does not check."""
+
+    name = "test-wrapping-index"
+
+    def getitem(self, array: Any, index: Any) -> Any:
+        return array[tuple(k % array.shape[i] if isinstance(k, np.ndarray) else k
+                           for i, k in enumerate(index))]
+
+
+class UnseededBackend(NumpyBackend):
+    """seed() does nothing."""
+
+    name = "test-unseeded"
+
+    def seed(self, seed: int) -> None:
+        pass
+
+
+class UniformReachesOneBackend(NumpyBackend):
+    """uniform() gives U[0, 1]: the largest sample is exactly 1."""
+
+    name = "test-uniform-one"
+
+    def uniform(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        values = super().uniform(shape, dtype)
+        values.reshape(-1)[0] = 1.0
+        return values
+
+
+class Float64NormalBackend(NumpyBackend):
+    """normal() ignores the dtype it is asked for."""
+
+    name = "test-float64-normal"
+
+    def normal(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        return self._rng.standard_normal(shape)
+
+
+class LossyHostBackend(NumpyBackend):
+    """to_numpy() sends int64 through float32, losing the low digits of large integers."""
+
+    name = "test-lossy-host"
+
+    def to_numpy(self, array: Any) -> Any:
+        if array.dtype.kind == "i":
+            return np.asarray(array).astype(np.float32).astype(array.dtype)
+        return np.asarray(array)
+
+
 @pytest.fixture
 def registered(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Register test backends by class, in a copy of the registry that is put back afterwards."""
@@ -82,6 +152,8 @@ def test_every_loadable_backend_conforms(backend_name: str) -> None:
     assert {r.name for r in report.results} == {s.name for s in tg.testing.OP_SPECS}
     for result in report.results:
         assert set(result.outcomes.values()) == {"PASS"}
+    assert [h.name for h in report.hooks] == list(HOOK_CHECKS)
+    assert all(h.passed for h in report.hooks), report.table()
 
 
 def test_numpy_report_has_float64_columns() -> None:
@@ -110,6 +182,16 @@ def test_wrong_exp_is_caught(registered: Any) -> None:
     assert "FAIL" in report.table() and "checks FAILED" in report.table()
 
 
+def test_float64_computed_in_float32_is_caught(registered: Any) -> None:
+    name = registered(Float32MathBackend)
+    report = run_conformance(name, max_examples=EXAMPLES, ops=["add", "exp", "tanh", "sqrt"],
+                             shrink=False)
+    assert report.failed == ["exp", "tanh", "sqrt"]
+    for result in report.results[1:]:
+        assert result.outcomes["forward float64"] == "FAIL"
+        assert result.outcomes["forward float32"] == "PASS"
+
+
 def test_lossy_scatter_add_is_caught_by_finite_differences(registered: Any) -> None:
     name = registered(LossyScatterBackend)
     report = run_conformance(name, max_examples=EXAMPLES,
@@ -130,6 +212,37 @@ def test_float32_only_backend_is_checked_against_numpy(registered: Any) -> None:
     lossy = run_conformance(registered(Float32OnlyLossyScatterBackend), max_examples=EXAMPLES,
                             ops=["getitem_integer_array"], shrink=False)
     assert lossy.results[0].outcomes == {"forward float32": "PASS", "backward vs numpy": "FAIL"}
+
+
+@pytest.mark.parametrize(("backend_class", "hook", "message"), [
+    (WrappingIndexBackend, "index bounds", "instead of raising IndexError"),
+    (LossyScatterBackend, "scatter_add repeats", "repeated indices must accumulate"),
+    (Float32OnlyLossyScatterBackend, "scatter_add repeats", "repeated indices must accumulate"),
+    (UnseededBackend, "seed", "seed(1234) twice gave different uniform float32 numbers"),
+    (UniformReachesOneBackend, "uniform", "U[0, 1) never reaches 1"),
+    (Float64NormalBackend, "normal", "returned float64 numbers, not float32"),
+    (LossyHostBackend, "to numpy", "int64 .to('numpy') gave"),
+])
+def test_hook_checks_catch_a_broken_hook(registered: Any, backend_class: type[NumpyBackend],
+                                         hook: str, message: str) -> None:
+    name = registered(backend_class)
+    report = run_conformance(name, ops=[], hooks=True)
+    assert report.results == [] and report.failed_hooks == [hook]
+    assert not report.ok
+    failure = next(h.failure for h in report.hooks if h.name == hook)
+    assert failure is not None and message in failure
+    assert f"--- hook {hook} FAILED ---" in report.table()
+
+
+def test_hook_checks_pass_on_a_float32_only_backend(registered: Any) -> None:
+    report = run_conformance(registered(Float32OnlyBackend), ops=[], hooks=True)
+    assert report.ok, report.table()
+    assert not report.float64 and len(report.hooks) == len(HOOK_CHECKS)
+
+
+def test_hooks_are_checked_by_default_only_for_the_whole_table(registered: Any) -> None:
+    assert run_conformance("numpy", max_examples=1, ops=["add"]).hooks == []
+    assert [h.name for h in run_hook_checks(tg.get_backend("numpy"))] == list(HOOK_CHECKS)
 
 
 def test_command_line_exit_status(registered: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -153,3 +266,4 @@ def test_python_dash_m_entry_point() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "exp" in done.stdout and "all checks passed" in done.stdout
+    assert "hook" not in done.stdout  # --ops: only those operations

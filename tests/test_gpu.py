@@ -1,7 +1,8 @@
 """The ``cupy`` backend on a real CUDA GPU, checked against the NumPy backend.
 
 Skipped, with the reason, where CuPy is not installed or no CUDA GPU is usable. On a GPU
-machine run ``bash scripts/gpu_check.sh``, which installs the plugin and runs this file too.
+machine run ``bash scripts/gpu_check.sh``, which runs the plugin from this checkout (nothing to
+build or install) and runs this file too.
 
 Every row of the shared op-spec table (``tinygrad_edu.testing.OP_SPECS``) runs forward and
 backward (with a random cotangent, in float64 and float32) on both backends; the results must
@@ -11,6 +12,7 @@ index bounds, scatter-add of repeats, random numbers, moves to and from the host
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
-from tinygrad_edu.testing import OP_SPECS
+from tinygrad_edu.testing import OP_SPECS, run_hook_checks
 from tinygrad_edu.testing.conformance import (
     check_backward_against_numpy,
     check_forward,
@@ -50,7 +52,8 @@ GPU = "cupy"
 def gpu() -> Any:
     if "cupy" not in tg.available_backends():
         pytest.fail(
-            "CuPy and a GPU are here but the tinygrad-edu-cupy plugin is not installed: "
+            "CuPy and a GPU are here but the tinygrad-edu-cupy plugin is not installed: run "
+            "bash scripts/gpu_check.sh, which finds it in this checkout, or "
             "pip install --no-deps -e backends/cupy"
         )
     return tg.get_backend(GPU)
@@ -171,6 +174,25 @@ def test_scatter_add_accumulates_repeats(gpu: Any) -> None:
     np.testing.assert_allclose(cupy.asnumpy(target), expected, rtol=1e-12)
 
 
+def test_scatter_add_uses_no_deprecated_cupy_function(gpu: Any) -> None:
+    target = cupy.zeros(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # cupyx.scatter_add warns that it is deprecated
+        gpu.scatter_add(target, (cupy.asarray([2, 2, 0]),), cupy.ones(3))
+    assert target.tolist() == [1.0, 0.0, 2.0]
+
+
+def test_other_dtypes_become_tinygrad_dtypes(gpu: Any) -> None:
+    # tensor.py calls xp.isdtype; CuPy 13 lacks it and the backend adds it.
+    assert tg.Tensor(cupy.arange(3, dtype=cupy.int32), backend=GPU).dtype == "int64"
+    assert tg.Tensor(cupy.ones(2, dtype=cupy.float16), backend=GPU).dtype == "float32"
+
+
+def test_hooks_pass_the_conformance_checks(gpu: Any) -> None:
+    failures = {r.name: r.failure for r in run_hook_checks(gpu) if not r.passed}
+    assert failures == {}
+
+
 def test_random_numbers_are_seeded_and_on_the_gpu(gpu: Any) -> None:
     tg.manual_seed(7)
     first = tg.randn(1000, backend=GPU)
@@ -178,8 +200,10 @@ def test_random_numbers_are_seeded_and_on_the_gpu(gpu: Any) -> None:
     again = tg.randn(1000, backend=GPU)
     assert isinstance(first.data, cupy.ndarray) and first.dtype == "float32"
     np.testing.assert_array_equal(first.numpy(), again.numpy())
-    uniform = tg.rand(10000, dtype="float64", backend=GPU).numpy()
-    assert 0.0 <= uniform.min() and uniform.max() < 1.0 and abs(uniform.mean() - 0.5) < 0.02
+    for dtype in ("float64", "float32"):
+        uniform = tg.rand(100_000, dtype=dtype, backend=GPU).numpy()
+        assert uniform.dtype == np.dtype(dtype)
+        assert 0.0 <= uniform.min() and uniform.max() < 1.0 and abs(uniform.mean() - 0.5) < 0.02
 
 
 def test_moving_between_cpu_and_gpu_keeps_gradients(gpu: Any) -> None:

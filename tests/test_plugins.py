@@ -12,6 +12,7 @@ with a stand-in ``cupy`` module that reports no GPU.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -32,8 +33,8 @@ PLUGINS = HERE / "plugins"
 CUPY_PLUGIN = HERE.parent / "backends" / "cupy"
 
 NEEDS_CUPY = (
-    "Backend 'cupy' needs CuPy, which is not installed: pip install \"tinygrad-edu[cuda12]\" "
-    "(for CUDA 13: \"tinygrad-edu[cuda13]\")"
+    "Backend 'cupy' needs CuPy, which is not installed: pip install cupy-cuda12x "
+    "(for CUDA 13: pip install cupy-cuda13x)"
 )
 NO_GPU = (
     "Backend 'cupy' is installed but no CUDA GPU is usable here; use TINYGRAD_EDU_BACKEND=numpy."
@@ -71,21 +72,28 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "demo": pip_install(PLUGINS / "tinygrad_edu_demo_backend", work),
         "clash": pip_install(PLUGINS / "tinygrad_edu_demo_clash", work),
+        "broken": pip_install(PLUGINS / "tinygrad_edu_demo_broken", work),
         "again": pip_install(PLUGINS / "tinygrad_edu_demo_backend", work,
                              rename="tinygrad-edu-demo-backend-again"),
     }
 
 
-def run_with(paths: list[Path], code: str, **env: str) -> dict:
-    """Run ``code`` in a fresh interpreter with ``paths`` on sys.path; it prints one JSON value."""
+def run_python(paths: list[Path], arguments: list[str],
+               **env: str) -> subprocess.CompletedProcess:
+    """Run a fresh interpreter with ``paths`` on sys.path."""
     full_env = {k: v for k, v in os.environ.items() if k != registry.ENV_VAR}
     full_env["PYTHONPATH"] = os.pathsep.join(
         [*map(str, paths), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
     full_env.update(env)
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=60
+    return subprocess.run(
+        [sys.executable, *arguments], capture_output=True, text=True, env=full_env, timeout=120
     )
+
+
+def run_with(paths: list[Path], code: str, **env: str) -> dict:
+    """Run ``code`` in a fresh interpreter with ``paths`` on sys.path; it prints one JSON value."""
+    result = run_python(paths, ["-c", code], **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -149,6 +157,40 @@ def test_the_same_target_twice_is_not_a_conflict(sites: dict[str, Path]) -> None
     assert names.count("demo") == 1 and used == "demo"
 
 
+def test_a_broken_entry_point_is_a_backend_error_naming_the_distribution(
+    sites: dict[str, Path],
+) -> None:
+    # The entry point names an attribute the module lacks: loading it raises AttributeError.
+    out = run_with([sites["broken"]], (
+        "import json, tinygrad_edu as tg\n"
+        "try:\n"
+        "    tg.get_backend('broken')\n"
+        "    error = None\n"
+        "except tg.BackendError as e:\n"
+        "    error = str(e)\n"
+        "print(json.dumps({'names': tg.available_backends(), 'error': error,"
+        " 'numpy': tg.Tensor([1.0]).backend.name}))"
+    ))
+    assert "broken" in out["names"] and out["numpy"] == "numpy"
+    assert out["error"] == (
+        "Backend 'broken' (from tinygrad-edu-demo-broken) failed to load "
+        "tinygrad_edu_demo_broken:no_such_factory: AttributeError: module "
+        "'tinygrad_edu_demo_broken' has no attribute 'no_such_factory'"
+    )
+
+
+def test_backend_table_shows_a_broken_plugin_instead_of_crashing(sites: dict[str, Path]) -> None:
+    result = run_python([sites["broken"]], ["-m", "tinygrad_edu.backends"])
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("broken "))
+    assert "tinygrad-edu-demo-broken" in row and "does not load" in row
+    assert "AttributeError: module 'tinygrad_edu_demo_broken' has no attribute" in result.stdout
+    numpy_row = next(line for line in result.stdout.splitlines() if line.startswith("numpy "))
+    assert "ok (max error" in numpy_row
+    named = run_python([sites["broken"]], ["-m", "tinygrad_edu.backends", "broken"])
+    assert named.returncode == 1 and "does not load" in named.stdout, named.stderr
+
+
 # -- the CuPy plugin's error paths (no GPU needed) -------------------------------------------
 
 
@@ -181,8 +223,8 @@ def registered_cupy_plugin() -> bool:
 
 def fake_cupy(gpu: bool = True, kernel_error: Exception | None = None) -> types.ModuleType:
     """A stand-in for ``cupy`` built on NumPy, shaped like CuPy 13: it lacks the array API
-    names that CuPy added later (concat, permute_dims, astype, asarray(copy=)), and, like
-    CuPy, its scatter_add wraps out-of-range indices instead of raising."""
+    names that CuPy added later (concat, permute_dims, astype, isdtype, asarray(copy=)), and,
+    like CuPy, its add.at wraps out-of-range indices around instead of raising."""
     cupy = types.ModuleType("cupy")
     for name in [
         "float32", "float64", "int64", "bool_", "zeros", "zeros_like", "ones", "ones_like",
@@ -201,7 +243,15 @@ def fake_cupy(gpu: bool = True, kernel_error: Exception | None = None) -> types.
     def failing_kernel(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise kernel_error  # type: ignore[misc]
 
+    def add_at(target, index, values):  # type: ignore[no-untyped-def]
+        index = index if isinstance(index, tuple) else (index,)
+        wrapped = tuple(
+            k % target.shape[i] if isinstance(k, np.ndarray) else k for i, k in enumerate(index)
+        )
+        np.add.at(target, wrapped, values)
+
     cupy.asarray = asarray  # type: ignore[attr-defined]
+    cupy.add = types.SimpleNamespace(at=add_at)  # type: ignore[attr-defined]
     cupy.asnumpy = np.asarray  # type: ignore[attr-defined]
     if kernel_error is not None:
         cupy.arange = failing_kernel  # type: ignore[attr-defined]
@@ -214,20 +264,6 @@ def fake_cupy(gpu: bool = True, kernel_error: Exception | None = None) -> types.
     )
     cupy.random = types.SimpleNamespace(default_rng=np.random.default_rng)  # type: ignore
     return cupy
-
-
-def fake_cupyx() -> types.ModuleType:
-    cupyx = types.ModuleType("cupyx")
-
-    def scatter_add(target, index, values):  # type: ignore[no-untyped-def]
-        index = index if isinstance(index, tuple) else (index,)
-        wrapped = tuple(
-            k % target.shape[i] if isinstance(k, np.ndarray) else k for i, k in enumerate(index)
-        )
-        np.add.at(target, wrapped, values)
-
-    cupyx.scatter_add = scatter_add  # type: ignore[attr-defined]
-    return cupyx
 
 
 def test_cupy_missing_gives_the_install_command(
@@ -276,7 +312,8 @@ def test_cupy_backend_code_runs_on_a_numpy_stand_in(
     # Not a GPU test (tests/test_gpu.py is): this runs the plugin's own code paths, the
     # compatibility names and the bounds check, on a machine without CuPy.
     monkeypatch.setitem(sys.modules, "cupy", fake_cupy())
-    monkeypatch.setitem(sys.modules, "cupyx", fake_cupyx())
+    # cupy.add.at is used, not cupyx.scatter_add (deprecated): importing cupyx would fail.
+    monkeypatch.setitem(sys.modules, "cupyx", None)
     backend = cupy_plugin.make_backend()
     assert backend.name == "cupy"
     assert backend.device_name() == "CUDA GPU 0: Stand-in GPU (8 GiB)"
@@ -299,6 +336,93 @@ def test_cupy_backend_code_runs_on_a_numpy_stand_in(
     with pytest.raises(IndexError, match="index -4 is out of bounds for axis 0 with size 3"):
         backend.scatter_add(target, (np.array([-4]),), np.ones(1, np.float32))
     assert target.tolist() == [0.0, 0.0, 0.0]  # checked before anything was written
+
+
+def test_cupy_backend_hooks_pass_the_conformance_checks_on_a_stand_in(
+    cupy_plugin: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinygrad_edu.testing import run_hook_checks
+
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy())
+    monkeypatch.setitem(sys.modules, "cupyx", None)
+    backend = cupy_plugin.make_backend()
+    failures = {r.name: r.failure for r in run_hook_checks(backend) if not r.passed}
+    assert failures == {}
+
+
+def test_cupy_isdtype_fallback(
+    cupy_plugin: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tensor.py calls xp.isdtype for arrays of other dtypes; CuPy 13 has no isdtype.
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy())
+    backend = cupy_plugin.make_backend()
+    assert tg.Tensor(np.arange(3, dtype=np.int32), backend=backend).dtype == "int64"
+    assert tg.Tensor(np.ones(2, dtype=np.float16), backend=backend).dtype == "float32"
+    from tinygrad_edu_cupy.backend import _isdtype
+
+    if not hasattr(np, "isdtype"):
+        pytest.skip("numpy.isdtype, the reference, is in NumPy 2 and later")
+    dtypes = [np.bool_, np.int8, np.int64, np.uint8, np.float16, np.float32, np.float64,
+              np.complex64]
+    kinds = ["bool", "signed integer", "unsigned integer", "integral", "real floating",
+             "complex floating", "numeric", ("bool", "real floating"), np.float32]
+    for dtype in dtypes:
+        for kind in kinds:
+            expected = np.isdtype(np.dtype(dtype), kind)
+            assert _isdtype(np.dtype(dtype), kind) == expected, (dtype, kind)
+
+
+def test_cupy_uniform_never_returns_one(
+    cupy_plugin: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CuPy can round a float32 sample up to exactly 1.0; the backend clamps it below 1.
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy())
+    backend = cupy_plugin.make_backend()
+    backend._rng = types.SimpleNamespace(random=lambda shape, dtype: np.ones(shape, dtype))
+    for dtype, below_one in ((tg.float32, np.nextafter(np.float32(1), np.float32(0))),
+                             (tg.float64, np.nextafter(1.0, 0.0))):
+        values = backend.uniform((3,), dtype)
+        assert backend.dtype_of(values) == dtype
+        assert values.tolist() == [float(below_one)] * 3
+
+
+def test_gpu_check_script_finds_the_plugin_with_nothing_installed(tmp_path: Path) -> None:
+    # scripts/gpu_check.sh must not build anything: a fresh GPU machine may have a setuptools
+    # too old for the plugin's pyproject, or none at all, and no network. This runs it the way
+    # such a machine would: "python -S" sees no site-packages (so neither tinygrad_edu nor the
+    # plugin is installed), and a copy of the checkout without the .egg-info an editable
+    # install leaves behind. Only NumPy is put on the path.
+    bash = shutil.which("bash")
+    if bash is None or os.name == "nt":
+        pytest.skip("needs bash")
+    root = HERE.parent
+    checkout = tmp_path / "checkout"
+    ignore = shutil.ignore_patterns("*.egg-info", "__pycache__")
+    shutil.copytree(root / "tinygrad_edu", checkout / "tinygrad_edu", ignore=ignore)
+    shutil.copytree(CUPY_PLUGIN, checkout / "backends" / "cupy", ignore=ignore)
+    (checkout / "scripts").mkdir()
+    shutil.copy(root / "scripts" / "gpu_check.sh", checkout / "scripts")
+    numpy_only = tmp_path / "numpy-only"
+    numpy_only.mkdir()
+    site = Path(np.__file__).parent.parent
+    for name in ("numpy", "numpy.libs"):  # numpy.libs: the BLAS library of Linux wheels
+        if (site / name).exists():
+            (numpy_only / name).symlink_to(site / name)
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+    python.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != registry.ENV_VAR}
+    env.update(PYTHON=str(python), PYTHONPATH=str(numpy_only))
+    result = subprocess.run(
+        [bash, str(checkout / "scripts" / "gpu_check.sh"), "--list-only"],
+        capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "found through metadata in" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if line.startswith("cupy "))
+    assert "tinygrad-edu-cupy" in row  # found through the entry point, not just "known"
+    if importlib.util.find_spec("cupy") is None:
+        assert "does not load" in row and NEEDS_CUPY in result.stdout
 
 
 def test_cupy_plugin_metadata_is_consistent_with_the_core() -> None:

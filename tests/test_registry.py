@@ -20,8 +20,8 @@ from tinygrad_edu.backends.registry import BackendError, UnknownBackendError
 ENV = registry.ENV_VAR
 
 CUPY_INSTALL = (
-    'pip install "tinygrad-edu[cuda12]" (for CUDA 13: "tinygrad-edu[cuda13]"; '
-    'from a clone: pip install -e "backends/cupy[cuda12]")'
+    'pip install -e "backends/cupy[cuda12]" from a clone of tinygrad_edu ([cuda13] for CUDA 13; '
+    'once published: pip install "tinygrad-edu[cuda12]")'
 )
 
 
@@ -153,6 +153,22 @@ def test_unknown_backend_from_env_suggests_and_lists(
     )
 
 
+def test_suggestions_ignore_case(
+    monkeypatch: pytest.MonkeyPatch, only_numpy_installed: None
+) -> None:
+    monkeypatch.setenv(ENV, "CuPy")
+    with pytest.raises(UnknownBackendError) as info:
+        tg.Tensor([1.0])
+    assert str(info.value) == (
+        "Unknown backend 'CuPy' (from TINYGRAD_EDU_BACKEND). Did you mean 'cupy'? "
+        "Available: numpy, cupy."
+    )
+    with pytest.raises(UnknownBackendError, match=r"Did you mean 'numpy'\?"):
+        tg.get_backend("NumPy")
+    with pytest.raises(UnknownBackendError, match=r"Did you mean 'cupy'\?"):
+        tg.get_backend("CUPI")
+
+
 def test_unknown_backend_by_argument(only_numpy_installed: None) -> None:
     with pytest.raises(UnknownBackendError) as info:
         tg.zeros(1, backend="nunpy")
@@ -213,6 +229,56 @@ def test_factory_failure_is_an_error_never_a_fallback(monkeypatch: pytest.Monkey
     assert "broken" not in registry._instances  # the next use tries again
     monkeypatch.setenv(ENV, "first")
     assert tg.Tensor([1.0]).backend.name == "first"
+
+
+def test_plugin_that_fails_to_load_names_its_distribution(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As an entry point naming a missing attribute does (installed for real in test_plugins.py):
+    # not an ImportError, still a BackendError, never a raw traceback.
+    def load() -> None:
+        raise AttributeError("module 'halfdone' has no attribute 'make_backend'")
+
+    broken = registry.BackendSource("halfdone", "halfdone-dist", "halfdone:make_backend", load)
+    monkeypatch.setattr(registry, "_plugins", {**registry._discover_plugins(), "halfdone": broken})
+    with pytest.raises(BackendError) as info:
+        tg.get_backend("halfdone")
+    assert str(info.value) == (
+        "Backend 'halfdone' (from halfdone-dist) failed to load halfdone:make_backend: "
+        "AttributeError: module 'halfdone' has no attribute 'make_backend'"
+    )
+    assert isinstance(info.value.__cause__, AttributeError)
+
+    from tinygrad_edu.backends.__main__ import collect
+
+    (row,) = collect(["halfdone"])
+    assert row.status == "does not load" and row.provider == "halfdone-dist"
+    assert "AttributeError: module 'halfdone'" in row.note
+
+
+def test_backend_table_survives_a_device_name_that_raises() -> None:
+    from tinygrad_edu.backends.__main__ import collect
+
+    class NoName(NumpyBackend):
+        name = "noname"
+
+        def device_name(self) -> str:
+            raise KeyError("name")
+
+    tg.register_backend("noname", NoName)
+    (row,) = collect(["noname"])
+    assert row.status == "does not load" and row.note == "KeyError: 'name'"
+
+
+def test_library_missing_in_a_factory_gives_its_pip_package() -> None:
+    def factory() -> NumpyBackend:
+        raise ModuleNotFoundError("No module named 'cupy'", name="cupy")
+
+    tg.register_backend("needs-cupy", factory)
+    with pytest.raises(BackendError) as info:
+        tg.get_backend("needs-cupy")
+    assert str(info.value) == (
+        "Backend 'needs-cupy' needs cupy, which is not installed: pip install cupy-cuda12x "
+        "(for CUDA 13: pip install cupy-cuda13x)"
+    )
 
 
 def test_check_usable_runs_at_activation() -> None:

@@ -94,6 +94,42 @@ def test_move_between_two_numpy_backends_copies() -> None:
     assert y.tolist() == [1.0, 2.0]
 
 
+class CopyingNumpy(NumpyBackend):
+    """Like a GPU backend: to_numpy always hands back a fresh host copy (kept for the test)."""
+
+    name = "copying-numpy"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.copies: list[np.ndarray] = []
+
+    def to_numpy(self, array: np.ndarray) -> np.ndarray:
+        self.copies.append(np.array(array))
+        return self.copies[-1]
+
+
+def test_move_does_not_copy_what_to_numpy_already_copied() -> None:
+    source = CopyingNumpy()
+    x = tg.Tensor([1.0, 2.0], backend=source)
+    y = x.to("numpy")
+    # The host copy to_numpy made is used as it is: no second copy on the way.
+    assert len(source.copies) == 1 and np.shares_memory(y.data, source.copies[0])
+    assert not np.shares_memory(y.data, x.data)
+    assert y.tolist() == [1.0, 2.0]
+
+
+def test_move_from_a_cpu_backend_never_shares_memory() -> None:
+    # array_api_strict's to_numpy is a DLPack view of its own memory: the move must copy it.
+    x = tg.Tensor([1.0, 2.0], backend=STRICT)
+    y = x.to("numpy")
+    y.data[0] = 100.0
+    assert x.tolist() == [1.0, 2.0]
+    source = tg.Tensor([3.0, 4.0])
+    moved = source.to(STRICT)
+    source.data[0] = -1.0
+    assert moved.tolist() == [3.0, 4.0]
+
+
 def test_numpy_from_any_backend() -> None:
     for name in ("numpy", STRICT, "other-numpy"):
         t = tg.Tensor([[1.5, 2.5]], backend=name)

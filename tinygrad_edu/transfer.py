@@ -24,14 +24,32 @@ class ToBackend(Function):
     def forward(ctx: Any, x: Any, target: Backend | None = None) -> Any:
         assert target is not None
         ctx.source = ctx.backend
-        # Through the host, the one place every backend can reach. np.array copies, so the
-        # two tensors never share memory (with two NumPy-based backends they otherwise could).
-        host = np.array(ctx.backend.to_numpy(x))
+        # Through the host, the one place every backend can reach. A GPU backend's to_numpy
+        # has already copied; a CPU backend's may hand back its own memory, and that is copied
+        # here, so the two tensors never share memory.
+        host = ctx.backend.to_numpy(x)
+        if _may_share_memory(host, x):
+            host = host.copy()
         return target.asarray(host)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         return to_backend(grad, ctx.source)
+
+
+def _may_share_memory(host: np.ndarray, array: Any) -> bool:
+    """Whether ``host``, what ``to_numpy(array)`` returned, may still be ``array``'s memory.
+
+    NumPy answers for its own arrays. Any other array in CPU memory (DLPack device 1, or 3 for
+    pinned memory) may have been handed over without a copy; one on a GPU cannot have been.
+    When in doubt the answer is yes, which costs a copy and nothing else."""
+    if isinstance(array, np.ndarray):
+        return bool(np.may_share_memory(host, array))
+    try:
+        device_type, _ = array.__dlpack_device__()
+    except Exception:  # no DLPack: the device is unknown
+        return True
+    return int(device_type) in (1, 3)
 
 
 def to_backend(x: Tensor, backend: str | Backend) -> Tensor:

@@ -105,9 +105,14 @@ def collect(names: list[str] | None = None) -> list[Row]:
         try:
             backend = get_backend(name)
             row.device = backend.device_name()
-        except (BackendError, ValueError) as error:
+        except BackendError as error:
             row.status = "does not load"
             row.note = str(error)
+            rows.append(row)
+            continue
+        except Exception as error:  # a plugin's own bug: its row says so, the table goes on
+            row.status = "does not load"
+            row.note = f"{type(error).__name__}: {error}"
             rows.append(row)
             continue
         try:

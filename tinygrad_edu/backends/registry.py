@@ -33,9 +33,15 @@ DEFAULT = "numpy"
 REGISTERED = "register_backend()"  # the "distribution" of a backend registered in code
 
 # Plugins we know of, so that asking for one that is not installed says how to install it.
+# Neither tinygrad-edu nor its plugins are on PyPI yet: the command that works today is the one
+# from a clone of the repository.
 KNOWN_PLUGINS = {
-    "cupy": 'pip install "tinygrad-edu[cuda12]" (for CUDA 13: "tinygrad-edu[cuda13]"; '
-    'from a clone: pip install -e "backends/cupy[cuda12]")',
+    "cupy": 'pip install -e "backends/cupy[cuda12]" from a clone of tinygrad_edu '
+    '([cuda13] for CUDA 13; once published: pip install "tinygrad-edu[cuda12]")',
+}
+# Libraries whose pip package is not simply their import name.
+KNOWN_LIBRARIES = {
+    "cupy": "pip install cupy-cuda12x (for CUDA 13: pip install cupy-cuda13x)",
 }
 
 
@@ -181,10 +187,18 @@ def register_backend(name: str, factory: Callable[[], Backend] | Backend) -> Non
     _instances.pop(name, None)
 
 
+def _closest(name: str, known: list[str]) -> str | None:
+    """The known name closest to ``name``, ignoring case ("CuPy" suggests "cupy")."""
+    by_lower: dict[str, str] = {}
+    for candidate in known:
+        by_lower.setdefault(candidate.lower(), candidate)
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+    return by_lower[close[0]] if close else None
+
+
 def _unknown(name: str, origin: str) -> UnknownBackendError:
-    known = sorted(set(_sources()) | set(KNOWN_PLUGINS))
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    close = _closest(name, sorted(set(_sources()) | set(KNOWN_PLUGINS)))
+    hint = f" Did you mean {close!r}?" if close else ""
     listed = ", ".join(available_backends() + sorted(set(KNOWN_PLUGINS) - set(_sources())))
     return UnknownBackendError(f"Unknown backend {name!r} ({origin}).{hint} Available: {listed}.")
 
@@ -218,6 +232,13 @@ def _load(name: str, origin: str) -> Backend:
             f"Backend {name!r} ({_provider(source)}) failed to import "
             f"{source.target}: {error}"
         ) from error
+    except Exception as error:
+        # A broken plugin (its entry point names a missing attribute, its module raises on
+        # import) is reported with the distribution to fix or uninstall, never as a traceback.
+        raise BackendError(
+            f"Backend {name!r} ({_provider(source)}) failed to load {source.target}: "
+            f"{type(error).__name__}: {error}"
+        ) from error
     try:
         backend = factory()
         if isinstance(backend, Backend):
@@ -226,7 +247,7 @@ def _load(name: str, origin: str) -> Backend:
         raise
     except ImportError as error:
         missing = error.name or str(error)
-        install = KNOWN_PLUGINS.get(name, f"pip install {missing}")
+        install = KNOWN_LIBRARIES.get(missing, f"pip install {missing}")
         raise BackendError(
             f"Backend {name!r} needs {missing}, which is not installed: {install}"
         ) from error

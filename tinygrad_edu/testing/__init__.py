@@ -3,7 +3,7 @@
 - :data:`OP_SPECS` (in :mod:`.op_specs`): one row per differentiable operation;
 - :mod:`.strategies`: hypothesis strategies for values, shapes and transposed layouts;
 - :func:`run_conformance` / ``python -m tinygrad_edu.testing BACKEND``: the whole table,
-  forward and backward, on one backend;
+  forward and backward, on one backend, then the backend's hooks (:func:`run_hook_checks`);
 - :func:`backends_under_test`: every installed backend as a pytest parameter, with the ones
   that cannot load here skipped and the reason shown.
 
@@ -30,6 +30,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 from ..backends.base import Backend
 from ..backends.registry import available_backends, get_backend
 from .conformance import ConformanceReport, OpResult, run_conformance
+from .hooks import HookResult, run_hook_checks
 from .op_specs import OP_SPECS, Case, OpSpec, spec_named
 
 
@@ -94,7 +95,7 @@ def load_or_skip(name: str) -> Backend:
 
 
 __all__ = [
-    "OP_SPECS", "BackendStatus", "Case", "ConformanceReport", "OpResult", "OpSpec",
+    "OP_SPECS", "BackendStatus", "Case", "ConformanceReport", "HookResult", "OpResult", "OpSpec",
     "backend_status", "backend_statuses", "backends_under_test", "load_or_skip",
-    "run_conformance", "spec_named",
+    "run_conformance", "run_hook_checks", "spec_named",
 ]

@@ -1,6 +1,7 @@
 """``python -m tinygrad_edu.testing BACKEND [--thorough]``: the conformance suite.
 
-Runs every operation of the op-spec table forward and backward on BACKEND, prints a PASS/FAIL
+Runs every operation of the op-spec table forward and backward on BACKEND, then checks the
+backend's hooks (index bounds, scatter-add, random numbers, moves to NumPy), prints a PASS/FAIL
 table, and exits with status 1 if anything failed (2 if the backend cannot be loaded).
 """
 
@@ -29,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"{EXAMPLES['quick']}")
     parser.add_argument("--max-examples", type=int, default=None, metavar="N",
                         help="examples per operation and check (overrides --thorough)")
-    parser.add_argument("--ops", nargs="+", metavar="NAME", help="only these operations")
+    parser.add_argument("--ops", nargs="+", metavar="NAME",
+                        help="only these operations (the hook checks are skipped)")
     parser.add_argument("--second-order", action="store_true",
                         help="also check second derivatives (create_graph=True)")
     args = parser.parse_args(argv)

@@ -14,7 +14,9 @@ or from Python: ``run_conformance("numpy")``. For every row of
 - **backward** with a random upstream gradient: against central finite differences in float64,
   or, on a float32-only backend, against the NumPy backend's analytic gradient (finite
   differences in float32 are too noisy to mean anything);
-- optionally **second derivatives** with :func:`~tinygrad_edu.gradcheck.gradgradcheck`.
+- optionally **second derivatives** with :func:`~tinygrad_edu.gradcheck.gradgradcheck`;
+- then the backend's **hooks** (index bounds, scatter-add of repeats, random numbers, moves to
+  NumPy), with the checks of :mod:`.hooks`.
 
 The ``check_*`` functions are the same checks ``tests/test_op_specs.py`` runs.
 """
@@ -34,13 +36,15 @@ from ..backends.registry import get_backend
 from ..dtypes import DType, float32, float64
 from ..gradcheck import gradgradcheck, numerical_jacobian
 from ..tensor import Tensor
+from .hooks import HookResult, run_hook_checks
 from .op_specs import OP_SPECS, Case, OpSpec
 from .strategies import random_cotangent, seeds, to_backend_array
 
-# Forward tolerances (rtol, atol). float64: a few roundings of values of order one. float32:
+# Forward tolerances (rtol, atol). float64: a few roundings of values of order one, and tight
+# enough that a backend computing in float32 and returning float64 (~1e-7 off) fails. float32:
 # float32 carries ~7 digits; 1e-4 leaves room for a different exp or a different summation
 # order, while a wrong result is off by far more.
-FORWARD_TOLERANCE = {"float64": (1e-7, 1e-9), "float32": (1e-4, 1e-5)}
+FORWARD_TOLERANCE = {"float64": (1e-10, 1e-12), "float32": (1e-4, 1e-5)}
 # Backward against finite differences in float64 (PyTorch's gradcheck defaults).
 BACKWARD_FD_TOLERANCE = (1e-3, 1e-5)
 # Backward in float32 against the NumPy backend's float64 analytic gradient.
@@ -187,32 +191,46 @@ class ConformanceReport:
     float64: bool
     columns: list[str]
     results: list[OpResult]
+    hooks: list[HookResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(r.passed for r in self.results)
+        return all(r.passed for r in self.results) and all(h.passed for h in self.hooks)
 
     @property
     def failed(self) -> list[str]:
         """Names of the operations with at least one failed check."""
         return [r.name for r in self.results if not r.passed]
 
+    @property
+    def failed_hooks(self) -> list[str]:
+        """Names of the hook checks that failed."""
+        return [h.name for h in self.hooks if not h.passed]
+
     def table(self) -> str:
         """A per-operation PASS/FAIL table, then the first failure of each failed check."""
-        width = max(len("operation"), *(len(r.name) for r in self.results)) + 2
+        names = ["operation", *(r.name for r in self.results), *(h.name for h in self.hooks)]
+        width = max(len(name) for name in names) + 2
         lines = [f"{'operation':<{width}}" + "".join(f"{c:<18}" for c in self.columns)]
         for r in self.results:
             lines.append(f"{r.name:<{width}}"
                          + "".join(f"{r.outcomes.get(c, '-'):<18}" for c in self.columns))
-        failures = sum(len(r.failures) for r in self.results)
+        if self.hooks:
+            lines.append(f"\n{'hook':<{width}}result")
+            lines.extend(f"{h.name:<{width}}{'PASS' if h.passed else 'FAIL'}" for h in self.hooks)
+        failures = sum(len(r.failures) for r in self.results) + len(self.failed_hooks)
         verdict = ("all checks passed" if self.ok
                    else f"{failures} check{'s' if failures != 1 else ''} FAILED")
         precision = "float64 and float32" if self.float64 else "float32 only"
+        hooks = f" and {len(self.hooks)} hook checks" if self.hooks else ""
         lines.append(f"\nbackend {self.backend!r} ({precision}): {len(self.results)} "
-                     f"operations, {verdict}.")
+                     f"operations{hooks}, {verdict}.")
         for r in self.results:
             for column, message in r.failures.items():
                 lines.append(f"\n--- {r.name}: {column} FAILED ---\n{message}")
+        for h in self.hooks:
+            if h.failure is not None:
+                lines.append(f"\n--- hook {h.name} FAILED ---\n{h.failure}")
         return "\n".join(lines)
 
 
@@ -246,6 +264,7 @@ def run_conformance(
     ops: Sequence[str] | None = None,
     second_order: bool = False,
     shrink: bool = True,
+    hooks: bool | None = None,
 ) -> ConformanceReport:
     """Run the op-spec table on one backend, forward and backward.
 
@@ -256,6 +275,8 @@ def run_conformance(
         ops: only these rows of the table (by name); all of them by default.
         second_order: also check second derivatives (float64 backends only).
         shrink: simplify a failing example before reporting it (slower on failures).
+        hooks: also check the backend's hooks (:mod:`.hooks`); by default only when ``ops``
+            is not given, i.e. for the whole suite.
 
     Returns:
         A :class:`ConformanceReport`; print ``report.table()``, test ``report.ok``.
@@ -303,4 +324,7 @@ def run_conformance(
             if failure is not None:
                 result.failures[column] = failure
         results.append(result)
-    return ConformanceReport(backend_name, has_float64, list(checks), results)
+    if hooks is None:
+        hooks = ops is None
+    hook_results = run_hook_checks(backend, has_float64) if hooks else []
+    return ConformanceReport(backend_name, has_float64, list(checks), results, hook_results)

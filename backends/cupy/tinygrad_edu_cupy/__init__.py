@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
+# The plugin is installed, so only the CuPy wheel for the machine's CUDA version is missing.
 NEEDS_CUPY = (
-    "Backend 'cupy' needs CuPy, which is not installed: pip install \"tinygrad-edu[cuda12]\" "
-    "(for CUDA 13: \"tinygrad-edu[cuda13]\")"
+    "Backend 'cupy' needs CuPy, which is not installed: pip install cupy-cuda12x "
+    "(for CUDA 13: pip install cupy-cuda13x)"
 )
 
 

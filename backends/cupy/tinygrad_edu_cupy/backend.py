@@ -11,7 +11,6 @@ Backend protocol's hooks, plus two things a GPU needs that a CPU does not:
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import cupy
@@ -25,6 +24,23 @@ NO_GPU = (
 )
 
 
+# The largest float below 1 in each precision: uniform samples are clamped to it (see uniform).
+BELOW_ONE = {
+    np.dtype(np.float32): np.nextafter(np.float32(1), np.float32(0)),
+    np.dtype(np.float64): np.nextafter(1.0, 0.0),
+}
+# The array API's dtype kinds, as NumPy dtype kind letters.
+DTYPE_KINDS = {
+    "bool": "b",
+    "signed integer": "i",
+    "unsigned integer": "u",
+    "integral": "iu",
+    "real floating": "f",
+    "complex floating": "c",
+    "numeric": "iufc",
+}
+
+
 def _astype(x: Any, dtype: Any, /, *, copy: bool = True) -> Any:
     return x.astype(dtype, copy=copy)
 
@@ -32,9 +48,21 @@ def _astype(x: Any, dtype: Any, /, *, copy: bool = True) -> Any:
 def _asarray(
     obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None
 ) -> Any:
+    """``asarray`` with the standard's ``copy=``: True always copies; None and False copy only
+    when they must (CuPy before 14 cannot refuse a copy, and nothing here asks it to)."""
     if copy:
         return cupy.array(obj, dtype=dtype, copy=True)
     return cupy.asarray(obj, dtype=dtype)
+
+
+def _isdtype(dtype: Any, kind: Any) -> bool:
+    """The standard's ``isdtype`` for NumPy dtypes (CuPy's dtypes are NumPy's); NumPy before 2
+    lacks it too."""
+    if isinstance(kind, tuple):
+        return any(_isdtype(dtype, k) for k in kind)
+    if isinstance(kind, str):
+        return np.dtype(dtype).kind in DTYPE_KINDS[kind]
+    return np.dtype(dtype) == np.dtype(kind)
 
 
 class StandardCupy:
@@ -49,14 +77,14 @@ class StandardCupy:
             "concat": cupy.concatenate,
             "permute_dims": cupy.transpose,
             "astype": _astype,
-            "pow": cupy.power,
+            "isdtype": getattr(np, "isdtype", _isdtype),
         }
         for name, function in fallbacks.items():
             if not hasattr(cupy, name):
                 setattr(self, name, function)
-        # asarray(copy=...) is in the standard; older CuPy's asarray has no copy argument.
-        if "copy" not in inspect.signature(cupy.asarray).parameters:
-            self.asarray = _asarray
+        # asarray(copy=...) is in the standard, but older CuPy's asarray has no copy argument.
+        # The wrapper works with every CuPy release, so it is used with all of them.
+        self.asarray = _asarray
 
     def __getattr__(self, name: str) -> Any:
         # Called only for names not found on self; keep the answer so the next look-up is fast.
@@ -134,10 +162,10 @@ class CupyBackend(Backend):
         return array[index]
 
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
-        import cupyx
-
         check_index_bounds(index, target.shape)
-        cupyx.scatter_add(target, index, values)
+        # Like numpy.add.at, repeated indices accumulate (CuPy >= 12; cupyx.scatter_add, the
+        # older name, is deprecated).
+        cupy.add.at(target, index, values)
 
     def to_numpy(self, array: Any) -> np.ndarray:
         # np.asarray(cupy_array) raises TypeError on purpose: copies to the host are explicit.
@@ -147,7 +175,11 @@ class CupyBackend(Backend):
         self._rng = cupy.random.default_rng(seed)
 
     def uniform(self, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._rng.random(shape, dtype=self.native_dtype(dtype))
+        native = np.dtype(self.native_dtype(dtype))
+        values = self._rng.random(shape, dtype=native)
+        # Samples from U[0, 1) as the Backend protocol promises: CuPy can return exactly 1.0
+        # (a sample near 1 rounded to float32, say), so those become the largest float below 1.
+        return cupy.minimum(values, BELOW_ONE[native])
 
     def normal(self, shape: tuple[int, ...], dtype: DType) -> Any:
         return self._rng.standard_normal(shape, dtype=self.native_dtype(dtype))
