@@ -15,9 +15,10 @@ Each engine runs the same network from the same starting weights:
 - ``torch``: 0-d float64 tensors, when PyTorch is installed;
 - ``micrograd``: its ``Value``, when micrograd is installed.
 
-The script checks that every engine computes the same loss and gradients, then reports the best
-of ``--repeats`` timings of one forward + backward (+ zeroing the gradients), and microseconds
-per recorded operation (each engine's own count of operations in its graph).
+The script checks that every engine records the same number of operations (each engine counts
+its own graph) and computes the same loss and gradients. Then it reports the best of
+``--repeats`` timings of one forward + backward (+ zeroing the gradients), and microseconds per
+recorded operation.
 
 Run:
     python benchmarks/op_overhead.py            # all engines that are installed
@@ -69,7 +70,11 @@ def make_moons(points: int, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarr
 
 
 def starting_weights(seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-    """One (weights, biases) pair per layer, uniform in [-1, 1) as in micrograd's Neuron."""
+    """One (weights, biases) pair per layer, all uniform in [-1, 1).
+
+    The weights start as in micrograd's Neuron. micrograd starts its biases at 0; here they are
+    random too. That changes the numbers, not the operations, so the timings are unaffected.
+    """
     rng = np.random.default_rng(seed)
     layers = []
     for fan_in, fan_out in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:], strict=True):
@@ -313,9 +318,15 @@ def measure(engine: Engine, xs: np.ndarray, ys: np.ndarray, repeats: int) -> Res
 
 
 def check_agreement(results: list[Result]) -> None:
-    """Every engine must compute the same loss and gradients, or the timings mean nothing."""
+    """Every engine must record the same operations and compute the same loss and gradients,
+    or the timings mean nothing."""
     reference = results[0]
     for other in results[1:]:
+        if other.ops != reference.ops:
+            raise SystemExit(
+                f"{other.engine} recorded {other.ops} operations but {reference.engine} "
+                f"recorded {reference.ops}: they did not run the same network"
+            )
         loss_ok = math.isclose(other.loss, reference.loss, rel_tol=1e-9)
         grads_ok = np.allclose(other.grads, reference.grads, rtol=1e-7, atol=1e-12)
         if not (loss_ok and grads_ok):
@@ -347,8 +358,8 @@ def main(argv: list[str] | None = None) -> list[Result]:
         f"SVM max-margin loss + L2, float64 scalars; best of {args.repeats}"
     )
     print(
-        f"loss {ours.loss:.6f}; every engine agrees on the loss and all "
-        f"{len(ours.grads)} gradients\n"
+        f"loss {ours.loss:.6f}; every engine agrees on the number of operations, the loss "
+        f"and all {len(ours.grads)} gradients\n"
     )
     header = (
         f"{'engine':<22} {'ops':>7} {'fwd+bwd ms':>11} {'fwd ms':>8} {'bwd ms':>8} "
@@ -364,7 +375,8 @@ def main(argv: list[str] | None = None) -> list[Result]:
         )
     if missing:
         print(
-            f"\nnot installed, so not measured: {', '.join(missing)} (pip install torch micrograd)"
+            f"\nnot installed, so not measured: {', '.join(missing)} "
+            "(see benchmarks/README.md to install them)"
         )
     print(
         "\nus/op = (forward + backward time) / recorded operations; 'vs Tensor' > 1 means "

@@ -14,6 +14,9 @@ forward (compute the scores), loss (how wrong they are), backward (the gradient 
 with respect to every weight), update (a small step against the gradient), repeat. 80 % of the
 points train the network, the other 20 % test it on points it has never seen.
 
+Every few epochs the script prints the loss and the training accuracy. Both come from that
+epoch's forward pass, so they describe the same weights: the ones from before its update.
+
 Run:
     python examples/first_network.py
     TINYGRAD_EDU_BACKEND=cupy python examples/first_network.py      # on a GPU
@@ -88,11 +91,16 @@ def cross_entropy(scores: tg.Tensor, one_hot: tg.Tensor) -> tg.Tensor:
     return -(scores.log_softmax(axis=1) * one_hot).sum() / scores.shape[0]
 
 
-def accuracy(layers: list[tuple[tg.Tensor, tg.Tensor]], x: tg.Tensor, y: tg.Tensor) -> float:
+def fraction_correct(scores: tg.Tensor, labels: tg.Tensor) -> float:
     """Fraction of points whose highest score is the right class."""
-    with tg.no_grad():  # evaluation needs no graph
-        predicted = forward(layers, x).argmax(axis=1)
-    return (predicted == y).float().mean().item()
+    return (scores.argmax(axis=1) == labels).float().mean().item()
+
+
+def accuracy(layers: list[tuple[tg.Tensor, tg.Tensor]], x: tg.Tensor, y: tg.Tensor) -> float:
+    """Run the network on ``x`` and score it against the labels ``y``."""
+    with tg.no_grad():  # evaluation will never be differentiated, so record no graph
+        scores = forward(layers, x)
+    return fraction_correct(scores, y)
 
 
 def as_tensors(points: np.ndarray, labels: np.ndarray) -> tuple[tg.Tensor, tg.Tensor, tg.Tensor]:
@@ -123,18 +131,22 @@ def main() -> float:
     for epoch in range(1, EPOCHS + 1):
         scores = forward(layers, x_train)  # 1. forward
         loss = cross_entropy(scores, one_hot_train)  # 2. loss
+        if epoch % PRINT_EVERY == 0 or epoch == 1:
+            # Loss and accuracy of the same scores: the weights before this epoch's update.
+            print(
+                f"epoch {epoch:5d}   loss {loss.item():.4f}   "
+                f"train accuracy {fraction_correct(scores, y_train):6.1%}"
+            )
         loss.backward()  # 3. backward: fills p.grad for every parameter
-        with tg.no_grad():  # 4. update; the step itself must not join the next graph
+        # 4. update. p - LEARNING_RATE * p.grad is a tensor operation, which the engine would
+        # record because p requires a gradient; under no_grad it builds no graph.
+        with tg.no_grad():
             for p in parameters:
                 p.data = (p - LEARNING_RATE * p.grad).data
                 # backward() *adds* into .grad, so it must be emptied before the next one.
                 p.grad = None
-        if epoch % PRINT_EVERY == 0 or epoch == 1:
-            print(
-                f"epoch {epoch:5d}   loss {loss.item():.4f}   "
-                f"train accuracy {accuracy(layers, x_train, y_train):6.1%}"
-            )
 
+    # The final weights, after the last update.
     train_accuracy = accuracy(layers, x_train, y_train)
     test_accuracy = accuracy(layers, x_test, y_test)
     print(f"final train accuracy: {train_accuracy:.1%}")

@@ -10,9 +10,8 @@ derivative of ``o`` with respect to it), by the chain rule:
     do/dw1 = do/dn * dn/dw1 = (1 - o**2) * x1
 
 This script prints every gradient three ways: from ``backward()``, from the chain rule worked
-out by hand, and from actually nudging the number (a finite difference). If
-``tinygrad_edu.viz`` is available it also prints the graph as a Mermaid diagram (paste it into
-a Markdown file, or https://mermaid.live, to see it).
+out by hand, and from actually nudging the number (a finite difference). Then it prints the
+graph as a Mermaid diagram (paste it into a Markdown file, or https://mermaid.live, to see it).
 
 Run:
     python examples/value_neuron.py
@@ -24,6 +23,7 @@ import math
 import sys
 
 from tinygrad_edu import Value
+from tinygrad_edu.viz import to_mermaid
 
 
 def neuron(x1: float, x2: float, w1: float, w2: float, b: float) -> float:
@@ -72,13 +72,8 @@ def main() -> int:
         )
 
     print("\nall three agree" if all_match else "\nMISMATCH: backward() disagrees")
-    try:
-        from tinygrad_edu.viz import to_mermaid
-    except ImportError:
-        print("(tinygrad_edu.viz is not available, so no picture)")
-    else:
-        print("\nThe graph, as a Mermaid diagram:\n")
-        print(to_mermaid(o))
+    print("\nThe graph, as a Mermaid diagram:\n")
+    print(to_mermaid(o))
     return 0 if all_match else 1
 
 

@@ -3,6 +3,8 @@
 - `.ci/run` runs the README's install and test commands, exactly as written there.
 - Every Python block in the README and the docs runs (each page in a fresh process, its blocks
   in order, as a reader would paste them), except blocks marked ``<!-- not-run: why -->``.
+- A ``print(...)`` whose comment starts like output (``print(w.grad)  # 12.0 = 6 + 6``) must
+  print what the comment says, and a Mermaid block must be what the page's code prints.
 - A block marked ``<!-- excerpt: PATH -->`` quotes the library's source: its lines must still
   appear in PATH, in order, so the docs cannot drift away from the code.
 - The site builds with ``mkdocs build --strict`` when the docs extra is installed.
@@ -12,10 +14,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import os
 import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -87,6 +91,57 @@ def runnable_blocks(page: Path) -> list[str]:
 
 PAGES_WITH_CODE = [page for page in PAGES if runnable_blocks(page)]
 
+# `print(x)  # 1.0` promises its output. The promise is the comment, or the part of it before
+# ": ", ", ", " = " or " (" (what follows explains it); "..." in it stands for anything.
+PRINT_CALL = re.compile(r"^(?P<indent>[ \t]*)print\((?P<args>.*)\)[ \t]*$")
+LOOKS_LIKE_OUTPUT = re.compile(r"""^(?:[-\d\[('"]|True\b|False\b|None\b)""")
+CHECK_OUTPUT = """
+def _check_output(promised, *args, **kwargs):
+    import io, re
+    buffer = io.StringIO()
+    print(*args, **kwargs, file=buffer)
+    printed = buffer.getvalue().rstrip("\\n")
+    print(printed)
+    ends = [m.start() for m in re.finditer(r": |, | = | \\(", promised)] + [len(promised)]
+    for end in ends:
+        pattern = ".*".join(re.escape(part) for part in promised[:end].split("..."))
+        if re.fullmatch(pattern, printed, re.S):
+            return
+    raise AssertionError(f"a comment promises {promised!r}, but the line printed {printed!r}")
+"""
+
+
+def check_printed_comments(program: str) -> str:
+    """``program`` with each ``print(...)  # output`` line turned into a checked print."""
+    lines = program.splitlines()
+    tokens = tokenize.generate_tokens(io.StringIO(program + "\n").readline)
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        row, column = token.start
+        call = PRINT_CALL.match(lines[row - 1][:column])
+        promised = token.string.lstrip("#").strip()
+        if call and LOOKS_LIKE_OUTPUT.match(promised):
+            lines[row - 1] = f"{call['indent']}_check_output({promised!r}, {call['args']})"
+    return CHECK_OUTPUT + "\n".join(lines)
+
+
+def mermaid_blocks(page: Path) -> list[str]:
+    return [m["body"] for m in blocks(page) if m["lang"] == "mermaid"]
+
+
+def test_check_printed_comments_catches_a_wrong_promise() -> None:
+    good = "x = 3.0\nprint(x * 4)      # 12.0 = 6 + 6\nprint([1, 2, 3])  # [1, ...]: a list"
+    bad = "print(2 + 2)      # 5"
+    for program, ok in ((good, True), (bad, False)):
+        result = subprocess.run(
+            [sys.executable, "-c", check_printed_comments(program)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (result.returncode == 0) == ok, result.stderr
+
 
 def test_the_main_pages_have_runnable_code() -> None:
     names = {page_id(page) for page in PAGES_WITH_CODE}
@@ -97,7 +152,7 @@ def test_the_main_pages_have_runnable_code() -> None:
 def test_python_blocks_run(page: Path) -> None:
     # One fresh process per page: blocks may change global state (set_backend, manual_seed,
     # register_backend) that must not leak into other tests.
-    program = "\n\n".join(runnable_blocks(page))
+    program = check_printed_comments("\n\n".join(runnable_blocks(page)))
     result = subprocess.run(
         [sys.executable, "-c", program],
         cwd=ROOT,
@@ -107,6 +162,14 @@ def test_python_blocks_run(page: Path) -> None:
         env=dict(os.environ, TINYGRAD_EDU_BACKEND="numpy"),
     )
     assert result.returncode == 0, f"{page_id(page)}:\n{result.stderr}"
+    for diagram in mermaid_blocks(page):
+        assert diagram in result.stdout, f"{page_id(page)}: its code does not print\n{diagram}"
+
+
+def test_every_mermaid_diagram_comes_from_code() -> None:
+    for page in PAGES:
+        if mermaid_blocks(page):
+            assert page in PAGES_WITH_CODE, f"{page_id(page)} draws a diagram no code prints"
 
 
 EXCERPTS = [
@@ -183,5 +246,16 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
     )
     assert result.returncode == 0, result.stderr
+    # use_directory_urls: false, so page.md becomes page.html and the site works from disk.
     assert (tmp_path / "index.html").is_file()
-    assert "tinygrad_edu.Tensor" in (tmp_path / "api" / "tensor" / "index.html").read_text()
+    assert (tmp_path / "tensors.html").is_file()
+    tensor_page = (tmp_path / "api" / "tensor.html").read_text()
+    # Operators and indexing are special methods: the reference must show them.
+    for name in ("__add__", "__matmul__", "__getitem__", "__lt__"):
+        assert f'id="tinygrad_edu.Tensor.{name}"' in tensor_page, name
+    value_page = (tmp_path / "api" / "value.html").read_text()
+    assert 'id="tinygrad_edu.value.Value.__mul__"' in value_page
+    for page in ("transfer", "testing"):
+        assert (tmp_path / "api" / f"{page}.html").is_file(), page
+    # Docstring examples render as code, not as quoted text (docs/griffe/example_sections.py).
+    assert "<blockquote>\n<blockquote>\n<blockquote>" not in tensor_page

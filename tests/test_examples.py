@@ -54,6 +54,7 @@ def test_value_neuron_prints_the_chain_rule_gradients() -> None:
     result = run_example("value_neuron.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all three agree" in result.stdout
+    assert "flowchart LR" in result.stdout, "the Mermaid picture of the graph is missing"
     rows = {
         match.group(1): float(match.group(2))
         for match in re.finditer(r"^\s*(x1|x2|w1|w2|b)\s+\S+\s+(\S+)", result.stdout, re.M)
@@ -70,3 +71,36 @@ def test_value_neuron_prints_the_chain_rule_gradients() -> None:
     assert rows.keys() == expected.keys(), result.stdout
     for name, value in expected.items():
         assert math.isclose(rows[name], value, abs_tol=1e-6), (name, rows[name], value)
+
+
+# -- the benchmarks: tiny settings, so they cannot rot ------------------------------------------
+BENCHMARKS = ROOT / "benchmarks"
+
+
+def run_benchmark(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / name), *args],
+        cwd=ROOT,
+        env=dict(os.environ, TINYGRAD_EDU_BACKEND="numpy"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_op_overhead_benchmark_runs_and_engines_agree() -> None:
+    result = run_benchmark("op_overhead.py", "--repeats", "1", "--points", "5")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every engine agrees on the number of operations, the loss and all" in result.stdout
+    assert re.search(r"^tinygrad_edu Tensor\s+\d+", result.stdout, re.M), result.stdout
+    assert re.search(r"^tinygrad_edu Value\s+\d+", result.stdout, re.M), result.stdout
+
+
+def test_mlp_step_benchmark_runs_and_implementations_agree() -> None:
+    result = run_benchmark("mlp_step.py", "--batch-sizes", "8", "--steps", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "agree on the loss and weights after one step (checked at batch size 8)" in (
+        result.stdout
+    )
+    assert re.search(r"^tinygrad_edu \(numpy\)\s+[\d.]+", result.stdout, re.M), result.stdout
+    assert re.search(r"^hand-written NumPy\s+[\d.]+", result.stdout, re.M), result.stdout

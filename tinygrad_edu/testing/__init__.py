@@ -7,7 +7,8 @@
 - :func:`backends_under_test`: every installed backend as a pytest parameter, with the ones
   that cannot load here skipped and the reason shown.
 
-Needs the test extra: ``pip install "tinygrad-edu[test]"``.
+Needs hypothesis and pytest (the test extra): ``pip install hypothesis pytest``, or from a
+clone ``pip install -e ".[test]"``.
 
 Example:
     >>> from tinygrad_edu.testing import backend_statuses
@@ -24,7 +25,7 @@ try:
     import hypothesis  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(
-        'tinygrad_edu.testing needs hypothesis: pip install "tinygrad-edu[test]"'
+        'tinygrad_edu.testing needs hypothesis: pip install hypothesis pytest'
     ) from error
 
 from ..backends.base import Backend
