@@ -260,3 +260,8 @@ def test_gradcheck_on_a_read_only_input_explains() -> None:
     x = Tensor([1.0, 2.0], dtype=tg.float64).expand(2, 2).detach().requires_grad_()
     with pytest.raises(TypeError, match="input 0 cannot be changed in place"):
         tg.gradcheck(lambda t: t * 2, [x])
+
+
+def test_function_apply_without_tensors_explains() -> None:
+    with pytest.raises(TypeError, match=r"Mul.apply takes one or more Tensors .*got \(float\)"):
+        tg.ops.Mul.apply(2.0)

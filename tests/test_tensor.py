@@ -363,3 +363,11 @@ def test_max_with_dim_explains_the_difference_from_pytorch() -> None:
 def test_t_refuses_more_than_two_axes() -> None:
     with pytest.raises(ValueError, match=r"t\(\) expects at most 2 axes, got shape \(2, 2, 2\)"):
         tg.zeros(2, 2, 2).t()
+
+
+def test_an_empty_index_list_picks_nothing() -> None:
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    picked = x[[]]
+    assert picked.shape == (0, 2)
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 2)))

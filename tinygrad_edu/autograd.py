@@ -261,14 +261,20 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Any:
         """Run ``forward`` on the inputs' arrays and, if any input needs a gradient, record it."""
-        first = inputs[0]
-        backend = first.backend
-        needs_grad = False
-        for t in inputs:
-            if t.backend is not backend:
-                raise _mixed_backends(cls, inputs)
-            if t.requires_grad:
-                needs_grad = _grad_enabled
+        try:
+            first = inputs[0]
+            backend = first.backend
+            needs_grad = False
+            for t in inputs:
+                if t.backend is not backend:
+                    raise _mixed_backends(cls, inputs)
+                if t.requires_grad:
+                    needs_grad = _grad_enabled
+        except (IndexError, AttributeError):
+            raise TypeError(
+                f"{cls.__name__}.apply takes one or more Tensors (options by keyword), got "
+                f"({', '.join(type(t).__name__ for t in inputs)}); make numbers Tensors first."
+            ) from None
         if not needs_grad:
             # Nothing to record: the forward runs with a throw-away context (the hot path of
             # every backward pass, whose own operations are not recorded).

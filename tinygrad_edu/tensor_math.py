@@ -618,6 +618,8 @@ class TensorMath:
                 out.append(k)
                 axis = None if axis is None else axis + 1
                 continue
+            if isinstance(k, list | tuple) and len(k) == 0:
+                k = xp.zeros((0,), dtype=self.backend.native_dtype(int64))  # picks nothing
             if isinstance(k, TensorMath):
                 if k.backend is not self.backend:  # type: ignore[attr-defined]
                     raise RuntimeError(
