@@ -257,5 +257,5 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     assert 'id="tinygrad_edu.value.Value.__mul__"' in value_page
     for page in ("transfer", "testing"):
         assert (tmp_path / "api" / f"{page}.html").is_file(), page
-    # Docstring examples render as code, not as quoted text (docs/griffe/example_sections.py).
+    # Docstring examples (under "Examples:") render as code, not as quoted text.
     assert "<blockquote>\n<blockquote>\n<blockquote>" not in tensor_page

@@ -1,6 +1,6 @@
 """tinygrad_edu: an educational autograd engine. Forward, loss, backward, repeat.
 
-Example:
+Examples:
     >>> import tinygrad_edu as tg
     >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> (x * x).sum().backward()

@@ -48,7 +48,7 @@ class set_grad_enabled(_GradMode):
     ``tg.set_grad_enabled(False)`` switches at once (until switched back); used in a ``with``
     block or as a decorator, it switches only inside.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> with tg.set_grad_enabled(False):
         ...     tg.is_grad_enabled()
@@ -83,7 +83,7 @@ class no_grad(_GradMode):
 
     Works as a context manager and as a decorator.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
         >>> with tg.no_grad():
@@ -232,7 +232,7 @@ class Function:
     a raw array; ``backward(ctx, grad)`` receives the gradient of the output as a Tensor and
     returns one Tensor (or None) per input.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> class Cube(tg.Function):
         ...     '''y = x**3;  dy/dx = 3 x**2'''
@@ -432,7 +432,7 @@ def grad(
     Like ``torch.autograd.grad``. With ``create_graph=True`` the results can be differentiated
     again (Hessian-vector products, gradient penalties).
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> x = tg.Tensor(3.0, requires_grad=True)
         >>> (dx,) = tg.grad(x ** 3, x, create_graph=True)

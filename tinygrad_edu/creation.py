@@ -43,7 +43,7 @@ def full(
 ) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value`` (float32 unless that is an int or bool).
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> tg.full((2,), 7.0).tolist()
         [7.0, 7.0]

@@ -15,7 +15,7 @@ from typing import Any
 class DType:
     """A tensor element type.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> tg.Tensor([1.0, 2.0]).dtype
         tinygrad_edu.float32

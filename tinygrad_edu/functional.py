@@ -13,7 +13,7 @@ from .tensor_math import broadcast_shapes, normalize_axis, promote, torch_keywor
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """``x`` where ``condition`` is True, else ``y`` (elementwise, with broadcasting).
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> t = tg.Tensor([-1.0, 2.0])
         >>> tg.where(t > 0, t, 0.0).tolist()
@@ -51,7 +51,7 @@ def matmul(x: Tensor, y: Any) -> Tensor:
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (all other sizes must match).
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> tg.concatenate([tg.ones(2), tg.zeros(1)]).tolist()
         [1.0, 1.0, 0.0]
@@ -84,7 +84,7 @@ cat = concatenate
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> tg.stack([tg.ones(2), tg.zeros(2)]).shape
         (2, 2)

@@ -65,7 +65,7 @@ def numerical_jacobian(
     Each input element is perturbed in place on the tensor's raw data (so the function sees
     exactly the tensors it was given) and restored from a copy afterwards.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> x = tg.Tensor([1.0, 2.0], dtype=tg.float64)
         >>> numerical_jacobian(lambda t: t * t, x)[0][0].round(6).tolist()
@@ -108,7 +108,7 @@ def analytic_jacobian(fn: Callable[..., Any], inputs: TensorOrTensors) -> list[l
     a one-hot tensor). Same layout as :func:`numerical_jacobian`; inputs that do not require a
     gradient get a zero Jacobian.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> x = tg.Tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
         >>> analytic_jacobian(lambda t: t * t, x)[0][0].tolist()
@@ -263,7 +263,7 @@ def gradcheck(
     Raises:
         GradcheckError: naming the output and input, the worst element and both Jacobians.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> x = tg.randn(3, dtype=tg.float64, requires_grad=True)
         >>> y = tg.randn(3, dtype=tg.float64, requires_grad=True)
@@ -305,7 +305,7 @@ def gradgradcheck(
     Returns:
         True when every second derivative agrees.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> x = tg.randn(2, 3, dtype=tg.float64, requires_grad=True)
         >>> tg.gradgradcheck(lambda t: t.softmax(axis=-1), x)

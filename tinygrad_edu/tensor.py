@@ -63,7 +63,7 @@ class Tensor(TensorMath):
         requires_grad: record operations on this tensor so ``backward()`` can reach it.
         backend: the backend's name; default: see :func:`tinygrad_edu.get_backend`.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import Tensor
         >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
         >>> loss = (w * w).sum()

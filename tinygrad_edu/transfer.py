@@ -57,7 +57,7 @@ def to_backend(x: Tensor, backend: str | Backend) -> Tensor:
 
     Gradients flow back across the move. Same as ``x.to(backend)``.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
         >>> y = tg.to_backend(x, "numpy")
@@ -85,7 +85,7 @@ def from_dlpack(array: Any, backend: str | Backend | None = None) -> Tensor:
         A leaf Tensor (``requires_grad=False``) viewing the same memory: writing into one is
         seen by the other. Use ``Tensor(...)`` instead for an independent copy.
 
-    Example:
+    Examples:
         >>> import numpy as np, tinygrad_edu as tg
         >>> a = np.arange(3.0)
         >>> t = tg.from_dlpack(a, backend="numpy")

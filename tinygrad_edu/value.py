@@ -42,7 +42,7 @@ class ScalarStep:
 class Value:
     """A scalar with a gradient.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import Value
         >>> a, b = Value(2.0), Value(-3.0)
         >>> c = a * b + a          # c = a*b + a

@@ -99,7 +99,7 @@ def build_graph(
     Raises:
         ValueError: the graph has more than ``max_nodes`` values.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import Value
         >>> from tinygrad_edu.viz import build_graph
         >>> a = Value(2.0, label="a")
@@ -172,7 +172,7 @@ def to_mermaid(
     Raises:
         ValueError: the graph has more than ``max_nodes`` values.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import Value
         >>> from tinygrad_edu.viz import to_mermaid
         >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -240,7 +240,7 @@ def to_dot(
     Raises:
         ValueError: the graph has more than ``max_nodes`` values.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.viz import to_dot
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)

@@ -15,7 +15,7 @@ small lesson in itself:
   read each position's total off as a difference of two running sums.
 * random numbers: drawn on the host with NumPy, then converted.
 
-Example:
+Examples:
     >>> import tinygrad_edu as tg
     >>> with tg.use_backend("array_api_strict"):
     ...     x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -84,7 +84,7 @@ def standard_key(key: Any, shape: tuple[int, ...], namespace: Any = xp) -> tuple
     Returns:
         An equivalent key: basic indices covering every axis, or only integer arrays.
 
-    Example:
+    Examples:
         >>> import array_api_strict as xp
         >>> x = xp.reshape(xp.arange(6), (2, 3))
         >>> x[standard_key((slice(None), xp.asarray([2, 0])), x.shape)]

@@ -150,7 +150,7 @@ def available_backends() -> list[str]:
 
     Reads package metadata only: nothing heavy is imported.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import available_backends
         >>> "numpy" in available_backends()
         True
@@ -172,7 +172,7 @@ def register_backend(name: str, factory: Callable[[], Backend] | Backend) -> Non
         name: the name to select it by.
         factory: a zero-argument callable returning a :class:`Backend`, or a backend instance.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu.backends import register_backend, NumpyBackend
         >>> register_backend("my-numpy", NumpyBackend)
     """
@@ -273,7 +273,7 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     The first call for a name loads it (importing its library) and checks it can run here; an
     explicitly requested backend that fails is an error, never a silent fall-back to the CPU.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import get_backend
         >>> get_backend("numpy").name
         'numpy'
@@ -302,7 +302,7 @@ def get_backend(name: str | Backend | None = None) -> Backend:
 def set_backend(name: str | None) -> Backend | None:
     """Make ``name`` the default backend for new tensors (``None`` goes back to the env var).
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import set_backend
         >>> set_backend("numpy").name
         'numpy'
@@ -321,7 +321,7 @@ def set_backend(name: str | None) -> Backend | None:
 def use_backend(name: str | Backend) -> Iterator[Backend]:
     """Within the ``with`` block, new tensors use this backend.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import Tensor, use_backend
         >>> with use_backend("numpy"):
         ...     Tensor([1.0]).backend.name
@@ -338,7 +338,7 @@ def use_backend(name: str | Backend) -> Iterator[Backend]:
 def manual_seed(seed: int) -> None:
     """Make random tensors reproducible: reseeds every backend, loaded now or later.
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> tg.manual_seed(0); a = tg.rand(3)
         >>> tg.manual_seed(0); b = tg.rand(3)

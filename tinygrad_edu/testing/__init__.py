@@ -10,7 +10,7 @@
 Needs hypothesis and pytest (the test extra): ``pip install hypothesis pytest``, or from a
 clone ``pip install -e ".[test]"``.
 
-Example:
+Examples:
     >>> from tinygrad_edu.testing import backend_statuses
     >>> [status.name for status in backend_statuses() if status.error is None][0]
     'numpy'
@@ -70,7 +70,7 @@ def backends_under_test() -> list[Any]:
     :func:`load_or_skip` in the test to get the backend, or skip with the load error as the
     reason, e.g. "cupy: Backend 'cupy' is installed but no CUDA GPU is usable here ...".
 
-    Example:
+    Examples:
         >>> import pytest
         >>> from tinygrad_edu.testing import backends_under_test, load_or_skip
         >>> @pytest.mark.parametrize("backend_name", backends_under_test())

@@ -281,7 +281,7 @@ def run_conformance(
     Returns:
         A :class:`ConformanceReport`; print ``report.table()``, test ``report.ok``.
 
-    Example:
+    Examples:
         >>> report = run_conformance("numpy", max_examples=2, ops=["add", "exp"])
         >>> report.ok, report.failed
         (True, [])

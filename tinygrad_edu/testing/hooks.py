@@ -213,7 +213,7 @@ def run_hook_checks(backend: Backend, has_float64: bool = True) -> list[HookResu
     The checks reseed the backend's generator; afterwards it is reseeded from fresh entropy,
     so random numbers after the checks are not a fixed sequence.
 
-    Example:
+    Examples:
         >>> from tinygrad_edu import get_backend
         >>> [r.passed for r in run_hook_checks(get_backend("numpy"))]
         [True, True, True, True, True, True]

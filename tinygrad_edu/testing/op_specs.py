@@ -6,7 +6,7 @@ order one), and which points to avoid (where the operation has a kink: relu at 0
 Adding an operation to tinygrad_edu means adding a row here; the generic tests in
 ``tests/test_op_specs.py`` and the conformance suite then check it on every backend.
 
-Example:
+Examples:
     >>> from tinygrad_edu.testing.op_specs import OP_SPECS, spec_named
     >>> spec_named("exp").reference(np.zeros(2)).tolist()
     [1.0, 1.0]

@@ -4,7 +4,7 @@ memory is laid out in a non-default (transposed) order.
 Everything here draws NumPy arrays in float64; :func:`to_backend_array` moves one onto a backend
 keeping its memory layout, so tests also see transposed (non-contiguous) views.
 
-Example:
+Examples:
     >>> from hypothesis import given
     >>> from tinygrad_edu.testing.strategies import Domain, arrays_in
     >>> @given(arrays_in((2, 3), Domain(0.5, 3.0)))

@@ -33,7 +33,7 @@ def make_backend() -> CupyBackend:
     Raises:
         BackendError: CuPy is missing, or no CUDA GPU is usable (with what to do instead).
 
-    Example:
+    Examples:
         >>> import tinygrad_edu as tg
         >>> x = tg.Tensor([1.0, 2.0], backend="cupy")  # doctest: +SKIP
     """
