@@ -44,7 +44,37 @@ from .creation import (
     zeros_like,
 )
 from .dtypes import DType, bool_, float32, float64, int64
-from .functional import cat, concatenate, matmul, maximum, minimum, pad, stack, where
+from .functional import (
+    abs,  # noqa: F401 - tg.abs, left out of __all__ (see there)
+    argmax,
+    cat,
+    clamp,
+    clip,
+    concatenate,
+    exp,
+    flatten,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    pad,
+    permute,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    sum,  # noqa: F401 - tg.sum, left out of __all__
+    tanh,
+    transpose,
+    unsqueeze,
+    where,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .tensor import Tensor
 from .transfer import from_dlpack, to_backend
@@ -53,6 +83,26 @@ from .value import Value
 __version__ = "0.1.0"
 
 __all__ = [
+    "argmax",
+    "clamp",
+    "clip",
+    "exp",
+    "flatten",
+    "log",
+    "log_softmax",
+    "logsumexp",
+    "mean",
+    "permute",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "softmax",
+    "sqrt",
+    "squeeze",
+    "tanh",
+    "transpose",
+    "unsqueeze",
+    # tg.abs and tg.sum exist too, but a star import does not shadow Python's own.
     "GradcheckError",
     "gradcheck",
     "gradgradcheck",

@@ -103,3 +103,107 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
     """Surround ``x`` with a constant border; ``pad_width`` as in ``numpy.pad``."""
     return x.pad(pad_width, value)
+
+
+# -- PyTorch's function forms: tg.exp(x) is x.exp(), as torch.exp(x) is x.exp() ---------------
+def exp(x: Tensor) -> Tensor:
+    """e to the power of each element: ``x.exp()``."""
+    return x.exp()
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm of each element: ``x.log()``."""
+    return x.log()
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """Square root of each element: ``x.sqrt()``."""
+    return x.sqrt()
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    """Absolute value of each element: ``x.abs()``."""
+    return x.abs()
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0) for each element: ``x.relu()``."""
+    return x.relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x) for each element: ``x.sigmoid()``."""
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Hyperbolic tangent of each element: ``x.tanh()``."""
+    return x.tanh()
+
+
+def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Every element limited to [min, max]: ``x.clip(min, max)``."""
+    return x.clip(min, max)
+
+
+clamp = clip
+
+
+def sum(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A001
+    """Sum over axes: ``x.sum(...)``, with the same arguments (``axis``/``dim``, ``keepdims``)."""
+    return x.sum(*args, **kwargs)
+
+
+def mean(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Average over axes: ``x.mean(...)``, with the same arguments."""
+    return x.mean(*args, **kwargs)
+
+
+def softmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Probabilities along an axis: ``x.softmax(...)``, with the same arguments."""
+    return x.softmax(*args, **kwargs)
+
+
+def log_softmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Log-probabilities along an axis: ``x.log_softmax(...)``, with the same arguments."""
+    return x.log_softmax(*args, **kwargs)
+
+
+def logsumexp(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """log(sum(exp(x))) over axes: ``x.logsumexp(...)``, with the same arguments."""
+    return x.logsumexp(*args, **kwargs)
+
+
+def argmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Position of the largest element: ``x.argmax(...)``, with the same arguments."""
+    return x.argmax(*args, **kwargs)
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """The same elements in another shape: ``x.reshape(...)``."""
+    return x.reshape(*shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Axes ``start_dim`` to ``end_dim`` merged into one: ``x.flatten(...)``."""
+    return x.flatten(start_dim, end_dim)
+
+
+def transpose(x: Tensor, axis0: int = -2, axis1: int = -1) -> Tensor:
+    """Two axes swapped: ``x.transpose(axis0, axis1)``."""
+    return x.transpose(axis0, axis1)
+
+
+def permute(x: Tensor, *axes: Any) -> Tensor:
+    """Axes reordered: ``x.permute(...)``."""
+    return x.permute(*axes)
+
+
+def squeeze(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Axes of size 1 removed: ``x.squeeze(...)``."""
+    return x.squeeze(*args, **kwargs)
+
+
+def unsqueeze(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """An axis of size 1 inserted: ``x.unsqueeze(...)``."""
+    return x.unsqueeze(*args, **kwargs)
