@@ -1,4 +1,6 @@
-"""Operations on several tensors at once, as functions: ``tg.where``, ``tg.stack``, ..."""
+"""Operations as functions: those on several tensors at once (``tg.where``, ``tg.stack``,
+``tg.cat``, ...), and PyTorch's function forms of the Tensor methods (``tg.exp(x)`` is
+``x.exp()``)."""
 
 from __future__ import annotations
 
