@@ -371,3 +371,30 @@ def test_an_empty_index_list_picks_nothing() -> None:
     assert picked.shape == (0, 2)
     picked.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 2)))
+
+
+def test_function_forms_match_the_methods() -> None:
+    x = Tensor([[1.0, -2.0], [3.0, 4.0]])
+    pairs = [
+        (tg.exp(x), x.exp()),
+        (tg.log(tg.abs(x)), x.abs().log()),
+        (tg.sqrt(tg.abs(x)), x.abs().sqrt()),
+        (tg.relu(x), x.relu()),
+        (tg.sigmoid(x), x.sigmoid()),
+        (tg.tanh(x), x.tanh()),
+        (tg.clamp(x, min=0.0), x.clip(0.0)),
+        (tg.sum(x, dim=1, keepdim=True), x.sum(axis=1, keepdims=True)),
+        (tg.mean(x, 0), x.mean(0)),
+        (tg.softmax(x, dim=0), x.softmax(0)),
+        (tg.log_softmax(x, dim=1), x.log_softmax(1)),
+        (tg.logsumexp(x, dim=1), x.logsumexp(1)),
+        (tg.argmax(x, dim=1), x.argmax(1)),
+        (tg.reshape(x, 4), x.reshape(4)),
+        (tg.flatten(x), x.flatten()),
+        (tg.transpose(x, 0, 1), x.T),
+        (tg.permute(x, 1, 0), x.T),
+        (tg.unsqueeze(x, 0), x.unsqueeze(0)),
+        (tg.squeeze(tg.unsqueeze(x, 0)), x),
+    ]
+    for function_form, method_form in pairs:
+        np.testing.assert_array_equal(function_form.numpy(), method_form.numpy())
