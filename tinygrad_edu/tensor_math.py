@@ -325,7 +325,7 @@ class TensorMath:
     @torch_keywords
     def mean(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Average over ``axis``."""
-        x = self if self.dtype.is_floating else self.float()
+        x = self._floating()
         axes = normalize_axis(axis, self.ndim)
         return x.sum(axes, keepdims) / self._count(axes)
 

@@ -205,29 +205,6 @@ class Log(Function):
         return grad / x
 
 
-class StdFromVar(Function):
-    """z = sqrt(v) for a variance v;  dz/dv = 1 / (2 z), taken as 0 where z = 0
-
-    Only :meth:`Tensor.std` uses it: data that is constant has the standard deviation 0 and,
-    following PyTorch, the gradient 0 there (plain sqrt would give 0 / 0 = nan).
-    """
-
-    @staticmethod
-    def forward(ctx, v):
-        out = ctx.xp.sqrt(v)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        zero = out == 0.0
-        # where() twice: the first keeps 1 / (2 z) finite, so that not even the branch that is
-        # thrown away (nor its own derivative, with create_graph) holds an inf or a nan.
-        safe = Where.apply(zero, out._const(0.5), out)
-        return Where.apply(zero, out._const(0.0), grad / (safe * 2.0))
-
-
 class Sqrt(Function):
     """z = sqrt(x);  dz/dx = 1 / (2 sqrt(x)) = 1 / (2 z)"""
 
@@ -241,6 +218,24 @@ class Sqrt(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad / (out * 2.0)
+
+
+class StdFromVar(Sqrt):
+    """z = sqrt(v) for a variance v;  dz/dv = 1 / (2 z), taken as 0 where z = 0
+
+    Only :meth:`Tensor.std` uses it: data that is constant has the standard deviation 0 and,
+    following PyTorch, the gradient 0 there (plain sqrt would give 0 / 0 = nan). The forward
+    is Sqrt's; only the backward differs.
+    """
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        zero = out == 0.0
+        # where() twice: the first keeps 1 / (2 z) finite, so that not even the branch that is
+        # thrown away (nor its own derivative, with create_graph) holds an inf or a nan.
+        safe = Where.apply(zero, out._const(0.5), out)
+        return Where.apply(zero, out._const(0.0), grad / (safe * 2.0))
 
 
 class Abs(Function):
