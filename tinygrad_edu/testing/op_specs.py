@@ -173,7 +173,7 @@ def _scalar(low: float, high: float) -> st.SearchStrategy[Params]:
 _EXPONENTS = st.one_of(st.sampled_from([2.0, 3.0, 0.5, -1.0, -0.5]), st.floats(-2.5, 2.5))
 _INT_EXPONENTS = st.sampled_from([1, 2, 3, -1, -2])
 
-OP_SPECS: tuple[OpSpec, ...] = (
+CORE_SPECS: tuple[OpSpec, ...] = (
     # -- elementwise, two inputs that broadcast -------------------------------------------
     OpSpec("add", lambda x, y: x + y, np.add, S.elementwise(2)),
     OpSpec("sub", lambda x, y: x - y, np.subtract, S.elementwise(2)),
@@ -296,6 +296,13 @@ OP_SPECS: tuple[OpSpec, ...] = (
         lambda x, widths, value: np.pad(x, widths, constant_values=value), S.pad_widths(),
     ),
 )
+
+# Rows for the neural-network functions live beside this file, one file per area; they import
+# OpSpec and the domains from here, so they are joined at the end.
+from .op_specs_nn import NN_SPECS  # noqa: E402
+from .op_specs_spatial import SPATIAL_SPECS  # noqa: E402
+
+OP_SPECS: tuple[OpSpec, ...] = CORE_SPECS + NN_SPECS + SPATIAL_SPECS
 
 
 def spec_named(name: str) -> OpSpec:
