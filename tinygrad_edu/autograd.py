@@ -21,6 +21,24 @@ from typing import Any
 _grad_enabled = True
 
 
+def bump_version(tensor: Any) -> None:
+    """Count one in-place change of ``tensor``'s storage (shared with all of its views)."""
+    counter = tensor._versions
+    if counter is None:
+        tensor._versions = [1]
+    else:
+        counter[0] += 1
+
+
+def shared_counter(tensor: Any) -> list[int]:
+    """The version counter of ``tensor``'s storage, made now if it has none yet: a new view of
+    the storage must share it, so that a change through either one shows in both."""
+    counter = tensor._versions
+    if counter is None:
+        counter = tensor._versions = [0]
+    return counter
+
+
 def is_grad_enabled() -> bool:
     """Whether operations are being recorded for backward right now."""
     return _grad_enabled
@@ -118,7 +136,7 @@ class Context:
         inputs: the input tensors of the operation.
     """
 
-    __slots__ = ("fn", "inputs", "backend", "_saved", "_output", "_needs", "__dict__")
+    __slots__ = ("fn", "inputs", "backend", "_saved", "_versions", "_output", "_needs", "__dict__")
     _needs: tuple[bool, ...] | None
 
     def __init__(self, fn: type[Function], inputs: tuple[Any, ...], backend: Any) -> None:
@@ -126,6 +144,7 @@ class Context:
         self.inputs = inputs
         self.backend = backend
         self._saved: tuple[Any, ...] | None = ()
+        self._versions: list[tuple[int, int]] = []  # (input position, its version when saved)
         self._output: Any = None  # the output tensor, set only while its backward runs
 
     @property
@@ -144,8 +163,19 @@ class Context:
         return self.backend.xp
 
     def save_for_backward(self, *arrays: Any) -> None:
-        """Keep values (inputs, the output, or anything computed) for ``backward``."""
+        """Keep values (inputs, the output, or anything computed) for ``backward``.
+
+        For each saved input the version of its storage is noted too, so that ``backward``
+        can refuse a value that an in-place operation changed since (see :mod:`.inplace`)."""
         self._saved = arrays
+        versions = []
+        for i, tensor in enumerate(self.inputs):
+            for array in arrays:
+                if tensor.data is array:
+                    counter = tensor._versions
+                    versions.append((i, 0 if counter is None else counter[0]))
+                    break
+        self._versions = versions
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -160,6 +190,7 @@ class Context:
             )
         inputs = self.inputs
         output = self._output
+        self._check_versions()
         out: list[Any] = []
         for array in saved:
             for tensor in inputs:
@@ -172,6 +203,30 @@ class Context:
                 else:
                     out.append(type(inputs[0])._from_data(array, self.backend))
         return tuple(out)
+
+    def _check_versions(self) -> None:
+        """Refuse saved values that an in-place operation changed after they were saved: the
+        gradient computed from them would be silently wrong."""
+        changed = [
+            (self.inputs[i], seen) for i, seen in self._versions
+            if self.inputs[i]._version != seen
+        ]
+        output = self._output
+        if output is not None and output._version != 0 and any(
+            output.data is array for array in self._saved or ()
+        ):
+            changed.append((output, 0))
+        if changed:
+            tensor, seen = changed[0]
+            made_by = f"made by {tensor._ctx.fn.__name__}" if tensor._ctx is not None else "a leaf"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: a tensor of shape {tensor.shape} ({made_by}), saved by "
+                f"{self.fn.__name__} for its backward, is at version {tensor._version}; "
+                f"expected version {seen} instead. Change it out of place (x = x + 1, not "
+                "x += 1), or make the in-place change after backward(); x.clone() gives a "
+                "copy that can be changed freely."
+            )
 
     def backward(self, grad: Any, output: Any = None) -> Sequence[Any]:
         """Run the Function's backward for ``output`` (the tensor this context made), check it
@@ -250,9 +305,19 @@ class Function:
         12.0
     """
 
+    #: True where the result may share memory with the first input (reshape, a slice): it then
+    #: shares the input's version counter, so an in-place change through either shows in both.
+    makes_view: bool = False
+
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @classmethod
+    def shares_memory(cls, **options: Any) -> bool:
+        """For an op that ``makes_view``: whether the result of a call with these options is a
+        view of the first input (an op may make views for some options only)."""
+        return True
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
@@ -279,10 +344,14 @@ class Function:
             # Nothing to record: the forward runs with a throw-away context (the hot path of
             # every backward pass, whose own operations are not recorded).
             data = cls.forward(backend.unrecorded, *map(_data, inputs), **options)
-            return first._from_data(data, backend)
-        ctx = Context(cls, inputs, backend)
-        data = cls.forward(ctx, *map(_data, inputs), **options)
-        return first._from_op(data, backend, ctx)
+            out = first._from_data(data, backend)
+        else:
+            ctx = Context(cls, inputs, backend)
+            data = cls.forward(ctx, *map(_data, inputs), **options)
+            out = first._from_op(data, backend, ctx)
+        if cls.makes_view and cls.shares_memory(**options):
+            out._versions = shared_counter(first)
+        return out
 
 
 _data = operator.attrgetter("data")  # tensor -> its array

@@ -15,6 +15,8 @@ from . import autograd, ops
 from .backends.base import Backend
 from .backends.registry import get_backend
 from .dtypes import DType, bool_, float32, float64, int64, to_dtype
+from .autograd import shared_counter
+from .inplace import InPlaceMixin
 from .tensor_math import TensorMath
 
 
@@ -54,7 +56,7 @@ def _host_array(data: Any, dtype: DType | None = None) -> Any:
     )
 
 
-class Tensor(TensorMath):
+class Tensor(TensorMath, InPlaceMixin):
     """An n-dimensional array with automatic differentiation.
 
     Args:
@@ -72,13 +74,14 @@ class Tensor(TensorMath):
         [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad")
+    __slots__ = ("data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "_versions")
     data: Any
     grad: Tensor | None
     requires_grad: builtins.bool
     backend: Backend
     _ctx: Any
     _retains_grad: builtins.bool
+    _versions: list[int] | None  # the storage's in-place change count, shared by its views
     __array_priority__ = 1000  # numpy_array * tensor must call Tensor.__rmul__
 
     def __init__(
@@ -117,6 +120,7 @@ class Tensor(TensorMath):
         self.requires_grad = False
         self._ctx: autograd.Context | None = None
         self._retains_grad = False
+        self._versions = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -130,6 +134,7 @@ class Tensor(TensorMath):
         t.requires_grad = False
         t._ctx = None
         t._retains_grad = False
+        t._versions = None
         return t
 
     @classmethod
@@ -141,6 +146,7 @@ class Tensor(TensorMath):
         t.requires_grad = True
         t._ctx = ctx
         t._retains_grad = False
+        t._versions = None
         return t
 
     def _const(self, value: Any) -> Tensor:
@@ -262,7 +268,13 @@ class Tensor(TensorMath):
         """The same data, cut out of the graph (shares memory, no gradient flows back)."""
         # A new view of the memory, not the same array object: the engine recognises a saved
         # input by its array object, and a detached copy must not pass for the original.
-        return Tensor._from_data(self.data[...], self.backend)
+        out = Tensor._from_data(self.data[...], self.backend)
+        out._versions = shared_counter(self)  # the same memory: in-place changes show in both
+        return out
+
+    def clone(self) -> Tensor:
+        """A copy with memory of its own (gradients flow back to this tensor, as in PyTorch)."""
+        return ops.Clone.apply(self)
 
     @property
     def is_leaf(self) -> bool:

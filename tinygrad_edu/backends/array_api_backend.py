@@ -203,6 +203,43 @@ def scatter_add_standard(target: Any, key: Any, values: Any, getitem: Any) -> No
     target[...] = target + delta
 
 
+def setitem_standard(target: Any, key: Any, values: Any, getitem: Any) -> None:
+    """``target[key] = values`` in place with standard calls only.
+
+    Basic keys (ints, slices, ``...``) the standard assigns natively. For index arrays, as in
+    :func:`scatter_add_standard`, a grid of flat element numbers tells which element each value
+    goes to; every element then looks itself up among those positions (sorted, so a binary
+    search finds it) and takes its value, or keeps its own where it is not there. Where a
+    position repeats, the last value wins, as in NumPy."""
+    if all(k is Ellipsis or isinstance(k, int | slice) for k in key if k is not None):
+        plain = tuple(k for k in key if k is not None)
+        shape = getitem(target, key).shape
+        if hasattr(values, "shape"):
+            values = xp.reshape(xp.broadcast_to(values, shape), target[plain].shape)
+        target[plain] = values
+        return
+    size = 1
+    for n in target.shape:
+        size *= n
+    element_numbers = xp.reshape(xp.arange(size, dtype=xp.int64), target.shape)
+    picked = getitem(element_numbers, key)
+    positions = xp.reshape(picked, (-1,))
+    values = xp.asarray(values, dtype=target.dtype)
+    flat_values = xp.reshape(xp.broadcast_to(values, picked.shape), (-1,))
+    if positions.shape[0] == 0:
+        return
+    order = xp.argsort(positions, stable=True)
+    sorted_positions = xp.take(positions, order)
+    every = xp.arange(size, dtype=xp.int64)
+    last = xp.searchsorted(sorted_positions, every, side="right") - 1  # the last value wins
+    found = last >= 0
+    last = xp.where(found, last, xp.zeros_like(last))
+    found = found & (xp.take(sorted_positions, last) == every)
+    new = xp.take(xp.take(flat_values, order), last)
+    flat = xp.reshape(target, (-1,))
+    target[...] = xp.reshape(xp.where(found, new, flat), target.shape)
+
+
 class ArrayApiStrictBackend(Backend):
     """Arrays are ``array_api_strict`` arrays on the CPU; see the module docstring."""
 
@@ -222,6 +259,9 @@ class ArrayApiStrictBackend(Backend):
 
     def scatter_add(self, target: Array, index: Any, values: Array) -> None:
         scatter_add_standard(target, index, values, self.getitem)
+
+    def setitem(self, target: Array, index: Any, values: Any) -> None:
+        setitem_standard(target, index, values, self.getitem)
 
     def to_numpy(self, array: Array) -> np.ndarray:
         # DLPack is the standard's way to hand memory to another library.

@@ -11,6 +11,7 @@ hook                   why the standard is not enough
 =====================  ===========================================================
 ``getitem``            ``x[idx]`` with NumPy's rules (the standard has only part of them)
 ``scatter_add``        the gradient of ``x[idx]`` when ``idx`` repeats an element
+``setitem``            ``x[idx] = v`` in place (the standard cannot assign through index arrays)
 ``seed``, ``uniform``  random numbers (the standard has none)
 ``normal``
 ``to_numpy``           copying to the host (``numpy.asarray`` fails on GPU arrays)
@@ -86,6 +87,11 @@ class Backend:
         The standard defines integer-array indexing only when every axis gets an array; NumPy
         and CuPy do the rest natively, so this default suits them."""
         return array[index]
+
+    def setitem(self, target: Array, index: Any, values: Any) -> None:
+        """``target[index] = values`` in place, with NumPy's indexing rules (integer arrays
+        included). NumPy and CuPy do this natively, so this default suits them."""
+        target[index] = values
 
     def scatter_add(self, target: Array, index: Any, values: Array) -> None:
         """``target[index] += values`` in place, where repeated indices *accumulate*."""

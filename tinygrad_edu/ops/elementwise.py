@@ -323,6 +323,18 @@ class Clip(Function):
         return grad * inside
 
 
+class Clone(Function):
+    """z = a copy of x in memory of its own;  dz/dx = 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.xp.asarray(x, copy=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 class Cast(Function):
     """z = x converted to another dtype;  dz/dx = 1 (converted back)"""
 

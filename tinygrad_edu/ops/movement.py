@@ -12,6 +12,8 @@ from ..autograd import Function
 class Reshape(Function):
     """z = x with a new shape;  dz/dx: the gradient reshaped back"""
 
+    makes_view = True  # when the memory layout allows; counted as one either way
+
     @staticmethod
     def forward(ctx, x, shape=()):
         ctx.input_shape = x.shape
@@ -24,6 +26,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """z = x with its axes reordered;  dz/dx: the gradient with the inverse order"""
+
+    makes_view = True
 
     @staticmethod
     def forward(ctx, x, axes=()):
@@ -41,6 +45,8 @@ class Expand(Function):
     The summing is the engine's job (it sums every gradient back to its input's shape), so
     backward just passes the gradient on."""
 
+    makes_view = True
+
     @staticmethod
     def forward(ctx, x, shape=()):
         return ctx.xp.broadcast_to(x, shape)
@@ -57,6 +63,12 @@ def is_basic_index(key: tuple[Any, ...]) -> bool:
 
 class GetItem(Function):
     """z = x[key];  dz/dx: the gradient added back at the picked positions (repeats accumulate)"""
+
+    makes_view = True  # for ints, slices, None and ...; integer arrays and masks copy
+
+    @classmethod
+    def shares_memory(cls, **options: Any) -> bool:
+        return is_basic_index(options["key"])
 
     @staticmethod
     def forward(ctx, x, key=()):

@@ -161,6 +161,10 @@ class CupyBackend(Backend):
         check_index_bounds(index, array.shape)
         return array[index]
 
+    def setitem(self, target: Any, index: Any, values: Any) -> None:
+        check_index_bounds(index, target.shape)  # CuPy wraps out-of-range indices instead
+        target[index] = values
+
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         check_index_bounds(index, target.shape)
         # Like numpy.add.at, repeated indices accumulate (CuPy >= 12; cupyx.scatter_add, the
