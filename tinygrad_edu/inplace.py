@@ -25,14 +25,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import autograd
 from .autograd import bump_version
 from .dtypes import bool_, to_dtype
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 
 class InPlaceMixin:

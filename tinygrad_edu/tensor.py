@@ -12,10 +12,10 @@ import operator
 from typing import Any
 
 from . import autograd, ops
+from .autograd import shared_counter
 from .backends.base import Backend
 from .backends.registry import get_backend
 from .dtypes import DType, bool_, float32, float64, int64, to_dtype
-from .autograd import shared_counter
 from .inplace import InPlaceMixin
 from .tensor_math import TensorMath
 
