@@ -1,0 +1,38 @@
+"""Optimizers and learning-rate schedulers, with PyTorch's names, arguments and update rules.
+
+An optimizer is its update rule: each class's docstring is the formula, and its ``_update``
+is those lines written with in-place tensor methods. ``step()`` runs them under ``no_grad``
+for every parameter that has a gradient, so each parameter stays the same tensor, with the
+same memory, and nothing is recorded.
+
+=====================  ================================================  ====================
+optimizer              the idea                                          state per parameter
+=====================  ================================================  ====================
+:class:`SGD`           step against the gradient (with momentum)         momentum_buffer
+:class:`Adam`          step by the gradient's running mean over its RMS  step, exp_avg, ...
+:class:`AdamW`         Adam with the weight decay applied to ``p``       same as Adam
+:class:`RMSprop`       step by the gradient over its running RMS         step, square_avg
+=====================  ================================================  ====================
+
+Schedulers are in :mod:`tinygrad_edu.optim.lr_scheduler` (``StepLR``, ``CosineAnnealingLR``).
+
+Examples:
+    >>> import tinygrad_edu as tg
+    >>> w = tg.Tensor([3.0], requires_grad=True)
+    >>> optimizer = tg.optim.SGD([w], lr=0.25)
+    >>> for _ in range(3):  # minimise w**2: forward, loss, backward, step
+    ...     optimizer.zero_grad()
+    ...     loss = (w * w).sum()
+    ...     loss.backward()
+    ...     optimizer.step()
+    >>> w.item()  # each step halves w
+    0.375
+"""
+
+from . import lr_scheduler
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
