@@ -1,0 +1,316 @@
+"""Convolution, pooling and batch normalisation as functions (``nn.functional`` re-exports them).
+
+Convolution is unfold, then one matrix product::
+
+    columns = unfold(x)                      (N, C*kh*kw, OH*OW)   every patch as a column
+    out     = weight.reshape(O, -1) @ columns (N, O, OH*OW)         a dot product per patch
+    out     = out.reshape(N, O, OH, OW) (+ bias)
+
+and pooling is unfold (or a plain reshape, when the windows tile the image exactly), then a
+max or a mean over each window. Only the unfold/fold pair in :mod:`tinygrad_edu.ops.spatial`
+is new; every derivative comes from the engine.
+
+One difference from PyTorch: when several elements of a max-pooling window tie for the
+largest, the gradient is split evenly among them (the rule of ``Tensor.max``); PyTorch gives
+all of it to one of them. Both are valid subgradients; they differ only at ties (after a ReLU,
+windows of zeros tie often).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import autograd
+from ..ops.spatial import Fold, Unfold, output_size_of
+from ..tensor import Tensor
+
+IntOrPair = int | tuple[int, int]
+
+
+def _pair(value: Any, name: str, op: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, as the pair (height, width), each at least ``minimum``."""
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+    return pair  # type: ignore[return-value]
+
+
+def _check_images(x: Any, op: str) -> None:
+    """``x`` must be a floating (N, C, H, W) Tensor."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    if x.ndim != 4:
+        hint = " for one image add a batch axis: x.unsqueeze(0);" if x.ndim == 3 else ""
+        raise ValueError(
+            f"{op}: expected a 4-D input (batch, channels, height, width), got shape "
+            f"{x.shape};{hint} reshape the input first."
+        )
+    if not x.dtype.is_floating:
+        raise TypeError(f"{op}: the input is {x.dtype.name}; convert it first: x.float()")
+
+
+def _positions(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
+               padding: tuple[int, int], op: str) -> tuple[int, int]:
+    """(OH, OW), or an error when the kernel does not fit in the padded image."""
+    oh, ow = output_size_of(x.shape[2:], kernel, stride, padding)  # type: ignore[arg-type]
+    if oh < 1 or ow < 1:
+        h, w = x.shape[2:]
+        raise ValueError(
+            f"{op}: a {kernel[0]}x{kernel[1]} kernel does not fit in the {h}x{w} input padded "
+            f"by {padding} (input shape {x.shape}); use a smaller kernel, more padding or a "
+            "larger image."
+        )
+    return oh, ow
+
+
+def unfold(x: Tensor, kernel_size: IntOrPair, padding: IntOrPair = 0,
+           stride: IntOrPair = 1) -> Tensor:
+    """Every kernel-sized patch of ``x`` as a column (im2col), as ``torch.nn.functional.unfold``.
+
+    Args:
+        x: images of shape (N, C, H, W).
+        kernel_size: the patch size, an int or (kh, kw).
+        padding: zeros added on each side, an int or (ph, pw).
+        stride: the step between patches, an int or (sh, sw).
+
+    Returns:
+        A tensor of shape (N, C * kh * kw, OH * OW).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn.spatial_functional import unfold
+        >>> x = tg.arange(9.0).reshape(1, 1, 3, 3)
+        >>> unfold(x, 2)[0, 0].tolist()  # the top-left pixel of each 2x2 patch
+        [0.0, 1.0, 3.0, 4.0]
+    """
+    _check_images(x, "unfold")
+    kernel = _pair(kernel_size, "kernel_size", "unfold", 1)
+    step = _pair(stride, "stride", "unfold", 1)
+    pad = _pair(padding, "padding", "unfold", 0)
+    oh, ow = _positions(x, kernel, step, pad, "unfold")
+    columns = Unfold.apply(x, kernel_size=kernel, stride=step, padding=pad)
+    return columns.reshape(-1, oh * ow, x.shape[0]).permute(2, 0, 1)
+
+
+def fold(columns: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
+         padding: IntOrPair = 0, stride: IntOrPair = 1) -> Tensor:
+    """Add columns back into images (col2im), overlaps summed: the adjoint of :func:`unfold`,
+    as ``torch.nn.functional.fold``.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn.spatial_functional import fold, unfold
+        >>> ones = tg.ones(1, 1, 3, 3)
+        >>> fold(unfold(ones, 2), 3, 2).tolist()  # how many 2x2 patches cover each pixel
+        [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
+    """
+    size = _pair(output_size, "output_size", "fold", 1)
+    kernel = _pair(kernel_size, "kernel_size", "fold", 1)
+    step = _pair(stride, "stride", "fold", 1)
+    pad = _pair(padding, "padding", "fold", 0)
+    oh, ow = output_size_of(size, kernel, step, pad)
+    if not isinstance(columns, Tensor) or columns.ndim != 3 or columns.shape[2] != oh * ow:
+        raise ValueError(
+            f"fold: expected columns of shape (N, C * {kernel[0] * kernel[1]}, {oh * ow}) for "
+            f"{kernel[0]}x{kernel[1]} patches of a {size[0]}x{size[1]} image, got "
+            f"{getattr(columns, 'shape', type(columns).__name__)}"
+        )
+    batch_last = columns.permute(1, 2, 0).reshape(-1, oh, ow, columns.shape[0])
+    return Fold.apply(batch_last, output_size=size, kernel_size=kernel, stride=step,
+                      padding=pad)
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
+           padding: IntOrPair = 0) -> Tensor:
+    """2-D convolution (strictly: cross-correlation, as in PyTorch)::
+
+        out[n, o, i, j] = bias[o] + sum_{c,a,b} weight[o,c,a,b] * x_pad[n, c, sh*i+a, sw*j+b]
+
+    Computed as unfold, then one matrix product: (O, C*kh*kw) @ (C*kh*kw, OH*OW*N).
+
+    Args:
+        x: images of shape (N, C, H, W).
+        weight: kernels of shape (O, C, kh, kw).
+        bias: shape (O,), or None.
+        stride: the step between kernel positions, an int or (sh, sw).
+        padding: zeros added on each side, an int or (ph, pw).
+
+    Returns:
+        A tensor of shape (N, O, OH, OW), OH = (H + 2 ph - kh) // sh + 1 (OW alike).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> import tinygrad_edu.nn.spatial_functional as F
+        >>> x = tg.arange(16.0).reshape(1, 1, 4, 4)
+        >>> F.conv2d(x, tg.ones(1, 1, 2, 2), stride=2).tolist()  # sums of 2x2 blocks
+        [[[[10.0, 18.0], [42.0, 50.0]]]]
+    """
+    _check_images(x, "conv2d")
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        raise ValueError(
+            "conv2d: the weight must have shape (out_channels, in_channels, kh, kw), got "
+            f"{getattr(weight, 'shape', type(weight).__name__)}"
+        )
+    out_channels, in_channels, kh, kw = weight.shape
+    if x.shape[1] != in_channels:
+        raise ValueError(
+            f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the weight of "
+            f"shape {weight.shape} expects {in_channels}; give images with {in_channels} "
+            f"channels, or make the layer with in_channels={x.shape[1]}."
+        )
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ValueError(
+            f"conv2d: the bias must have shape ({out_channels},), one value per output "
+            f"channel, got {bias.shape}"
+        )
+    step = _pair(stride, "stride", "conv2d", 1)
+    pad = _pair(padding, "padding", "conv2d", 0)
+    oh, ow = _positions(x, (kh, kw), step, pad, "conv2d")
+    columns = Unfold.apply(x, kernel_size=(kh, kw), stride=step, padding=pad)
+    rows = in_channels * kh * kw
+    out = weight.reshape(out_channels, rows) @ columns.reshape(rows, -1)
+    if bias is not None:
+        out = out + bias.reshape(out_channels, 1)
+    return out.reshape(out_channels, oh, ow, x.shape[0]).permute(3, 0, 1, 2)
+
+
+def _pool(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair,
+          op: str, pad_value: float) -> Tensor:
+    """The windows of a pooling, shape (C, kh * kw, OH, OW, N): reduce over axis 1."""
+    _check_images(x, op)
+    kernel = _pair(kernel_size, "kernel_size", op, 1)
+    step = kernel if stride is None else _pair(stride, "stride", op, 1)
+    pad = _pair(padding, "padding", op, 0)
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{op}: padding {padding!r} is more than half the kernel size {kernel_size!r}, so "
+            "some windows would hold only padding; use padding <= kernel_size // 2."
+        )
+    n, c = x.shape[:2]
+    oh, ow = _positions(x, kernel, step, pad, op)
+    columns = Unfold.apply(x, kernel_size=kernel, stride=step, padding=pad, value=pad_value)
+    return columns.reshape(c, kernel[0] * kernel[1], oh, ow, n)
+
+
+def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+               padding: IntOrPair = 0) -> Tensor:
+    """The largest value of each window (padding counts as -inf, so it is never picked).
+
+    Args:
+        x: images of shape (N, C, H, W).
+        kernel_size: the window, an int or (kh, kw).
+        stride: the step between windows; default: ``kernel_size``.
+        padding: added on each side, at most half the kernel.
+
+    Returns:
+        A tensor of shape (N, C, OH, OW). Gradient: 1 at the largest element of each window,
+        split evenly among ties (PyTorch gives it all to one element).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> import tinygrad_edu.nn.spatial_functional as F
+        >>> x = tg.arange(16.0).reshape(1, 1, 4, 4)
+        >>> F.max_pool2d(x, 2).tolist()
+        [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
+    windows = _pool(x, kernel_size, stride, padding, "max_pool2d", float("-inf"))
+    return windows.max(axis=1).permute(3, 0, 1, 2)
+
+
+def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+               padding: IntOrPair = 0) -> Tensor:
+    """The mean of each window; zero padding counts in the mean (PyTorch's default,
+    ``count_include_pad=True``). Arguments as for :func:`max_pool2d`.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> import tinygrad_edu.nn.spatial_functional as F
+        >>> x = tg.arange(16.0).reshape(1, 1, 4, 4)
+        >>> F.avg_pool2d(x, 2).tolist()
+        [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
+    windows = _pool(x, kernel_size, stride, padding, "avg_pool2d", 0.0)
+    return windows.mean(axis=1).permute(3, 0, 1, 2)
+
+
+def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over every axis but the channels (axis 1)::
+
+        out = (x - mean) / sqrt(var + eps) * weight + bias
+
+    In training mode ``mean`` and ``var`` are the batch's (``var`` the biased one, dividing by
+    n), and the running statistics, when given, are updated in place:
+    ``running = (1 - momentum) * running + momentum * batch``, with the *unbiased* batch
+    variance (dividing by n - 1), as PyTorch does. In eval mode the running statistics are used.
+
+    Args:
+        x: shape (N, C) or (N, C, ...), e.g. (N, C, H, W).
+        running_mean: shape (C,), or None (then only training mode works).
+        running_var: shape (C,), or None.
+        weight: the scale per channel, shape (C,), or None for 1.
+        bias: the shift per channel, shape (C,), or None for 0.
+        training: use the batch's statistics (and update the running ones).
+        momentum: how much one batch moves the running statistics.
+        eps: added to the variance, so that a constant channel does not divide by zero.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> import tinygrad_edu.nn.spatial_functional as F
+        >>> x = tg.Tensor([[1.0], [3.0]])
+        >>> mean, var = tg.zeros(1), tg.ones(1)
+        >>> F.batch_norm(x, mean, var, training=True, eps=0.0).tolist()
+        [[-1.0], [1.0]]
+        >>> mean.tolist(), var.tolist()  # 0.9 * 0 + 0.1 * 2;  0.9 * 1 + 0.1 * 2 (unbiased)
+        ([0.2], [1.1])
+    """
+    if not isinstance(x, Tensor) or x.ndim < 2:
+        raise ValueError(
+            "batch_norm: expected an input of shape (N, C) or (N, C, ...), got "
+            f"{getattr(x, 'shape', type(x).__name__)}"
+        )
+    if not x.dtype.is_floating:
+        raise TypeError(f"batch_norm: the input is {x.dtype.name}; convert it first: x.float()")
+    channels = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ValueError(
+                f"batch_norm: {name} has shape {t.shape}, but the input of shape {x.shape} has "
+                f"{channels} channels (axis 1): it needs shape ({channels},)"
+            )
+    shape = (1, channels) + (1,) * (x.ndim - 2)  # one value per channel, broadcast
+    if training:
+        axes = (0,) + tuple(range(2, x.ndim))
+        count = x.numel() // channels if channels else 0
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input "
+                f"of shape {x.shape}; use a batch of at least 2, or eval mode (model.eval())."
+            )
+        mean = x.mean(axes, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axes, keepdims=True)  # biased: divides by n
+        with autograd.no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(mean.reshape(channels), alpha=momentum)
+            if running_var is not None:
+                unbiased = var.reshape(channels) * (count / (count - 1))
+                running_var.mul_(1 - momentum).add_(unbiased, alpha=momentum)
+        out = centered * (var + eps) ** -0.5
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                "batch_norm: eval mode (training=False) normalises with running_mean and "
+                "running_var, but got None; pass both, or training=True to use the batch's "
+                "statistics."
+            )
+        out = (x - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps) ** -0.5
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out

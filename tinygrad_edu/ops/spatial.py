@@ -1,0 +1,132 @@
+"""Image patches: unfold (im2col) and fold (col2im), each the other's backward.
+
+A convolution slides a small kernel over an image and takes a dot product at every position.
+:class:`Unfold` copies the patch under each position into a column, so that the whole
+convolution becomes one matrix product (weights @ columns) that the engine already knows how to
+differentiate. :class:`Fold` goes back: it adds every column into the place its patch came from
+(overlapping patches add up). Both are linear, and each is the other's adjoint, as GetItem and
+IndexAdd are, so convolution and pooling get gradients and second derivatives for free.
+
+Shapes, for images x of shape (N, C, H, W), a kernel (kh, kw), a stride (sh, sw) and a border
+(ph, pw) on each side::
+
+    OH = (H + 2 ph - kh) // sh + 1,   OW = (W + 2 pw - kw) // sw + 1
+    columns: (C * kh * kw, OH, OW, N), where
+    columns[c * kh * kw + a * kw + b, i, j, n] = x_padded[n, c, sh * i + a, sw * j + b]
+
+so ``columns.reshape(C * kh * kw, -1)`` has one column per patch. The batch axis comes *last*
+(PyTorch's ``unfold`` puts it first): then every slice the loops below copy is a run of
+neighbouring pixels times N images, long enough for an array library to move quickly, and a
+whole convolution is a single 2-D matrix product. Fold returns an (N, C, H, W) view of memory
+laid out as (C, H, W, N), which the next layers keep (elementwise operations preserve it).
+
+Both loops run over the kh * kw kernel offsets and move whole strided slices, with array-API
+calls only (no ``as_strided``), so the same code runs on NumPy, array-api-strict and CuPy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function
+
+Pair = tuple[int, int]
+BATCH_LAST = (1, 2, 3, 0)  # (N, C, H, W) -> (C, H, W, N)
+BATCH_FIRST = (3, 0, 1, 2)  # and back
+
+
+def output_size_of(size: Pair, kernel_size: Pair, stride: Pair, padding: Pair) -> Pair:
+    """(OH, OW): how many kernel positions fit along each side of the padded image."""
+    return (
+        (size[0] + 2 * padding[0] - kernel_size[0]) // stride[0] + 1,
+        (size[1] + 2 * padding[1] - kernel_size[1]) // stride[1] + 1,
+    )
+
+
+def _offsets(kernel_size: Pair, stride: Pair, out_size: Pair) -> list[tuple[int, Any]]:
+    """For each kernel offset (a, b): its row in the kernel, and the strided slices of a
+    padded (C, H, W, N) image that the offset touches at the OH x OW kernel positions."""
+    (kh, kw), (sh, sw), (oh, ow) = kernel_size, stride, out_size
+    return [
+        (
+            a * kw + b,
+            (
+                slice(None),
+                slice(a, a + sh * (oh - 1) + 1, sh),
+                slice(b, b + sw * (ow - 1) + 1, sw),
+                slice(None),
+            ),
+        )
+        for a in range(kh)
+        for b in range(kw)
+    ]
+
+
+class Unfold(Function):
+    """columns = unfold(x): every kh x kw patch of x (padded with ``value``) as one column;
+    d columns / dx: fold (each column added back where its patch came from)
+
+    A padding value other than 0 (max pooling pads with -inf) is a constant: it does not change
+    the derivative, which is why Fold's backward unfolds with zeros."""
+
+    @staticmethod
+    def forward(ctx, x, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), value=0.0):
+        xp = ctx.xp
+        n, c, h, w = x.shape
+        (kh, kw), (ph, pw) = kernel_size, padding
+        ctx.options = {"output_size": (h, w), "kernel_size": kernel_size, "stride": stride,
+                       "padding": padding}
+        # One copy into a (C, H, W, N) buffer with the border: the nine (or so) slices below
+        # then read long runs of memory, whatever the layout x came in.
+        shape = (c, h + 2 * ph, w + 2 * pw, n)
+        padded = xp.full(shape, value, dtype=x.dtype) if ph or pw else xp.empty(shape, dtype=x.dtype)
+        padded[:, ph:ph + h, pw:pw + w, :] = xp.permute_dims(x, BATCH_LAST)
+        oh, ow = output_size_of((h, w), kernel_size, stride, padding)
+        columns = xp.empty((c, kh * kw, oh, ow, n), dtype=x.dtype)
+        for row, window in _offsets(kernel_size, stride, (oh, ow)):
+            columns[:, row, ...] = padded[window]
+        return xp.reshape(columns, (c * kh * kw, oh, ow, n))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Fold.apply(grad, **ctx.options)
+
+
+class Fold(Function):
+    """x = fold(columns): each column added into the place of its patch in an image of
+    ``output_size`` (overlaps add up; the padding border is cut off at the end);
+    dx / d columns: unfold with zero padding"""
+
+    @staticmethod
+    def forward(ctx, columns, output_size=(1, 1), kernel_size=(1, 1), stride=(1, 1),
+                padding=(0, 0)):
+        xp = ctx.xp
+        rows, oh, ow, n = columns.shape
+        (h, w), (kh, kw), (ph, pw) = output_size, kernel_size, padding
+        ctx.options = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+        c = rows // (kh * kw)
+        if rows != c * kh * kw or (oh, ow) != output_size_of((h, w), kernel_size, stride,
+                                                              padding):
+            raise ValueError(
+                f"fold: columns of shape {tuple(columns.shape)} do not come from unfolding "
+                f"{kh}x{kw} patches of a {h}x{w} image with stride {stride} and padding "
+                f"{padding}; pass the output_size, kernel_size, stride and padding that "
+                "unfold used."
+            )
+        patches = xp.reshape(columns, (c, kh * kw, oh, ow, n))
+        out = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=columns.dtype)
+        # Patches that cannot overlap (a stride of at least the kernel, as in most pooling)
+        # are simply copied into place, which is faster than adding.
+        overlap = stride[0] < kh or stride[1] < kw
+        for row, window in _offsets(kernel_size, stride, (oh, ow)):
+            if overlap:
+                out[window] += patches[:, row, ...]
+            else:
+                out[window] = patches[:, row, ...]
+        if ph or pw:
+            out = out[:, ph:ph + h, pw:pw + w, :]
+        return xp.permute_dims(out, BATCH_FIRST)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Unfold.apply(grad, **ctx.options)
