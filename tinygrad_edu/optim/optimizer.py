@@ -262,7 +262,7 @@ def _check_param(name: str, index: int, param: Any) -> None:
             f"{name} can only optimize Tensors, but parameter {index} is {_describe(param)}; "
             "pass tinygrad_edu Tensors (e.g. model.parameters())."
         )
-    if not param.is_leaf:
+    if param.grad_fn is not None:  # not a leaf
         raise ValueError(
             f"{name} can't optimize a non-leaf Tensor (parameter {index}, shape {param.shape}, "
             f"computed by {param.grad_fn.fn.__name__}): "
