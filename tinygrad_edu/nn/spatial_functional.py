@@ -260,8 +260,8 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     Examples:
         >>> import tinygrad_edu as tg
         >>> import tinygrad_edu.nn.spatial_functional as F
-        >>> x = tg.Tensor([[1.0], [3.0]])
-        >>> mean, var = tg.zeros(1), tg.ones(1)
+        >>> x = tg.Tensor([[1.0], [3.0]], dtype=tg.float64)
+        >>> mean, var = tg.zeros(1, dtype=tg.float64), tg.ones(1, dtype=tg.float64)
         >>> F.batch_norm(x, mean, var, training=True, eps=0.0).tolist()
         [[-1.0], [1.0]]
         >>> mean.tolist(), var.tolist()  # 0.9 * 0 + 0.1 * 2;  0.9 * 1 + 0.1 * 2 (unbiased)

@@ -1,7 +1,186 @@
-"""Op-spec rows for convolution, pooling and batch normalisation."""
+"""Op-spec rows for convolution, pooling and batch normalisation.
+
+The NumPy references loop over output positions (a patch at a time), a different route from
+the library's unfold-then-matmul, so that the two can disagree when one of them is wrong.
+Shapes stay tiny (finite differences cost two forward passes per input element).
+
+Examples:
+    >>> from tinygrad_edu.testing.op_specs_spatial import conv2d_reference
+    >>> x, w = np.arange(16.0).reshape(1, 1, 4, 4), np.ones((1, 1, 2, 2))
+    >>> conv2d_reference(x, w, stride=2).tolist()
+    [[[[10.0, 18.0], [42.0, 50.0]]]]
+"""
 
 from __future__ import annotations
 
-from .op_specs import OpSpec
+from typing import Any
 
-SPATIAL_SPECS: tuple[OpSpec, ...] = ()
+import numpy as np
+from hypothesis import strategies as st
+
+from ..nn import spatial_functional as F
+from ..tensor import Tensor
+from .op_specs import ANY, MARGIN, POSITIVE, OpSpec
+from .strategies import Signature
+
+Pair = tuple[int, int]
+
+
+def _pair(value: Any) -> Pair:
+    return (value, value) if isinstance(value, int) else tuple(value)  # type: ignore[return-value]
+
+
+def _windows(x: np.ndarray, kernel: Any, stride: Any, padding: Any,
+             fill: float) -> tuple[np.ndarray, Pair]:
+    """The padded image and the number of kernel positions along each side."""
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel), _pair(stride), _pair(padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    positions = ((padded.shape[2] - kh) // sh + 1, (padded.shape[3] - kw) // sw + 1)
+    return padded, positions
+
+
+def _patch(padded: np.ndarray, i: int, j: int, kernel: Any, stride: Any) -> np.ndarray:
+    (kh, kw), (sh, sw) = _pair(kernel), _pair(stride)
+    return padded[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+
+
+def conv2d_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+                     stride: Any = 1, padding: Any = 0) -> np.ndarray:
+    """Convolution one output position at a time."""
+    kernel = weight.shape[2:]
+    padded, (oh, ow) = _windows(x, kernel, stride, padding, 0.0)
+    out = np.zeros((x.shape[0], weight.shape[0], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            patch = _patch(padded, i, j, kernel, stride)
+            out[:, :, i, j] = np.einsum("ncab,ocab->no", patch, weight)
+    return out if bias is None else out + bias[None, :, None, None]
+
+
+def pool_reference(x: np.ndarray, reduce: Any, kernel_size: Any, stride: Any = None,
+                   padding: Any = 0) -> np.ndarray:
+    """``reduce`` (np.max or np.mean) over each window; max pads with -inf, mean with 0."""
+    stride = kernel_size if stride is None else stride
+    fill = -np.inf if reduce is np.max else 0.0
+    padded, (oh, ow) = _windows(x, kernel_size, stride, padding, fill)
+    out = np.zeros((*x.shape[:2], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = reduce(_patch(padded, i, j, kernel_size, stride), axis=(2, 3))
+    return out
+
+
+def batch_norm_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
+                         mean: np.ndarray | None = None, var: np.ndarray | None = None,
+                         eps: float = 1e-5) -> np.ndarray:
+    """Normalise per channel (axis 1) with the given statistics, or the batch's (biased)."""
+    axes = (0, *range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if mean is None or var is None:
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+    normalised = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
+    return normalised * weight.reshape(shape) + bias.reshape(shape)
+
+
+def _int_or_pair(draw: Any, low: int, high: int) -> Any:
+    """An int, or a pair (drawn as PyTorch accepts both)."""
+    first = draw(st.integers(low, high))
+    if draw(st.booleans()):
+        return first
+    return (first, draw(st.integers(low, high)))
+
+
+def _image_side(draw: Any, kernel: int, padding: int, largest: int) -> int:
+    return draw(st.integers(max(1, kernel - 2 * padding), max(largest, kernel - 2 * padding)))
+
+
+@st.composite
+def conv_signatures(draw: Any, with_bias: bool) -> Signature:
+    """x (N, C, H, W), weight (O, C, kh, kw)[, bias (O,)], stride and padding."""
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride, padding = _int_or_pair(draw, 1, 2), _int_or_pair(draw, 0, 1)
+    (ph, pw) = _pair(padding)
+    h, w = _image_side(draw, kernel[0], ph, 4), _image_side(draw, kernel[1], pw, 4)
+    shapes: tuple[tuple[int, ...], ...] = ((n, c, h, w), (o, c, *kernel))
+    if with_bias:
+        shapes += ((o,),)
+    return shapes, {"stride": stride, "padding": padding}
+
+
+@st.composite
+def pool_signatures(draw: Any) -> Signature:
+    """x (N, C, H, W), kernel_size, stride (None: the kernel) and padding (at most half)."""
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kernel = _int_or_pair(draw, 1, 3)
+    kh, kw = _pair(kernel)
+    padding = draw(st.one_of(st.just(0), st.tuples(st.integers(0, kh // 2),
+                                                   st.integers(0, kw // 2))))
+    stride = draw(st.one_of(st.none(), st.integers(1, 3)))
+    ph, pw = _pair(padding)
+    shape = (n, c, _image_side(draw, kh, ph, 5), _image_side(draw, kw, pw, 5))
+    return (shape,), {"kernel_size": kernel, "stride": stride, "padding": padding}
+
+
+@st.composite
+def batch_norm_signatures(draw: Any, with_statistics: bool) -> Signature:
+    """x (N, C) or (N, C, H, W) with at least two values per channel, and per-channel inputs:
+    weight, bias, and with_statistics the running mean and variance."""
+    c = draw(st.integers(1, 2))
+    spatial = draw(st.sampled_from([(), (1, 2), (2, 2)]))
+    n = draw(st.integers(1 if spatial else 2, 3))
+    per_channel = ((c,),) * (4 if with_statistics else 2)
+    return ((n, c, *spatial), *per_channel), {}
+
+
+def _near_tie_in_window(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any) -> bool:
+    """Whether the two largest values of some max-pooling window are too close."""
+    stride = kernel_size if stride is None else stride
+    padded, (oh, ow) = _windows(x, kernel_size, stride, padding, -np.inf)
+    for i in range(oh):
+        for j in range(ow):
+            patch = _patch(padded, i, j, kernel_size, stride).reshape(*x.shape[:2], -1)
+            ordered = np.sort(patch, axis=-1)
+            if ordered.shape[-1] > 1 and (ordered[..., -1] - ordered[..., -2] < MARGIN).any():
+                return True
+    return False
+
+
+def _nearly_constant_channel(x: np.ndarray, *per_channel: np.ndarray) -> bool:
+    """A channel whose batch std is small: the gradient grows like 1/std there."""
+    axes = (0, *range(2, x.ndim))
+    return bool((x.std(axis=axes) < 0.1).any())
+
+
+def _batch_norm_training(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    running_mean = Tensor(np.zeros(x.shape[1]), dtype=x.dtype, backend=x.backend)
+    running_var = Tensor(np.ones(x.shape[1]), dtype=x.dtype, backend=x.backend)
+    return F.batch_norm(x, running_mean, running_var, weight, bias, training=True)
+
+
+def _batch_norm_eval(x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor,
+                     var: Tensor) -> Tensor:
+    return F.batch_norm(x, mean, var, weight, bias, training=False)
+
+
+SPATIAL_SPECS: tuple[OpSpec, ...] = (
+    OpSpec("conv2d", F.conv2d, conv2d_reference, conv_signatures(with_bias=True)),
+    OpSpec("conv2d_no_bias", F.conv2d, conv2d_reference, conv_signatures(with_bias=False)),
+    OpSpec(
+        "max_pool2d", F.max_pool2d,
+        lambda x, **params: pool_reference(x, np.max, **params), pool_signatures(),
+        avoid=_near_tie_in_window, distinct=True,
+    ),
+    OpSpec(
+        "avg_pool2d", F.avg_pool2d,
+        lambda x, **params: pool_reference(x, np.mean, **params), pool_signatures(),
+    ),
+    OpSpec(
+        "batch_norm_training", _batch_norm_training, batch_norm_reference,
+        batch_norm_signatures(with_statistics=False), avoid=_nearly_constant_channel,
+    ),
+    OpSpec(
+        "batch_norm_eval", _batch_norm_eval, batch_norm_reference,
+        batch_norm_signatures(with_statistics=True), (ANY, ANY, ANY, ANY, POSITIVE),
+    ),
+)
