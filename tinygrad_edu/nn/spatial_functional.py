@@ -283,10 +283,12 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
                 f"{channels} channels (axis 1): it needs shape ({channels},)"
             )
     shape = (1, channels) + (1,) * (x.ndim - 2)  # one value per channel, broadcast
-    if training:
+    count = x.numel() // channels if channels else 0
+    if training and count == 0:
+        out = x  # an empty batch: nothing to normalise, statistics left alone (as PyTorch)
+    elif training:
         axes = (0,) + tuple(range(2, x.ndim))
-        count = x.numel() // channels if channels else 0
-        if count <= 1:
+        if count == 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {x.shape}; use a batch of at least 2, or eval mode (model.eval())."
