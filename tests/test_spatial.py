@@ -237,3 +237,119 @@ def test_batch_norm_errors_name_the_problem() -> None:
         F.batch_norm(tg.zeros(2, 3), tg.zeros(4), tg.ones(3))
     with pytest.raises(ValueError, match=r"shape \(N, C\) or \(N, C, ...\), got \(3,\)"):
         F.batch_norm(tg.zeros(3), tg.zeros(3), tg.ones(3))
+
+
+# -- layers -------------------------------------------------------------------------------------
+def _small_cnn(nn: Any) -> Any:
+    """The lecture's CNN, built the same way from either library's nn."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3), nn.BatchNorm2d(16),
+        nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(400, 10),
+    )
+
+
+class _OurNN:
+    """tinygrad_edu.nn plus the layers of this area (until nn/__init__ exports them)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from tinygrad_edu import nn
+        from tinygrad_edu.nn import conv, norm
+
+        for place in (conv, norm, nn):
+            if hasattr(place, name):
+                return getattr(place, name)
+        raise AttributeError(name)
+
+
+def test_small_cnn_matches_torch_with_the_same_weights(backend: Backend) -> None:
+    """Same state_dict names, same outputs and gradients, same running statistics."""
+    torch = _torch()
+    torch.manual_seed(0)
+    theirs = _small_cnn(torch.nn).double()
+    ours = _small_cnn(_OurNN()).to(backend).double()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    images = np.random.default_rng(8).normal(size=(6, 1, 28, 28))
+    for _ in range(2):  # two training steps move the running statistics
+        out = ours(tg.Tensor(images, dtype="float64", backend=backend))
+        expected = theirs(torch.tensor(images))
+        np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-9, atol=1e-9)
+    (out * out).sum().backward()
+    (expected * expected).sum().backward()
+    for (name, mine), reference in zip(ours.named_parameters(), theirs.parameters(), strict=True):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-8,
+                                   atol=1e-9, err_msg=name)
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[name].numpy(), value.numpy(), rtol=1e-9,
+                                   err_msg=name)
+    ours.eval()
+    theirs.eval()
+    np.testing.assert_allclose(ours(tg.Tensor(images, dtype="float64", backend=backend)).numpy(),
+                               theirs(torch.tensor(images)).detach().numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_conv2d_initialisation_as_torch() -> None:
+    from tinygrad_edu.nn.conv import Conv2d
+
+    tg.manual_seed(0)
+    conv = Conv2d(8, 16, 3)
+    bound = 1 / np.sqrt(8 * 9)
+    weight, bias = conv.weight.numpy(), conv.bias.numpy()
+    assert weight.shape == (16, 8, 3, 3) and weight.dtype == np.float32 and bias.shape == (16,)
+    assert np.abs(weight).max() <= bound and np.abs(bias).max() <= bound
+    assert abs(weight.std() - bound / np.sqrt(3)) < 0.1 * bound  # uniform: std = bound/sqrt(3)
+    assert Conv2d(1, 2, 3, bias=False).bias is None
+    assert [n for n, _ in Conv2d(1, 2, 3, bias=False).named_parameters()] == ["weight"]
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5)])
+def test_batch_norm1d_running_statistics_match_torch(momentum: Any, shape: tuple) -> None:
+    torch = _torch()
+    from tinygrad_edu.nn.norm import BatchNorm1d
+
+    ours, theirs = BatchNorm1d(3, momentum=momentum), torch.nn.BatchNorm1d(3, momentum=momentum)
+    rng = np.random.default_rng(9)
+    for step in range(3):
+        x = rng.normal(step, 1.0 + step, size=shape).astype(np.float32)
+        ours(tg.Tensor(x))
+        theirs(torch.tensor(x))
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[name].numpy(), value.numpy(), rtol=1e-5,
+                                   atol=1e-6, err_msg=name)
+    assert ours.num_batches_tracked.item() == 3
+
+
+def test_batch_norm_options_as_torch() -> None:
+    torch = _torch()
+    from tinygrad_edu.nn.norm import BatchNorm2d
+
+    x = np.random.default_rng(10).normal(size=(4, 2, 3, 3)).astype(np.float32)
+    for options in ({"affine": False}, {"track_running_stats": False}):
+        ours, theirs = BatchNorm2d(2, **options), torch.nn.BatchNorm2d(2, **options)
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        for module in (ours, theirs):
+            module.eval()  # without running statistics eval still uses the batch's
+        np.testing.assert_allclose(ours(tg.Tensor(x)).numpy(),
+                                   theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_layer_errors_name_the_layer() -> None:
+    from tinygrad_edu.nn.conv import Conv2d, MaxPool2d
+    from tinygrad_edu.nn.norm import BatchNorm1d, BatchNorm2d
+
+    with pytest.raises(ValueError, match=r"Conv2d\(3, 8, .*\): expected an input of shape "
+                                         r"\(N, 3, H, W\), got \(2, 1, 8, 8\)"):
+        Conv2d(3, 8, 3)(tg.zeros(2, 1, 8, 8))
+    with pytest.raises(ValueError, match=r"got \(3, 8, 8\) \(one image\? add a batch axis"):
+        Conv2d(3, 8, 3)(tg.zeros(3, 8, 8))
+    with pytest.raises(ValueError, match=r"MaxPool2d\(kernel_size=2.*got \(8, 8\)"):
+        MaxPool2d(2)(tg.zeros(8, 8))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(4, .*\(N, 4, H, W\), got \(2, 4\)"):
+        BatchNorm2d(4)(tg.zeros(2, 4))
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(4, .*\(N, 4, L\), got \(2, 3\)"):
+        BatchNorm1d(4)(tg.zeros(2, 3))
+    with pytest.raises(ValueError, match=r"Conv2d: in_channels must be a positive int, got 0"):
+        Conv2d(0, 8, 3)
+    with pytest.raises(ValueError, match=r"MaxPool2d: kernel_size must be at least 1"):
+        MaxPool2d(0)

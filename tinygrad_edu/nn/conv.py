@@ -1,0 +1,140 @@
+"""Convolution and pooling layers: a shape, a formula, and one call into the functions of
+:mod:`tinygrad_edu.nn.spatial_functional`. Names, shapes, defaults and state_dict keys are
+PyTorch's, so a model's weights move between the two libraries unchanged."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..autograd import no_grad
+from ..creation import zeros
+from ..tensor import Tensor
+from . import spatial_functional as F
+from .module import Module
+from .parameter import Parameter
+from .spatial_functional import IntOrPair, _pair
+
+
+def _images(layer: Module, x: Any, channels: int | None = None) -> None:
+    """Name the layer, what it expects and what it got, when ``x`` is not (N, C, H, W)."""
+    wanted = "C" if channels is None else str(channels)
+    shape = getattr(x, "shape", type(x).__name__)
+    wrong_channels = channels is not None and getattr(x, "ndim", 0) == 4 and x.shape[1] != channels
+    if not isinstance(x, Tensor) or x.ndim != 4 or wrong_channels:
+        hint = ""
+        if getattr(x, "ndim", 0) == 3:
+            hint = " (one image? add a batch axis: x.unsqueeze(0))"
+        raise ValueError(
+            f"{layer!r}: expected an input of shape (N, {wanted}, H, W), got {shape}{hint}"
+        )
+
+
+class Conv2d(Module):
+    """2-D convolution: ``out = conv2d(x, weight, bias, stride, padding)``, see
+    :func:`~tinygrad_edu.nn.spatial_functional.conv2d`.
+
+    Shapes: input (N, in_channels, H, W), output (N, out_channels, OH, OW) with
+    OH = (H + 2 padding - kernel_height) // stride + 1 (OW alike); weight
+    (out_channels, in_channels, kh, kw), bias (out_channels,). Both start uniform in
+    [-1/sqrt(fan_in), 1/sqrt(fan_in)], fan_in = in_channels * kh * kw (PyTorch's default,
+    ``kaiming_uniform_(a=sqrt(5))``).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn.conv import Conv2d
+        >>> conv = Conv2d(1, 8, 3, padding=1)
+        >>> conv(tg.zeros(64, 1, 28, 28)).shape
+        (64, 8, 28, 28)
+        >>> [name for name, _ in conv.named_parameters()]
+        ['weight', 'bias']
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
+                 stride: IntOrPair = 1, padding: IntOrPair = 0, bias: bool = True) -> None:
+        super().__init__()
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"Conv2d: {name} must be a positive int, got {value!r}")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
+        self.stride = _pair(stride, "stride", "Conv2d", 1)
+        self.padding = _pair(padding, "padding", "Conv2d", 0)
+        self.weight = Parameter(zeros(out_channels, in_channels, *self.kernel_size))
+        if bias:
+            self.bias = Parameter(zeros(out_channels))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw weight and bias again from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        bound = 1.0 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        with no_grad():
+            self.weight.uniform_(-bound, bound)
+            if self.bias is not None:
+                self.bias.uniform_(-bound, bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _images(self, x, self.in_channels)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class _Pool2d(Module):
+    def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+                 padding: IntOrPair = 0) -> None:
+        super().__init__()
+        name = type(self).__name__
+        _pair(kernel_size, "kernel_size", name, 1)  # checked now, not at the first call
+        _pair(padding, "padding", name, 0)
+        if stride is not None:
+            _pair(stride, "stride", name, 1)
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride  # PyTorch's default
+        self.padding = padding
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
+    """The largest value of each ``kernel_size`` window, windows ``stride`` apart (default:
+    the kernel, so they tile the image); see
+    :func:`~tinygrad_edu.nn.spatial_functional.max_pool2d`.
+
+    Shapes: input (N, C, H, W), output (N, C, OH, OW), OH = (H + 2 padding - kh) // stride + 1.
+    At a tie the gradient is split evenly among the largest elements (PyTorch gives it to one).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn.conv import MaxPool2d
+        >>> MaxPool2d(2)(tg.zeros(64, 8, 26, 26)).shape
+        (64, 8, 13, 13)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        _images(self, x)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool2d(_Pool2d):
+    """The mean of each ``kernel_size`` window (zero padding counts, as PyTorch's default);
+    see :func:`~tinygrad_edu.nn.spatial_functional.avg_pool2d`.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn.conv import AvgPool2d
+        >>> AvgPool2d(2)(tg.ones(1, 1, 4, 4)).tolist()
+        [[[[1.0, 1.0], [1.0, 1.0]]]]
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        _images(self, x)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
