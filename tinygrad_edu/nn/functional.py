@@ -1,0 +1,232 @@
+"""Neural-network functions without state, with PyTorch's names: ``import ... as F``.
+
+Layers (:mod:`tinygrad_edu.nn`) hold the weights and call these. ``linear``, ``cross_entropy``
+and ``nll_loss`` are each one differentiable operation (see :mod:`tinygrad_edu.ops.nn_ops`):
+the derivatives are the docstrings of those classes.
+
+Examples:
+    >>> import tinygrad_edu as tg
+    >>> import tinygrad_edu.nn.functional as F
+    >>> logits = tg.Tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    >>> loss = F.cross_entropy(logits, tg.Tensor([0, 1]))
+    >>> round(loss.item(), 4)
+    0.1269
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..dtypes import bool_, int64
+from ..ops.nn_ops import CrossEntropy, Linear, NLLLoss
+from ..tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0), elementwise (relu'(0) = 0)."""
+    return x.relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), elementwise."""
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """The hyperbolic tangent, elementwise."""
+    return x.tanh()
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``: scores to probabilities (stable for large scores).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.softmax(tg.Tensor([0.0, 0.0]), dim=0).tolist()
+        [0.5, 0.5]
+    """
+    return x.softmax(dim)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """x - logsumexp(x) along ``dim``: log-probabilities, stable for large scores."""
+    return x.log_softmax(dim)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x Wᵀ + b, as one operation: ``x`` (..., in), ``weight`` (out, in), ``bias`` (out,).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> x = tg.Tensor([[1.0, 2.0]])
+        >>> F.linear(x, tg.Tensor([[1.0, 1.0], [0.0, 1.0]]), tg.Tensor([0.5, 0.0])).tolist()
+        [[3.5, 2.0]]
+    """
+    if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}: "
+            "the weight must be (out_features, in_features) and the input's last dimension "
+            "in_features."
+        )
+    operands = (x, weight) if bias is None else (x, weight, bias)
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(
+            f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
+            f"it must be ({weight.shape[0]},), one number per output feature."
+        )
+    dtypes = {t.dtype for t in operands}
+    if len(dtypes) > 1 or not x.dtype.is_floating:
+        names = ", ".join(f"{what} {t.dtype.name}" for what, t in zip(
+            ("input", "weight", "bias"), operands, strict=False))
+        raise TypeError(
+            f"linear: the operands must share one floating dtype, got {names}; convert the "
+            "input to the weight's dtype, e.g. x.float() for a float32 layer."
+        )
+    return Linear.apply(*operands)
+
+
+def _class_targets(op: str, inputs: Tensor, targets: Any, reduction: str) -> Any:
+    """Check logits/log-probabilities (N, C, ...) against class indices (N, ...) and return
+    the targets' array (an error that says what to do for every way they can be wrong)."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if not isinstance(targets, Tensor):
+        targets = Tensor(targets, backend=inputs.backend)
+    if targets.backend is not inputs.backend:
+        raise RuntimeError(
+            f"{op}: the input lives on backend {inputs.backend.name!r} and the targets on "
+            f"{targets.backend.name!r}; move the targets: targets.to({inputs.backend.name!r})"
+        )
+    if targets.dtype is not int64:
+        hint = "targets.long()" if targets.dtype is not bool_ else "targets.long() (0 and 1)"
+        raise TypeError(
+            f"{op}: targets must be class indices (int64), got {targets.dtype.name}; pass "
+            f"class indices as int64: {hint}. (Class probabilities as targets are not "
+            "supported.)"
+        )
+    if not inputs.dtype.is_floating:
+        raise TypeError(f"{op}: the input is {inputs.dtype.name}; it must be float: x.float()")
+    if inputs.ndim < 2 or targets.shape != (inputs.shape[0], *inputs.shape[2:]):
+        wanted = (
+            f"({inputs.shape[0]}, {', '.join(map(str, inputs.shape[2:]))})"
+            if inputs.ndim > 2 else f"({inputs.shape[0]},)" if inputs.ndim == 2 else "(N,)"
+        )
+        raise ValueError(
+            f"{op}: input of shape {inputs.shape} and targets of shape {targets.shape} do not "
+            f"match: the input must be (N, C) or (N, C, d1, ...), with C classes on axis 1, "
+            f"and the targets then {wanted}, one class index per row."
+        )
+    array = targets.data
+    if targets.numel() > 0:
+        xp = inputs.backend.xp
+        classes = inputs.shape[1]
+        low, high = int(xp.min(array)), int(xp.max(array))
+        if low < 0 or high >= classes:
+            bad = low if low < 0 else high
+            raise IndexError(
+                f"{op}: target {bad} is out of bounds: the input has {classes} classes, so "
+                f"targets must lie in 0..{classes - 1}."
+            )
+    return array
+
+
+def cross_entropy(logits: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
+    """The cross-entropy of softmax(logits) and the true classes: -log softmax(logits)[target].
+
+    One fused, numerically stable operation (see :class:`~tinygrad_edu.ops.nn_ops.CrossEntropy`).
+
+    Args:
+        logits: raw scores, (N, C) or (N, C, d1, ...), C classes on axis 1.
+        targets: int64 class indices in 0..C-1, (N,) or (N, d1, ...).
+        reduction: "mean" (over every target; nan for an empty batch, as in PyTorch), "sum"
+            or "none" (one loss per target).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> logits = tg.Tensor([[1e8, 0.0]])
+        >>> F.cross_entropy(logits, tg.Tensor([1])).item()
+        100000000.0
+    """
+    array = _class_targets("cross_entropy", logits, targets, reduction)
+    return CrossEntropy.apply(logits, targets=array, reduction=reduction)
+
+
+def nll_loss(log_probs: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood -log_probs[n, targets[n]], e.g. after ``log_softmax``.
+
+    ``nll_loss(log_softmax(x, dim=1), t)`` equals ``cross_entropy(x, t)``; shapes and
+    ``reduction`` as there.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.nll_loss(tg.Tensor([[-0.5, -1.0]]), tg.Tensor([1])).item()
+        1.0
+    """
+    array = _class_targets("nll_loss", log_probs, targets, reduction)
+    return NLLLoss.apply(log_probs, targets=array, reduction=reduction)
+
+
+def mse_loss(x: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """The squared error (x - target)², averaged ("mean"), summed ("sum") or not ("none").
+
+    Unlike PyTorch (which warns and broadcasts) a shape mismatch is an error: predictions of
+    shape (N, 1) against targets of shape (N,) would broadcast to (N, N), a classic silent bug.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.mse_loss(tg.Tensor([1.0, 3.0]), tg.Tensor([1.0, 1.0])).item()
+        2.0
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"mse_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if not isinstance(target, Tensor):
+        target = Tensor(target, dtype=x.dtype, backend=x.backend)
+    if x.shape != target.shape:
+        raise ValueError(
+            f"mse_loss: input of shape {x.shape} and target of shape {target.shape} differ; "
+            "they must be equal (reshape one, e.g. prediction.reshape(-1) or "
+            "target.reshape(-1, 1))."
+        )
+    difference = x - target
+    squared = difference * difference
+    if reduction == "none":
+        return squared
+    if reduction == "sum":
+        return squared.sum()
+    if squared.numel() == 0:
+        return squared.sum() * float("nan")  # an empty mean is nan, as in PyTorch
+    return squared.mean()
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability ``p`` and scale the others by 1 / (1 - p), so the
+    expected value stays ``x`` (inverted dropout). Identity when ``training`` is False.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.dropout(tg.ones(3), p=0.5, training=False).tolist()
+        [1.0, 1.0, 1.0]
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p is a probability and must lie in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    xp = x.backend.xp
+    if p == 1.0:
+        return x * Tensor._from_data(xp.zeros((), dtype=x.data.dtype), x.backend)
+    samples = x.backend.uniform(x.shape, x.dtype)
+    keep = xp.astype(samples >= p, x.data.dtype) * (1.0 / (1.0 - p))
+    return x * Tensor._from_data(keep, x.backend)
+
+
+# Convolution, pooling and batch normalisation are written in their own file; they are part of
+# this namespace, as in PyTorch's torch.nn.functional.
+from .spatial_functional import avg_pool2d, batch_norm, conv2d, max_pool2d  # noqa: E402, F401

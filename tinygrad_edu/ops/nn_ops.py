@@ -1,0 +1,161 @@
+"""Fused operations for neural networks: a dense layer and the two classification losses.
+
+Each could be composed from primitives (``x @ w.T + b`` is three recorded operations, a
+cross-entropy five or more); as one Function each, a training step records fewer nodes, and the
+loss can be computed in the one numerically stable way.
+
+``backward`` has two paths. In the usual first-order case (``tg.is_grad_enabled()`` is False
+while it runs) it works on raw arrays, reusing what ``forward`` saved. With
+``create_graph=True`` it is written with Tensor operations, so that second derivatives work.
+
+The inputs are checked by :mod:`tinygrad_edu.nn.functional`, the public entry point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Context, Function, is_grad_enabled
+
+
+def _wrap(like: Any, array: Any) -> Any:
+    """A raw array as a Tensor (not recorded) of ``like``'s backend."""
+    return like._from_data(array, like.backend)
+
+
+class Linear(Function):
+    """y = x Wᵀ + b  (x: (..., in), W: (out, in), b: (out,));
+    dy/dx: G W,  dy/dW: Gᵀ x,  dy/db: G summed over the leading axes
+
+    Here G (..., out) is the gradient of y; for dW and db the leading axes of G and x are
+    flattened into one batch axis, so dW = Σ_n G[n]ᵀ x[n]. The bias is optional."""
+
+    @staticmethod
+    def forward(ctx, x, weight, *bias):
+        xp = ctx.xp
+        ctx.save_for_backward(x, weight)
+        out = xp.matmul(x, xp.permute_dims(weight, (1, 0)))
+        if bias:
+            out += bias[0]  # in place: the product is a new array nobody else holds
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        out_features, in_features = weight.shape
+        if is_grad_enabled():  # create_graph: recorded Tensor operations
+            flat_grad = grad.reshape(-1, out_features)
+            grad_x = grad @ weight if needs[0] else None
+            grad_w = flat_grad.T @ x.reshape(-1, in_features) if needs[1] else None
+            if len(needs) == 2:
+                return grad_x, grad_w
+            return grad_x, grad_w, (flat_grad.sum(0) if needs[2] else None)
+        xp = ctx.xp
+        g = grad.data
+        flat_grad = xp.reshape(g, (-1, out_features))
+        grad_x = _wrap(grad, xp.matmul(g, weight.data)) if needs[0] else None
+        grad_w = None
+        if needs[1]:
+            flat_x = xp.reshape(x.data, (-1, in_features))
+            grad_w = _wrap(grad, xp.matmul(xp.permute_dims(flat_grad, (1, 0)), flat_x))
+        if len(needs) == 2:
+            return grad_x, grad_w
+        grad_b = _wrap(grad, xp.sum(flat_grad, axis=0)) if needs[2] else None
+        return grad_x, grad_w, grad_b
+
+
+def _one_hot(xp: Any, targets: Any, classes: int, like: Any) -> Any:
+    """1.0 where the class axis (axis 1) equals the target, else 0.0, in ``like``'s dtype."""
+    shape = [1] * (targets.ndim + 1)
+    shape[1] = classes
+    labels = xp.reshape(xp.arange(classes, dtype=targets.dtype), tuple(shape))
+    return xp.astype(xp.expand_dims(targets, axis=1) == labels, like.dtype)
+
+
+def _reduce(xp: Any, losses: Any, reduction: str) -> Any:
+    """'none': the per-element losses; 'sum'; 'mean' (nan for an empty batch, as in PyTorch)."""
+    if reduction == "none":
+        return losses
+    total = xp.sum(losses)
+    if reduction == "sum":
+        return total
+    count = losses.size if losses.size is not None else 0
+    if count == 0:
+        return xp.full((), float("nan"), dtype=losses.dtype)
+    return total / count
+
+
+def _spread(xp: Any, grad: Any, shape: tuple[int, ...], reduction: str) -> Any:
+    """The gradient of each per-element loss (``grad`` is that of the reduced loss), with a
+    class axis of size 1 inserted at axis 1 so that it broadcasts against the logits.
+
+    ``grad`` may be a Tensor (recorded operations) or a raw array (``xp`` is then used)."""
+    if reduction == "none":
+        return grad.unsqueeze(1) if xp is None else xp.expand_dims(grad, axis=1)
+    count = 1
+    for n in shape:
+        count *= n
+    scale = grad / max(count, 1) if reduction == "mean" else grad  # empty: nothing to scale
+    ones = (1,) * (len(shape) + 1)
+    return scale.reshape(ones) if xp is None else xp.reshape(scale, ones)
+
+
+class CrossEntropy(Function):
+    """loss_n = logsumexp_c(x[n, c]) - x[n, t_n]   (x: logits (N, C, ...), t: class indices);
+    d loss_n / d x[n, c] = softmax(x[n])_c - [c == t_n]
+
+    Computed as log Σ_c exp(x_c - m) - (x_t - m) with m = max_c x_c: the shift m is kept
+    apart and never added back, so logits of any size (1e8) give exact losses, no overflow and
+    no cancellation. ``reduction`` is 'mean' (over N and the extra axes), 'sum' or 'none'."""
+
+    @staticmethod
+    def forward(ctx, logits, targets=None, reduction="mean"):
+        xp = ctx.xp
+        peak = xp.max(logits, axis=1, keepdims=True)
+        peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+        shifted = logits - peak
+        exps = xp.exp(shifted)
+        totals = xp.sum(exps, axis=1, keepdims=True)
+        picked = xp.take_along_axis(shifted, xp.expand_dims(targets, axis=1), axis=1)
+        losses = xp.squeeze(xp.log(totals) - picked, axis=1)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(logits)
+            ctx.targets, ctx.reduction = targets, reduction
+            ctx.probabilities = exps / totals
+        return _reduce(xp, losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (logits,) = ctx.saved_tensors
+        xp = ctx.xp
+        one_hot = _one_hot(xp, ctx.targets, logits.shape[1], logits.data)
+        shape = tuple(ctx.targets.shape)
+        if is_grad_enabled():  # create_graph: recorded, so it can be differentiated again
+            softmax = logits.log_softmax(1).exp()
+            per_loss = _spread(None, grad, shape, ctx.reduction)
+            return (softmax - _wrap(logits, one_hot)) * per_loss
+        per_loss = _spread(xp, grad.data, shape, ctx.reduction)
+        return _wrap(grad, (ctx.probabilities - one_hot) * per_loss)
+
+
+class NLLLoss(Function):
+    """loss_n = -x[n, t_n]   (x: log-probabilities (N, C, ...), t: class indices);
+    d loss_n / d x[n, c] = -[c == t_n]"""
+
+    @staticmethod
+    def forward(ctx, log_probs, targets=None, reduction="mean"):
+        xp = ctx.xp
+        picked = xp.take_along_axis(log_probs, xp.expand_dims(targets, axis=1), axis=1)
+        if ctx.needs_input_grad[0]:
+            ctx.targets, ctx.reduction, ctx.classes = targets, reduction, log_probs.shape[1]
+        return _reduce(xp, -xp.squeeze(picked, axis=1), reduction)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        xp = ctx.xp
+        one_hot = _one_hot(xp, ctx.targets, ctx.classes, grad.data)
+        # Linear in the log-probabilities: the gradient depends on grad only, so this one
+        # path (Tensor operations) serves both first and second order.
+        per_loss = _spread(None, grad, tuple(ctx.targets.shape), ctx.reduction)
+        return _wrap(grad, -one_hot) * per_loss
