@@ -455,3 +455,28 @@ def test_scheduler_stepped_before_the_optimizer_warns() -> None:
 def test_scheduler_bad_input(make, error, match) -> None:
     with pytest.raises(error, match=match):
         make(optim.SGD([_w()], lr=1.0))
+
+
+def test_an_nn_model_trains_with_its_parameters_generator() -> None:
+    nn = pytest.importorskip("tinygrad_edu.nn", reason="tinygrad_edu.nn is not there yet")
+    if not all(hasattr(nn, name) for name in ("Sequential", "Linear", "ReLU")):
+        pytest.skip("tinygrad_edu.nn has no Sequential, Linear and ReLU yet")
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    weight = model[0].weight if hasattr(model, "__getitem__") else None
+    optimizer = optim.Adam(model.parameters(), lr=0.01)  # a generator, as in PyTorch
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.normal(size=(32, 3)).astype(np.float32))
+    y = tg.Tensor(rng.normal(size=(32, 1)).astype(np.float32))
+    losses = []
+    for _ in range(30):
+        optimizer.zero_grad()
+        error = model(x) - y
+        loss = (error * error).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.9 * losses[0]
+    assert len(optimizer.state) == 4
+    if weight is not None:
+        assert model[0].weight is weight  # updated in place, still the module's parameter
