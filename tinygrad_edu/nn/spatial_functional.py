@@ -1,14 +1,15 @@
 """Convolution, pooling and batch normalisation as functions (``nn.functional`` re-exports them).
 
-Convolution is unfold, then one matrix product::
+Convolution is unfold, then a matrix product::
 
-    columns = unfold(x)                      (N, C*kh*kw, OH*OW)   every patch as a column
-    out     = weight.reshape(O, -1) @ columns (N, O, OH*OW)         a dot product per patch
-    out     = out.reshape(N, O, OH, OW) (+ bias)
+    columns = unfold(x)                        every kh x kw patch as a column (C*kh*kw values)
+    out     = weight.reshape(O, -1) @ columns  a dot product of each kernel with each patch
+    out     = out + bias, reshaped to (N, O, OH, OW)
 
-and pooling is unfold (or a plain reshape, when the windows tile the image exactly), then a
-max or a mean over each window. Only the unfold/fold pair in :mod:`tinygrad_edu.ops.spatial`
-is new; every derivative comes from the engine.
+and pooling is unfold, then a max or a mean over each window. Only the unfold/fold pair in
+:mod:`tinygrad_edu.ops.spatial` is new; every derivative comes from the engine. (The columns
+keep the batch axis last in memory, see :mod:`tinygrad_edu.ops.spatial`; results are
+(N, C, H, W) views of such memory, which is why ``.numpy()`` of them is not C-contiguous.)
 
 One difference from PyTorch: when several elements of a max-pooling window tie for the
 largest, the gradient is split evenly among them (the rule of ``Tensor.max``); PyTorch gives
@@ -128,7 +129,8 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
 
         out[n, o, i, j] = bias[o] + sum_{c,a,b} weight[o,c,a,b] * x_pad[n, c, sh*i+a, sw*j+b]
 
-    Computed as unfold, then one matrix product: (O, C*kh*kw) @ (C*kh*kw, OH*OW*N).
+    Computed as unfold, then matrix products: (O, C*kh*kw) @ (C*kh*kw, OW*N) for each of the
+    OH output rows.
 
     Args:
         x: images of shape (N, C, H, W).
@@ -168,12 +170,16 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
     step = _pair(stride, "stride", "conv2d", 1)
     pad = _pair(padding, "padding", "conv2d", 0)
     oh, ow = _positions(x, (kh, kw), step, pad, "conv2d")
+    n, rows = x.shape[0], in_channels * kh * kw
     columns = Unfold.apply(x, kernel_size=(kh, kw), stride=step, padding=pad)
-    rows = in_channels * kh * kw
-    out = weight.reshape(out_channels, rows) @ columns.reshape(rows, -1)
+    # One product per output row i: (O, rows) @ (rows, OW * N). The same sums as one product
+    # with OH * OW * N columns, but BLAS runs medium-sized products faster than one very wide
+    # one (above all for the weight's gradient, a sum over those columns).
+    per_row = columns.reshape(rows, oh, ow * n).permute(1, 0, 2)
+    out = weight.reshape(out_channels, rows) @ per_row  # (OH, O, OW * N)
     if bias is not None:
         out = out + bias.reshape(out_channels, 1)
-    return out.reshape(out_channels, oh, ow, x.shape[0]).permute(3, 0, 1, 2)
+    return out.reshape(oh, out_channels, ow, n).permute(3, 1, 0, 2)
 
 
 def _pool(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair,

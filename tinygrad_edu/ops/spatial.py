@@ -76,11 +76,11 @@ class Unfold(Function):
         (kh, kw), (ph, pw) = kernel_size, padding
         ctx.options = {"output_size": (h, w), "kernel_size": kernel_size, "stride": stride,
                        "padding": padding}
-        # One copy into a (C, H, W, N) buffer with the border: the nine (or so) slices below
-        # then read long runs of memory, whatever the layout x came in.
-        shape = (c, h + 2 * ph, w + 2 * pw, n)
-        padded = xp.full(shape, value, dtype=x.dtype) if ph or pw else xp.empty(shape, dtype=x.dtype)
-        padded[:, ph:ph + h, pw:pw + w, :] = xp.permute_dims(x, BATCH_LAST)
+        padded = xp.permute_dims(x, BATCH_LAST)  # a view: no copy
+        if ph or pw:
+            border = xp.full((c, h + 2 * ph, w + 2 * pw, n), value, dtype=x.dtype)
+            border[:, ph:ph + h, pw:pw + w, :] = padded
+            padded = border
         oh, ow = output_size_of((h, w), kernel_size, stride, padding)
         columns = xp.empty((c, kh * kw, oh, ow, n), dtype=x.dtype)
         for row, window in _offsets(kernel_size, stride, (oh, ow)):
