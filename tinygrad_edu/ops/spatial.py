@@ -15,10 +15,11 @@ Shapes, for images x of shape (N, C, H, W), a kernel (kh, kw), a stride (sh, sw)
     columns[c * kh * kw + a * kw + b, i, j, n] = x_padded[n, c, sh * i + a, sw * j + b]
 
 so ``columns.reshape(C * kh * kw, -1)`` has one column per patch. The batch axis comes *last*
-(PyTorch's ``unfold`` puts it first): then every slice the loops below copy is a run of
-neighbouring pixels times N images, long enough for an array library to move quickly, and a
-whole convolution is a single 2-D matrix product. Fold returns an (N, C, H, W) view of memory
-laid out as (C, H, W, N), which the next layers keep (elementwise operations preserve it).
+(PyTorch's ``unfold`` puts it first), in the columns and in the memory of what convolution and
+pooling return ((N, C, H, W) views of memory laid out as (C, H, W, N); elementwise operations
+keep that layout). Then each slice the loops below move is made of runs of neighbouring pixels
+times N images, long enough for an array library to move quickly. (Only the images a network
+starts from come in the usual layout, where the first unfold gathers element by element.)
 
 Both loops run over the kh * kw kernel offsets and move whole strided slices, with array-API
 calls only (no ``as_strided``), so the same code runs on NumPy, array-api-strict and CuPy.
