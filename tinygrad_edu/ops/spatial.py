@@ -115,10 +115,13 @@ class Fold(Function):
                 "unfold used."
             )
         patches = xp.reshape(columns, (c, kh * kw, oh, ow, n))
-        out = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=columns.dtype)
+        shape = (c, h + 2 * ph, w + 2 * pw, n)
         # Patches that cannot overlap (a stride of at least the kernel, as in most pooling)
-        # are simply copied into place, which is faster than adding.
+        # are simply copied into place, which is faster than adding; and when they tile the
+        # whole image, every element is written once, so the zeros are not needed either.
         overlap = stride[0] < kh or stride[1] < kw
+        tiled = stride == kernel_size and (oh * kh, ow * kw) == shape[1:3]
+        out = xp.empty(shape, dtype=columns.dtype) if tiled else xp.zeros(shape, dtype=columns.dtype)
         for row, window in _offsets(kernel_size, stride, (oh, ow)):
             if overlap:
                 out[window] += patches[:, row, ...]
