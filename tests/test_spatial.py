@@ -241,7 +241,7 @@ def test_batch_norm_errors_name_the_problem() -> None:
 
 # -- layers -------------------------------------------------------------------------------------
 def _small_cnn(nn: Any) -> Any:
-    """The lecture's CNN, built the same way from either library's nn."""
+    """A small CNN (conv, pooling and batch norm), built alike from either library's nn."""
     return nn.Sequential(
         nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3), nn.BatchNorm2d(16),
         nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(400, 10),
