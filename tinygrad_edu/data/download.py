@@ -1,0 +1,174 @@
+"""Downloading data files safely: checked, atomic, and nothing left behind on failure.
+
+Each file is streamed into a temporary file in the destination folder while its MD5 is
+computed; only a complete file whose MD5 matches the published one is flushed to disk
+(``fsync``) and renamed to its real name (``os.replace``, atomic on one file system). A
+checksum mismatch, a dropped connection or Ctrl-C deletes the temporary file, so the folder
+never holds a half-written file under a real name. Mirrors are tried in order.
+
+Examples:
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> try:
+    ...     fetch_files(folder, {"a.gz": "0" * 32}, mirrors=["http://127.0.0.1:9/"], timeout=2)
+    ... except DownloadError as error:
+    ...     print("offline:", "root=" in str(error), list(folder.iterdir()))
+    offline: True []
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+CHUNK_BYTES = 1 << 20
+
+
+class DownloadError(OSError):
+    """A file could not be downloaded; the message says from where, why, and what to do."""
+
+
+class ChecksumError(DownloadError):
+    """A downloaded file did not match its published MD5 checksum (it was deleted)."""
+
+
+def _progress(total: int | None, name: str) -> object | None:
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the progress bar is a nicety
+        return None
+    # disable=None: a bar on a terminal, silence in logs and tests.
+    return tqdm(total=total, desc=name, unit="B", unit_scale=True, disable=None, leave=False)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); some systems cannot open a folder: skip there."""
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+def download_file(url: str, target: Path, md5: str, timeout: float = 30.0) -> None:
+    """Download ``url`` to ``target`` atomically, keeping it only if its MD5 is ``md5``.
+
+    Raises:
+        ChecksumError: the file arrived but its MD5 differs (nothing is kept).
+        DownloadError: the server sent fewer bytes than it announced (nothing is kept).
+        OSError, http.client.HTTPException: network errors, as urllib raises them.
+    """
+    from .. import __version__
+
+    request = urllib.request.Request(url, headers={"User-Agent": f"tinygrad-edu/{__version__}"})
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                announced = response.headers.get("Content-Length")
+                total = int(announced) if announced is not None else None
+                digest = hashlib.md5(usedforsecurity=False)  # a checksum, not security
+                received = 0
+                bar = _progress(total, target.name)
+                while chunk := response.read(CHUNK_BYTES):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    received += len(chunk)
+                    if bar is not None:
+                        bar.update(len(chunk))  # type: ignore[attr-defined]
+                if bar is not None:
+                    bar.close()  # type: ignore[attr-defined]
+            if total is not None and received != total:
+                raise DownloadError(f"the download was cut short: got {received} of {total} bytes")
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != md5:
+            raise ChecksumError(
+                f"MD5 {digest.hexdigest()} of the {received} bytes received differs from the "
+                f"published MD5 {md5}"
+            )
+        os.replace(temporary, target)
+        _sync_folder(target.parent)
+    except BaseException:  # Ctrl-C included: never leave a partial file
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    if isinstance(error, urllib.error.URLError):
+        return str(error.reason)
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def fetch_files(
+    folder: str | os.PathLike[str],
+    files: Mapping[str, str],
+    mirrors: Sequence[str],
+    timeout: float = 30.0,
+) -> list[Path]:
+    """Download each missing file of ``files`` (name -> published MD5) into ``folder``.
+
+    A file counts as present under its name or without its ``.gz``; present files are used as
+    they are (recompressed copies are fine: the IDX reader checks their contents). Each
+    missing file is tried from each mirror (a base URL) in turn.
+
+    Args:
+        folder: where the files go (created if needed).
+        files: file names and the MD5 checksums published for them.
+        mirrors: base URLs, tried in order; the file name is appended.
+        timeout: seconds to wait for the server at each step before giving up on a mirror.
+
+    Returns:
+        The paths of the files downloaded (empty when all were present).
+
+    Raises:
+        DownloadError: no mirror delivered a good copy of a file (``ChecksumError`` when every
+            copy received failed its checksum). Nothing partial is left in ``folder``.
+    """
+    folder = Path(folder).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    fetched = []
+    for name, md5 in files.items():
+        target = folder / name
+        if target.exists() or (folder / name.removesuffix(".gz")).exists():
+            continue
+        failures: list[str] = []
+        checksum_only = True
+        for mirror in mirrors:
+            url = mirror.rstrip("/") + "/" + name
+            try:
+                download_file(url, target, md5, timeout)
+                break
+            except ChecksumError as error:
+                failures.append(f"  {url}: {error}")
+            except (OSError, http.client.HTTPException) as error:
+                failures.append(f"  {url}: {_reason(error)}")
+                checksum_only = False
+        else:
+            tried = "\n".join(failures) or "  (no mirrors given)"
+            if checksum_only and failures:
+                raise ChecksumError(
+                    f"Downloaded {name} did not match its published checksum (nothing was "
+                    f"kept):\n{tried}\nThe mirror may serve a different file; try again later, "
+                    f"or put the file in {folder} yourself (root= / --data-dir)."
+                )
+            raise DownloadError(
+                f"Could not download {name} into {folder}:\n{tried}\nAre you offline? Copy "
+                f"the files ({', '.join(files)}) into a folder yourself and pass root=FOLDER "
+                f"(on the command line: --data-dir FOLDER), or use the MNIST sample shipped in "
+                f"the package (mnist_sample(), --dataset mnist-sample)."
+            )
+        fetched.append(target)
+    return fetched
