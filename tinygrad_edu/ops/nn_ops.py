@@ -65,12 +65,17 @@ class Linear(Function):
         return grad_x, grad_w, grad_b
 
 
+def _class_axis(xp: Any, targets: Any) -> Any:
+    """Targets (N, d...) as (N, 1, d...): a class axis of size 1 at axis 1, as in the logits."""
+    return xp.reshape(targets, (targets.shape[0], 1, *targets.shape[1:]))
+
+
 def _one_hot(xp: Any, targets: Any, classes: int, like: Any) -> Any:
     """1.0 where the class axis (axis 1) equals the target, else 0.0, in ``like``'s dtype."""
     shape = [1] * (targets.ndim + 1)
     shape[1] = classes
     labels = xp.reshape(xp.arange(classes, dtype=targets.dtype), tuple(shape))
-    return xp.astype(xp.expand_dims(targets, axis=1) == labels, like.dtype)
+    return xp.astype(_class_axis(xp, targets) == labels, like.dtype)
 
 
 def _reduce(xp: Any, losses: Any, reduction: str) -> Any:
@@ -92,7 +97,7 @@ def _spread(xp: Any, grad: Any, shape: tuple[int, ...], reduction: str) -> Any:
 
     ``grad`` may be a Tensor (recorded operations) or a raw array (``xp`` is then used)."""
     if reduction == "none":
-        return grad.unsqueeze(1) if xp is None else xp.expand_dims(grad, axis=1)
+        return grad.unsqueeze(1) if xp is None else _class_axis(xp, grad)
     count = 1
     for n in shape:
         count *= n
@@ -113,12 +118,11 @@ class CrossEntropy(Function):
     def forward(ctx, logits, targets=None, reduction="mean"):
         xp = ctx.xp
         peak = xp.max(logits, axis=1, keepdims=True)
-        peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
-        shifted = logits - peak
+        shifted = logits - peak  # an infinite logit gives nan, as in PyTorch
         exps = xp.exp(shifted)
         totals = xp.sum(exps, axis=1, keepdims=True)
-        picked = xp.take_along_axis(shifted, xp.expand_dims(targets, axis=1), axis=1)
-        losses = xp.squeeze(xp.log(totals) - picked, axis=1)
+        picked = xp.take_along_axis(shifted, _class_axis(xp, targets), axis=1)
+        losses = xp.reshape(xp.log(totals) - picked, targets.shape)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(logits)
             ctx.targets, ctx.reduction = targets, reduction
@@ -146,10 +150,10 @@ class NLLLoss(Function):
     @staticmethod
     def forward(ctx, log_probs, targets=None, reduction="mean"):
         xp = ctx.xp
-        picked = xp.take_along_axis(log_probs, xp.expand_dims(targets, axis=1), axis=1)
+        picked = xp.take_along_axis(log_probs, _class_axis(xp, targets), axis=1)
         if ctx.needs_input_grad[0]:
             ctx.targets, ctx.reduction, ctx.classes = targets, reduction, log_probs.shape[1]
-        return _reduce(xp, -xp.squeeze(picked, axis=1), reduction)
+        return _reduce(xp, -xp.reshape(picked, targets.shape), reduction)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
