@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 CHUNK_BYTES = 1 << 20
 
@@ -39,7 +40,7 @@ class ChecksumError(DownloadError):
     """A downloaded file did not match its published MD5 checksum (it was deleted)."""
 
 
-def _progress(total: int | None, name: str) -> object | None:
+def _progress(total: int | None, name: str) -> Any:
     try:
         from tqdm import tqdm
     except ImportError:  # the progress bar is a nicety
@@ -84,9 +85,9 @@ def download_file(url: str, target: Path, md5: str, timeout: float = 30.0) -> No
                     digest.update(chunk)
                     received += len(chunk)
                     if bar is not None:
-                        bar.update(len(chunk))  # type: ignore[attr-defined]
+                        bar.update(len(chunk))
                 if bar is not None:
-                    bar.close()  # type: ignore[attr-defined]
+                    bar.close()
             if total is not None and received != total:
                 raise DownloadError(f"the download was cut short: got {received} of {total} bytes")
             out.flush()

@@ -59,6 +59,8 @@ class IdxError(ValueError):
 def _read_into(stream: BinaryIO, buffer: Any) -> int:
     """Fill ``buffer`` (a writable bytes-like object) from ``stream``; returns the bytes read,
     fewer than asked only at the end of the stream."""
+    if not memoryview(buffer).nbytes:
+        return 0
     view = memoryview(buffer).cast("B")
     got = 0
     while got < len(view):
