@@ -400,3 +400,10 @@ def test_ctrl_c_during_a_download_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         download.fetch_files(tmp_path / "dl", md5, [url], timeout=5)
     assert os.listdir(tmp_path / "dl") == []
+
+
+def test_folder_that_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(OSError, match="Cannot write the downloads into .*root=") as caught:
+        download.fetch_files(tmp_path / "a-file" / "mnist", {"x.gz": "0" * 32}, [_refused_url()])
+    assert not isinstance(caught.value, DownloadError)

@@ -19,12 +19,8 @@ Examples:
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import http.client
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,6 +63,9 @@ def download_file(url: str, target: Path, md5: str, timeout: float = 30.0) -> No
         DownloadError: the server sent fewer bytes than it announced (nothing is kept).
         OSError, http.client.HTTPException: network errors, as urllib raises them.
     """
+    import hashlib
+    import urllib.request  # here, not at the top: ssl and http load only for a download
+
     from .. import __version__
 
     request = urllib.request.Request(url, headers={"User-Agent": f"tinygrad-edu/{__version__}"})
@@ -106,6 +105,8 @@ def download_file(url: str, target: Path, md5: str, timeout: float = 30.0) -> No
 
 
 def _reason(error: BaseException) -> str:
+    import urllib.error
+
     if isinstance(error, urllib.error.HTTPError):
         return f"HTTP {error.code} {error.reason}"
     if isinstance(error, urllib.error.URLError):
@@ -138,13 +139,27 @@ def fetch_files(
         DownloadError: no mirror delivered a good copy of a file (``ChecksumError`` when every
             copy received failed its checksum). Nothing partial is left in ``folder``.
     """
+    import http.client
+
     folder = Path(folder).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
+    missing = {
+        name: md5 for name, md5 in files.items()
+        if not (folder / name).exists() and not (folder / name.removesuffix(".gz")).exists()
+    }
+    if not missing:
+        return []
+    try:  # a folder we cannot write to is our problem, not the network's: say so first
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise OSError(
+            f"Cannot write the downloads into {folder} ({error}); pass root= a folder you can "
+            f"write to (--data-dir), or set TINYGRAD_EDU_DATA to one."
+        ) from None
     fetched = []
-    for name, md5 in files.items():
+    for name, md5 in missing.items():
         target = folder / name
-        if target.exists() or (folder / name.removesuffix(".gz")).exists():
-            continue
         failures: list[str] = []
         checksum_only = True
         for mirror in mirrors:
@@ -166,8 +181,8 @@ def fetch_files(
                     f"or put the file in {folder} yourself (root= / --data-dir)."
                 )
             raise DownloadError(
-                f"Could not download {name} into {folder}:\n{tried}\nAre you offline? Copy "
-                f"the files ({', '.join(files)}) into a folder yourself and pass root=FOLDER "
+                f"Could not download {name} into {folder}:\n{tried}\nIf you are offline, "
+                f"copy the files ({', '.join(files)}) into a folder yourself and pass root=FOLDER "
                 f"(on the command line: --data-dir FOLDER), or use the MNIST sample shipped in "
                 f"the package (mnist_sample(), --dataset mnist-sample)."
             )
