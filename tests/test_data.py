@@ -70,6 +70,8 @@ def test_subset_picks_and_checks_indices() -> None:
     with pytest.raises(TypeError, match="flat sequence of integers"):
         Subset(_numbered(10), [0.5])
     assert len(Subset(_numbered(10), [])) == 0
+    assert Subset(_numbered(10), tg.Tensor([4, 1])).indices.tolist() == [4, 1]
+    assert Subset(_numbered(10), range(2, 5)).indices.tolist() == [2, 3, 4]
 
 
 def test_dataset_base_class_says_what_to_define() -> None:

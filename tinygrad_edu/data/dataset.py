@@ -110,7 +110,8 @@ class Subset(Dataset):
 
     Args:
         dataset: any map-style dataset.
-        indices: positions in ``dataset`` (integers from 0 to ``len(dataset) - 1``).
+        indices: positions in ``dataset`` (integers from 0 to ``len(dataset) - 1``): a list,
+            a range, a NumPy array or an integer Tensor.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -120,7 +121,7 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset: Any, indices: Sequence[int] | Any) -> None:
-        positions = np.asarray(indices)
+        positions = indices.numpy() if isinstance(indices, Tensor) else np.asarray(indices)
         if positions.size == 0:
             positions = positions.astype(np.int64)
         if positions.ndim != 1 or positions.dtype.kind not in "iu":
