@@ -3,7 +3,8 @@
 - :class:`Module`, :class:`Parameter`: models as trees of layers, with ``parameters()``,
   ``state_dict()`` and ``load_state_dict()``;
 - layers: :class:`Linear`, :class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`Flatten`,
-  :class:`Dropout`, :class:`Sequential`, :class:`ModuleList`, ...;
+  :class:`Dropout`, :class:`Sequential`, :class:`ModuleList`, :class:`Conv2d`,
+  :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`BatchNorm1d`, :class:`BatchNorm2d`;
 - losses: :class:`CrossEntropyLoss`, :class:`NLLLoss`, :class:`MSELoss`;
 - :mod:`.functional` (``import tinygrad_edu.nn.functional as F``) and :mod:`.init`.
 
@@ -19,6 +20,7 @@ Examples:
 
 from . import functional as functional
 from . import init as init
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     Dropout,
     Flatten,
@@ -32,15 +34,21 @@ from .layers import (
 )
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
+from .norm import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 
 __all__ = [
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
     "Identity",
     "Linear",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleList",
     "NLLLoss",

@@ -66,36 +66,78 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(x, tg.Tensor([[1.0, 1.0], [0.0, 1.0]]), tg.Tensor([0.5, 0.0])).tolist()
         [[3.5, 2.0]]
     """
+    x_data, w_data = x.data, weight.data
+    if (
+        x_data.ndim == 0
+        or w_data.ndim != 2
+        or x_data.shape[-1] != w_data.shape[1]
+        or x_data.dtype != w_data.dtype
+        or not weight.dtype.is_floating
+        or (bias is not None and (
+            tuple(bias.data.shape) != (w_data.shape[0],) or bias.data.dtype != w_data.dtype
+        ))
+    ):
+        _explain_bad_linear(x, weight, bias)
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)
+
+
+def _explain_bad_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """Raise the error that says which operand of ``linear`` does not fit, and how."""
     if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}: "
             "the weight must be (out_features, in_features) and the input's last dimension "
             "in_features."
         )
-    operands = (x, weight) if bias is None else (x, weight, bias)
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(
             f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
             f"it must be ({weight.shape[0]},), one number per output feature."
         )
-    dtypes = {t.dtype for t in operands}
-    if len(dtypes) > 1 or not x.dtype.is_floating:
-        names = ", ".join(f"{what} {t.dtype.name}" for what, t in zip(
-            ("input", "weight", "bias"), operands, strict=False))
-        raise TypeError(
-            f"linear: the operands must share one floating dtype, got {names}; convert the "
-            "input to the weight's dtype, e.g. x.float() for a float32 layer."
-        )
-    return Linear.apply(*operands)
+    operands = (x, weight) if bias is None else (x, weight, bias)
+    names = ", ".join(
+        f"{what} {t.dtype.name}" for what, t in zip(("input", "weight", "bias"), operands,
+                                                      strict=False)
+    )
+    raise TypeError(
+        f"linear: the operands must share one floating dtype, got {names}; convert the "
+        "input to the weight's dtype, e.g. x.float() for a float32 layer."
+    )
 
 
 def _class_targets(op: str, inputs: Tensor, targets: Any, reduction: str) -> Any:
-    """Check logits/log-probabilities (N, C, ...) against class indices (N, ...) and return
-    the targets' array (an error that says what to do for every way they can be wrong)."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    """Check scores (N, C, ...) against class indices (N, ...) and return the targets' array.
+
+    The checks that pass on every training step are kept few and cheap; the detailed error
+    messages are worked out only when one fails."""
     if not isinstance(targets, Tensor):
         targets = Tensor(targets, backend=inputs.backend)
+    backend, array, shape = inputs.backend, targets.data, inputs.data.shape
+    if (
+        reduction not in REDUCTIONS
+        or targets.backend is not backend
+        or array.dtype != backend.native_dtype(int64)
+        or not inputs.dtype.is_floating
+        or len(shape) < 2
+        or tuple(array.shape) != (shape[0], *shape[2:])
+    ):
+        _explain_bad_targets(op, inputs, targets, reduction)
+    if array.size:
+        low, high = int(backend.xp.min(array)), int(backend.xp.max(array))
+        if low < 0 or high >= shape[1]:
+            raise IndexError(
+                f"{op}: target {low if low < 0 else high} is out of bounds: the input has "
+                f"{shape[1]} classes, so targets must lie in 0..{shape[1] - 1}."
+            )
+    return array
+
+
+def _explain_bad_targets(op: str, inputs: Tensor, targets: Tensor, reduction: str) -> None:
+    """Raise the error that says what is wrong with the targets (or the input, or reduction)."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if targets.backend is not inputs.backend:
         raise RuntimeError(
             f"{op}: the input lives on backend {inputs.backend.name!r} and the targets on "
@@ -110,28 +152,15 @@ def _class_targets(op: str, inputs: Tensor, targets: Any, reduction: str) -> Any
         )
     if not inputs.dtype.is_floating:
         raise TypeError(f"{op}: the input is {inputs.dtype.name}; it must be float: x.float()")
-    if inputs.ndim < 2 or targets.shape != (inputs.shape[0], *inputs.shape[2:]):
-        wanted = (
-            f"({inputs.shape[0]}, {', '.join(map(str, inputs.shape[2:]))})"
-            if inputs.ndim > 2 else f"({inputs.shape[0]},)" if inputs.ndim == 2 else "(N,)"
-        )
-        raise ValueError(
-            f"{op}: input of shape {inputs.shape} and targets of shape {targets.shape} do not "
-            f"match: the input must be (N, C) or (N, C, d1, ...), with C classes on axis 1, "
-            f"and the targets then {wanted}, one class index per row."
-        )
-    array = targets.data
-    if targets.numel() > 0:
-        xp = inputs.backend.xp
-        classes = inputs.shape[1]
-        low, high = int(xp.min(array)), int(xp.max(array))
-        if low < 0 or high >= classes:
-            bad = low if low < 0 else high
-            raise IndexError(
-                f"{op}: target {bad} is out of bounds: the input has {classes} classes, so "
-                f"targets must lie in 0..{classes - 1}."
-            )
-    return array
+    if inputs.ndim > 2:
+        wanted = f"({inputs.shape[0]}, {', '.join(map(str, inputs.shape[2:]))})"
+    else:
+        wanted = f"({inputs.shape[0]},)" if inputs.ndim == 2 else "(N,)"
+    raise ValueError(
+        f"{op}: input of shape {inputs.shape} and targets of shape {targets.shape} do not "
+        f"match: the input must be (N, C) or (N, C, d1, ...), with C classes on axis 1, "
+        f"and the targets then {wanted}, one class index per row."
+    )
 
 
 def cross_entropy(logits: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:

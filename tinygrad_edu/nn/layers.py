@@ -70,7 +70,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{type(self).__name__}(in_features={self.in_features}, out_features="
                 f"{self.out_features}): expected input with last dimension {self.in_features}, "

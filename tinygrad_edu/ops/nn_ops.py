@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Context, Function, is_grad_enabled
+from ..autograd import Function, is_grad_enabled
 
 
 def _wrap(like: Any, array: Any) -> Any:
@@ -78,6 +78,14 @@ def _one_hot(xp: Any, targets: Any, classes: int, like: Any) -> Any:
     return xp.astype(_class_axis(xp, targets) == labels, like.dtype)
 
 
+def _picked(xp: Any, values: Any, targets: Any) -> Any:
+    """values[n, targets[n, ...], ...]: each target class's entry, in the targets' shape."""
+    if values.ndim == 2:  # the common case: integer indexing, faster than take_along_axis
+        return values[xp.arange(values.shape[0]), targets]
+    picked = xp.take_along_axis(values, _class_axis(xp, targets), axis=1)
+    return xp.reshape(picked, targets.shape)
+
+
 def _reduce(xp: Any, losses: Any, reduction: str) -> Any:
     """'none': the per-element losses; 'sum'; 'mean' (nan for an empty batch, as in PyTorch)."""
     if reduction == "none":
@@ -121,8 +129,7 @@ class CrossEntropy(Function):
         shifted = logits - peak  # an infinite logit gives nan, as in PyTorch
         exps = xp.exp(shifted)
         totals = xp.sum(exps, axis=1, keepdims=True)
-        picked = xp.take_along_axis(shifted, _class_axis(xp, targets), axis=1)
-        losses = xp.reshape(xp.log(totals) - picked, targets.shape)
+        losses = xp.reshape(xp.log(totals), targets.shape) - _picked(xp, shifted, targets)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(logits)
             ctx.targets, ctx.reduction = targets, reduction
@@ -150,13 +157,13 @@ class NLLLoss(Function):
     @staticmethod
     def forward(ctx, log_probs, targets=None, reduction="mean"):
         xp = ctx.xp
-        picked = xp.take_along_axis(log_probs, _class_axis(xp, targets), axis=1)
+        picked = _picked(xp, log_probs, targets)
         if ctx.needs_input_grad[0]:
             ctx.targets, ctx.reduction, ctx.classes = targets, reduction, log_probs.shape[1]
-        return _reduce(xp, -xp.reshape(picked, targets.shape), reduction)
+        return _reduce(xp, -picked, reduction)
 
     @staticmethod
-    def backward(ctx: Context, grad: Any) -> Any:
+    def backward(ctx, grad):
         xp = ctx.xp
         one_hot = _one_hot(xp, ctx.targets, ctx.classes, grad.data)
         # Linear in the log-probabilities: the gradient depends on grad only, so this one
