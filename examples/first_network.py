@@ -124,7 +124,7 @@ def main() -> float:
     parameters = [p for layer in layers for p in layer]
     print(
         f"network {' -> '.join(f'R^{n}' for n in LAYER_SIZES)}, "
-        f"{sum(p.size for p in parameters)} parameters, backend {x_train.backend.name}; "
+        f"{sum(p.numel() for p in parameters)} parameters, backend {x_train.backend.name}; "
         f"{len(x_train)} training and {len(x_test)} test points"
     )
 

@@ -118,7 +118,7 @@ def test_advanced_indexing_matches_numpy(gpu: Any, name: str) -> None:
         j = tg.Tensor([3, 3, 0, 1], backend=backend)
         k = tg.Tensor([1, 1, 0, 1], backend=backend)
         out = INDEXING[name](a, i, j, k)
-        out.backward(tg.Tensor(np.cos(np.arange(out.size)).reshape(out.shape), dtype="float64",
+        out.backward(tg.Tensor(np.cos(np.arange(out.numel())).reshape(out.shape), dtype="float64",
                                backend=backend))
         results.append([out.numpy(), a.grad.numpy()])  # type: ignore[union-attr]
     for g, e in zip(results[1], results[0], strict=True):
@@ -128,7 +128,8 @@ def test_advanced_indexing_matches_numpy(gpu: Any, name: str) -> None:
 def test_backend_loads_on_the_gpu(gpu: Any) -> None:
     assert gpu.device_name().startswith("CUDA GPU")
     t = tg.Tensor([1.0, 2.0], backend=GPU)
-    assert isinstance(t.data, cupy.ndarray) and t.device == gpu.device_name()
+    assert isinstance(t.data, cupy.ndarray) and str(t.device) == "cuda:0"
+    assert t.device == tg.device("cuda") and t.device.type == "cuda"
 
 
 def test_float32_training_step_matches_numpy(gpu: Any) -> None:

@@ -149,7 +149,7 @@ def test_unknown_backend_from_env_suggests_and_lists(
         tg.Tensor([1.0])
     assert str(info.value) == (
         "Unknown backend 'cupi' (from TINYGRAD_EDU_BACKEND). Did you mean 'cupy'? "
-        "Available: numpy, cupy."
+        "Available: numpy, cupy; or a device: cpu (numpy), cuda (cupy)."
     )
 
 
@@ -161,7 +161,7 @@ def test_suggestions_ignore_case(
         tg.Tensor([1.0])
     assert str(info.value) == (
         "Unknown backend 'CuPy' (from TINYGRAD_EDU_BACKEND). Did you mean 'cupy'? "
-        "Available: numpy, cupy."
+        "Available: numpy, cupy; or a device: cpu (numpy), cuda (cupy)."
     )
     with pytest.raises(UnknownBackendError, match=r"Did you mean 'numpy'\?"):
         tg.get_backend("NumPy")
@@ -174,10 +174,10 @@ def test_unknown_backend_by_argument(only_numpy_installed: None) -> None:
         tg.zeros(1, backend="nunpy")
     assert str(info.value) == (
         "Unknown backend 'nunpy' (passed as backend=). Did you mean 'numpy'? "
-        "Available: numpy, cupy."
+        "Available: numpy, cupy; or a device: cpu (numpy), cuda (cupy)."
     )
     with pytest.raises(ValueError, match=r"^Unknown backend 'zzz' \(passed as backend=\)\. "
-                       r"Available: numpy, cupy\.$"):
+                       r"Available: numpy, cupy; or a device: cpu \(numpy\), cuda \(cupy\)\.$"):
         tg.get_backend("zzz")
 
 

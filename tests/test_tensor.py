@@ -36,7 +36,7 @@ def test_creation_dtype_and_shape(data, dtype, shape) -> None:
     assert t.dtype == dtype
     assert t.shape == shape
     assert t.ndim == len(shape)
-    assert t.size == int(np.prod(shape))
+    assert t.numel() == int(np.prod(shape)) and t.size() == shape
     np.testing.assert_array_equal(t.numpy(), np.asarray(data))
     assert isinstance(t.numpy(), np.ndarray)
 
@@ -343,7 +343,8 @@ def test_dim_and_keepdim_are_accepted_as_in_pytorch() -> None:
     assert x.unsqueeze(dim=0).shape == (1, 2, 3)
     assert tg.cat([x, x], dim=1).shape == (2, 6)
     assert tg.stack([x, x], dim=0).shape == (2, 2, 3)
-    assert x.numel() == x.size == 6 and x.dim() == x.ndim == 2
+    assert x.numel() == 6 and x.size() == (2, 3) and x.size(1) == 3 and x.size(-2) == 2
+    assert x.dim() == x.ndim == 2
     np.testing.assert_array_equal(x.t().numpy(), data.T)
 
 

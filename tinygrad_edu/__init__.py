@@ -8,6 +8,9 @@ Examples:
     [2.0, 4.0, 6.0]
 """
 
+from . import data as data  # datasets and loaders: tg.data.mnist_sample(), tg.data.DataLoader
+from . import nn as nn  # layers, losses, init: tg.nn.Linear, tg.nn.functional.cross_entropy
+from . import optim as optim  # tg.optim.SGD, Adam, AdamW, RMSprop, lr schedulers
 from . import viz as viz  # graph pictures: tg.viz.to_mermaid(loss)
 from .autograd import (
     Context,
@@ -43,6 +46,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .device import device
 from .dtypes import DType, bool_, float32, float64, int64
 from .functional import (
     abs,  # noqa: F401 - tg.abs, left out of __all__ (see there)
@@ -51,6 +55,7 @@ from .functional import (
     clamp,
     clip,
     concatenate,
+    cos,
     exp,
     flatten,
     log,
@@ -65,6 +70,7 @@ from .functional import (
     relu,
     reshape,
     sigmoid,
+    sin,
     softmax,
     sqrt,
     squeeze,
@@ -76,6 +82,7 @@ from .functional import (
     where,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .serialization import CheckpointError, load, load_metadata, save
 from .tensor import Tensor
 from .transfer import from_dlpack, to_backend
 from .value import Value
@@ -86,6 +93,7 @@ __all__ = [
     "argmax",
     "clamp",
     "clip",
+    "cos",
     "exp",
     "flatten",
     "log",
@@ -96,6 +104,7 @@ __all__ = [
     "relu",
     "reshape",
     "sigmoid",
+    "sin",
     "softmax",
     "sqrt",
     "squeeze",
@@ -151,4 +160,9 @@ __all__ = [
     "zeros",
     "zeros_like",
     "from_dlpack",
+    "device",
+    "CheckpointError",
+    "load",
+    "load_metadata",
+    "save",
 ]

@@ -138,6 +138,16 @@ def sigmoid(x: Tensor) -> Tensor:
     return x.sigmoid()
 
 
+def sin(x: Tensor) -> Tensor:
+    """Sine of each element, in radians: ``x.sin()``."""
+    return x.sin()
+
+
+def cos(x: Tensor) -> Tensor:
+    """Cosine of each element, in radians: ``x.cos()``."""
+    return x.cos()
+
+
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent of each element: ``x.tanh()``."""
     return x.tanh()

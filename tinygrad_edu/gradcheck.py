@@ -74,12 +74,12 @@ def numerical_jacobian(
     inputs = _as_tuple(inputs, "input")
     with no_grad():
         outputs = [_to_float64(o) for o in _call(fn, inputs)]
-    result = [[np.zeros((o.size, t.size)) for t in inputs] for o in outputs]
+    result = [[np.zeros((o.size, t.numel())) for t in inputs] for o in outputs]
     for k, t in enumerate(inputs):
         if not t.dtype.is_floating:
             continue
         original = _to_float64(t)
-        for j in range(t.size):
+        for j in range(t.numel()):
             index = tuple(int(i) for i in np.unravel_index(j, t.shape))
             value = float(original[index])
             try:
@@ -118,12 +118,12 @@ def analytic_jacobian(fn: Callable[..., Any], inputs: TensorOrTensors) -> list[l
     wanted = [k for k, t in enumerate(inputs) if t.requires_grad]
     with enable_grad():
         outputs = _call(fn, inputs)
-    result = [[np.zeros((o.size, t.size)) for t in inputs] for o in outputs]
+    result = [[np.zeros((o.numel(), t.numel())) for t in inputs] for o in outputs]
     for o, out in enumerate(outputs):
         if not out.requires_grad or not wanted:
             continue  # the output does not depend on any input: its Jacobian is zero
-        for i in range(out.size):
-            one_hot = np.zeros(out.size)
+        for i in range(out.numel()):
+            one_hot = np.zeros(out.numel())
             one_hot[i] = 1.0
             cotangent = Tensor(one_hot.reshape(out.shape), dtype=out.dtype, backend=out.backend)
             grads = grad(

@@ -32,14 +32,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np  # host-side file code: every backend's arrays pass through NumPy here
-import safetensors
-import safetensors.numpy
 
 from .backends.base import Backend
 from .backends.registry import get_backend
 from .tensor import Tensor
 
 _CHUNK = 1 << 20  # write a megabyte at a time
+def _safetensors() -> Any:
+    """The safetensors package, imported at first use (``import tinygrad_edu`` stays quick)."""
+    try:
+        import safetensors
+        import safetensors.numpy
+    except ImportError as error:  # a dependency, but a hand-made environment may lack it
+        raise ImportError(
+            "checkpoints need the safetensors package: pip install safetensors "
+            "(it is a dependency of tinygrad-edu, so reinstalling tinygrad-edu brings it)"
+        ) from error
+    return safetensors
+
+
 # The safetensors dtypes that NumPy can hold; tinygrad_edu then keeps floats as float32 or
 # float64, integers as int64, and bool (see Tensor).
 _NUMPY_DTYPES = {"F64", "F32", "F16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL"}
@@ -90,7 +101,7 @@ def save(
         )
     arrays = _host_arrays(state_dict)
     header_text = _check_metadata(metadata)
-    data = safetensors.numpy.save(arrays, metadata=header_text)
+    data = _safetensors().numpy.save(arrays, metadata=header_text)
     _write_atomically(path, data)
 
 
@@ -135,9 +146,10 @@ def load(path: str | os.PathLike[str], backend: str | Backend | None = None) -> 
                 "safetensors.torch.save_file({k: v.float() for k, v in "
                 "safetensors.torch.load_file(path).items()}, 'float32.safetensors')."
             )
+    st = _safetensors()
     try:
-        arrays = safetensors.numpy.load(data)
-    except (safetensors.SafetensorError, ValueError, KeyError, TypeError) as error:
+        arrays = st.numpy.load(data)
+    except (st.SafetensorError, ValueError, KeyError, TypeError) as error:
         raise _unreadable(path, data, str(error)) from None
     return {name: Tensor(array, backend=target) for name, array in arrays.items()}
 

@@ -15,6 +15,9 @@ from . import autograd, ops
 from .autograd import shared_counter
 from .backends.base import Backend
 from .backends.registry import get_backend
+from .device import device as Device
+from .device import device_of_backend
+from .device import pick as pick_backend
 from .dtypes import DType, bool_, float32, float64, int64, to_dtype
 from .inplace import InPlaceMixin
 from .tensor_math import TensorMath
@@ -56,6 +59,14 @@ def _host_array(data: Any, dtype: DType | None = None) -> Any:
     )
 
 
+def _names_a_dtype(name: str) -> builtins.bool:
+    try:
+        to_dtype(name)
+    except TypeError:
+        return False
+    return True
+
+
 class Tensor(TensorMath, InPlaceMixin):
     """An n-dimensional array with automatic differentiation.
 
@@ -64,6 +75,7 @@ class Tensor(TensorMath, InPlaceMixin):
         dtype: ``float32`` (the default for floating data), ``float64``, ``int64`` or ``bool``.
         requires_grad: record operations on this tensor so ``backward()`` can reach it.
         backend: the backend's name; default: see :func:`tinygrad_edu.get_backend`.
+        device: PyTorch's spelling of the same choice: ``"cpu"`` (NumPy), ``"cuda"`` (CuPy).
 
     Examples:
         >>> from tinygrad_edu import Tensor
@@ -90,7 +102,10 @@ class Tensor(TensorMath, InPlaceMixin):
         dtype: Any = None,
         requires_grad: bool = False,
         backend: str | Backend | None = None,
+        device: Any = None,
     ) -> None:
+        if device is not None:
+            backend = pick_backend(backend, device)
         if isinstance(data, Tensor):
             backend = backend or data.backend
             data = data.to(backend).data if data.backend is not backend else data.data
@@ -202,7 +217,7 @@ class Tensor(TensorMath, InPlaceMixin):
 
     def _seed_grad(self, grad: Any) -> Tensor:
         if grad is None:
-            if self.data.shape != () and self.size != 1:
+            if self.data.shape != () and self.numel() != 1:
                 raise RuntimeError(
                     f"backward() needs a scalar output, or pass grad= with shape {self.shape} "
                     "(the gradient of the final result with respect to this tensor)."
@@ -295,17 +310,29 @@ class Tensor(TensorMath, InPlaceMixin):
     def ndim(self) -> int:
         return len(self.data.shape)
 
-    @property
-    def size(self) -> int:
-        """The number of elements (NumPy's ``size``; PyTorch's is :meth:`numel`)."""
-        size = 1
-        for n in self.data.shape:
-            size *= n
-        return size
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of axis ``dim``, as in PyTorch (NumPy's ``size``, the number
+        of elements, is :meth:`numel` here).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.zeros(2, 3)
+            >>> x.size(), x.size(1), x.size(-1), x.numel()
+            ((2, 3), 3, 3, 6)
+        """
+        shape = tuple(self.data.shape)
+        if dim is None:
+            return shape
+        from .tensor_math import axis_index
+
+        return shape[axis_index(dim, len(shape), "size: dim")]
 
     def numel(self) -> int:
-        """The number of elements, as PyTorch names it (the same as :attr:`size`)."""
-        return self.size
+        """The number of elements (PyTorch's name; NumPy calls it ``size``)."""
+        count = 1
+        for n in self.data.shape:
+            count *= n
+        return count
 
     def dim(self) -> int:
         """The number of axes, as PyTorch names it (the same as :attr:`ndim`)."""
@@ -321,8 +348,11 @@ class Tensor(TensorMath, InPlaceMixin):
         return self.backend.dtype_of(self.data)
 
     @property
-    def device(self) -> str:
-        return self.backend.device_name()
+    def device(self) -> Device:
+        """Where the tensor lives, as PyTorch says it: ``cpu`` (the NumPy backend), ``cuda:0``
+        (CuPy), or the backend's own name. The backend's description of its hardware is in
+        ``python -m tinygrad_edu.backends``."""
+        return device_of_backend(self.backend.name)
 
     def numpy(self) -> Any:
         """The data as a ``numpy.ndarray`` (copied to the host if the backend is a GPU)."""
@@ -330,7 +360,7 @@ class Tensor(TensorMath, InPlaceMixin):
 
     def item(self) -> Any:
         """The single element as a Python number."""
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(
                 f"item() needs a tensor with one element, but this has shape {self.shape}"
             )
@@ -363,11 +393,31 @@ class Tensor(TensorMath, InPlaceMixin):
     def bool(self) -> Tensor:
         return self.astype(bool_)
 
-    def to(self, backend: str | Backend) -> Tensor:
-        """This tensor on another backend (gradients flow back across the move)."""
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """This tensor on another backend or device, and/or in another dtype, as PyTorch's
+        ``to``: ``x.to("cupy")``, ``x.to("cuda")``, ``x.to(tg.float64)``,
+        ``x.to("cpu", tg.float64)``. Gradients flow back across the move and the conversion.
+        """
         from .transfer import to_backend
 
-        return to_backend(self, backend)
+        where = device
+        for arg in args:
+            if isinstance(arg, Backend | Device) or (
+                isinstance(arg, str) and not _names_a_dtype(arg)
+            ):
+                where = arg
+            else:
+                dtype = arg
+        out = self if where is None else to_backend(self, where)
+        return out if dtype is None else out.astype(dtype)
+
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU (the NumPy backend)."""
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        """This tensor on the GPU (the CuPy backend)."""
+        return self.to("cuda")
 
     def __repr__(self) -> str:
         import numpy as np
@@ -381,7 +431,7 @@ class Tensor(TensorMath, InPlaceMixin):
         return f"Tensor({body}{extra})"
 
     def __bool__(self) -> builtins.bool:
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(
                 f"The truth value of a tensor with shape {self.shape} is ambiguous; use "
                 ".any() or .all()."

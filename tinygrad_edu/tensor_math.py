@@ -281,6 +281,14 @@ class TensorMath:
     def sqrt(self: Any) -> Tensor:
         return ops.Sqrt.apply(self._floating())
 
+    def sin(self: Any) -> Tensor:
+        """Sine of each element (radians)."""
+        return ops.Sin.apply(self._floating())
+
+    def cos(self: Any) -> Tensor:
+        """Cosine of each element (radians)."""
+        return ops.Cos.apply(self._floating())
+
     def abs(self) -> Tensor:
         return ops.Abs.apply(self)
 
@@ -370,7 +378,7 @@ class TensorMath:
                     f"{op}: axis {a} of shape {self.shape} is empty, and the {op} of no numbers "
                     "is not defined"
                 )
-        if axes is None and self.size == 0:
+        if axes is None and self.numel() == 0:
             raise ValueError(f"{op}() of an empty tensor has no value")
         return axes
 
@@ -487,7 +495,7 @@ class TensorMath:
         known = 1
         for n in shape:
             known *= n if n != -1 else 1
-        size = self.size
+        size = self.numel()
         if shape.count(-1) > 1 or (
             size != known if -1 not in shape else (known == 0 or size % known)
         ):

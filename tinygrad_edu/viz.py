@@ -69,7 +69,7 @@ def _value_lines(node: Any, name: str | None) -> list[str]:
     lines = [name] if name else []
     if hasattr(node, "shape"):  # a Tensor
         lines.append(f"shape {tuple(node.shape)} {node.dtype.name}")
-        if node.size == 1:
+        if node.numel() == 1:
             lines.append(f"data {_number(node.item())}")
             grad = node.grad
             lines.append("grad None" if grad is None else f"grad {_number(grad.item())}")

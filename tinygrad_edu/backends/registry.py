@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 
+from ..device import backend_name_of
 from .base import Backend
 
 ENV_VAR = "TINYGRAD_EDU_BACKEND"
@@ -200,7 +201,10 @@ def _unknown(name: str, origin: str) -> UnknownBackendError:
     close = _closest(name, sorted(set(_sources()) | set(KNOWN_PLUGINS)))
     hint = f" Did you mean {close!r}?" if close else ""
     listed = ", ".join(available_backends() + sorted(set(KNOWN_PLUGINS) - set(_sources())))
-    return UnknownBackendError(f"Unknown backend {name!r} ({origin}).{hint} Available: {listed}.")
+    return UnknownBackendError(
+        f"Unknown backend {name!r} ({origin}).{hint} Available: {listed}; or a device: "
+        "cpu (numpy), cuda (cupy)."
+    )
 
 
 def _provider(source: BackendSource) -> str:
@@ -280,6 +284,8 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     """
     if isinstance(name, Backend):
         return name
+    if name is not None and not (isinstance(name, str) and name in _instances):
+        name = str(backend_name_of(name))  # PyTorch's devices: "cpu", "cuda", device("cuda:0")
     if name is None:
         if _stack:
             return _stack[-1]

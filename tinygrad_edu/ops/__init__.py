@@ -9,6 +9,7 @@ from .elementwise import (
     Cast,
     Clip,
     Clone,
+    Cos,
     Div,
     Exp,
     Log,
@@ -19,6 +20,7 @@ from .elementwise import (
     Pow,
     Relu,
     Sigmoid,
+    Sin,
     Sqrt,
     StdFromVar,
     Sub,
@@ -27,7 +29,9 @@ from .elementwise import (
 )
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
+from .nn_ops import CrossEntropy, Linear, NLLLoss
 from .reduce import Max, Min, Sum
+from .spatial import Fold, Unfold
 
 __all__ = [
     "Abs",
@@ -36,11 +40,15 @@ __all__ = [
     "Clip",
     "Clone",
     "Concatenate",
+    "Cos",
+    "CrossEntropy",
     "Div",
     "Exp",
     "Expand",
+    "Fold",
     "GetItem",
     "IndexAdd",
+    "Linear",
     "Log",
     "MatMul",
     "Max",
@@ -48,6 +56,7 @@ __all__ = [
     "Maximum",
     "Minimum",
     "Mul",
+    "NLLLoss",
     "Neg",
     "Pad",
     "Permute",
@@ -55,10 +64,12 @@ __all__ = [
     "Relu",
     "Reshape",
     "Sigmoid",
+    "Sin",
     "Sqrt",
     "StdFromVar",
     "Sub",
     "Sum",
     "Tanh",
+    "Unfold",
     "Where",
 ]

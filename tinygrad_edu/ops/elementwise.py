@@ -205,6 +205,34 @@ class Log(Function):
         return grad / x
 
 
+class Sin(Function):
+    """z = sin(x);  dz/dx = cos(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.cos()
+
+
+class Cos(Function):
+    """z = cos(x);  dz/dx = -sin(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -(grad * x.sin())
+
+
 class Sqrt(Function):
     """z = sqrt(x);  dz/dx = 1 / (2 sqrt(x)) = 1 / (2 z)"""
 

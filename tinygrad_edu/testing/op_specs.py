@@ -27,8 +27,8 @@ from . import strategies as S
 from .strategies import Domain, Params, Signature
 
 MARGIN = 1e-3  # how close to a kink is too close (the finite-difference step is 1e-6)
-ANY = Domain(-2.0, 2.0)
-POSITIVE = Domain(0.5, 3.0)
+ANY: Domain = Domain(-2.0, 2.0)
+POSITIVE: Domain = Domain(0.5, 3.0)
 NONZERO = Domain(-2.0, 2.0, away_from_zero=0.5)
 
 
@@ -210,6 +210,8 @@ CORE_SPECS: tuple[OpSpec, ...] = (
     OpSpec("relu", lambda x: x.relu(), _relu, S.unary(), avoid=_near_zero),
     OpSpec("sigmoid", lambda x: x.sigmoid(), _sigmoid, S.unary(), Domain(-3.0, 3.0)),
     OpSpec("tanh", lambda x: x.tanh(), np.tanh, S.unary()),
+    OpSpec("sin", lambda x: x.sin(), np.sin, S.unary()),
+    OpSpec("cos", lambda x: x.cos(), np.cos, S.unary()),
     OpSpec(
         "clip", lambda x, low, high: x.clip(low, high),
         lambda x, low, high: np.clip(x, low, high), S.clip_bounds(), avoid=_near_bounds,
