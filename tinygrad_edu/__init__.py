@@ -33,9 +33,12 @@ from .backends import (
 )
 from .creation import (
     arange,
+    empty,
+    empty_like,
     eye,
     full,
     full_like,
+    linspace,
     ones,
     ones_like,
     rand,
@@ -46,7 +49,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .device import device
+from .device import device, get_default_device, set_default_device
 from .dtypes import DType, bool_, float32, float64, int64
 from .functional import (
     abs,  # noqa: F401 - tg.abs, left out of __all__ (see there)
@@ -65,6 +68,7 @@ from .functional import (
     maximum,
     mean,
     minimum,
+    mm,
     pad,
     permute,
     relu,
@@ -88,6 +92,14 @@ from .transfer import from_dlpack, to_backend
 from .value import Value
 
 __version__ = "0.1.0"
+
+# PyTorch's dtype spellings. tg.int is int64 (tinygrad_edu has no int32). Like tg.abs and tg.sum
+# they stay out of __all__, so `from tinygrad_edu import *` does not shadow Python's builtins.
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int64  # noqa: A001
+bool = bool_  # noqa: A001
 
 __all__ = [
     "argmax",
@@ -161,6 +173,12 @@ __all__ = [
     "zeros_like",
     "from_dlpack",
     "device",
+    "empty",
+    "empty_like",
+    "get_default_device",
+    "linspace",
+    "mm",
+    "set_default_device",
     "CheckpointError",
     "load",
     "load_metadata",

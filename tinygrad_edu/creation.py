@@ -1,12 +1,19 @@
-"""Making tensors: from data, filled with a constant, ranges, and random numbers."""
+"""Making tensors: from data, filled with a constant, ranges, and random numbers.
+
+Every function takes ``backend=`` (tinygrad_edu's word) or ``device=`` (PyTorch's: ``"cpu"`` is
+the NumPy backend, ``"cuda"`` the CuPy one); without either, the current backend is used (see
+:func:`tinygrad_edu.get_backend`).
+"""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
 from .backends.base import Backend
 from .backends.registry import get_backend
+from .device import pick
 from .dtypes import DType, bool_, float32, int64, to_dtype
 from .tensor import Tensor
 
@@ -16,10 +23,20 @@ BackendArg = str | Backend | None
 def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], Sequence):
         shape = tuple(shape[0])
+    sizes = []
     for n in shape:
-        if not isinstance(n, int) or n < 0:
+        try:
+            size = operator.index(n)  # ints, NumPy integers, 0-d integer arrays; not floats
+        except TypeError:
+            size = -1
+        if isinstance(n, bool) or size < 0:
             raise ValueError(f"shape {shape} must be made of non-negative ints")
-    return tuple(shape)
+        sizes.append(size)
+    return tuple(sizes)
+
+
+def _backend(backend: BackendArg, device: Any) -> Backend:
+    return get_backend(pick(backend, device))
 
 
 def _make(array: Any, backend: Backend, requires_grad: bool) -> Tensor:
@@ -28,10 +45,11 @@ def _make(array: Any, backend: Backend, requires_grad: bool) -> Tensor:
 
 
 def tensor(
-    data: Any, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None
+    data: Any, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
 ) -> Tensor:
     """Same as ``Tensor(data, ...)``, spelled as in PyTorch."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, backend=backend)
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, backend=backend, device=device)
 
 
 def full(
@@ -40,6 +58,7 @@ def full(
     dtype: Any = None,
     requires_grad: bool = False,
     backend: BackendArg = None,
+    device: Any = None,
 ) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value`` (float32 unless that is an int or bool).
 
@@ -48,7 +67,7 @@ def full(
         >>> tg.full((2,), 7.0).tolist()
         [7.0, 7.0]
     """
-    b = get_backend(backend)
+    b = _backend(backend, device)
     if dtype is None:
         is_int = isinstance(fill_value, int) and not isinstance(fill_value, bool)
         dtype = bool_ if isinstance(fill_value, bool) else int64 if is_int else float32
@@ -58,20 +77,66 @@ def full(
 
 
 def zeros(
-    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
 ) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    b = get_backend(backend)
+    b = _backend(backend, device)
     array = b.xp.zeros(_shape(shape), dtype=b.native_dtype(to_dtype(dtype)))
     return _make(array, b, requires_grad)
 
 
 def ones(
-    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
 ) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    b = get_backend(backend)
+    b = _backend(backend, device)
     array = b.xp.ones(_shape(shape), dtype=b.native_dtype(to_dtype(dtype)))
+    return _make(array, b, requires_grad)
+
+
+def empty(
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """A tensor whose values are whatever the memory held: fill it before reading it
+    (``empty(2, 3)`` or ``empty((2, 3))``). Faster than :func:`zeros` only for large tensors."""
+    b = _backend(backend, device)
+    array = b.xp.empty(_shape(shape), dtype=b.native_dtype(to_dtype(dtype)))
+    return _make(array, b, requires_grad)
+
+
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (float32 unless
+    ``dtype`` says otherwise), as PyTorch's ``linspace``.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> tg.linspace(0, 1, 5).tolist()
+        [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    try:
+        count = operator.index(steps)
+    except TypeError:
+        count = -1
+    if isinstance(steps, bool) or count < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, not {steps!r}")
+    b = _backend(backend, device)
+    dtype = to_dtype(float32 if dtype is None else dtype)
+    if dtype.is_floating:
+        array = b.xp.linspace(start, end, count, dtype=b.native_dtype(dtype))
+    else:  # as PyTorch: computed in floating point, then truncated toward zero
+        array = b.xp.astype(b.xp.linspace(start, end, count, dtype=b.native_dtype(float32)),
+                            b.native_dtype(dtype))
     return _make(array, b, requires_grad)
 
 
@@ -82,6 +147,7 @@ def arange(
     dtype: Any = None,
     requires_grad: bool = False,
     backend: BackendArg = None,
+    device: Any = None,
 ) -> Tensor:
     """Evenly spaced values in [start, stop): int64 for int arguments, float32 otherwise."""
     if stop is None:
@@ -89,7 +155,7 @@ def arange(
     if dtype is None:
         all_ints = all(isinstance(v, int) for v in (start, stop, step))
         dtype = int64 if all_ints else float32
-    b = get_backend(backend)
+    b = _backend(backend, device)
     array = b.xp.arange(start, stop, step, dtype=b.native_dtype(to_dtype(dtype)))
     return _make(array, b, requires_grad)
 
@@ -100,27 +166,30 @@ def eye(
     dtype: Any = float32,
     requires_grad: bool = False,
     backend: BackendArg = None,
+    device: Any = None,
 ) -> Tensor:
     """The identity matrix (``n`` × ``m``, square by default)."""
-    b = get_backend(backend)
+    b = _backend(backend, device)
     array = b.xp.eye(n, m, dtype=b.native_dtype(to_dtype(dtype)))
     return _make(array, b, requires_grad)
 
 
 def rand(
-    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
 ) -> Tensor:
     """Uniform random numbers in [0, 1). Reproducible after :func:`manual_seed`."""
-    b = get_backend(backend)
+    b = _backend(backend, device)
     dtype = _float_dtype(dtype, "rand")
     return _make(b.uniform(_shape(shape), dtype), b, requires_grad)
 
 
 def randn(
-    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None
+    *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
 ) -> Tensor:
     """Standard normal random numbers. Reproducible after :func:`manual_seed`."""
-    b = get_backend(backend)
+    b = _backend(backend, device)
     dtype = _float_dtype(dtype, "randn")
     return _make(b.normal(_shape(shape), dtype), b, requires_grad)
 
@@ -132,27 +201,58 @@ def _float_dtype(dtype: Any, name: str) -> DType:
     return dtype
 
 
-def _like(t: Tensor, dtype: Any) -> dict[str, Any]:
-    return {"dtype": t.dtype if dtype is None else dtype, "backend": t.backend}
+def _like(t: Tensor, dtype: Any, backend: BackendArg, device: Any) -> dict[str, Any]:
+    """The dtype and backend of ``t``, unless the call names others."""
+    where = pick(backend, device)
+    return {"dtype": t.dtype if dtype is None else dtype,
+            "backend": t.backend if where is None else where}
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+def zeros_like(
+    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """Zeros with the shape, dtype and backend of ``t`` (each can be overridden)."""
+    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+def ones_like(
+    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """Ones with the shape, dtype and backend of ``t``."""
+    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
+
+
+def empty_like(
+    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """An unfilled tensor with the shape, dtype and backend of ``t`` (see :func:`empty`)."""
+    return empty(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
 
 
 def full_like(
-    t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False
+    t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False,
+    backend: BackendArg = None, device: Any = None,
 ) -> Tensor:
-    return full(t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype))
+    """``fill_value`` everywhere, with the shape, dtype and backend of ``t``."""
+    return full(
+        t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype, backend, device)
+    )
 
 
-def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+def rand_like(
+    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """Uniform random numbers in [0, 1) with the shape, dtype and backend of ``t``."""
+    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
 
 
-def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+def randn_like(
+    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """Standard normal random numbers with the shape, dtype and backend of ``t``."""
+    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))

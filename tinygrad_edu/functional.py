@@ -49,6 +49,11 @@ def matmul(x: Tensor, y: Any) -> Tensor:
     return x.matmul(y)
 
 
+def mm(x: Tensor, y: Any) -> Tensor:
+    """The product of two matrices (2 axes each): ``x.mm(y)``."""
+    return x.mm(y)
+
+
 @torch_keywords
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (all other sizes must match).

@@ -531,6 +531,17 @@ class TensorMath:
         order[a], order[b] = order[b], order[a]
         return self.permute(*order)
 
+    def mm(self: Any, other: Any) -> Tensor:
+        """The product of two matrices, as ``torch.mm``: both operands must have exactly two
+        axes (use :meth:`matmul` or ``@`` for vectors and batches)."""
+        other = self._const(other)
+        if self.ndim != 2 or other.ndim != 2:
+            raise ValueError(
+                f"mm: both operands must be matrices (2 axes), got shapes {self.shape} and "
+                f"{other.shape}; use matmul (or @) for vectors and batches of matrices."
+            )
+        return self.matmul(other)
+
     def t(self: Any) -> Tensor:
         """The transpose of a matrix (a tensor of at most 2 axes), as ``torch.Tensor.t``."""
         if self.ndim > 2:
