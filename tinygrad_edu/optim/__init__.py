@@ -5,14 +5,12 @@ is those lines written with in-place tensor methods. ``step()`` runs them under 
 for every parameter that has a gradient, so each parameter stays the same tensor, with the
 same memory, and nothing is recorded.
 
-=====================  ================================================  ====================
-optimizer              the idea                                          state per parameter
-=====================  ================================================  ====================
-:class:`SGD`           step against the gradient (with momentum)         momentum_buffer
-:class:`Adam`          step by the gradient's running mean over its RMS  step, exp_avg, ...
-:class:`AdamW`         Adam with the weight decay applied to ``p``       same as Adam
-:class:`RMSprop`       step by the gradient over its running RMS         step, square_avg
-=====================  ================================================  ====================
+| optimizer         | the idea                                          | state per parameter  |
+|-------------------|---------------------------------------------------|----------------------|
+| ``SGD``           | step against the gradient (with momentum)         | momentum_buffer      |
+| ``Adam``          | step by the gradient's running mean over its RMS  | step, exp_avg, ...   |
+| ``AdamW``         | Adam with the weight decay applied to ``p``       | same as Adam         |
+| ``RMSprop``       | step by the gradient over its running RMS         | step, square_avg     |
 
 Schedulers are in :mod:`tinygrad_edu.optim.lr_scheduler` (``StepLR``, ``CosineAnnealingLR``).
 
