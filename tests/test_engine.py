@@ -562,3 +562,33 @@ def test_unrecorded_forward_sees_no_input_needing_grad() -> None:
     Spy.apply(Tensor([1.0], requires_grad=True))
     Spy.apply(Tensor([1.0]))
     assert seen == [(True, True), (False, False)]
+
+
+def test_leaf_gradients_are_their_own_writable_arrays() -> None:
+    import tinygrad_edu.nn.functional as F
+
+    a = tg.Tensor([1.0, 2.0], requires_grad=True)
+    b = tg.Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()  # Add hands one gradient array to both inputs
+    assert a.grad is not None and b.grad is not None
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data *= 0
+    assert b.grad.tolist() == [1.0, 1.0]
+
+    # Linear's backward makes the weight and bias gradients afresh: the leaves keep them
+    # without a copy, and each stays the leaf's own.
+    x = tg.randn(4, 3)
+    w = tg.randn(2, 3, requires_grad=True)
+    bias = tg.zeros(2, requires_grad=True)
+    F.linear(x, w, bias).sum().backward()
+    assert w.grad is not None and bias.grad is not None
+    assert w.grad.data.flags.writeable and bias.grad.data.flags.writeable
+    np.testing.assert_allclose(w.grad.numpy(), np.tile(x.numpy().sum(0), (2, 1)), rtol=1e-6)
+    w.grad.data[...] = 7.0
+    assert bias.grad.tolist() == [4.0, 4.0]
+
+    # A gradient returned by tg.grad belongs to the caller: passed on as a seed, it is copied.
+    (gw,) = tg.grad(F.linear(x, w, bias).sum(), [w])
+    leaf = tg.zeros(2, 3, requires_grad=True)
+    leaf.backward(gw)
+    assert leaf.grad is not gw and not np.shares_memory(leaf.grad.data, gw.data)

@@ -452,6 +452,8 @@ def run_backward(
                 if node._ctx is None or node._retains_grad:
                     node._accumulate_grad(node_grad, create_graph)
             elif id(node) in wanted:
+                if getattr(node_grad, "_fresh", False):
+                    node_grad._fresh = False  # handed to the caller: not a leaf's to keep
                 wanted[id(node)] = node_grad
             ctx = node._ctx
             if ctx is None:

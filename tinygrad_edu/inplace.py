@@ -129,9 +129,18 @@ class InPlaceMixin:
         bump_version(self)
         return self
 
-    def _binary_(self: Any, name: str, op: Callable[[Any, Any], Any], other: Any) -> Any:
+    def _binary_(
+        self: Any, name: str, op: Callable[[Any, Any], Any], other: Any, alpha: Any = 1
+    ) -> Any:
         self._check_inplace(name, other)
         operand = self._operand(name, other)
+        if alpha != 1:  # scaled as a raw array: an optimizer's step records nothing anyway
+            if isinstance(alpha, float) and not self.dtype.is_floating:
+                raise TypeError(
+                    f"{name}: alpha={alpha} is a float, but this tensor is {self.dtype.name}; "
+                    "an integer tensor takes an integer alpha"
+                )
+            operand = operand * alpha
         return self._update(name, lambda array: op(array, operand))
 
     def _assign_(self: Any, name: str, values: Any) -> Any:
@@ -141,11 +150,11 @@ class InPlaceMixin:
     # -- arithmetic ---------------------------------------------------------------------------
     def add_(self: Any, other: Any, alpha: float = 1) -> Any:
         """``self += alpha * other``, in place. Returns ``self``."""
-        return self._binary_("add_", operator.iadd, other if alpha == 1 else other * alpha)
+        return self._binary_("add_", operator.iadd, other, alpha)
 
     def sub_(self: Any, other: Any, alpha: float = 1) -> Any:
         """``self -= alpha * other``, in place. Returns ``self``."""
-        return self._binary_("sub_", operator.isub, other if alpha == 1 else other * alpha)
+        return self._binary_("sub_", operator.isub, other, alpha)
 
     def mul_(self: Any, other: Any) -> Any:
         """``self *= other``, in place. Returns ``self``."""

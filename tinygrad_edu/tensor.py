@@ -86,7 +86,9 @@ class Tensor(TensorMath, InPlaceMixin):
         [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "_versions")
+    __slots__ = (
+        "data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "_versions", "_fresh"
+    )
     data: Any
     grad: Tensor | None
     requires_grad: builtins.bool
@@ -94,6 +96,9 @@ class Tensor(TensorMath, InPlaceMixin):
     _ctx: Any
     _retains_grad: builtins.bool
     _versions: list[int] | None  # the storage's in-place change count, shared by its views
+    # Set (by a backward that made a new array for exactly one input, see ops/nn_ops.py) when no
+    # other tensor holds this array: a leaf can then keep it as its .grad without a copy.
+    _fresh: builtins.bool
     __array_priority__ = 1000  # numpy_array * tensor must call Tensor.__rmul__
 
     def __init__(
@@ -186,6 +191,10 @@ class Tensor(TensorMath, InPlaceMixin):
         if create_graph:
             self.grad = grad if self.grad is None else self.grad + grad  # recorded
         elif self.grad is None:
+            if getattr(grad, "_fresh", False) and self._ctx is None:
+                grad._fresh = False  # from now on it is this leaf's own
+                self.grad = grad
+                return
             # A private copy: the same gradient array may be flowing to other tensors too.
             copy = self.backend.xp.asarray(grad.data, copy=True)
             self.grad = Tensor._from_data(copy, self.backend)

@@ -23,6 +23,14 @@ def _wrap(like: Any, array: Any) -> Any:
     return like._from_data(array, like.backend)
 
 
+def _fresh(like: Any, array: Any) -> Any:
+    """:func:`_wrap` for an array this backward has just made for one input alone: a leaf may
+    keep it as its ``.grad`` without copying it (see ``Tensor._accumulate_grad``)."""
+    out = like._from_data(array, like.backend)
+    out._fresh = True
+    return out
+
+
 class Linear(Function):
     """y = x Wᵀ + b  (x: (..., in), W: (out, in), b: (out,));
     dy/dx: G W,  dy/dW: Gᵀ x,  dy/db: G summed over the leading axes
@@ -58,10 +66,10 @@ class Linear(Function):
         grad_w = None
         if needs[1]:
             flat_x = xp.reshape(x.data, (-1, in_features))
-            grad_w = _wrap(grad, xp.matmul(xp.permute_dims(flat_grad, (1, 0)), flat_x))
+            grad_w = _fresh(grad, xp.matmul(xp.permute_dims(flat_grad, (1, 0)), flat_x))
         if len(needs) == 2:
             return grad_x, grad_w
-        grad_b = _wrap(grad, xp.sum(flat_grad, axis=0)) if needs[2] else None
+        grad_b = _fresh(grad, xp.sum(flat_grad, axis=0)) if needs[2] else None
         return grad_x, grad_w, grad_b
 
 
