@@ -69,8 +69,10 @@ def test_ci_runs_exactly_the_readme_commands() -> None:
 def test_readme_commands_install_train_and_test() -> None:
     install, test = readme_command("install"), readme_command("test")
     assert install.startswith("pip install -e ")
-    script = re.search(r"python (\S+\.py)", install)
-    assert script and (ROOT / script.group(1)).is_file(), install
+    # The main job: the console script that pyproject.toml declares, training the default model.
+    assert install.endswith("&& tinygrad-edu train"), install
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'tinygrad-edu = "tinygrad_edu.cli:main"' in pyproject
     assert test.split()[:3] == ["python", "-m", "pytest"]
 
 
