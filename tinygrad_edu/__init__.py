@@ -8,6 +8,8 @@ Examples:
     [2.0, 4.0, 6.0]
 """
 
+from . import accelerator as accelerator  # tg.accelerator.is_available(), as PyTorch
+from . import cuda as cuda  # tg.cuda.is_available(): whether device="cuda" (CuPy) can be used
 from . import data as data  # datasets and loaders: tg.data.mnist_sample(), tg.data.DataLoader
 from . import nn as nn  # layers, losses, init: tg.nn.Linear, tg.nn.functional.cross_entropy
 from . import optim as optim  # tg.optim.SGD, Adam, AdamW, RMSprop, lr schedulers
