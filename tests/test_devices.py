@@ -205,3 +205,22 @@ def test_shapes_accept_numpy_integers_but_not_floats_or_bools() -> None:
     for bad in (2.0, True, -1):
         with pytest.raises(ValueError, match="non-negative ints"):
             tg.zeros(bad)
+
+
+def test_layers_take_device_and_dtype_as_pytorch(fake_cuda: None) -> None:
+    from tinygrad_edu import nn
+
+    layers = [
+        nn.Linear(3, 2, True, "cuda", tg.float64),  # PyTorch's positional order
+        nn.Conv2d(1, 2, 3, device="cuda", dtype=tg.float64),
+        nn.BatchNorm2d(2, device="cuda", dtype=tg.float64),
+    ]
+    for layer in layers:
+        for name, t in [*layer.named_parameters(), *layer.named_buffers()]:
+            assert t.backend.name == "cupy", (layer, name)
+            if name != "num_batches_tracked":
+                assert t.dtype == tg.float64, (layer, name)
+    plain = nn.Linear(3, 2)
+    assert plain.weight.dtype == tg.float32 and str(plain.weight.device) == "cpu"
+    model = nn.Sequential(nn.Linear(3, 2)).to("cuda")
+    assert str(model[0].weight.device) == "cuda:0"

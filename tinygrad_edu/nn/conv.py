@@ -51,7 +51,8 @@ class Conv2d(Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
-                 stride: IntOrPair = 1, padding: IntOrPair = 0, bias: bool = True) -> None:
+                 stride: IntOrPair = 1, padding: IntOrPair = 0, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -60,9 +61,10 @@ class Conv2d(Module):
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
         self.padding = _pair(padding, "padding", "Conv2d", 0)
-        self.weight = Parameter(zeros(out_channels, in_channels, *self.kernel_size))
+        options = {"dtype": dtype or "float32", "device": device}
+        self.weight = Parameter(zeros(out_channels, in_channels, *self.kernel_size, **options))
         if bias:
-            self.bias = Parameter(zeros(out_channels))
+            self.bias = Parameter(zeros(out_channels, **options))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import creation
+from ..device import pick
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -39,8 +40,10 @@ class Linear(Module):
         in_features: the size of each input vector.
         out_features: the size of each output vector.
         bias: whether to add the learned bias b.
+        device: where the weights live, as PyTorch says it (``"cpu"``, ``"cuda"``); default:
+            the current backend.
         dtype: float32 (the default) or float64.
-        backend: where the weights live (default: the current backend).
+        backend: tinygrad_edu's spelling of ``device`` (a backend's name).
 
     Examples:
         >>> from tinygrad_edu import nn
@@ -50,11 +53,11 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None, backend: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        options = {"dtype": dtype or "float32", "backend": backend}
+        options = {"dtype": dtype or "float32", "backend": pick(backend, device)}
         self.weight = Parameter(creation.zeros(out_features, in_features, **options))
         if bias:
             self.bias = Parameter(creation.zeros(out_features, **options))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..autograd import no_grad
 from ..creation import ones, tensor, zeros
 from ..dtypes import int64
@@ -19,7 +21,8 @@ class _BatchNorm(Module):
     shape_text = ""  # the expected shape, for error messages ({C}: the number of channels)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:
+                 affine: bool = True, track_running_stats: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
             raise ValueError(
@@ -28,16 +31,17 @@ class _BatchNorm(Module):
             )
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        options = {"dtype": dtype or "float32", "device": device}
         if affine:
-            self.weight = Parameter(ones(num_features))
-            self.bias = Parameter(zeros(num_features))
+            self.weight = Parameter(ones(num_features, **options))
+            self.bias = Parameter(zeros(num_features, **options))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features))
-            self.register_buffer("running_var", ones(num_features))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=int64))
+            self.register_buffer("running_mean", zeros(num_features, **options))
+            self.register_buffer("running_var", ones(num_features, **options))
+            self.register_buffer("num_batches_tracked", tensor(0, dtype=int64, device=device))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
