@@ -222,6 +222,33 @@ def test_api_reference_targets_import() -> None:
                 assert hasattr(importlib.import_module(module), attribute), (page, target)
 
 
+def documented_names() -> set[str]:
+    """Every name an API page documents: ``::: a.b.Name`` targets and ``members:`` entries."""
+    names: set[str] = set()
+    for page in (DOCS / "api").glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        names.update(t.rpartition(".")[2] for t in re.findall(r"^::: ([\w.]+)", text, re.M))
+        names.update(re.findall(r"^\s+- (\w+)\s*$", text, re.M))
+    return names
+
+
+@pytest.mark.parametrize("package", ["nn", "optim", "data"])
+def test_api_reference_documents_every_export(package: str) -> None:
+    # A class or function added to a package's __all__ needs a line on its API page.
+    module = importlib.import_module(f"tinygrad_edu.{package}")
+    missing = sorted(set(module.__all__) - documented_names())
+    assert not missing, f"tinygrad_edu.{package} exports {missing}, which no docs/api page shows"
+
+
+def test_docs_update_parameters_as_pytorch_does() -> None:
+    # One documented way to change a parameter: `with tg.no_grad(): p -= lr * p.grad`, or an
+    # optimizer. Writing through `.data` bypasses the version counters; docs must not teach it.
+    old_idiom = re.compile(r"\.data\s*(?:[-+*/]=|=\s*\()")
+    for page in PAGES[1:]:  # the docs; the README is checked by its own tests
+        for code in runnable_blocks(page):
+            assert not old_idiom.search(code), f"{page_id(page)} updates a parameter via .data"
+
+
 def test_backend_page_names_every_part_of_the_protocol() -> None:
     from tinygrad_edu.backends.base import Backend
 
@@ -259,5 +286,19 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     assert 'id="tinygrad_edu.value.Value.__mul__"' in value_page
     for page in ("transfer", "testing"):
         assert (tmp_path / "api" / f"{page}.html").is_file(), page
+    # The reference pages of nn, optim, data, checkpoints and devices show their main names.
+    for page, name in [
+        ("nn", "tinygrad_edu.nn.Module"),
+        ("nn", "tinygrad_edu.nn.Linear"),
+        ("nn-functional", "tinygrad_edu.nn.functional.cross_entropy"),
+        ("optim", "tinygrad_edu.optim.SGD"),
+        ("optim", "tinygrad_edu.optim.lr_scheduler.StepLR"),
+        ("data", "tinygrad_edu.data.DataLoader"),
+        ("checkpoints", "tinygrad_edu.serialization.save"),
+        ("devices", "tinygrad_edu.device.device"),
+    ]:
+        html = (tmp_path / "api" / f"{page}.html").read_text()
+        assert f'id="{name}"' in html, (page, name)
+    assert (tmp_path / "pytorch.html").is_file()
     # Docstring examples (under "Examples:") render as code, not as quoted text.
     assert "<blockquote>\n<blockquote>\n<blockquote>" not in tensor_page
