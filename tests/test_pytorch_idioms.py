@@ -237,9 +237,9 @@ def test_tensor_tour_matches_torch() -> None:
     assert_same(ours, tensor_tour(torch), where="tour")
 
 
-# -- PyTorch spellings that tinygrad_edu lacks (xfail until the library has them) -----------
+# -- PyTorch spellings that beginner programs use (first found missing, then added) ---------
 def missing_spellings(torch: Any, name: str) -> Any:
-    """Each a line from a beginner's PyTorch program that tinygrad_edu cannot run yet."""
+    """Each a line from a beginner's PyTorch program that tinygrad_edu once could not run."""
     if name == "from_numpy":
         array = np.array([1.0, 2.0, 3.0], dtype=np.float32)
         x = torch.from_numpy(array)
@@ -267,8 +267,6 @@ MISSING_EXPECTED = {
 }
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="missing PyTorch spelling in tinygrad_edu (listed in the report)")
 @pytest.mark.parametrize("name", list(MISSING_EXPECTED))
 def test_missing_pytorch_spelling(name: str) -> None:
     assert_same(missing_spellings(tg, name), MISSING_EXPECTED[name], rtol=0, atol=0)
@@ -1142,11 +1140,6 @@ def test_empty_tensors_match_torch() -> None:
 THREAD_START = [0.2, -0.3, 0.1, 0.05]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: grad mode (no_grad / set_grad_enabled) is one process-wide flag in "
-    "tinygrad_edu/autograd.py, not thread-local as in PyTorch",
-)
 def test_grad_mode_is_per_thread() -> None:
     """``no_grad`` in one thread must not stop recording in another (PyTorch's grad mode is
     thread-local): thread A sits inside ``with no_grad()`` while the main thread computes."""
@@ -1171,11 +1164,6 @@ def test_grad_mode_is_per_thread() -> None:
     assert recorded, "no_grad in another thread switched off recording in this one"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: grad mode (no_grad / set_grad_enabled) is one process-wide flag in "
-    "tinygrad_edu/autograd.py, not thread-local as in PyTorch",
-)
 def test_two_threads_fit_at_once() -> None:
     """Two threads each run program 2 on their own tensors at the same time: each must get
     exactly what one thread alone gets."""

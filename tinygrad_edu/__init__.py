@@ -13,6 +13,7 @@ from . import cuda as cuda  # tg.cuda.is_available(): whether device="cuda" (CuP
 from . import data as data  # datasets and loaders: tg.data.mnist_sample(), tg.data.DataLoader
 from . import nn as nn  # layers, losses, init: tg.nn.Linear, tg.nn.functional.cross_entropy
 from . import optim as optim  # tg.optim.SGD, Adam, AdamW, RMSprop, lr schedulers
+from . import utils as utils  # tg.utils.data is tg.data, as torch.utils.data
 from . import viz as viz  # graph pictures: tg.viz.to_mermaid(loss)
 from .autograd import (
     Context,
@@ -38,6 +39,7 @@ from .creation import (
     empty,
     empty_like,
     eye,
+    from_numpy,
     full,
     full_like,
     linspace,
@@ -176,6 +178,7 @@ __all__ = [
     "from_dlpack",
     "device",
     "empty",
+    "from_numpy",
     "empty_like",
     "get_default_device",
     "linspace",

@@ -15,10 +15,29 @@ from __future__ import annotations
 
 import contextlib
 import operator
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-_grad_enabled = True
+
+class _ThreadGradMode(threading.local):
+    """Whether operations are recorded, per thread, as in PyTorch: a ``no_grad`` block in one
+    thread leaves another thread's training alone. Each new thread starts with recording on."""
+
+    enabled = True
+
+
+_mode = _ThreadGradMode()
+
+
+def __getattr__(name: str) -> Any:
+    """``tg.autograd.gradcheck`` and ``gradgradcheck``, where PyTorch keeps them (they live in
+    :mod:`tinygrad_edu.gradcheck`, which imports this module, so they are looked up lazily)."""
+    if name in ("gradcheck", "gradgradcheck"):
+        import importlib
+
+        return getattr(importlib.import_module("tinygrad_edu.gradcheck"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def bump_version(tensor: Any) -> None:
@@ -41,24 +60,33 @@ def shared_counter(tensor: Any) -> list[int]:
 
 def is_grad_enabled() -> bool:
     """Whether operations are being recorded for backward right now."""
-    return _grad_enabled
+    return _mode.enabled
 
 
 class _GradMode(contextlib.ContextDecorator):
-    """Recording on or off inside a ``with`` block or a decorated function, then back."""
+    """Recording on or off inside a ``with`` block or a decorated function, then back.
+
+    One object may be entered by several threads at once (a decorated function called from
+    two threads), so the modes to go back to are kept per thread."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self.previous: list[bool] = []
+        self._local = threading.local()
+
+    @property
+    def previous(self) -> list[bool]:
+        """This thread's modes to restore, innermost last."""
+        stack: list[bool] | None = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self.previous.append(_grad_enabled)
-        _grad_enabled = self.mode
+        self.previous.append(_mode.enabled)
+        _mode.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.previous.pop()
+        _mode.enabled = self.previous.pop()
 
 
 class set_grad_enabled(_GradMode):
@@ -76,10 +104,9 @@ class set_grad_enabled(_GradMode):
     """
 
     def __init__(self, mode: bool) -> None:
-        global _grad_enabled
         super().__init__(mode)
-        self.previous.append(_grad_enabled)  # what the end of a with block goes back to
-        _grad_enabled = self.mode
+        self.previous.append(_mode.enabled)  # what the end of a with block goes back to
+        _mode.enabled = self.mode
         self._switched_already = True
 
     def __enter__(self) -> None:
@@ -89,10 +116,9 @@ class set_grad_enabled(_GradMode):
             super().__enter__()
 
     def __call__(self, func: Any) -> Any:
-        global _grad_enabled
         if self._switched_already:  # a decorator switches on each call, not when applied
             self._switched_already = False
-            _grad_enabled = self.previous.pop()
+            _mode.enabled = self.previous.pop()
         return super().__call__(func)
 
 
@@ -334,7 +360,7 @@ class Function:
                 if t.backend is not backend:
                     raise _mixed_backends(cls, inputs)
                 if t.requires_grad:
-                    needs_grad = _grad_enabled
+                    needs_grad = _mode.enabled
         except (IndexError, AttributeError):
             raise TypeError(
                 f"{cls.__name__}.apply takes one or more Tensors (options by keyword), got "

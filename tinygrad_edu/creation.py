@@ -52,6 +52,40 @@ def tensor(
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, backend=backend, device=device)
 
 
+def from_numpy(array: Any) -> Tensor:
+    """A CPU tensor that shares ``array``'s memory, as PyTorch's ``from_numpy``: a change to
+    either shows in both. float32, float64, int64 and bool arrays are shared as they are;
+    other integer types are copied to int64 and other float types to float32 (tinygrad_edu has
+    no other dtypes), so those are not shared.
+
+    Examples:
+        >>> import numpy as np, tinygrad_edu as tg
+        >>> a = np.array([1.0, 2.0])
+        >>> x = tg.from_numpy(a)
+        >>> a[0] = 5.0
+        >>> x.tolist(), x.dtype
+        ([5.0, 2.0], tinygrad_edu.float64)
+    """
+    import numpy as np
+
+    if not isinstance(array, np.ndarray):
+        raise TypeError(
+            f"from_numpy expects a numpy.ndarray, got {type(array).__name__}; use "
+            "tg.tensor(data) for other data"
+        )
+    kind, size = array.dtype.kind, array.dtype.itemsize
+    if kind in "iu" and array.dtype != np.int64:
+        array = array.astype(np.int64)
+    elif kind == "f" and size not in (4, 8):
+        array = array.astype(np.float32)
+    elif kind not in "iufb":
+        raise TypeError(
+            f"from_numpy: arrays of dtype {array.dtype} have no tinygrad_edu dtype; tinygrad_edu "
+            "has float32, float64, int64 and bool"
+        )
+    return Tensor._from_data(array, get_backend("numpy"))
+
+
 def full(
     shape: Any,
     fill_value: float,

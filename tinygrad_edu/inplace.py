@@ -45,7 +45,7 @@ class InPlaceMixin:
 
     # -- the two rules ------------------------------------------------------------------------
     def _check_inplace(self: Any, name: str, *operands: Any) -> None:
-        if not autograd._grad_enabled:
+        if not autograd._mode.enabled:
             return
         if self.requires_grad:
             if self._ctx is None:

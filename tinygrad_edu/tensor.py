@@ -390,6 +390,11 @@ class Tensor(TensorMath, InPlaceMixin):
             )
         return ops.Cast.apply(self, dtype=self.backend.native_dtype(target))
 
+    def type(self, dtype: Any = None) -> Any:
+        """PyTorch's older spelling: ``x.type(tg.float)`` is ``x.to(tg.float)``; with no
+        argument, the dtype's name (``"float32"``)."""
+        return self.dtype.name if dtype is None else self.astype(dtype)
+
     def float(self) -> Tensor:
         return self.astype(float32)
 
