@@ -224,3 +224,79 @@ def test_layers_take_device_and_dtype_as_pytorch(fake_cuda: None) -> None:
     assert plain.weight.dtype == tg.float32 and str(plain.weight.device) == "cpu"
     model = nn.Sequential(nn.Linear(3, 2)).to("cuda")
     assert str(model[0].weight.device) == "cuda:0"
+
+
+def test_small_pytorch_spellings() -> None:
+    x = tg.ones(2, 3)
+    assert tg.pi == np.pi and tg.is_tensor(x) and not tg.is_tensor(np.ones(2))
+    assert x.is_floating_point() and not tg.arange(3).is_floating_point()
+    assert x.contiguous() is x
+    assert x.type() == "float32" and x.type(tg.double).dtype == tg.float64
+
+
+def test_randint_covers_its_range_evenly_and_only_it() -> None:
+    tg.manual_seed(0)
+    counts = np.bincount(tg.randint(3, 7, (20000,)).numpy(), minlength=8)
+    assert counts[:3].sum() == 0 and counts[7:].sum() == 0
+    assert np.all(np.abs(counts[3:7] - 5000) < 300), counts  # about 6 standard deviations
+    assert tg.randint(5, (2, 3)).shape == (2, 3) and tg.randint(5, (2,)).dtype == tg.int64
+    tg.manual_seed(1)
+    first = tg.randint(0, 100, (5,)).tolist()
+    tg.manual_seed(1)
+    assert tg.randint(0, 100, (5,)).tolist() == first
+    with pytest.raises(ValueError, match="must be greater than low"):
+        tg.randint(3, 3, (2,))
+    with pytest.raises(TypeError, match="needs a size"):
+        tg.randint(3)
+
+
+def test_from_numpy_shares_memory_and_keeps_dtypes() -> None:
+    a = np.array([1.0, 2.0], dtype=np.float32)
+    x = tg.from_numpy(a)
+    a[0] = 7.0
+    assert x.tolist() == [7.0, 2.0] and x.dtype == tg.float32 and str(x.device) == "cpu"
+    assert tg.from_numpy(np.zeros(2)).dtype == tg.float64
+    assert tg.from_numpy(np.arange(3, dtype=np.int32)).dtype == tg.int64  # no int32 here
+    assert tg.from_numpy(np.ones(2, dtype=np.float16)).dtype == tg.float32
+    with pytest.raises(TypeError, match="expects a numpy.ndarray"):
+        tg.from_numpy([1.0, 2.0])
+    with pytest.raises(TypeError, match="no tinygrad_edu dtype"):
+        tg.from_numpy(np.array(["a"]))
+
+
+def test_pytorch_module_paths() -> None:
+    import tinygrad_edu.utils.data as utils_data
+
+    assert utils_data is tg.data and tg.utils.data.DataLoader is tg.data.DataLoader
+    assert tg.autograd.gradcheck is tg.gradcheck
+    with pytest.raises(AttributeError):
+        tg.autograd.no_such_thing  # noqa: B018
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_clip_grad_norm_matches_pytorch(norm_type: float) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed; needed to compare")
+    rng = np.random.default_rng(0)
+    shapes = [(3, 4), (4,)] + ([(0,)] if norm_type != float("inf") else [])  # torch: max of none
+    values = [rng.standard_normal(s).astype(np.float32) * 5 for s in shapes]
+    ours = [tg.Tensor(np.zeros_like(v), requires_grad=True) for v in values]
+    theirs = [torch.zeros(v.shape, requires_grad=True) for v in values]
+    for p, q, v in zip(ours, theirs, values, strict=True):
+        p.grad, q.grad = tg.Tensor(v), torch.tensor(v)
+    total = tg.nn.utils.clip_grad_norm_(ours, max_norm=1.5, norm_type=norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm=1.5, norm_type=norm_type)
+    np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-5)
+    for p, q in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-7)
+    tg.nn.utils.clip_grad_value_(ours, 0.1)
+    torch.nn.utils.clip_grad_value_(theirs, 0.1)
+    for p, q in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+
+
+def test_clip_grad_norm_nonfinite() -> None:
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    w.grad = tg.Tensor([np.inf, 1.0])
+    with pytest.raises(RuntimeError, match="cannot be scaled"):
+        tg.nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
+    assert tg.nn.utils.clip_grad_norm_([], 1.0).item() == 0.0

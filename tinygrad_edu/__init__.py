@@ -8,6 +8,8 @@ Examples:
     [2.0, 4.0, 6.0]
 """
 
+import builtins
+
 from . import accelerator as accelerator  # tg.accelerator.is_available(), as PyTorch
 from . import cuda as cuda  # tg.cuda.is_available(): whether device="cuda" (CuPy) can be used
 from . import data as data  # datasets and loaders: tg.data.mnist_sample(), tg.data.DataLoader
@@ -47,6 +49,7 @@ from .creation import (
     ones_like,
     rand,
     rand_like,
+    randint,
     randn,
     randn_like,
     tensor,
@@ -96,6 +99,14 @@ from .transfer import from_dlpack, to_backend
 from .value import Value
 
 __version__ = "0.1.0"
+
+pi = 3.141592653589793  # tg.pi, as torch.pi (math.pi)
+
+
+def is_tensor(obj: object) -> builtins.bool:
+    """Whether ``obj`` is a :class:`Tensor` (a Parameter is one too), as ``torch.is_tensor``."""
+    return isinstance(obj, Tensor)
+
 
 # PyTorch's dtype spellings. tg.int is int64 (tinygrad_edu has no int32). Like tg.abs and tg.sum
 # they stay out of __all__, so `from tinygrad_edu import *` does not shadow Python's builtins.
@@ -179,6 +190,9 @@ __all__ = [
     "device",
     "empty",
     "from_numpy",
+    "is_tensor",
+    "pi",
+    "randint",
     "empty_like",
     "get_default_device",
     "linspace",

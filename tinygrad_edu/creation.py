@@ -228,6 +228,42 @@ def randn(
     return _make(b.normal(_shape(shape), dtype), b, requires_grad)
 
 
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Any = None,
+    dtype: Any = int64,
+    requires_grad: bool = False,
+    backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """Random integers from ``low`` (inclusive) to ``high`` (exclusive), as PyTorch's
+    ``randint(low, high, size)`` or ``randint(high, size)``. Reproducible after
+    :func:`manual_seed`.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> x = tg.randint(0, 10, (100,))
+        >>> x.dtype, 0 <= x.min().item() and x.max().item() < 10
+        (tinygrad_edu.int64, True)
+    """
+    if size is None:
+        if high is None or not isinstance(high, tuple | list):
+            raise TypeError("randint needs a size: randint(low, high, size) or randint(high, size)")
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if not high > low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    b = _backend(backend, device)
+    shape = _shape(tuple(size) if isinstance(size, tuple | list) else (size,))
+    draws = b.uniform(shape, to_dtype("float64"))  # float64: every integer below 2**53 reachable
+    span = high - low
+    array = b.xp.floor(draws * span) + low
+    array = b.xp.clip(array, low, high - 1)  # guards the rounding of draws * span up to span
+    return _make(b.xp.astype(array, b.native_dtype(to_dtype(dtype))), b, requires_grad)
+
+
 def _float_dtype(dtype: Any, name: str) -> DType:
     dtype = to_dtype(dtype)
     if not dtype.is_floating:

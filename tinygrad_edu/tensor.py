@@ -395,6 +395,15 @@ class Tensor(TensorMath, InPlaceMixin):
         argument, the dtype's name (``"float32"``)."""
         return self.dtype.name if dtype is None else self.astype(dtype)
 
+    def is_floating_point(self) -> builtins.bool:
+        """Whether the dtype is float32 or float64."""
+        return self.dtype.is_floating
+
+    def contiguous(self) -> Tensor:
+        """PyTorch needs this before ``view`` on some tensors; here it changes nothing and
+        returns the tensor itself (the backend lays out its arrays as it needs)."""
+        return self
+
     def float(self) -> Tensor:
         return self.astype(float32)
 

@@ -20,6 +20,7 @@ Examples:
 
 from . import functional as functional
 from . import init as init
+from . import utils as utils
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     Dropout,
