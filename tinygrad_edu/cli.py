@@ -47,9 +47,10 @@ PLOT_HINT = 'pip install "tinygrad-edu[plot]"'
 class CommandError(Exception):
     """A problem to report in one message (no traceback), with the exit code to return."""
 
-    def __init__(self, message: str, code: int = 1) -> None:
+    def __init__(self, message: str, code: int = 1, prog: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.prog = prog  # the (sub)command that failed, when known before parsing ends
 
 
 # -- the command line ------------------------------------------------------------------------
@@ -57,7 +58,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a one-line error that says where to find help (no usage dump)."""
 
     def error(self, message: str) -> Any:
-        raise CommandError(f"{message}; see '{self.prog} --help'", code=2)
+        raise CommandError(f"{message}; see '{self.prog} --help'", code=2, prog=self.prog)
 
 
 def _count(text: str) -> int:
@@ -149,18 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
     except CommandError as error:
-        _error(parser, args if "args" in locals() else None, str(error))
+        prog = error.prog or f"{parser.prog} {args.command}"
+        print(f"{prog}: error: {error}", file=sys.stderr)
         return error.code
     except (OSError, data.IdxError, tg.CheckpointError, tg.BackendError) as error:
         # Missing folders and files, downloads, corrupt files, a backend that cannot run:
         # each message already says what is wrong and what to do.
-        _error(parser, args if "args" in locals() else None, str(error))
+        print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
         return 1
-
-
-def _error(parser: argparse.ArgumentParser, args: Any, message: str) -> None:
-    command = f"{parser.prog} {args.command}" if args is not None else parser.prog
-    print(f"{command}: error: {message}", file=sys.stderr)
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -197,11 +194,13 @@ def comparability_note(dataset: str, train_size: int, test_size: int) -> str | N
         return ("the accuracy is on 2,000 held-out digits of the MNIST test set (mnist-sample: "
                 "8,000 to train, 2,000 to test); it is not comparable with the standard "
                 "60,000/10,000 MNIST benchmark (--dataset mnist with all four files)")
-    if (train_size, test_size) != (60_000, 10_000):
-        return (f"the folder held only the {train_size + test_size:,} test images, split "
-                f"{train_size:,}/{test_size:,}: the accuracy is not comparable with the standard "
-                "60,000/10,000 benchmark")
-    return None
+    if (train_size, test_size) == (60_000, 10_000):
+        return None
+    if (train_size, test_size) == (8_000, 2_000):
+        return ("the folder held only the 10,000 test images (t10k files), split 8,000/2,000: "
+                "the accuracy is not comparable with the standard 60,000/10,000 benchmark")
+    return (f"{train_size:,} training and {test_size:,} test images, not the standard "
+            "60,000/10,000: the accuracy is not comparable with published results")
 
 
 def lecture_task(seed: int) -> tuple[tuple[tg.Tensor, tg.Tensor], tuple[tg.Tensor, tg.Tensor]]:
