@@ -300,3 +300,13 @@ def test_clip_grad_norm_nonfinite() -> None:
     with pytest.raises(RuntimeError, match="cannot be scaled"):
         tg.nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
     assert tg.nn.utils.clip_grad_norm_([], 1.0).item() == 0.0
+
+
+def test_set_backend_takes_a_device_name_too() -> None:
+    try:
+        tg.set_backend("cpu")
+        assert tg.zeros(1).backend.name == "numpy"
+        tg.set_backend(tg.device("cpu"))  # type: ignore[arg-type]
+        assert tg.zeros(1).backend.name == "numpy"
+    finally:
+        tg.set_backend(None)

@@ -319,7 +319,7 @@ def set_backend(name: str | None) -> Backend | None:
         _chosen = None
         return None
     backend = get_backend(name)
-    _chosen = name
+    _chosen = str(backend_name_of(name))  # a device ("cpu", "cuda:0") as its backend's name
     return backend
 
 
