@@ -9,14 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
 
-def run_example(name: str, backend: str = "numpy") -> subprocess.CompletedProcess[str]:
+def run_example(
+    name: str, *args: str, backend: str = "numpy"
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, TINYGRAD_EDU_BACKEND=backend)
     return subprocess.run(
-        [sys.executable, str(EXAMPLES / name)],
+        [sys.executable, str(EXAMPLES / name), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -41,10 +45,19 @@ def test_first_network_learns_well_above_chance() -> None:
     assert losses[-1] < 0.6 * losses[0], f"the loss barely went down: {losses}"
 
 
+def test_first_network_prints_its_51_parameters_by_name() -> None:
+    result = run_example("first_network.py", "--quick")
+    assert result.returncode == 0, result.stderr
+    names = re.findall(r"([ab]_\d\d?\^\d) = [+-]\d+\.\d+", result.stdout)
+    assert len(names) == len(set(names)) == 51, result.stdout
+    assert {"a_11^1", "a_43^1", "a_34^2", "b_2^4"} <= set(names)
+    assert "R^3 -> R^4 -> R^3 -> R^3 -> R^2, 51 parameters" in result.stdout
+
+
 def test_first_network_reads_the_backend_variable() -> None:
     # A misspelt backend must stop the script with the registry's message, which proves the
     # example really takes its backend from TINYGRAD_EDU_BACKEND.
-    result = run_example("first_network.py", backend="cupi")
+    result = run_example("first_network.py", "--quick", backend="cupi")
     assert result.returncode != 0
     assert "Unknown backend 'cupi'" in result.stderr
     assert "TINYGRAD_EDU_BACKEND" in result.stderr
@@ -71,6 +84,30 @@ def test_value_neuron_prints_the_chain_rule_gradients() -> None:
     assert rows.keys() == expected.keys(), result.stdout
     for name, value in expected.items():
         assert math.isclose(rows[name], value, abs_tol=1e-6), (name, rows[name], value)
+
+
+@pytest.mark.parametrize(("name", "at_least"), [("mnist_mlp.py", 75.0), ("mnist_cnn.py", 75.0)])
+def test_mnist_examples_learn_in_their_quick_mode(name: str, at_least: float) -> None:
+    result = run_example(name, "--quick")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2,000 training and 2,000 test images" in result.stdout
+    assert re.search(r"^epoch 1: loss [\d.]+, test accuracy [\d.]+%", result.stdout, re.M)
+    match = re.search(r"final test accuracy: ([\d.]+)%", result.stdout)
+    assert match, result.stdout
+    # One epoch on 2,000 digits: about 83 % (MLP) and 88 % (CNN); chance is 10 %.
+    assert float(match.group(1)) >= at_least, result.stdout
+
+
+def test_custom_function_passes_gradcheck_and_catches_a_wrong_backward() -> None:
+    result = run_example("custom_function.py", "--quick")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "gradcheck(softplus): True" in out
+    assert "gradgradcheck(softplus): True" in out
+    assert "gradcheck(wrong softplus) failed, as it should" in out
+    assert "Jacobian mismatch for output 0 with respect to input 0" in out
+    errors = [float(x) for x in re.findall(r"mean squared error ([\d.]+)", out)]
+    assert len(errors) >= 3 and errors[-1] < 0.5 * errors[0], out
 
 
 # -- the benchmarks: tiny settings, so they cannot rot ------------------------------------------
