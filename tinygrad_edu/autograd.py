@@ -162,7 +162,10 @@ class Context:
         inputs: the input tensors of the operation.
     """
 
-    __slots__ = ("fn", "inputs", "backend", "_saved", "_versions", "_output", "_needs", "__dict__")
+    __slots__ = (
+        "fn", "inputs", "backend", "_saved", "_saved_inputs", "_versions", "_output", "_needs",
+        "__dict__",
+    )
     _needs: tuple[bool, ...] | None
 
     def __init__(self, fn: type[Function], inputs: tuple[Any, ...], backend: Any) -> None:
@@ -170,7 +173,11 @@ class Context:
         self.inputs = inputs
         self.backend = backend
         self._saved: tuple[Any, ...] | None = ()
-        self._versions: list[tuple[int, int]] = []  # (input position, its version when saved)
+        # Which inputs were saved (bit i: input i), and the versions of those whose storage had
+        # been changed in place before (None when none had: all were at version 0). An int and
+        # usually None, not a list per operation: most graphs never see an in-place change.
+        self._saved_inputs = 0
+        self._versions: dict[int, int] | None = None
         self._output: Any = None  # the output tensor, set only while its backward runs
 
     @property
@@ -194,14 +201,22 @@ class Context:
         For each saved input the version of its storage is noted too, so that ``backward``
         can refuse a value that an in-place operation changed since (see :mod:`.inplace`)."""
         self._saved = arrays
-        versions = []
-        for i, tensor in enumerate(self.inputs):
+        self._versions = None
+        mask = 0
+        bit = 1  # no enumerate(): this runs once per recorded operation, and allocates nothing
+        for tensor in self.inputs:
+            data = tensor.data
             for array in arrays:
-                if tensor.data is array:
+                if data is array:
+                    mask |= bit
                     counter = tensor._versions
-                    versions.append((i, 0 if counter is None else counter[0]))
+                    if counter is not None and counter[0]:
+                        if self._versions is None:
+                            self._versions = {}
+                        self._versions[bit.bit_length() - 1] = counter[0]
                     break
-        self._versions = versions
+            bit <<= 1
+        self._saved_inputs = mask
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -233,17 +248,25 @@ class Context:
     def _check_versions(self) -> None:
         """Refuse saved values that an in-place operation changed after they were saved: the
         gradient computed from them would be silently wrong."""
-        changed = [
-            (self.inputs[i], seen) for i, seen in self._versions
-            if self.inputs[i]._version != seen
-        ]
+        changed = None
+        mask, versions = self._saved_inputs, self._versions
+        i = 0
+        while mask:
+            if mask & 1:
+                seen = 0 if versions is None else versions.get(i, 0)
+                counter = self.inputs[i]._versions
+                if (0 if counter is None else counter[0]) != seen:
+                    changed = (self.inputs[i], seen)
+                    break
+            mask >>= 1
+            i += 1
         output = self._output
-        if output is not None and output._version != 0 and any(
+        if changed is None and output is not None and output._versions is not None and any(
             output.data is array for array in self._saved or ()
-        ):
-            changed.append((output, 0))
-        if changed:
-            tensor, seen = changed[0]
+        ) and output._version != 0:
+            changed = (output, 0)
+        if changed is not None:
+            tensor, seen = changed
             made_by = f"made by {tensor._ctx.fn.__name__}" if tensor._ctx is not None else "a leaf"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
