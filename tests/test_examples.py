@@ -141,3 +141,35 @@ def test_mlp_step_benchmark_runs_and_implementations_agree() -> None:
     )
     assert re.search(r"^tinygrad_edu \(numpy\)\s+[\d.]+", result.stdout, re.M), result.stdout
     assert re.search(r"^hand-written NumPy\s+[\d.]+", result.stdout, re.M), result.stdout
+
+
+SAMPLE = ROOT / "tinygrad_edu" / "data" / "mnist_sample"  # t10k files only: enough to time
+
+
+def test_mlp_epoch_benchmark_runs_and_implementations_agree() -> None:
+    result = run_benchmark("mlp_epoch.py", "--data-dir", str(SAMPLE), "--limit", "512",
+                           "--repeats", "1", "--rounds", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all implementations agree on the loss and weights after 3 steps" in result.stdout
+    assert "the first 512 images of" in result.stdout
+    for row in (r"tinygrad_edu", r"hand-written NumPy"):
+        assert re.search(rf"^{row}\s+[\d.]+\s+\d+\s+[\d.]+x\s+\d+", result.stdout, re.M), (
+            result.stdout)
+    assert re.search(r"^hand-written NumPy\s+[\d.]+\s+\d+\s+1\.00x", result.stdout, re.M)
+
+
+def test_cnn_epoch_benchmark_runs_and_implementations_agree() -> None:
+    result = run_benchmark("cnn_epoch.py", "--data-dir", str(SAMPLE), "--limit", "256",
+                           "--repeats", "1", "--rounds", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all implementations agree on the losses and weights after 3 steps" in result.stdout
+    assert re.search(r"^tinygrad_edu\s+[\d.]+\s+\d+\s+\S+\s+\d+", result.stdout, re.M), (
+        result.stdout)
+
+
+def test_epoch_benchmarks_say_where_the_data_should_be(tmp_path: Path) -> None:
+    result = run_benchmark("mlp_epoch.py", "--data-dir", str(tmp_path))
+    assert result.returncode != 0
+    assert f"no IDX files in {tmp_path}" in result.stderr
+    assert "apt-get install dataset-fashion-mnist" in result.stderr
+    assert "Traceback" not in result.stderr
