@@ -214,6 +214,24 @@ def test_ctrl_c_while_saving_waits_until_both_files_are_written(
     assert leftovers(out) == []
 
 
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [("load_images", "tinygrad-edu: interrupted; nothing was written"),
+     ("_write_plots", "interrupted after the last epoch, while drawing the pictures")],
+)
+def test_ctrl_c_before_and_after_the_epochs(
+    where: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, where, interrupted)
+    code, text, err = run(capsys, "train", "--epochs", "1", "--out", str(tmp_path / "run"))
+    assert code == 130 and expected in text + err
+    assert "Traceback" not in err
+
+
 # -- without matplotlib, with a progress bar, other data and models ------------------------------
 def test_without_matplotlib_the_run_still_succeeds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -382,6 +400,34 @@ def test_evaluate_reports_unusable_checkpoints(
 
 
 # -- as a real process ---------------------------------------------------------------------------
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is how Ctrl-C reaches a POSIX process")
+def test_a_real_ctrl_c_stops_with_130_and_a_complete_checkpoint(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tinygrad_edu", "train", "--epochs", "200", "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a shell may start background jobs with Ctrl-C ignored; a terminal's program has it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:  # wait for the first finished epoch
+        lines.append(line)
+        if line.startswith("epoch "):
+            break
+    process.send_signal(signal.SIGINT)
+    rest, err = process.communicate(timeout=120)
+    text = "".join(lines) + rest
+    assert process.returncode == 130, text + err
+    assert "Traceback" not in err, err
+    done = int(re.search(r"holds epochs 1-(\d+)", text).group(1))
+    assert done >= 1 and f"interrupted during epoch {done + 1} of 200" in text
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["completed_epochs"] == done
+    assert tg.load_metadata(out / "model.safetensors")["epoch"] == str(done)
+    assert leftovers(out) == []
+
+
 def test_python_dash_m_exits_with_the_code_and_no_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "tinygrad_edu", "train", "--lr", "0", "--out", str(tmp_path)],

@@ -149,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return evaluate(args)
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
+    except KeyboardInterrupt:  # before training started (while reading data, say)
+        print(f"{parser.prog}: interrupted; nothing was written", file=sys.stderr)
+        return 130
     except CommandError as error:
         prog = error.prog or f"{parser.prog} {args.command}"
         print(f"{prog}: error: {error}", file=sys.stderr)
@@ -415,8 +418,13 @@ def train(args: argparse.Namespace) -> int:
     if note:
         print(f"note: {note}")
     title = f"{args.model} on {settings['dataset']}"
-    pictures = _write_plots(out, title, history, raw_test if args.model != "lecture" else None,
-                            truth, predictions, class_names)
+    try:
+        pictures = _write_plots(out, title, history,
+                                raw_test if args.model != "lecture" else None,
+                                truth, predictions, class_names)
+    except KeyboardInterrupt:  # the checkpoint is complete; only the pictures are missing
+        _report_interrupt(out, history, epochs)
+        return 130
     written = ", ".join([METRICS, *pictures])
     print(f"checkpoint: {out / CHECKPOINT} (beside it: {written})")
     print(f"evaluate it: tinygrad-edu evaluate --checkpoint {out / CHECKPOINT}")
@@ -483,6 +491,10 @@ def _save(out: Path, model: tg.nn.Module, settings: dict[str, Any], history: dic
 
 def _report_interrupt(out: Path, history: dict[str, Any], epochs: int) -> None:
     done = len(history["epoch"])
+    if done == epochs:
+        print(f"\ninterrupted after the last epoch, while drawing the pictures; the "
+              f"checkpoint {out / CHECKPOINT} and {out / METRICS} are complete.")
+        return
     print(f"\ninterrupted during epoch {done + 1} of {epochs}.")
     if done:
         print(f"the last complete checkpoint is {out / CHECKPOINT} (epoch {done}, test "
