@@ -13,6 +13,9 @@
 #   2. pytest tests/test_gpu.py                       the op-spec table on cupy against NumPy
 #   3. python -m tinygrad_edu.testing cupy            the conformance suite any plugin can run
 #   4. python benchmarks/mlp_step.py --backend cupy   one training step, timed
+#   5. python -m tinygrad_edu train --backend cupy     the main job on the GPU: the MLP, then
+#                                                     the CNN, on the shipped MNIST sample
+#      (these need tqdm and safetensors, the core's dependencies, besides NumPy and CuPy)
 # Every step runs even if an earlier one fails; the exit status is 1 if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -88,6 +91,12 @@ step "backend table" "$PYTHON" -m tinygrad_edu.backends numpy cupy
 step "GPU tests" "$PYTHON" -m pytest tests/test_gpu.py -q -rs -p no:cacheprovider
 step "conformance suite" "$PYTHON" -m tinygrad_edu.testing cupy
 step "benchmark" "$PYTHON" benchmarks/mlp_step.py --backend cupy
+runs="$(mktemp -d)"
+step "train the MLP on the GPU" "$PYTHON" -m tinygrad_edu train --backend cupy --quiet \
+    --epochs "${GPU_CHECK_EPOCHS:-3}" --out "$runs/mlp"
+step "train the CNN on the GPU" "$PYTHON" -m tinygrad_edu train --model cnn --backend cupy \
+    --quiet --epochs "${GPU_CHECK_EPOCHS:-3}" --out "$runs/cnn"
+rm -rf "$runs"
 
 echo
 if [ ${#failed[@]} -ne 0 ]; then
