@@ -332,6 +332,7 @@ def test_a_missing_data_folder_says_how_to_give_one(
                        str(tmp_path / "nowhere"), "--out", str(tmp_path / "run"))
     assert code == 1
     assert "does not exist" in err and "--data-dir" in err and "--download" in err
+    assert not (tmp_path / "run").exists()  # no empty output folder left behind
 
 
 def test_a_failed_download_is_reported(

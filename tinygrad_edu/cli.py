@@ -351,12 +351,15 @@ def _output_folder(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
     out = args.out if args.out is not None else Path("runs") / name
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {out} is a file, not a folder; give a folder", code=2)
+    return out
+
+
+def _make_folder(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CommandError(f"cannot create the output folder {out}: {error.strerror}; "
                            "choose another with --out") from None
-    return out
 
 
 def train(args: argparse.Namespace) -> int:
@@ -380,6 +383,7 @@ def train(args: argparse.Namespace) -> int:
     settings["normalisation"] = {"mean": mean, "std": std}
     settings["train_size"], settings["test_size"] = x_train.shape[0], x_test.shape[0]
     truth = y_test.numpy()
+    _make_folder(out)  # only now: a run that cannot read its data leaves no empty folder
 
     model = build_model(args.model)
     if settings["optimizer"] == "sgd":
