@@ -74,6 +74,11 @@ class InPlaceMixin:
     def _operand(self: Any, name: str, value: Any, check_shape: bool = True) -> Any:
         """``value`` as an array (or a Python number) of this tensor's dtype that broadcasts to
         this tensor's shape: in-place results keep the tensor's dtype and shape."""
+        if isinstance(value, InPlaceMixin):  # a Tensor (every Tensor is an InPlaceMixin)
+            array, mine = value.data, self.data  # the common case first: an optimizer's step
+            if (value.backend is self.backend and array.dtype == mine.dtype
+                    and array.shape == mine.shape):
+                return array
         from .tensor import Tensor
 
         floating = self.dtype.is_floating

@@ -297,6 +297,9 @@ class Relu(Function):
         # "not z <= 0" rather than "z > 0": at a nan the gradient passes on, as in PyTorch.
         # (A multiplication by 0/1, not a where(): in NumPy it is about twenty times faster.)
         passes = _as_float(ctx, ~(out.data <= 0), out.data)
+        if not grad.requires_grad:  # nothing to record: multiply the arrays directly
+            passes *= grad.data
+            return grad._from_data(passes, grad.backend)
         return grad * out._from_data(passes, out.backend)
 
 
