@@ -75,8 +75,9 @@ class InPlaceMixin:
         """``value`` as an array (or a Python number) of this tensor's dtype that broadcasts to
         this tensor's shape: in-place results keep the tensor's dtype and shape."""
         if isinstance(value, InPlaceMixin):  # a Tensor (every Tensor is an InPlaceMixin)
-            array, mine = value.data, self.data  # the common case first: an optimizer's step
-            if (value.backend is self.backend and array.dtype == mine.dtype
+            tensor: Any = value
+            array, mine = tensor.data, self.data  # the common case first: an optimizer's step
+            if (tensor.backend is self.backend and array.dtype == mine.dtype
                     and array.shape == mine.shape):
                 return array
         from .tensor import Tensor
