@@ -284,3 +284,13 @@ def test_empty_dataset_gives_no_batches() -> None:
     loader = DataLoader(empty, batch_size=128, shuffle=True, seed=0)
     assert len(loader) == 0 and list(loader) == []
     assert "0 batches" in repr(loader)
+
+
+def test_a_subset_takes_slices_and_lists_as_a_batch() -> None:
+    from tinygrad_edu.data import Subset, TensorDataset
+
+    subset = Subset(TensorDataset(tg.arange(10), tg.arange(10) * 2), [1, 3, 5, 7])
+    assert [t.tolist() for t in subset[:]] == [[1, 3, 5, 7], [2, 6, 10, 14]]
+    assert [t.tolist() for t in subset[1:3]] == [[3, 5], [6, 10]]
+    assert [t.tolist() for t in subset[[0, 3]]] == [[1, 7], [2, 14]]
+    assert [t.item() for t in subset[-1]] == [7, 14]

@@ -139,8 +139,14 @@ class Subset(Dataset):
         self.dataset = dataset
         self.indices: np.ndarray = positions.astype(np.int64, copy=False)
 
-    def __getitem__(self, index: int) -> Any:
-        return self.dataset[int(self.indices[index])]
+    def __getitem__(self, index: Any) -> Any:
+        """One sample for an int; for a slice, a list or an index array, the dataset's samples
+        at those positions (as PyTorch's Subset: what the dataset gives for a list of
+        positions; a TensorDataset gives a batch)."""
+        if isinstance(index, int | np.integer):
+            return self.dataset[int(self.indices[index])]
+        positions = self.indices[index.numpy() if isinstance(index, Tensor) else index]
+        return self.dataset[positions.tolist() if np.ndim(positions) else int(positions)]
 
     def __len__(self) -> int:
         return len(self.indices)
