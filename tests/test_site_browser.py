@@ -1,0 +1,221 @@
+"""The built documentation site works in a real browser, opened from disk, with no network.
+
+A learner on a train opens ``site/index.html`` from disk (file://). Every page must then show its
+formulas typeset, its diagrams drawn, and a search box that finds things, with no request to any
+other host and no JavaScript error. This test builds the site and drives headless Chromium over
+every page through Selenium and the Chrome DevTools logs, which see each request and each error
+(``chromium --dump-dom`` sees neither).
+
+Needs: the docs extra, ``npm ci`` (the site's MathJax, Mermaid and search shim), Debian's
+``chromium`` and ``chromium-driver`` (``apt-get install -y chromium chromium-driver``) and
+``pip install selenium``. Where one is missing the tests skip and say which.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _missing() -> str | None:
+    if not all(
+        importlib.util.find_spec(m) for m in ("mkdocs", "material", "mkdocstrings_handlers")
+    ):
+        return 'the docs extra is not installed: pip install -e ".[docs]"'
+    if not (ROOT / "node_modules" / "mathjax" / "package.json").is_file():
+        return "the site's browser assets are not installed: run `npm ci` in the repository root"
+    if importlib.util.find_spec("selenium") is None:
+        return "selenium is not installed: pip install selenium"
+    if _browser() is None:
+        return "no Chromium: apt-get install -y chromium (or set CHROMIUM=/path/to/chromium)"
+    if _driver() is None:
+        return "no chromedriver: apt-get install -y chromium-driver (or set CHROMEDRIVER=...)"
+    return None
+
+
+def _browser() -> str | None:
+    names = (os.environ.get("CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome")
+    return next((found for name in names if name and (found := shutil.which(name))), None)
+
+
+def _driver() -> str | None:
+    return shutil.which(os.environ.get("CHROMEDRIVER", "chromedriver"))
+
+
+MISSING = _missing()
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site_dir = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+    )
+    assert result.returncode == 0, result.stderr
+    return site_dir
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = _browser() or ""
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(argument)
+    # performance: every request (Network.requestWillBeSent); browser: console errors and
+    # uncaught exceptions.
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(_driver()), options=options)
+    driver.set_script_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def pages(site: Path) -> list[Path]:
+    # 404.html is for a web server (it links the assets from the site's root), not for disk.
+    return sorted(
+        p
+        for p in site.rglob("*.html")
+        if "assets" not in p.relative_to(site).parts and p.name != "404.html"
+    )
+
+
+# Resolves once MathJax has typeset the page and every Mermaid block is drawn (or 30 s passed).
+WAIT_FOR_PAGE = """
+const done = arguments[arguments.length - 1];
+const start = Date.now();
+(async () => {
+  while (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) {
+    if (Date.now() - start > 30000) return done("MathJax never started");
+    await new Promise(r => setTimeout(r, 50));
+  }
+  await MathJax.startup.promise;
+  while (document.querySelector("pre.mermaid") && Date.now() - start < 30000) {
+    await new Promise(r => setTimeout(r, 50));
+  }
+  done("ok");
+})().catch(e => done("error: " + e));
+"""
+
+PAGE_STATE = """
+const math = [...document.querySelectorAll(".arithmatex")];
+return {
+  raw_tex: math.filter(e => !e.querySelector("mjx-container")).map(e => e.textContent.slice(0, 80)),
+  tex_errors: [...document.querySelectorAll("mjx-container [data-mjx-error], mjx-merror")]
+    .map(e => e.getAttribute("data-mjx-error") || e.textContent),
+  formulas: math.length,
+  mermaid_raw: document.querySelectorAll("pre.mermaid").length,
+  mermaid_drawn: document.querySelectorAll("div.mermaid").length,
+};
+"""
+
+
+def requests_and_errors(driver: Any) -> tuple[list[str], list[str]]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    return urls, errors
+
+
+def test_every_page_works_offline_from_disk(site: Path, browser: Any) -> None:
+    problems: list[str] = []
+    formulas = diagrams = 0
+    for page in pages(site):
+        name = page.relative_to(site).as_posix()
+        browser.get(page.as_uri())
+        status = browser.execute_async_script(WAIT_FOR_PAGE)
+        state = browser.execute_script(PAGE_STATE)
+        urls, errors = requests_and_errors(browser)
+        foreign = [u for u in urls if not u.startswith(("file:", "data:", "blob:", "about:"))]
+        if status != "ok":
+            problems.append(f"{name}: {status}")
+        problems += [f"{name}: request to another host: {url}" for url in foreign]
+        problems += [f"{name}: JavaScript error: {error}" for error in errors]
+        problems += [f"{name}: raw TeX: {tex!r}" for tex in state["raw_tex"]]
+        problems += [f"{name}: TeX error: {error}" for error in state["tex_errors"]]
+        if state["mermaid_raw"]:
+            problems.append(f"{name}: {state['mermaid_raw']} Mermaid block(s) left as text")
+        formulas += state["formulas"]
+        diagrams += state["mermaid_drawn"]
+        print(
+            f"{name}: {state['formulas']} formulas, {state['mermaid_drawn']} diagrams, "
+            f"{len(urls)} requests, all local"
+        )
+    assert not problems, "\n".join(problems)
+    # The checks above saw something: the site has formulas and diagrams to check.
+    assert formulas > 20 and diagrams >= 1, (formulas, diagrams)
+
+
+def test_search_finds_gradient_from_disk(site: Path, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get((site / "index.html").as_uri())
+    browser.execute_async_script(WAIT_FOR_PAGE)
+    box = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")
+    box.click()
+    box.send_keys("gradient")
+    deadline = time.monotonic() + 30
+    results: list[Any] = []
+    while time.monotonic() < deadline and not results:
+        results = browser.find_elements(By.CSS_SELECTOR, ".md-search-result__item")
+        time.sleep(0.2)
+    meta = browser.find_element(By.CSS_SELECTOR, ".md-search-result__meta").text
+    assert results, f"search for 'gradient' found nothing; the search box says {meta!r}"
+    urls, errors = requests_and_errors(browser)
+    assert not errors, errors
+    assert all(u.startswith(("file:", "data:", "blob:", "about:")) for u in urls), urls
+    print(f"search 'gradient': {meta}")
+
+
+def test_served_site_works_too(site: Path, browser: Any) -> None:
+    # `mkdocs serve` or any static web server: same checks on the pages with math and a diagram.
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        for name in ("index.html", "chapter1-value.html"):
+            browser.get(base + name)
+            assert browser.execute_async_script(WAIT_FOR_PAGE) == "ok", name
+            state = browser.execute_script(PAGE_STATE)
+            urls, errors = requests_and_errors(browser)
+            assert not errors, (name, errors)
+            assert all(u.startswith((base, "data:", "blob:", "about:")) for u in urls), urls
+            assert not state["raw_tex"] and not state["mermaid_raw"], (name, state)
+    finally:
+        server.shutdown()
