@@ -28,7 +28,7 @@ def second_backend(monkeypatch: pytest.MonkeyPatch) -> str:
 def clean_backend_choice(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """No set_backend() choice and no use_backend() block, so the environment variable counts."""
     monkeypatch.setattr(registry, "_chosen", None)
-    monkeypatch.setattr(registry, "_stack", [])
+    monkeypatch.setattr(registry._local, "stack", [])
     return monkeypatch
 
 

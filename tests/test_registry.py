@@ -20,8 +20,8 @@ from tinygrad_edu.backends.registry import BackendError, UnknownBackendError
 ENV = registry.ENV_VAR
 
 CUPY_INSTALL = (
-    'pip install -e "backends/cupy[cuda12]" from a clone of tinygrad_edu ([cuda13] for CUDA 13; '
-    'once published: pip install "tinygrad-edu[cuda12]")'
+    'pip install "tinygrad-edu[cuda12]" (for CUDA 13: pip install "tinygrad-edu[cuda13]"; '
+    'in a clone of the repository: pip install -e "backends/cupy[cuda12]")'
 )
 
 
@@ -43,7 +43,7 @@ def clean_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "_registered", dict(registry._registered))
     monkeypatch.setattr(registry, "_instances", dict(registry._instances))
     monkeypatch.setattr(registry, "_conflicts", dict(registry._conflicts))
-    monkeypatch.setattr(registry, "_stack", [])
+    monkeypatch.setattr(registry._local, "stack", [])
     monkeypatch.setattr(registry, "_chosen", None)
     monkeypatch.setattr(registry, "_seed", registry._seed)
     monkeypatch.setattr(registry, "_plugins", registry._plugins)

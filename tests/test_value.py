@@ -91,9 +91,9 @@ def test_sigmoid_does_not_overflow() -> None:
     assert Value(1000.0).sigmoid().data == 1.0
 
 
-def test_log_of_non_positive_explains() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        Value(0.0).log()
+def test_log_of_non_positive_is_ieee_like_tensor() -> None:
+    assert Value(0.0).log().data == -math.inf
+    assert math.isnan(Value(-1.0).log().data)
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # NumPy's, for the Tensor
@@ -106,9 +106,8 @@ def test_power_at_zero_is_infinite_slope_like_tensor() -> None:
     assert y.data == 0.0 and x.grad == math.inf == t.grad.item()
 
 
-def test_complex_power_explains() -> None:
-    with pytest.raises(ValueError, match="not a real number: a negative base needs a whole"):
-        Value(-1.0) ** 0.5
+def test_complex_power_is_nan_like_tensor() -> None:
+    assert math.isnan((Value(-1.0) ** 0.5).data)
     assert (Value(-2.0) ** 3).data == -8.0
 
 

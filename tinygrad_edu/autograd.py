@@ -393,10 +393,14 @@ class Function:
             # Nothing to record: the forward runs with a throw-away context (the hot path of
             # every backward pass, whose own operations are not recorded).
             data = cls.forward(backend.unrecorded, *map(_data, inputs), **options)
+            if not hasattr(data, "dtype"):
+                raise _not_an_array(cls, data)
             out = first._from_data(data, backend)
         else:
             ctx = Context(cls, inputs, backend)
             data = cls.forward(ctx, *map(_data, inputs), **options)
+            if not hasattr(data, "dtype"):
+                raise _not_an_array(cls, data)
             out = first._from_op(data, backend, ctx)
         if cls.makes_view and cls.shares_memory(**options):
             out._versions = shared_counter(first)
@@ -437,6 +441,13 @@ class _NothingNeeded(tuple):  # type: ignore[type-arg]
 
 
 _NOTHING_NEEDED = _NothingNeeded()
+
+
+def _not_an_array(fn: type[Function], result: Any) -> TypeError:
+    return TypeError(
+        f"{fn.__name__}.forward returned a {type(result).__name__}, not an array; forward must "
+        "return one array of the backend (compute with ctx.xp, e.g. ctx.xp.stack(values))."
+    )
 
 
 def _mixed_backends(fn: type[Function], inputs: Sequence[Any]) -> RuntimeError:

@@ -186,6 +186,8 @@ def arange(
     """Evenly spaced values in [start, stop): int64 for int arguments, float32 otherwise."""
     if stop is None:
         start, stop = 0, start
+    if step == 0:
+        raise ValueError(f"arange: step must be nonzero, got step={step!r}")
     if dtype is None:
         all_ints = all(isinstance(v, int) for v in (start, stop, step))
         dtype = int64 if all_ints else float32

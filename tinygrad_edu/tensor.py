@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+from collections.abc import Iterator
 from typing import Any
 
 from . import autograd, ops
@@ -186,10 +187,36 @@ class Tensor(TensorMath, InPlaceMixin):
             return Tensor._from_data(xp.asarray(value, dtype=self.data.dtype), self.backend)
         return Tensor(value, backend=self.backend)
 
+    def constant(self, value: Any) -> Tensor:
+        """A constant on this tensor's backend, outside the graph: how ops make the numbers
+        their backward needs (``grad.constant(0.0)``, ``out.constant(mask_array)``).
+
+        A Python number takes this tensor's dtype; a backend array (a mask, say) is wrapped as
+        it is, without a copy.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.Tensor([1.0, 2.0], dtype=tg.float64)
+            >>> c = x.constant(0.5)
+            >>> c.dtype, c.requires_grad
+            (tinygrad_edu.float64, False)
+        """
+        if isinstance(value, int | float) and not isinstance(value, Tensor):
+            data = self.backend.xp.asarray(value, dtype=self.data.dtype)
+            return Tensor._from_data(data, self.backend)
+        if isinstance(value, Tensor):
+            return value.detach()
+        return Tensor._from_data(value, self.backend)
+
     # -- the engine's interface (see autograd.run_backward) --------------------------------
     def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
         if create_graph:
-            self.grad = grad if self.grad is None else self.grad + grad  # recorded
+            if self.grad is None:
+                # A recorded copy: the same gradient tensor may reach other leaves too (a + b
+                # hands one to each), and each leaf's .grad must be its own, writable array.
+                self.grad = ops.Clone.apply(grad)
+            else:
+                self.grad = self.grad + grad  # recorded
         elif self.grad is None:
             if getattr(grad, "_fresh", False) and self._ctx is None:
                 grad._fresh = False  # from now on it is this leaf's own
@@ -234,6 +261,11 @@ class Tensor(TensorMath, InPlaceMixin):
             return Tensor._from_data(self.backend.xp.ones_like(self.data), self.backend)
         if not isinstance(grad, Tensor):
             grad = Tensor(grad, dtype=self.dtype, backend=self.backend)
+        elif grad.backend is not self.backend:
+            raise RuntimeError(
+                f"backward(): grad lives on backend {grad.backend.name!r} but the tensor on "
+                f"{self.backend.name!r}; move it first with grad.to({self.backend.name!r})."
+            )
         elif grad.dtype is not self.dtype:
             grad = grad.astype(self.dtype)  # as in PyTorch, .grad keeps the tensor's dtype
         if grad.shape != self.shape:
@@ -346,6 +378,13 @@ class Tensor(TensorMath, InPlaceMixin):
     def dim(self) -> int:
         """The number of axes, as PyTorch names it (the same as :attr:`ndim`)."""
         return self.ndim
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis, as ``x[0], x[1], ...``."""
+        if not self.data.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
 
     def __len__(self) -> int:
         if not self.data.shape:

@@ -310,9 +310,23 @@ class TensorMath:
         if min is None and max is None:
             raise ValueError("clip: give at least one of min= and max=")
         x = self
+        if isinstance(min, TensorMath) or isinstance(max, TensorMath):
+            return x._clip_by_tensors(min, max)
         if not x.dtype.is_floating and (isinstance(min, float) or isinstance(max, float)):
             x = x.float()  # float bounds on an integer tensor give a float32 result
         return ops.Clip.apply(x, low=min, high=max)
+
+    def _clip_by_tensors(self: Any, low: Any, high: Any) -> Tensor:
+        """clip with tensor bounds, as two where()s: the gradient goes to ``x`` where it is
+        within the bounds (ties included, as in PyTorch) and to the bound that was taken."""
+        from .functional import where
+
+        out = self
+        if low is not None:
+            out = where(out < low, low, out)
+        if high is not None:
+            out = where(out > high, high, out)
+        return out
 
     clamp = clip
 
@@ -351,7 +365,15 @@ class TensorMath:
     def std(self: Any, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
         """Standard deviation: the square root of :meth:`var`. Where it is 0 (constant data)
         the gradient is 0, as in PyTorch, rather than the 0/0 that sqrt's rule would give."""
-        return ops.StdFromVar.apply(self.var(axis, keepdims, correction))
+        x = self._floating()
+        axes = normalize_axis(axis, self.ndim)
+        # std(x) = s * std(x / s) for a constant s > 0: with s the largest |x| the squares
+        # cannot overflow (float32 std([-1e20, 1e20]) is 1.41e20, not inf).
+        scale = x.abs()._peak(axes, finite_only=True)
+        xp = x.backend.xp
+        scale = x.constant(xp.where(scale.data == 0, xp.ones_like(scale.data), scale.data))
+        out = ops.StdFromVar.apply((x / scale).var(axes, True, correction)) * scale
+        return out if keepdims else out.squeeze(axes)
 
     def max(self: Any, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> Tensor:
         """Largest element over ``axis`` (the gradient is split evenly among ties), like
@@ -394,27 +416,47 @@ class TensorMath:
 
     @torch_keywords
     def logsumexp(self: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """log(sum(exp(x))) over ``axis``, computed without overflow."""
+        """log(sum(exp(x))) over ``axis``, computed without overflow (-inf over an empty
+        axis, the log of an empty sum)."""
         self = self._floating()
         axes = normalize_axis(axis, self.ndim)
-        xp = self.backend.xp
-        peak = xp.max(self.data, axis=axes, keepdims=True)
-        # Shift by the largest element, a constant: exp() then never overflows, and the
-        # gradient is unchanged because the shift is added back outside the log.
-        peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
-        shift = type(self)._from_data(peak, self.backend)
+        # An infinite peak (all -inf, or a +inf) is not subtracted: inf - inf would be nan.
+        shift = self._peak(axes, finite_only=True)
         out = (self - shift).exp().sum(axes, keepdims=True).log() + shift
         return out if keepdims else out.squeeze(axes if axes is not None else None)
+
+    def _peak(self: Any, axes: tuple[int, ...] | None, finite_only: bool = False) -> Tensor:
+        """The largest element over ``axes`` (kept as size-1 axes), as a constant outside the
+        graph: the shift that keeps exp() from overflowing. Subtracting a constant changes
+        neither softmax nor log_softmax, so the gradient does not need to see it. 0 over an
+        empty axis (there is no largest of nothing, and nothing to shift)."""
+        xp = self.backend.xp
+        if self.numel() == 0:
+            shape = tuple(1 if axes is None or i in axes else n for i, n in enumerate(self.shape))
+            return self.constant(xp.zeros(shape, dtype=self.data.dtype))
+        peak = xp.max(self.data, axis=axes, keepdims=True)
+        if finite_only:
+            peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
+        return self.constant(peak)
 
     @torch_keywords
     def softmax(self: Any, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``: turns scores into probabilities."""
-        return self.log_softmax(axis).exp()
+        self = self._floating()
+        axes = normalize_axis(axis, self.ndim)
+        # exp(x - peak) / sum(exp(x - peak)): the same value, with no overflow; the shifted
+        # scores are used directly (adding the peak back and subtracting it again would lose
+        # all digits of a float32 score of 1e8).
+        exps = (self - self._peak(axes)).exp()
+        return exps / exps.sum(axes, keepdims=True)
 
     @torch_keywords
     def log_softmax(self: Any, axis: int = -1) -> Tensor:
         """x - logsumexp(x) along ``axis``: log-probabilities, stable for large scores."""
-        return self - self.logsumexp(axis, keepdims=True)
+        self = self._floating()
+        axes = normalize_axis(axis, self.ndim)
+        shifted = self - self._peak(axes)  # the shift cancels; see softmax
+        return shifted - shifted.exp().sum(axes, keepdims=True).log()
 
     @torch_keywords
     def argmax(self: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -618,7 +660,32 @@ class TensorMath:
         """Indexing as in NumPy: ints, slices, None, ``...``, boolean masks, integer arrays.
 
         Picking one element several times adds up its gradients."""
-        return ops.GetItem.apply(self, key=self._index_key(key))
+        x, key = self._scalar_bools(key)
+        return ops.GetItem.apply(x, key=x._index_key(key))
+
+    def _scalar_bools(self: Any, key: Any) -> tuple[Tensor, Any]:
+        """A ``True``/``False`` in the key is, as in NumPy, a 0-d mask: it adds an axis of size
+        1 (True) or 0 (False). Done here as a new axis of size 1 picked by ``[0]`` or ``[]``."""
+        entries = key if isinstance(key, tuple) else (key,)
+        if not any(isinstance(k, bool) for k in entries):
+            return self, key
+        x, out, axis = self, [], 0
+        index_type = self.backend.native_dtype(int64)
+        for k in entries:
+            if isinstance(k, bool):
+                x = x.unsqueeze(axis)
+                out.append(x.backend.xp.zeros((1 if k else 0,), dtype=index_type))
+                axis += 1
+                continue
+            if k is Ellipsis:
+                if any(isinstance(later, bool) for later in entries[len(out) + 1 :]):
+                    raise IndexError("a True/False index after ... is not supported here")
+                out.extend(entries[len(out) :])
+                break
+            out.append(k)
+            if k is not None:
+                axis += getattr(k, "ndim", 1) if _is_mask(k) else 1
+        return x, tuple(out)
 
     def _index_key(self: Any, key: Any) -> tuple[Any, ...]:
         key = key if isinstance(key, tuple) else (key,)
@@ -674,6 +741,12 @@ class TensorMath:
         """Surround with a constant border. ``pad_width`` is NumPy's: an int, one
         ``(before, after)`` pair for every axis, or a list of such pairs."""
         return ops.Pad.apply(self, widths=pad_widths(pad_width, self.ndim), value=value)
+
+
+def _is_mask(k: Any) -> bool:
+    """Whether an index entry is a boolean mask (it then covers as many axes as it has)."""
+    dtype = getattr(k, "dtype", None)
+    return dtype is not None and "bool" in str(dtype)
 
 
 def pad_widths(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:

@@ -118,8 +118,10 @@ class Value:
 
     def __truediv__(self, other: Value | Number) -> Value:
         other = _value(other)
-        out = self.data / other.data
-        return Value._make(out, (self, other), (1.0 / other.data, -out / other.data), "/")
+        out = _divide(self.data, other.data)
+        return Value._make(
+            out, (self, other), (_divide(1.0, other.data), -_divide(out, other.data)), "/"
+        )
 
     def __radd__(self, other: Number) -> Value:
         return _value(other) + self
@@ -138,44 +140,63 @@ class Value:
 
     # -- functions -----------------------------------------------------------------------
     def exp(self) -> Value:
-        out = math.exp(self.data)
+        try:
+            out = math.exp(self.data)
+        except OverflowError:  # Python raises; IEEE arithmetic (and Tensor) gives inf
+            out = math.inf
         return Value._make(out, (self,), (out,), "exp")
 
     def log(self) -> Value:
-        if self.data <= 0:
-            raise ValueError(f"log of {self.data}: log is only defined for positive numbers")
-        return Value._make(math.log(self.data), (self,), (1.0 / self.data,), "log")
+        x = self.data
+        out = -math.inf if x == 0 else math.nan if x < 0 else math.log(x)  # IEEE, as Tensor
+        return Value._make(out, (self,), (_divide(1.0, x),), "log")
 
     def tanh(self) -> Value:
         out = math.tanh(self.data)
         return Value._make(out, (self,), (1.0 - out * out,), "tanh")
 
     def sigmoid(self) -> Value:
-        out = 0.5 * (math.tanh(0.5 * self.data) + 1.0)  # = 1 / (1 + e^-x), without overflow
+        # 1 / (1 + e^-x), written so that exp only sees -|x|: no overflow, and no cancellation
+        # for very negative x (sigmoid(-40) = 4.2e-18, not 0).
+        small = math.exp(-abs(self.data)) if not math.isnan(self.data) else math.nan
+        out = 1.0 / (1.0 + small) if self.data >= 0 else small / (1.0 + small)
         return Value._make(out, (self,), (out * (1.0 - out),), "sigmoid")
 
     def relu(self) -> Value:
-        # relu'(0) = 0, as in PyTorch.
-        positive = self.data > 0
-        return Value._make(self.data if positive else 0.0, (self,), (float(positive),), "relu")
+        # relu'(0) = 0, as in PyTorch; a nan stays nan (and passes its gradient on), as there.
+        x = self.data
+        if math.isnan(x):
+            return Value._make(x, (self,), (1.0,), "relu")
+        return Value._make(x if x > 0 else 0.0, (self,), (float(x > 0),), "relu")
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
 
 
 def _real_power(base: float, exponent: float) -> float:
-    """``base ** exponent`` as a real number: inf for 0 to a negative power (where Python raises
-    ZeroDivisionError), and a clear error where the answer would be complex."""
+    """``base ** exponent`` with IEEE results where Python would raise or go complex, as Tensor
+    and PyTorch give: inf for 0 to a negative power, inf on overflow, nan for a negative base
+    to a fractional power."""
     try:
         result = base**exponent
     except ZeroDivisionError:
         return math.inf
+    except OverflowError:
+        odd = float(exponent).is_integer() and exponent % 2 == 1
+        return -math.inf if base < 0 and odd else math.inf
     if isinstance(result, complex):
-        raise ValueError(
-            f"{base} ** {exponent} is not a real number: a negative base needs a whole-number "
-            "exponent"
-        )
+        return math.nan
     return float(result)
+
+
+def _divide(x: float, y: float) -> float:
+    """x / y with IEEE results for y = 0 (Python raises ZeroDivisionError): ±inf, or nan for
+    0 / 0, the signs following those of x and y (-0.0 included)."""
+    if y != 0:
+        return x / y
+    if x == 0 or math.isnan(x):
+        return math.nan
+    return math.copysign(math.inf, x) * math.copysign(1.0, y)
 
 
 def _value(x: Value | Number) -> Value:

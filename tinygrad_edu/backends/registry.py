@@ -21,6 +21,7 @@ import contextlib
 import difflib
 import importlib.util
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -33,12 +34,12 @@ ENTRY_POINT_GROUP = "tinygrad_edu.backends"
 DEFAULT = "numpy"
 REGISTERED = "register_backend()"  # the "distribution" of a backend registered in code
 
-# Plugins we know of, so that asking for one that is not installed says how to install it.
-# Neither tinygrad-edu nor its plugins are on PyPI yet: the command that works today is the one
-# from a clone of the repository.
+# Plugins we know of, so that asking for one that is not installed says how to install it:
+# first the command for someone who installed tinygrad-edu from PyPI (the extra pins the
+# plugin to this release), then the one for a clone of the repository.
 KNOWN_PLUGINS = {
-    "cupy": 'pip install -e "backends/cupy[cuda12]" from a clone of tinygrad_edu '
-    '([cuda13] for CUDA 13; once published: pip install "tinygrad-edu[cuda12]")',
+    "cupy": 'pip install "tinygrad-edu[cuda12]" (for CUDA 13: pip install "tinygrad-edu[cuda13]"; '
+    'in a clone of the repository: pip install -e "backends/cupy[cuda12]")',
 }
 # Libraries whose pip package is not simply their import name.
 KNOWN_LIBRARIES = {
@@ -69,7 +70,19 @@ _plugins: dict[str, BackendSource] | None = None
 _conflicts: dict[str, list[BackendSource]] = {}
 _instances: dict[str, Backend] = {}
 _chosen: str | None = None
-_stack: list[Backend] = []
+_load_lock = threading.Lock()  # two threads asking for a new backend at once get one instance
+
+
+class _ThreadBackends(threading.local):
+    """The ``use_backend`` blocks each thread is inside, innermost last: a block in one thread
+    leaves the tensors other threads make alone. (The default that ``set_backend`` and the
+    environment variable choose is one for the whole process.)"""
+
+    def __init__(self) -> None:
+        self.stack: list[Backend] = []
+
+
+_local = _ThreadBackends()
 _seed: int | None = None
 
 
@@ -282,13 +295,19 @@ def get_backend(name: str | Backend | None = None) -> Backend:
         >>> get_backend("numpy").name
         'numpy'
     """
+    return _resolve(name, "passed as backend=")
+
+
+def _resolve(name: str | Backend | None, origin: str) -> Backend:
+    """get_backend's work; ``origin`` says where an explicit name came from, for errors."""
     if isinstance(name, Backend):
         return name
     if name is not None and not (isinstance(name, str) and name in _instances):
         name = str(backend_name_of(name))  # PyTorch's devices: "cpu", "cuda", device("cuda:0")
     if name is None:
-        if _stack:
-            return _stack[-1]
+        stack = _local.stack
+        if stack:
+            return stack[-1]
         if _chosen is not None:
             name, origin = _chosen, "set by set_backend"
         else:
@@ -297,11 +316,12 @@ def get_backend(name: str | Backend | None = None) -> Backend:
                 name, origin = DEFAULT, "the default"
             else:
                 name, origin = env.strip(), f"from {ENV_VAR}"
-    else:
-        origin = "passed as backend="
     backend = _instances.get(name)
     if backend is None:
-        backend = _instances[name] = _load(name, origin)
+        with _load_lock:
+            backend = _instances.get(name)  # another thread may have loaded it meanwhile
+            if backend is None:
+                backend = _instances[name] = _load(name, origin)
     return backend
 
 
@@ -325,7 +345,7 @@ def set_backend(name: str | None) -> Backend | None:
 
 @contextlib.contextmanager
 def use_backend(name: str | Backend) -> Iterator[Backend]:
-    """Within the ``with`` block, new tensors use this backend.
+    """Within the ``with`` block, new tensors made by this thread use this backend.
 
     Examples:
         >>> from tinygrad_edu import Tensor, use_backend
@@ -333,12 +353,13 @@ def use_backend(name: str | Backend) -> Iterator[Backend]:
         ...     Tensor([1.0]).backend.name
         'numpy'
     """
-    backend = get_backend(name)
-    _stack.append(backend)
+    backend = _resolve(name, "passed to use_backend()")
+    stack = _local.stack
+    stack.append(backend)
     try:
         yield backend
     finally:
-        _stack.pop()
+        stack.pop()
 
 
 def manual_seed(seed: int) -> None:

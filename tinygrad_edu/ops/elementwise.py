@@ -16,6 +16,22 @@ def _as_float(ctx: Context, mask: Any, like: Any) -> Any:
     return ctx.xp.astype(mask, like.dtype)
 
 
+def scaled(grad: Any, share: Any) -> Any:
+    """``grad * share``, but exactly 0 where ``share`` is 0.
+
+    Used by every op that routes a gradient by a mask (relu, clip, maximum, max, ...): where an
+    input did not reach the output its gradient is 0, as in PyTorch, even when the incoming
+    gradient is inf (inf * 0 would be nan). ``share`` is a Tensor of weights (0, 1, or 1/2 at
+    ties)."""
+    xp = grad.backend.xp
+    lost = share.data == 0
+    if not grad.requires_grad:  # nothing to record: work on the arrays directly (the hot path)
+        zero = xp.zeros((), dtype=grad.data.dtype)
+        return grad._from_data(xp.where(lost, zero, grad.data) * share.data, grad.backend)
+    # Zeroed before the product, so that no inf * 0 is ever computed.
+    return Where.apply(grad.constant(lost), grad.constant(0.0), grad) * share
+
+
 class Add(Function):
     """z = x + y;  dz/dx = 1,  dz/dy = 1"""
 
@@ -66,8 +82,10 @@ class Div(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
+        # -grad * x / y / y, divided one step at a time: y * y under- or overflows long before
+        # the result does (x = 1e-30, y = 1e-23 in float32 gives -1e16, not -inf).
         return (grad / y if ctx.needs_input_grad[0] else None,
-                -grad * x / (y * y) if ctx.needs_input_grad[1] else None)
+                -(grad * x / y) / y if ctx.needs_input_grad[1] else None)
 
 
 class Pow(Function):
@@ -91,7 +109,8 @@ class Pow(Function):
         if ctx.needs_input_grad[0]:
             # Only at x = 0 too: for x > 0 the true x**(y - 1) must stay, or the second
             # derivative d/dy (y * x**(y - 1)) = x**(-1) at y = 0 comes out as 1.
-            grad_x = grad * y * _one_where((y == 0.0) & (x == 0.0), x) ** (y - 1)
+            # At a nan x too: nan**0 is the constant 1, whose derivative is 0.
+            grad_x = grad * y * _one_where((y == 0.0) & ((x == 0.0) | (x != x)), x) ** (y - 1)
         if ctx.needs_input_grad[1]:
             # Only computed when the exponent needs a gradient: log(x) is undefined for x < 0.
             grad_y = grad * out * _one_where((x == 0.0) & (y >= 0.0), x).log()
@@ -100,8 +119,7 @@ class Pow(Function):
 
 def _one_where(condition: Any, x: Any) -> Any:
     """``x`` with ones where ``condition`` holds."""
-    one = x._from_data(x.backend.xp.ones((), dtype=x.data.dtype), x.backend)
-    return Where.apply(condition, one, x)
+    return Where.apply(condition, x.constant(1.0), x)
 
 
 class Maximum(Function):
@@ -116,7 +134,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         x_share, y_share = ctx.saved_tensors
-        return grad * x_share, grad * y_share
+        return scaled(grad, x_share), scaled(grad, y_share)
 
 
 def _shares(ctx: Context, x: Any, y: Any, x_loses: Any, y_loses: Any) -> tuple[Any, Any]:
@@ -143,7 +161,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         x_share, y_share = ctx.saved_tensors
-        return grad * x_share, grad * y_share
+        return scaled(grad, x_share), scaled(grad, y_share)
 
 
 class Where(Function):
@@ -157,7 +175,7 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        zero = grad._from_data(ctx.xp.zeros((), dtype=grad.data.dtype), grad.backend)
+        zero = grad.constant(0.0)
         # where(), not grad * mask: an inf or nan in the other branch must not leak through.
         return (None,
                 Where.apply(condition, grad, zero) if ctx.needs_input_grad[1] else None,
@@ -262,8 +280,8 @@ class StdFromVar(Sqrt):
         zero = out == 0.0
         # where() twice: the first keeps 1 / (2 z) finite, so that not even the branch that is
         # thrown away (nor its own derivative, with create_graph) holds an inf or a nan.
-        safe = Where.apply(zero, out._const(0.5), out)
-        return Where.apply(zero, out._const(0.0), grad / (safe * 2.0))
+        safe = Where.apply(zero, out.constant(0.5), out)
+        return Where.apply(zero, out.constant(0.0), grad / (safe * 2.0))
 
 
 class Abs(Function):
@@ -278,6 +296,8 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (sign,) = ctx.saved_tensors
+        # A product, not scaled(): x = 0 does reach the output, so an inf gradient gives
+        # inf * 0 = nan there, as in PyTorch.
         return grad * sign
 
 
@@ -294,13 +314,13 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        # "not z <= 0" rather than "z > 0": at a nan the gradient passes on, as in PyTorch.
-        # (A multiplication by 0/1, not a where(): in NumPy it is about twenty times faster.)
-        passes = _as_float(ctx, ~(out.data <= 0), out.data)
-        if not grad.requires_grad:  # nothing to record: multiply the arrays directly
-            passes *= grad.data
-            return grad._from_data(passes, grad.backend)
-        return grad * out._from_data(passes, out.backend)
+        # where(), not grad * mask: an inf gradient must give 0, not inf * 0 = nan, where x <= 0.
+        # "z <= 0" picks the zeros rather than "not z > 0": at a nan the gradient passes on.
+        blocked = out.data <= 0
+        if not grad.requires_grad:  # nothing to record: work on the arrays directly
+            zero = ctx.xp.zeros((), dtype=grad.data.dtype)
+            return grad._from_data(ctx.xp.where(blocked, zero, grad.data), grad.backend)
+        return Where.apply(grad.constant(blocked), grad.constant(0.0), grad)
 
 
 class Sigmoid(Function):
@@ -308,8 +328,12 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        # The same function as 1 / (1 + exp(-x)), but exp never overflows for large |x|.
-        out = (ctx.xp.tanh(x * 0.5) + 1.0) * 0.5
+        # 1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) for x < 0: the same function,
+        # but exp only ever sees -|x|, so it never overflows, and for very negative x the tiny
+        # result keeps its digits (no 1 - 1 cancellation: sigmoid(-40) = 4.2e-18, not 0).
+        xp = ctx.xp
+        small = xp.exp(-xp.abs(x))
+        out = xp.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
         ctx.save_for_backward(out)
         return out
 
@@ -351,7 +375,7 @@ class Clip(Function):
     @staticmethod
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
-        return grad * inside
+        return scaled(grad, inside)
 
 
 class Clone(Function):

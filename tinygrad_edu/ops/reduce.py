@@ -1,11 +1,13 @@
-"""Reductions: sum and max over some axes. Mean, var, min, logsumexp and softmax are built from
-these in :mod:`..tensor`, so their gradients (and second derivatives) come for free."""
+"""Reductions: sum, max and min over some axes. Mean, var, std, logsumexp and softmax are built
+from these (see the table in :mod:`tinygrad_edu.ops`), so their gradients (and second
+derivatives) come for free."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..autograd import Function
+from .elementwise import scaled
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -39,7 +41,7 @@ class Max(Function):
     @staticmethod
     def backward(ctx, grad):
         (share,) = ctx.saved_tensors
-        return grad.reshape(ctx.kept_shape) * share
+        return scaled(grad.reshape(ctx.kept_shape), share)
 
 
 class Min(Function):
