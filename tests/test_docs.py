@@ -306,3 +306,12 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     assert (tmp_path / "pytorch.html").is_file()
     # Docstring examples (under "Examples:") render as code, not as quoted text.
     assert "<blockquote>\n<blockquote>\n<blockquote>" not in tensor_page
+    # Sphinx roles in docstrings (:func:`x`) become links (scripts/griffe_sphinx_roles.py); only
+    # the quoted source ("Source code in ...") may still show them.
+    role = re.compile(r":(?:func|meth|class|mod|attr|data|exc|obj):`")
+    for page in sorted((tmp_path / "api").glob("*.html")):
+        html = page.read_text()
+        html = re.sub(r'<details class="mkdocstrings-source">.*?</details>', "", html, flags=re.S)
+        assert not role.search(html), f"{page.name} shows a Sphinx role as text"
+    nn_page = (tmp_path / "api" / "nn.html").read_text()
+    assert 'href="tensor.html#tinygrad_edu.Tensor"><code>Tensor</code>' in nn_page
