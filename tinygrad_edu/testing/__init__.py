@@ -7,7 +7,7 @@
 - :func:`backends_under_test`: every installed backend as a pytest parameter, with the ones
   that cannot load here skipped and the reason shown.
 
-Needs hypothesis and pytest (the test extra): ``pip install hypothesis pytest``, or from a
+Needs hypothesis and pytest, from the test extra: ``pip install "tinygrad-edu[test]"``, or in a
 clone ``pip install -e ".[test]"``.
 
 Examples:
@@ -23,10 +23,13 @@ from typing import Any
 
 try:
     import hypothesis  # noqa: F401
-except ImportError as error:  # pragma: no cover - depends on the environment
+except ImportError:  # pragma: no cover - depends on the environment
+    # "from None": the one message below, not a chained traceback ending somewhere else.
     raise ImportError(
-        'tinygrad_edu.testing needs hypothesis: pip install hypothesis pytest'
-    ) from error
+        "tinygrad_edu.testing (and python -m tinygrad_edu.testing) needs hypothesis and pytest, "
+        'from the test extra: pip install "tinygrad-edu[test]" '
+        '(in a clone of the repository: pip install -e ".[test]")'
+    ) from None
 
 from ..backends.base import Backend
 from ..backends.registry import available_backends, get_backend
