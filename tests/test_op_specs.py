@@ -133,6 +133,36 @@ def test_checks_can_fail() -> None:
         check_backward(sloppy, case, numpy, seed=0)
 
 
+def _off_by(fn_name: str, factor: float) -> type[tg.Function]:
+    """A Function whose forward is right and whose backward is ``factor`` times the true one."""
+    op = {"tanh": tg.ops.Tanh, "exp": tg.ops.Exp, "sigmoid": tg.ops.Sigmoid}[fn_name]
+
+    class OffBy(tg.Function):
+        forward = op.forward
+
+        @staticmethod
+        def backward(ctx, grad):
+            return op.backward(ctx, grad) * factor
+
+    return OffBy
+
+
+@pytest.mark.parametrize("name", ["tanh", "exp", "sigmoid"])
+def test_a_derivative_off_by_a_tenth_of_a_percent_fails(name: str) -> None:
+    """The finite-difference check is strict enough to catch a backward wrong by 0.1 %, on every
+    case the table draws for the op (and lets the true backward through on the same cases)."""
+    numpy = tg.get_backend("numpy")
+    spec = next(s for s in OP_SPECS if s.name == name)
+    wrong = OpSpec(name, _off_by(name, 1.001).apply, spec.reference, spec.signatures)
+    right = OpSpec(name, _off_by(name, 1.0).apply, spec.reference, spec.signatures)
+    rng = np.random.default_rng(0)
+    for shape in [(3,), (2, 3), ()]:
+        case = Case((rng.uniform(-2.0, 2.0, shape),), {})
+        check_backward(right, case, numpy, seed=1)
+        with pytest.raises(AssertionError, match="backward"):
+            check_backward(wrong, case, numpy, seed=1)
+
+
 @settings(max_examples=10)
 @given(array=non_contiguous_arrays((2, 3, 4), Domain(-1.0, 1.0)))
 def test_non_contiguous_layouts_reach_the_backend(array: np.ndarray) -> None:
