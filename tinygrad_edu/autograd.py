@@ -13,21 +13,16 @@ recorded and can be differentiated again.
 
 from __future__ import annotations
 
-import contextlib
 import operator
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .grad_mode import _mode, set_grad_enabled
 
-class _ThreadGradMode(threading.local):
-    """Whether operations are recorded, per thread, as in PyTorch: a ``no_grad`` block in one
-    thread leaves another thread's training alone. Each new thread starts with recording on."""
-
-    enabled = True
-
-
-_mode = _ThreadGradMode()
+# Grad mode lives in its own module; these names stay importable from here, as in PyTorch.
+from .grad_mode import enable_grad as enable_grad
+from .grad_mode import is_grad_enabled as is_grad_enabled
+from .grad_mode import no_grad as no_grad
 
 
 def __getattr__(name: str) -> Any:
@@ -56,102 +51,6 @@ def shared_counter(tensor: Any) -> list[int]:
     if counter is None:
         counter = tensor._versions = [0]
     return counter
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations are being recorded for backward right now."""
-    return _mode.enabled
-
-
-class _GradMode(contextlib.ContextDecorator):
-    """Recording on or off inside a ``with`` block or a decorated function, then back.
-
-    One object may be entered by several threads at once (a decorated function called from
-    two threads), so the modes to go back to are kept per thread."""
-
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self._local = threading.local()
-
-    @property
-    def previous(self) -> list[bool]:
-        """This thread's modes to restore, innermost last."""
-        stack: list[bool] | None = getattr(self._local, "stack", None)
-        if stack is None:
-            stack = self._local.stack = []
-        return stack
-
-    def __enter__(self) -> None:
-        self.previous.append(_mode.enabled)
-        _mode.enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self.previous.pop()
-
-
-class set_grad_enabled(_GradMode):
-    """Turn recording on or off, as in PyTorch: called on its own,
-    ``tg.set_grad_enabled(False)`` switches at once (until switched back); used in a ``with``
-    block or as a decorator, it switches only inside.
-
-    Examples:
-        >>> import tinygrad_edu as tg
-        >>> with tg.set_grad_enabled(False):
-        ...     tg.is_grad_enabled()
-        False
-        >>> tg.is_grad_enabled()
-        True
-    """
-
-    def __init__(self, mode: bool) -> None:
-        super().__init__(mode)
-        self.previous.append(_mode.enabled)  # what the end of a with block goes back to
-        _mode.enabled = self.mode
-        self._switched_already = True
-
-    def __enter__(self) -> None:
-        if self._switched_already:  # by __init__, just now
-            self._switched_already = False
-        else:
-            super().__enter__()
-
-    def __call__(self, func: Any) -> Any:
-        if self._switched_already:  # a decorator switches on each call, not when applied
-            self._switched_already = False
-            _mode.enabled = self.previous.pop()
-        return super().__call__(func)
-
-
-class no_grad(_GradMode):
-    """Do not record operations: for evaluation, and for updating weights in an optimizer.
-
-    Works as a context manager and as a decorator.
-
-    Examples:
-        >>> import tinygrad_edu as tg
-        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
-        >>> with tg.no_grad():
-        ...     y = w * 2
-        >>> y.requires_grad
-        False
-    """
-
-    def __new__(cls, func: Any = None) -> Any:
-        self = super().__new__(cls)
-        if func is not None:  # used as a bare decorator: @no_grad
-            cls.__init__(self)
-            return self(func)
-        return self
-
-    def __init__(self, func: Any = None) -> None:
-        super().__init__(False)
-
-
-class enable_grad(_GradMode):
-    """Record operations again inside a :class:`no_grad` block."""
-
-    def __init__(self) -> None:
-        super().__init__(True)
 
 
 class Context:
@@ -499,27 +398,37 @@ def run_backward(
     or every Value). Otherwise ``.grad`` is left alone and the gradients of ``targets`` are
     returned, in order (None for a target the output does not depend on).
     """
-    order = topological_order(root)
-    add = root._grad_adder(create_graph)  # sums two gradients of one node
-    pending: dict[int, Any] = {id(root): grad}
-    wanted = None if targets is None else {id(t): None for t in targets}
+    # Where a node's finished gradient goes is decided once, before the loop.
+    found: dict[int, Any] = {}
+    if targets is None:
+
+        def deliver(node: Any, node_grad: Any) -> None:
+            if node._ctx is None or node._retains_grad:  # a leaf, or asked to keep its grad
+                node._accumulate_grad(node_grad, create_graph)
+
+    else:
+        wanted = {id(t) for t in targets}
+
+        def deliver(node: Any, node_grad: Any) -> None:
+            if id(node) in wanted:
+                if getattr(node_grad, "_fresh", False):
+                    node_grad._fresh = False  # handed to the caller: not a leaf's to keep
+                found[id(node)] = node_grad
+
+    add = root._grad_adder(create_graph)  # how two gradients of one node are summed
+    pending: dict[int, Any] = {id(root): grad}  # gradients still being summed, by node
     with set_grad_enabled(create_graph):
-        for node in reversed(order):
+        # The chain rule: each node comes after every node that uses it, so its gradient is
+        # complete when it is reached; it is delivered, then passed on to the node's inputs.
+        for node in reversed(topological_order(root)):
             node_grad = pending.pop(id(node), None)
             if node_grad is None:
                 continue
-            if wanted is None:
-                if node._ctx is None or node._retains_grad:
-                    node._accumulate_grad(node_grad, create_graph)
-            elif id(node) in wanted:
-                if getattr(node_grad, "_fresh", False):
-                    node_grad._fresh = False  # handed to the caller: not a leaf's to keep
-                wanted[id(node)] = node_grad
+            deliver(node, node_grad)
             ctx = node._ctx
             if ctx is None:
                 continue
-            input_grads = ctx.backward(node_grad, node)
-            # Context.backward checked that there is one gradient per input.
+            input_grads = ctx.backward(node_grad, node)  # one per input, checked there
             for parent, parent_grad in zip(ctx.inputs, input_grads, strict=False):
                 if parent_grad is None or not parent.requires_grad:
                     continue
@@ -528,9 +437,9 @@ def run_backward(
                 pending[key] = parent_grad if previous is None else add(previous, parent_grad)
             if not retain_graph:
                 ctx.free()
-    if wanted is None:
+    if targets is None:
         return None
-    return [wanted[id(t)] for t in targets]  # type: ignore[union-attr]
+    return [found.get(id(t)) for t in targets]
 
 
 def _one_output(outputs: Sequence[Any], grad_outputs: Any) -> tuple[Any, Any]:
