@@ -1,0 +1,221 @@
+"""Elementwise methods: arithmetic operators (with broadcasting and PyTorch's dtype promotion),
+comparisons and logic (bool results, outside the graph), and one-input math (exp, relu, ...).
+
+Each calls one primitive of :mod:`tinygrad_edu.ops.elementwise`, whose docstring is its
+derivative."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from .. import ops
+from .base import TensorBase
+from .movement import MovementMethods
+from .shapes import broadcast_shapes, promote
+
+if TYPE_CHECKING:
+    from ..autograd import Function
+    from ..tensor import Tensor
+
+class ElementwiseMethods(MovementMethods):
+    """Operators and elementwise math of a Tensor."""
+
+    __slots__ = ()
+
+    def _binary(self, fn: type[Function], other: Any, reverse: bool = False) -> Tensor:
+        if other.__class__ is not self.__class__:
+            other = self._const(other)
+        x, y = (other, self) if reverse else (self, other)
+        if x.data.dtype is not y.data.dtype or x.data.shape != y.data.shape:
+            if x.backend is not y.backend:
+                return fn.apply(x, y)  # raises the error that says how to move one of them
+            x, y = promote(x, y)
+            if x.data.shape != y.data.shape:
+                broadcast_shapes(fn.__name__.lower(), x.shape, y.shape)
+        return fn.apply(x, y)
+
+    def __add__(self, other: Any) -> Tensor:
+        return self._binary(ops.Add, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return self._binary(ops.Add, other, reverse=True)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return self._binary(ops.Sub, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return self._binary(ops.Sub, other, reverse=True)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return self._binary(ops.Mul, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return self._binary(ops.Mul, other, reverse=True)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        if not (self.dtype.is_floating or _is_floating(other)):
+            return self.float() / other  # int / int is a float32 division, as in PyTorch
+        return self._binary(ops.Div, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        if not (self.dtype.is_floating or _is_floating(other)):
+            return other / self.float()
+        return self._binary(ops.Div, other, reverse=True)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return self._binary(ops.Pow, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return self._binary(ops.Pow, base, reverse=True)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return cast("Tensor", self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self.matmul(other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return self._const(other).matmul(self)
+
+    def add(self, other: Any) -> Tensor:
+        return self + other
+
+    def sub(self, other: Any) -> Tensor:
+        return self - other
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise larger of two tensors (the gradient is split evenly at ties)."""
+        return self._binary(ops.Maximum, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise smaller of two tensors (the gradient is split evenly at ties)."""
+        return self._binary(ops.Minimum, other)
+
+    # -- comparisons and logic: results are bool tensors, outside the graph ---------------
+    def _compare(self, other: Any, name: str) -> Tensor:
+        x, y = promote(self, self._const(other))
+        data = getattr(x.data, name)(y.data)
+        return type(self)._from_data(data, self.backend)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, "__lt__")
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, "__le__")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, "__gt__")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, "__ge__")
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, "__eq__")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, "__ne__")
+
+    def _logical(self, other: Any, name: str) -> Tensor:
+        if self.dtype.is_floating:
+            raise TypeError(
+                f"{name.strip('_')} needs bool or integer tensors, not {self.dtype.name}"
+            )
+        x, y = promote(self, self._const(other))
+        return type(self)._from_data(getattr(x.data, name)(y.data), self.backend)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._logical(other, "__and__")
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._logical(other, "__or__")
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._logical(other, "__xor__")
+
+    def __invert__(self) -> Tensor:
+        if self.dtype.is_floating:
+            raise TypeError(f"~ needs a bool or integer tensor, not {self.dtype.name}")
+        return type(self)._from_data(~self.data, self.backend)
+
+    # -- elementwise unary -------------------------------------------------------------------
+    def _floating(self) -> Tensor:
+        """This tensor, as float32 if it holds integers or bools (so int.exp() is float32, as in
+        PyTorch)."""
+        return cast("Tensor", self) if self.dtype.is_floating else self.float()
+
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self._floating())
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self._floating())
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self._floating())
+
+    def sin(self) -> Tensor:
+        """Sine of each element (radians)."""
+        return ops.Sin.apply(self._floating())
+
+    def cos(self) -> Tensor:
+        """Cosine of each element (radians)."""
+        return ops.Cos.apply(self._floating())
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def relu(self) -> Tensor:
+        """max(x, 0): the piecewise-linear map between a network's matrices."""
+        return ops.Relu.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self._floating())
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self._floating())
+
+    def square(self) -> Tensor:
+        return self * self
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit every element to [min, max] (either bound may be None)."""
+        if min is None and max is None:
+            raise ValueError("clip: give at least one of min= and max=")
+        x = cast("Tensor", self)
+        if isinstance(min, TensorBase) or isinstance(max, TensorBase):
+            return x._clip_by_tensors(min, max)
+        if not x.dtype.is_floating and (isinstance(min, float) or isinstance(max, float)):
+            x = x.float()  # float bounds on an integer tensor give a float32 result
+        return ops.Clip.apply(x, low=min, high=max)
+
+    def _clip_by_tensors(self, low: Any, high: Any) -> Tensor:
+        """clip with tensor bounds, as two where()s: the gradient goes to ``x`` where it is
+        within the bounds (ties included, as in PyTorch) and to the bound that was taken."""
+        from ..functional import where
+
+        out = cast("Tensor", self)
+        if low is not None:
+            out = where(out < low, low, out)
+        if high is not None:
+            out = where(out > high, high, out)
+        return out
+
+    clamp = clip
+
+
+def _is_floating(x: Any) -> bool:
+    return isinstance(x, float) or (isinstance(x, ElementwiseMethods) and x.dtype.is_floating)

@@ -1,0 +1,106 @@
+"""Indexing, ``x[key]``, as in NumPy: ints, slices, None, ``...``, boolean masks, integer
+arrays and tensors. The primitive is :class:`~tinygrad_edu.ops.movement.GetItem` (its backward
+is IndexAdd)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from .. import ops
+from ..dtypes import bool_, int64
+from .movement import MovementMethods
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+class IndexingMethods(MovementMethods):
+    """``x[key]`` for a Tensor."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Tensor:
+        """Indexing as in NumPy: ints, slices, None, ``...``, boolean masks, integer arrays.
+
+        Picking one element several times adds up its gradients."""
+        x, key = self._scalar_bools(key)
+        return ops.GetItem.apply(x, key=x._index_key(key))
+
+    def _scalar_bools(self, key: Any) -> tuple[Tensor, Any]:
+        """A ``True``/``False`` in the key is, as in NumPy, a 0-d mask: it adds an axis of size
+        1 (True) or 0 (False). Done here as a new axis of size 1 picked by ``[0]`` or ``[]``."""
+        entries = key if isinstance(key, tuple) else (key,)
+        if not any(isinstance(k, bool) for k in entries):
+            return cast("Tensor", self), key
+        x, out, axis = cast("Tensor", self), [], 0
+        index_type = self.backend.native_dtype(int64)
+        for k in entries:
+            if isinstance(k, bool):
+                x = x.unsqueeze(axis)
+                out.append(x.backend.xp.zeros((1 if k else 0,), dtype=index_type))
+                axis += 1
+                continue
+            if k is Ellipsis:
+                if any(isinstance(later, bool) for later in entries[len(out) + 1 :]):
+                    raise IndexError("a True/False index after ... is not supported here")
+                out.extend(entries[len(out) :])
+                break
+            out.append(k)
+            if k is not None:
+                axis += getattr(k, "ndim", 1) if _is_mask(k) else 1
+        return x, tuple(out)
+
+    def _index_key(self, key: Any) -> tuple[Any, ...]:
+        key = key if isinstance(key, tuple) else (key,)
+        out: list[Any] = []
+        xp = self.backend.xp
+        axis: int | None = 0  # the axis the next key entry indexes (None after a ...)
+        for k in key:
+            if k is None or k is Ellipsis or isinstance(k, slice):
+                out.append(k)
+                if k is Ellipsis:
+                    axis = None
+                elif k is not None and axis is not None:
+                    axis += 1
+                continue
+            if isinstance(k, int) and not isinstance(k, bool):
+                out.append(k)
+                axis = None if axis is None else axis + 1
+                continue
+            if isinstance(k, list | tuple) and len(k) == 0:
+                k = xp.zeros((0,), dtype=self.backend.native_dtype(int64))  # picks nothing
+            if isinstance(k, IndexingMethods):
+                if k.backend is not self.backend:
+                    raise RuntimeError(
+                        f"index tensor lives on backend {k.backend.name!r} but the indexed "
+                        f"tensor on {self.backend.name!r}; move it with .to({self.backend.name!r})"
+                    )
+                array = k.data
+            else:
+                array = self.backend.asarray(type(self)(k, backend=self.backend).data)
+            if array.dtype == self.backend.native_dtype(bool_):
+                covered = self.shape[axis : axis + array.ndim] if axis is not None else None
+                if covered is not None and tuple(array.shape) != covered:
+                    raise IndexError(
+                        f"boolean mask of shape {tuple(array.shape)} does not match the axes it "
+                        f"indexes, of sizes {covered}, in a tensor of shape {self.shape}"
+                    )
+                # A boolean mask is the same as the integer positions where it is True.
+                out.extend(xp.nonzero(array))
+                axis = None if axis is None else axis + array.ndim
+            elif array.dtype == self.backend.native_dtype(int64):
+                out.append(array)
+                axis = None if axis is None else axis + 1
+            else:
+                raise IndexError(
+                    f"indices must be ints, slices, None, ..., or int64/bool tensors, "
+                    f"not {array.dtype}"
+                )
+        if not any(k is Ellipsis for k in out):
+            out.append(Ellipsis)  # the standard asks for every axis, or a ... for the rest
+        return tuple(out)
+
+
+def _is_mask(k: Any) -> bool:
+    """Whether an index entry is a boolean mask (it then covers as many axes as it has)."""
+    dtype = getattr(k, "dtype", None)
+    return dtype is not None and "bool" in str(dtype)
