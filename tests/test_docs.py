@@ -340,3 +340,40 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         assert not role.search(html), f"{page.name} shows a Sphinx role as text"
     nn_page = (tmp_path / "api" / "nn.html").read_text()
     assert 'href="tensor.html#tinygrad_edu.Tensor"><code>Tensor</code>' in nn_page
+
+
+# -- the pictures ------------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None,
+    reason='matplotlib is not installed: pip install -e ".[plot]"',
+)
+def test_figure_script_reproduces_the_committed_pictures(tmp_path: Path) -> None:
+    # docs/img/*.png are drawn by scripts/docs_figures.py with the library, never pasted: the
+    # script must still run and draw the same pictures (same files, sizes and, nearly, pixels).
+    import matplotlib.image
+
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "docs_figures.py"), "--out", str(tmp_path)],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=600,
+        env=dict(os.environ, TINYGRAD_EDU_BACKEND="numpy"),
+    )
+    committed = sorted(p.name for p in (DOCS / "img").glob("*.png"))
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == committed
+    for name in committed:
+        old = matplotlib.image.imread(DOCS / "img" / name)
+        new = matplotlib.image.imread(tmp_path / name)
+        assert old.shape == new.shape, (name, old.shape, new.shape)
+        assert abs(old - new).mean() < 0.01, f"{name} differs: run scripts/docs_figures.py"
+
+
+def test_every_picture_is_shown_and_exists() -> None:
+    shown = set()
+    for page in PAGES[1:]:
+        for target in re.findall(r"!\[[^\]]*\]\((img/[^)]+)\)", page.read_text(encoding="utf-8")):
+            assert (DOCS / target).is_file(), (page_id(page), target)
+            shown.add(target)
+    assert shown == {f"img/{p.name}" for p in (DOCS / "img").glob("*.png")}

@@ -1,0 +1,163 @@
+"""Draw the pictures of the lecture chapters, with the library, into docs/img/.
+
+    python scripts/docs_figures.py            # writes docs/img/*.png (about 10 s)
+    python scripts/docs_figures.py --out DIR  # somewhere else (tests/test_docs.py does this)
+
+Every picture comes from this library and the MNIST sample that ships with it
+(``tinygrad_edu.data.mnist_sample()``): the digits are real, the network is the lecture's,
+gradient descent runs on ``Tensor``s, and the training pictures are the ones
+``tinygrad-edu train`` draws. Run it again after changing one of those; the PNGs are committed,
+so the site builds without matplotlib. Needs matplotlib (``pip install -e ".[plot]"``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import tinygrad_edu as tg  # noqa: E402
+from tinygrad_edu import models  # noqa: E402
+from tinygrad_edu.data import mnist_sample  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+# No "Software: matplotlib x.y" in the files: the same picture gives the same bytes.
+SAVE = {"dpi": 110, "metadata": {"Software": None}, "bbox_inches": "tight"}
+
+
+def digit(out: Path) -> None:
+    """Chapter 1: one digit as a picture, and as the 28 x 28 numbers the network sees."""
+    train, _ = mnist_sample()
+    image = train.tensors[0][0, 0].numpy()
+    label = int(train.tensors[1][0].item())
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 5.4))
+    left.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+    left.set_title(f"train.tensors[0][0]: a handwritten {label}")
+    left.set_xticks([0, 27])
+    left.set_yticks([0, 27])
+    right.imshow(image, cmap="Greys", vmin=0, vmax=2.5)
+    for row in range(28):
+        for column in range(28):
+            value = image[row, column]
+            right.text(column, row, f"{value:.1f}".lstrip("0") if value else "0", ha="center",
+                       va="center", fontsize=4.2, color="black" if value else "0.75")
+    right.set_title("the same image: 28 x 28 numbers in [0, 1]")
+    right.set_xticks([0, 27])
+    right.set_yticks([0, 27])
+    figure.savefig(out / "digit.png", **SAVE)
+    plt.close(figure)
+
+
+def network(out: Path) -> None:
+    """Chapter 2: the lecture's network R^3 -> R^4 -> R^3 -> R^3 -> R^2 as a layered graph."""
+    model = models.lecture_network()
+    linears = [layer for layer in model if isinstance(layer, tg.nn.Linear)]
+    sizes = [linears[0].in_features] + [layer.out_features for layer in linears]
+    figure, axes = plt.subplots(figsize=(9, 4.6))
+    position = {}
+    for k, size in enumerate(sizes):
+        for i in range(size):
+            position[k, i] = (k * 2.2, (size - 1) / 2 - i)
+    for k, layer in enumerate(linears):
+        weight = layer.weight.numpy()  # (out, in): a_ij^k is weight[i, j]
+        scale = np.abs(weight).max()
+        for i in range(weight.shape[0]):
+            for j in range(weight.shape[1]):
+                (x0, y0), (x1, y1) = position[k, j], position[k + 1, i]
+                color = "tab:red" if weight[i, j] < 0 else "tab:blue"
+                axes.plot([x0, x1], [y0, y1], color=color, zorder=1,
+                          linewidth=0.4 + 2.4 * abs(weight[i, j]) / scale)
+        parameters = weight.size + weight.shape[0]
+        axes.text(k * 2.2 + 1.1, -2.55, f"layer {k + 1}: {weight.shape[0]}x{weight.shape[1]}"
+                  f" + {weight.shape[0]}\n= {parameters} numbers", ha="center", fontsize=9)
+    for (k, i), (x, y) in position.items():
+        hidden = 0 < k < len(sizes) - 1
+        axes.scatter([x], [y], s=520, zorder=2, color="white", edgecolors="black")
+        name = "x" if k == 0 else ("y" if k == len(sizes) - 1 else f"h^{k}")
+        axes.text(x, y, f"${name[0]}_{i + 1}{name[1:]}$", ha="center", va="center", zorder=3,
+                  fontsize=9)
+        if hidden and i == 0:
+            axes.text(x, y + 0.55, "ReLU", ha="center", fontsize=8, color="0.35")
+    for k, size in enumerate(sizes):
+        axes.text(k * 2.2, 2.15, f"$\\mathbb{{R}}^{size}$", ha="center", fontsize=13)
+    (x0, y0), (x1, y1) = position[0, 0], position[1, 0]
+    axes.annotate("$a_{11}^1$", ((x0 + x1) / 2, (y0 + y1) / 2 + 0.05), fontsize=11,
+                  xytext=(0.4, 2.0), arrowprops={"arrowstyle": "->", "color": "0.3"})
+    total = sum(p.numel() for p in model.parameters())
+    axes.set_title(f"the lecture's network: {total} parameters "
+                   "(blue: positive weight, red: negative; thicker: larger)")
+    axes.set_xlim(-0.6, (len(sizes) - 1) * 2.2 + 0.6)
+    axes.set_ylim(-3.0, 2.5)
+    axes.axis("off")
+    figure.savefig(out / "network.png", **SAVE)
+    plt.close(figure)
+
+
+def descend(learning_rate: float, steps: int = 12, start: float = -1.0) -> list[float]:
+    """Gradient descent on L(w) = (w - 3)^2 with the library: the w of every step."""
+    w = tg.tensor(start, requires_grad=True)
+    path = [w.item()]
+    for _ in range(steps):
+        loss = (w - 3) ** 2
+        loss.backward()
+        with tg.no_grad():
+            w -= learning_rate * w.grad
+        w.grad = None
+        path.append(w.item())
+    return path
+
+
+def gradient_descent(out: Path) -> None:
+    """Chapter 5: too small, good, and too large a learning rate on a parabola."""
+    figure, panels = plt.subplots(1, 3, figsize=(12, 3.8))
+    for axes, (rate, verdict) in zip(
+        panels, [(0.05, "too small"), (0.4, "good"), (1.05, "too large")], strict=True
+    ):
+        path = np.array(descend(rate))
+        reach = max(5.5, np.abs(path - 3).max() + 0.5)
+        curve = np.linspace(3 - reach, 3 + reach, 200)
+        axes.plot(curve, (curve - 3) ** 2, color="0.6")
+        axes.plot(path, (path - 3) ** 2, "o-", color="tab:orange", markersize=4)
+        axes.plot(path[:1], (path[:1] - 3) ** 2, "o", color="black", markersize=6)
+        axes.set_title(f"learning rate {rate}: {verdict}\n12 steps end at w = {path[-1]:.2f}")
+        axes.set_xlabel("w")
+    panels[0].set_ylabel("L(w) = (w - 3)$^2$")
+    figure.savefig(out / "gradient-descent.png", **SAVE)
+    plt.close(figure)
+
+
+def training(out: Path) -> None:
+    """Chapter 6: the pictures ``tinygrad-edu train`` draws for the default MLP (about 4 s)."""
+    with tempfile.TemporaryDirectory() as run:
+        # The command itself, in its own process, exactly as a learner runs it.
+        command = [sys.executable, "-m", "tinygrad_edu", "train", "--quiet", "--seed", "0"]
+        subprocess.run([*command, "--out", run], check=True, stdout=subprocess.DEVNULL)
+        shutil.copy(Path(run) / "loss.png", out / "training-loss.png")
+        shutil.copy(Path(run) / "mistakes.png", out / "training-mistakes.png")
+
+
+FIGURES = [digit, network, gradient_descent, training]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    tg.manual_seed(0)
+    for figure in FIGURES:
+        figure(args.out)
+        print(f"drew {figure.__name__}")
+
+
+if __name__ == "__main__":
+    main()
