@@ -2,7 +2,9 @@
 
 A Tensor holds ``data`` (an array of its backend), and, when it ``requires_grad``, the
 operation that made it (``_ctx``). Operators and methods call the differentiable primitives in
-:mod:`tinygrad_edu.ops`; composite operations (mean, softmax, ...) are written with them here.
+:mod:`tinygrad_edu.ops`; composite operations (mean, softmax, ...) are written with them in
+:mod:`tinygrad_edu.tensor_methods` (the table in :mod:`tinygrad_edu.ops` says where each one
+is).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .device import device_of_backend
 from .device import pick as pick_backend
 from .dtypes import DType, bool_, float32, float64, int64, to_dtype
 from .inplace import InPlaceMixin
+from .ops.transfer import to_backend as move_to
 from .tensor_math import TensorMath
 
 
@@ -345,10 +348,12 @@ class Tensor(TensorMath, InPlaceMixin):
     # -- properties and conversion ---------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each axis, as a tuple of ints."""
         return tuple(self.data.shape)
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return len(self.data.shape)
 
     def size(self, dim: int | None = None) -> Any:
@@ -393,6 +398,7 @@ class Tensor(TensorMath, InPlaceMixin):
 
     @property
     def dtype(self) -> DType:
+        """The element type: ``tg.float32``, ``tg.float64``, ``tg.int64`` or ``tg.bool``."""
         return self.backend.dtype_of(self.data)
 
     @property
@@ -444,15 +450,19 @@ class Tensor(TensorMath, InPlaceMixin):
         return self
 
     def float(self) -> Tensor:
+        """This tensor as float32 (differentiable)."""
         return self.astype(float32)
 
     def double(self) -> Tensor:
+        """This tensor as float64 (differentiable)."""
         return self.astype(float64)
 
     def long(self) -> Tensor:
+        """This tensor as int64 (outside the graph: integers have no gradient)."""
         return self.astype(int64)
 
     def bool(self) -> Tensor:
+        """This tensor as bool (nonzero is True; outside the graph)."""
         return self.astype(bool_)
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -460,8 +470,6 @@ class Tensor(TensorMath, InPlaceMixin):
         ``to``: ``x.to("cupy")``, ``x.to("cuda")``, ``x.to(tg.float64)``,
         ``x.to("cpu", tg.float64)``. Gradients flow back across the move and the conversion.
         """
-        from .transfer import to_backend
-
         where = device
         for arg in args:
             if isinstance(arg, Backend | Device) or (
@@ -470,7 +478,7 @@ class Tensor(TensorMath, InPlaceMixin):
                 where = arg
             else:
                 dtype = arg
-        out = self if where is None else to_backend(self, where)
+        out = self if where is None else move_to(self, get_backend(where))
         return out if dtype is None else out.astype(dtype)
 
     def cpu(self) -> Tensor:

@@ -1,55 +1,18 @@
-"""Moving tensors between backends (CPU <-> GPU), differentiably, and in and out through DLPack.
+"""Moving tensors between backends (CPU <-> GPU), and in and out through DLPack.
 
-``x.to("cupy")`` is an operation like any other: its backward moves the gradient back, so a
-loss computed on the GPU sends gradients to weights that live on the CPU. ``from_dlpack``
-borrows the memory of another library's array (NumPy, PyTorch, CuPy, ...) without copying.
+``to_backend(x, "cupy")`` is ``x.to("cupy")``, an operation like any other (its Function,
+:class:`~tinygrad_edu.ops.transfer.ToBackend`, is in ``ops/``). ``from_dlpack`` borrows the
+memory of another library's array (NumPy, PyTorch, CuPy, ...) without copying.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from .autograd import Function
 from .backends.base import Backend
 from .backends.registry import get_backend
+from .ops.transfer import to_backend as move_to
 from .tensor import Tensor
-
-
-class ToBackend(Function):
-    """z = x copied to another backend;  dz/dx: the gradient copied back"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, target: Backend | None = None) -> Any:
-        assert target is not None
-        ctx.source = ctx.backend
-        # Through the host, the one place every backend can reach. A GPU backend's to_numpy
-        # has already copied; a CPU backend's may hand back its own memory, and that is copied
-        # here, so the two tensors never share memory.
-        host = ctx.backend.to_numpy(x)
-        if _may_share_memory(host, x):
-            host = host.copy()
-        return target.asarray(host)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return to_backend(grad, ctx.source)
-
-
-def _may_share_memory(host: np.ndarray, array: Any) -> bool:
-    """Whether ``host``, what ``to_numpy(array)`` returned, may still be ``array``'s memory.
-
-    NumPy answers for its own arrays. Any other array in CPU memory (DLPack device 1, or 3 for
-    pinned memory) may have been handed over without a copy; one on a GPU cannot have been.
-    When in doubt the answer is yes, which costs a copy and nothing else."""
-    if isinstance(array, np.ndarray):
-        return bool(np.may_share_memory(host, array))
-    try:
-        device_type, _ = array.__dlpack_device__()
-    except Exception:  # no DLPack: the device is unknown
-        return True
-    return int(device_type) in (1, 3)
 
 
 def to_backend(x: Tensor, backend: str | Backend) -> Tensor:
@@ -64,13 +27,7 @@ def to_backend(x: Tensor, backend: str | Backend) -> Tensor:
         >>> y is x
         True
     """
-    target = get_backend(backend)
-    if target is x.backend:
-        return x
-    out = ToBackend.apply(x, target=target)
-    # apply() gave the result the input's backend; the data now lives on the target.
-    out.backend = target
-    return out
+    return move_to(x, get_backend(backend))
 
 
 def from_dlpack(array: Any, backend: str | Backend | None = None) -> Tensor:

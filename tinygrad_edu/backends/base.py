@@ -26,6 +26,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ..autograd import UnrecordedContext
 from ..dtypes import ALL_DTYPES, DType
 
 Array = Any  # an array of the backend's array library
@@ -43,8 +46,6 @@ class Backend:
     xp: Any = None
 
     def __init__(self) -> None:
-        from ..autograd import UnrecordedContext
-
         # Forward passes that record nothing share this context instead of making one each.
         self.unrecorded = UnrecordedContext(self)
         self._native = {d: getattr(self.xp, d.name) for d in ALL_DTYPES}
@@ -80,6 +81,13 @@ class Backend:
     def to_numpy(self, array: Array) -> Any:
         """Copy an array to the host as a ``numpy.ndarray``."""
         raise NotImplementedError(f"backend {self.name!r} does not implement to_numpy")
+
+    def host_copy(self, array: Array) -> np.ndarray:
+        """A NumPy copy of ``array`` in memory of its own (what moving to another backend
+        sends). Built on :meth:`to_numpy`: a GPU backend's has copied already; a CPU backend's
+        may hand back its own memory, and that is copied here, so the two never share it."""
+        host = self.to_numpy(array)
+        return host.copy() if _may_share_memory(host, array) else host
 
     def getitem(self, array: Array, index: Any) -> Array:
         """``array[index]`` with NumPy's indexing rules, integer arrays mixed with slices included.
@@ -120,3 +128,18 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<backend {self.name!r} on {self.device_name()}>"
+
+
+def _may_share_memory(host: np.ndarray, array: Any) -> bool:
+    """Whether ``host``, what ``to_numpy(array)`` returned, may still be ``array``'s memory.
+
+    NumPy answers for its own arrays. Any other array in CPU memory (DLPack device 1, or 3 for
+    pinned memory) may have been handed over without a copy; one on a GPU cannot have been.
+    When in doubt the answer is yes, which costs a copy and nothing else."""
+    if isinstance(array, np.ndarray):
+        return bool(np.may_share_memory(host, array))
+    try:
+        device_type, _ = array.__dlpack_device__()
+    except Exception:  # no DLPack: the device is unknown
+        return True
+    return int(device_type) in (1, 3)

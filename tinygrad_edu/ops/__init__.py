@@ -1,6 +1,49 @@
 """Differentiable primitives: one class per operation, forward and backward side by side.
 
-Everything else (mean, var, softmax, stack, ...) is composed from these in :mod:`..tensor`.
+Where is the derivative of X? A primitive's derivative is the docstring of its class, in the
+file of its kind:
+
+=====================  ==================================================================
+file (``ops/``)        primitives
+=====================  ==================================================================
+``elementwise.py``     Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar,
+                       Abs, Relu, Sigmoid, Tanh, Maximum, Minimum, Where, Clip, Clone, Cast
+``reduce.py``          Sum, Max, Min
+``linalg.py``          MatMul
+``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
+``transfer.py``        ToBackend
+``spatial.py``         Unfold, Fold (im2col and its adjoint, for convolution and pooling)
+``nn_ops.py``          Linear, CrossEntropy, NLLLoss (fused, for speed)
+=====================  ==================================================================
+
+A composed operation has no derivative of its own: the engine differentiates the primitives
+it is built from (tm = :mod:`tinygrad_edu.tensor_methods`):
+
+===============================  ========================================  ===================
+operation                        made of                                   written in
+===============================  ========================================  ===================
+square                           Mul                                       tm/elementwise.py
+clip with tensor bounds          Where, twice                              tm/elementwise.py
+mean                             Sum, Div                                  tm/reductions.py
+var                              Sub, Mul, Sum, Div                        tm/reductions.py
+std                              var, StdFromVar, Mul                      tm/reductions.py
+logsumexp                        Sub, Exp, Sum, Log, Add                   tm/reductions.py
+softmax, log_softmax             Sub, Exp, Sum, then Div or Log and Sub    tm/reductions.py
+matmul of a vector, mm           Reshape, MatMul                           tm/movement.py
+transpose, T, mT, t              Permute                                   tm/movement.py
+squeeze, unsqueeze, flatten      Reshape                                   tm/movement.py
+broadcast_to                     Expand                                    tm/movement.py
+stack                            Reshape, Concatenate                      functional.py
+conv2d, max_pool2d, avg_pool2d   Unfold, MatMul, Max, Sum, Reshape         nn/spatial_functional
+mse_loss, dropout                Sub, Mul, Sum, Div                        nn/functional.py
+===============================  ========================================  ===================
+
+(The shift that keeps exp from overflowing in logsumexp and softmax is a constant, outside the
+graph: subtracting a constant changes neither result, so the gradient need not see it.)
+
+Undoing broadcasting is no op's business: the engine sums each gradient back to its input's
+shape, in one place (:meth:`tinygrad_edu.autograd.Context.backward`). An op makes the
+constants its backward needs with :meth:`Tensor.constant <tinygrad_edu.Tensor.constant>`.
 """
 
 from .elementwise import (
@@ -32,6 +75,7 @@ from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Resh
 from .nn_ops import CrossEntropy, Linear, NLLLoss
 from .reduce import Max, Min, Sum
 from .spatial import Fold, Unfold
+from .transfer import ToBackend
 
 __all__ = [
     "Abs",
@@ -70,6 +114,7 @@ __all__ = [
     "Sub",
     "Sum",
     "Tanh",
+    "ToBackend",
     "Unfold",
     "Where",
 ]

@@ -81,21 +81,27 @@ class ElementwiseMethods(MovementMethods):
         return self._const(other).matmul(self)
 
     def add(self, other: Any) -> Tensor:
+        """x + other, elementwise with broadcasting (``torch.add``)."""
         return self + other
 
     def sub(self, other: Any) -> Tensor:
+        """x - other, elementwise with broadcasting (``torch.sub``)."""
         return self - other
 
     def mul(self, other: Any) -> Tensor:
+        """x * other, elementwise with broadcasting (``torch.mul``)."""
         return self * other
 
     def div(self, other: Any) -> Tensor:
+        """x / other, elementwise with broadcasting; integers divide to float32, as in PyTorch."""
         return self / other
 
     def pow(self, exponent: Any) -> Tensor:
+        """x ** exponent, elementwise (the exponent may be a tensor)."""
         return self**exponent
 
     def neg(self) -> Tensor:
+        """-x, elementwise."""
         return -self
 
     def maximum(self, other: Any) -> Tensor:
@@ -159,12 +165,15 @@ class ElementwiseMethods(MovementMethods):
         return cast("Tensor", self) if self.dtype.is_floating else self.float()
 
     def exp(self) -> Tensor:
+        """e ** x, elementwise (the derivative is exp(x) itself)."""
         return ops.Exp.apply(self._floating())
 
     def log(self) -> Tensor:
+        """The natural logarithm, elementwise (-inf at 0, nan below 0)."""
         return ops.Log.apply(self._floating())
 
     def sqrt(self) -> Tensor:
+        """The square root, elementwise (nan below 0)."""
         return ops.Sqrt.apply(self._floating())
 
     def sin(self) -> Tensor:
@@ -176,6 +185,7 @@ class ElementwiseMethods(MovementMethods):
         return ops.Cos.apply(self._floating())
 
     def abs(self) -> Tensor:
+        """|x|, elementwise (its derivative is sign(x), 0 at 0)."""
         return ops.Abs.apply(self)
 
     def relu(self) -> Tensor:
@@ -183,12 +193,15 @@ class ElementwiseMethods(MovementMethods):
         return ops.Relu.apply(self)
 
     def sigmoid(self) -> Tensor:
+        """1 / (1 + e ** -x), elementwise: squashes scores into (0, 1)."""
         return ops.Sigmoid.apply(self._floating())
 
     def tanh(self) -> Tensor:
+        """The hyperbolic tangent, elementwise: squashes into (-1, 1)."""
         return ops.Tanh.apply(self._floating())
 
     def square(self) -> Tensor:
+        """x * x, elementwise."""
         return self * self
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:

@@ -153,6 +153,7 @@ class MovementMethods(TensorBase):
         return ops.Expand.apply(self, shape=shape)
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """Broadcast to ``shape`` without copying (the same as :meth:`expand`)."""
         return self.expand(tuple(shape))
 
     @torch_keywords

@@ -173,6 +173,7 @@ class ReductionMethods(ElementwiseMethods):
 
     @torch_keywords
     def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Whether any element over ``axis`` is true (nonzero); bool, outside the graph."""
         out = self.backend.xp.any(
             self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
         )
@@ -180,6 +181,7 @@ class ReductionMethods(ElementwiseMethods):
 
     @torch_keywords
     def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Whether every element over ``axis`` is true (nonzero); bool, outside the graph."""
         out = self.backend.xp.all(
             self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
         )
