@@ -11,6 +11,7 @@ from typing import Any
 
 from .backends.base import Backend
 from .backends.registry import get_backend
+from .ops.transfer import ToBackend as ToBackend  # its home is ops/; importable here too
 from .ops.transfer import to_backend as move_to
 from .tensor import Tensor
 

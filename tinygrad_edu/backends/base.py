@@ -82,13 +82,6 @@ class Backend:
         """Copy an array to the host as a ``numpy.ndarray``."""
         raise NotImplementedError(f"backend {self.name!r} does not implement to_numpy")
 
-    def host_copy(self, array: Array) -> np.ndarray:
-        """A NumPy copy of ``array`` in memory of its own (what moving to another backend
-        sends). Built on :meth:`to_numpy`: a GPU backend's has copied already; a CPU backend's
-        may hand back its own memory, and that is copied here, so the two never share it."""
-        host = self.to_numpy(array)
-        return host.copy() if _may_share_memory(host, array) else host
-
     def getitem(self, array: Array, index: Any) -> Array:
         """``array[index]`` with NumPy's indexing rules, integer arrays mixed with slices included.
 
@@ -128,6 +121,15 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<backend {self.name!r} on {self.device_name()}>"
+
+
+def host_copy(backend: Backend, array: Array) -> np.ndarray:
+    """A NumPy copy of ``array`` in memory of its own (what moving to another backend sends),
+    built on the backend's ``to_numpy`` hook: a GPU backend's has copied already; a CPU
+    backend's may hand back its own memory, and that is copied here, so the two never share
+    it."""
+    host = backend.to_numpy(array)
+    return host.copy() if _may_share_memory(host, array) else host
 
 
 def _may_share_memory(host: np.ndarray, array: Any) -> bool:

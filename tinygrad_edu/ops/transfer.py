@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function
-from ..backends.base import Backend
+from ..backends.base import Backend, host_copy
 
 
 class ToBackend(Function):
@@ -18,7 +18,7 @@ class ToBackend(Function):
         assert target is not None
         ctx.source = ctx.backend
         # Through the host, the one place every backend can reach.
-        return target.asarray(ctx.backend.host_copy(x))
+        return target.asarray(host_copy(ctx.backend, x))
 
     @staticmethod
     def backward(ctx, grad):
