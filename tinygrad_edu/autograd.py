@@ -9,6 +9,10 @@ handled after everything that uses it, then walks it once from the output back t
 For tensors an operation is a :class:`Function`: ``forward`` computes on raw backend arrays,
 ``backward`` computes on Tensors, so that with ``create_graph=True`` the backward pass is itself
 recorded and can be differentiated again.
+
+Two neighbours complete the picture: :mod:`.context` (what an operation saves for its backward,
+and the version checks against in-place changes) and :mod:`.grad_mode` (``no_grad`` and
+friends, per thread).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .context import Context, shared_counter
+from .context import bump_version as bump_version
 from .grad_mode import _mode, set_grad_enabled
 
 # Grad mode lives in its own module; these names stay importable from here, as in PyTorch.
@@ -33,198 +39,6 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module("tinygrad_edu.gradcheck"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def bump_version(tensor: Any) -> None:
-    """Count one in-place change of ``tensor``'s storage (shared with all of its views)."""
-    counter = tensor._versions
-    if counter is None:
-        tensor._versions = [1]
-    else:
-        counter[0] += 1
-
-
-def shared_counter(tensor: Any) -> list[int]:
-    """The version counter of ``tensor``'s storage, made now if it has none yet: a new view of
-    the storage must share it, so that a change through either one shows in both."""
-    counter = tensor._versions
-    if counter is None:
-        counter = tensor._versions = [0]
-    return counter
-
-
-class Context:
-    """What ``forward`` leaves for ``backward``: saved values and which inputs need a gradient.
-
-    Attributes:
-        needs_input_grad: one bool per input; ``backward`` may skip work for the False ones.
-        inputs: the input tensors of the operation.
-    """
-
-    __slots__ = (
-        "fn", "inputs", "backend", "_saved", "_saved_inputs", "_versions", "_output", "_needs",
-        "__dict__",
-    )
-    _needs: tuple[bool, ...] | None
-
-    def __init__(self, fn: type[Function], inputs: tuple[Any, ...], backend: Any) -> None:
-        self.fn = fn
-        self.inputs = inputs
-        self.backend = backend
-        self._saved: tuple[Any, ...] | None = ()
-        # Which inputs were saved (bit i: input i), and the versions of those whose storage had
-        # been changed in place before (None when none had: all were at version 0). An int and
-        # usually None, not a list per operation: most graphs never see an in-place change.
-        self._saved_inputs = 0
-        self._versions: dict[int, int] | None = None
-        self._output: Any = None  # the output tensor, set only while its backward runs
-
-    @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        """One bool per input: does it need a gradient? ``backward`` may skip the others."""
-        if self._output is None:  # not inside backward()
-            return tuple([t.requires_grad for t in self.inputs])
-        needs = self._needs
-        if needs is None:  # once per backward(), however often the op asks
-            needs = self._needs = tuple([t.requires_grad for t in self.inputs])
-        return needs
-
-    @property
-    def xp(self) -> Any:
-        """The backend's array namespace, for ``forward``: ``ctx.xp.exp(x)``."""
-        return self.backend.xp
-
-    def save_for_backward(self, *arrays: Any) -> None:
-        """Keep values (inputs, the output, or anything computed) for ``backward``.
-
-        For each saved input the version of its storage is noted too, so that ``backward``
-        can refuse a value that an in-place operation changed since (see :mod:`.inplace`)."""
-        self._saved = arrays
-        self._versions = None
-        mask = 0
-        bit = 1  # no enumerate(): this runs once per recorded operation, and allocates nothing
-        for tensor in self.inputs:
-            data = tensor.data
-            for array in arrays:
-                if data is array:
-                    mask |= bit
-                    counter = tensor._versions
-                    if counter is not None and counter[0]:
-                        if self._versions is None:
-                            self._versions = {}
-                        self._versions[bit.bit_length() - 1] = counter[0]
-                    break
-            bit <<= 1
-        self._saved_inputs = mask
-
-    @property
-    def saved_tensors(self) -> tuple[Any, ...]:
-        """The saved values as Tensors. A saved input or output comes back as that very tensor,
-        so that with ``create_graph=True`` the backward pass stays connected to the graph."""
-        saved = self._saved
-        if saved is None:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time: the values "
-                f"{self.fn.__name__} saved were freed after the first backward(). Pass "
-                "retain_graph=True to the first backward() if you need to call it twice."
-            )
-        inputs = self.inputs
-        output = self._output
-        self._check_versions()
-        out: list[Any] = []
-        for array in saved:
-            for tensor in inputs:
-                if tensor.data is array:
-                    out.append(tensor)
-                    break
-            else:
-                if output is not None and output.data is array:
-                    out.append(output)
-                else:
-                    out.append(type(inputs[0])._from_data(array, self.backend))
-        return tuple(out)
-
-    def _check_versions(self) -> None:
-        """Refuse saved values that an in-place operation changed after they were saved: the
-        gradient computed from them would be silently wrong."""
-        changed = None
-        mask, versions = self._saved_inputs, self._versions
-        i = 0
-        while mask:
-            if mask & 1:
-                seen = 0 if versions is None else versions.get(i, 0)
-                counter = self.inputs[i]._versions
-                if (0 if counter is None else counter[0]) != seen:
-                    changed = (self.inputs[i], seen)
-                    break
-            mask >>= 1
-            i += 1
-        output = self._output
-        if changed is None and output is not None and output._versions is not None and any(
-            output.data is array for array in self._saved or ()
-        ) and output._version != 0:
-            changed = (output, 0)
-        if changed is not None:
-            tensor, seen = changed
-            made_by = f"made by {tensor._ctx.fn.__name__}" if tensor._ctx is not None else "a leaf"
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: a tensor of shape {tensor.shape} ({made_by}), saved by "
-                f"{self.fn.__name__} for its backward, is at version {tensor._version}; "
-                f"expected version {seen} instead. Change it out of place (x = x + 1, not "
-                "x += 1), or make the in-place change after backward(); x.clone() gives a "
-                "copy that can be changed freely."
-            )
-
-    def backward(self, grad: Any, output: Any = None) -> Sequence[Any]:
-        """Run the Function's backward for ``output`` (the tensor this context made), check it
-        gave one gradient per input, and sum each gradient back to its input's shape.
-
-        That summing undoes broadcasting, and this is the only place that does it: an op's
-        backward may return a gradient in the broadcast shape and leave the rest to the engine.
-        """
-        inputs = self.inputs
-        self._output = output
-        self._needs = None  # worked out if the backward asks (see needs_input_grad)
-        try:
-            grads = self.fn.backward(self, grad)
-        finally:
-            self._output = None
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != len(inputs):
-            raise RuntimeError(
-                f"{self.fn.__name__}.backward returned {len(grads)} gradients for "
-                f"{len(inputs)} inputs; return one per input (None where not needed)."
-            )
-        for input_grad, t in zip(grads, inputs, strict=False):  # lengths checked above
-            if input_grad is not None and input_grad.data.shape != t.data.shape:
-                return [
-                    g if g is None or g.data.shape == t.data.shape else self._fit(g, t)
-                    for g, t in zip(grads, inputs, strict=False)
-                ]
-        return grads
-
-    def _fit(self, grad: Any, input: Any) -> Any:
-        """Sum a gradient in a broadcast shape back to its input's shape, after checking that
-        it is one: a backward that returns some other shape is a bug in that backward."""
-        shape, got = input.data.shape, grad.data.shape
-        if len(got) < len(shape) or any(
-            n != 1 and n != m for n, m in zip(reversed(shape), reversed(got), strict=False)
-        ):
-            raise RuntimeError(
-                f"{self.fn.__name__}.backward returned a gradient of shape {tuple(got)} for an "
-                f"input of shape {tuple(shape)}; it must have the input's shape (or a shape "
-                "the input broadcasts to)."
-            )
-        return input._sum_to_shape(grad)
-
-    def free(self) -> None:
-        """Drop the saved values once backward is done with them."""
-        self._saved = None
-
-    def __repr__(self) -> str:
-        return f"<{self.fn.__name__}Backward>"
 
 
 class Function:
@@ -307,39 +121,6 @@ class Function:
 
 
 _data = operator.attrgetter("data")  # tensor -> its array
-
-
-class UnrecordedContext:
-    """Stands in for a Context when nothing will be differentiated: saving is a no-op."""
-
-    __slots__ = ("backend", "__dict__")
-
-    def __init__(self, backend: Any) -> None:
-        self.backend = backend
-
-    @property
-    def xp(self) -> Any:
-        return self.backend.xp
-
-    @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        """Nothing needs a gradient here: ``any(ctx.needs_input_grad)`` is False, and so is
-        ``ctx.needs_input_grad[i]`` for every input."""
-        return _NOTHING_NEEDED
-
-    def save_for_backward(self, *arrays: Any) -> None:
-        pass
-
-
-class _NothingNeeded(tuple):  # type: ignore[type-arg]
-    """An empty tuple that answers False for any position: how many inputs an unrecorded
-    operation has does not matter, none of them needs a gradient."""
-
-    def __getitem__(self, index: Any) -> Any:
-        return False
-
-
-_NOTHING_NEEDED = _NothingNeeded()
 
 
 def _not_an_array(fn: type[Function], result: Any) -> TypeError:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import UnrecordedContext
+from ..context import UnrecordedContext
 from ..dtypes import ALL_DTYPES, DType
 
 Array = Any  # an array of the backend's array library
