@@ -13,6 +13,7 @@ so the site builds without matplotlib. Needs matplotlib (``pip install -e ".[plo
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tinygrad_edu as tg  # noqa: E402
+import tinygrad_edu.nn.functional as F  # noqa: E402
 from tinygrad_edu import models  # noqa: E402
 from tinygrad_edu.data import mnist_sample  # noqa: E402
 
@@ -135,17 +137,68 @@ def gradient_descent(out: Path) -> None:
     plt.close(figure)
 
 
-def training(out: Path) -> None:
+def training(out: Path, run: Path) -> None:
     """Chapter 6: the pictures ``tinygrad-edu train`` draws for the default MLP (about 4 s)."""
-    with tempfile.TemporaryDirectory() as run:
-        # The command itself, in its own process, exactly as a learner runs it.
-        command = [sys.executable, "-m", "tinygrad_edu", "train", "--quiet", "--seed", "0"]
-        subprocess.run([*command, "--out", run], check=True, stdout=subprocess.DEVNULL)
-        shutil.copy(Path(run) / "loss.png", out / "training-loss.png")
-        shutil.copy(Path(run) / "mistakes.png", out / "training-mistakes.png")
+    # The command itself, in its own process, exactly as a learner runs it.
+    command = [sys.executable, "-m", "tinygrad_edu", "train", "--quiet", "--seed", "0"]
+    subprocess.run([*command, "--out", str(run)], check=True, stdout=subprocess.DEVNULL)
+    shutil.copy(run / "loss.png", out / "training-loss.png")
+    shutil.copy(run / "mistakes.png", out / "training-mistakes.png")
 
 
-FIGURES = [digit, network, gradient_descent, training]
+def forward(out: Path, run: Path) -> None:
+    """Chapter 3: one test digit through the trained classifier, layer by layer."""
+    model = models.mlp()
+    model.load_state_dict(tg.load(run / "model.safetensors"))
+    model.eval()
+    normalisation = json.loads((run / "metrics.json").read_text())["normalisation"]
+    _, test = mnist_sample()
+    image = test.tensors[0][:1]
+    x = (image - normalisation["mean"]) / normalisation["std"]
+    with tg.no_grad():
+        hidden = model[2](model[1](model[0](x)))  # flatten, Linear(784, 128), ReLU
+        scores = model[3](hidden)
+        probabilities = scores.softmax(axis=1)
+    figure, panels = plt.subplots(
+        1, 4, figsize=(14, 3.3), gridspec_kw={"width_ratios": [1, 1.3, 1.3, 1.3]}
+    )
+    panels[0].imshow(image[0, 0].numpy(), cmap="gray_r")
+    panels[0].set_title(f"input x: 784 pixels\n(label {int(test.tensors[1][0].item())})")
+    panels[0].axis("off")
+    active = hidden[0].numpy()
+    panels[1].imshow(active.reshape(8, 16), cmap="viridis")
+    panels[1].set_title(f"h = relu(A x + b): 128 numbers\n{int((active > 0).sum())} of them > 0")
+    panels[1].axis("off")
+    digits = np.arange(10)
+    panels[2].bar(digits, scores[0].numpy(), color="tab:blue")
+    panels[2].set_title("scores: 10 numbers")
+    panels[3].bar(digits, probabilities[0].numpy(), color="tab:green")
+    panels[3].set_title("softmax of the scores\n(chapter 4)")
+    for axes in panels[2:]:
+        axes.set_xticks(digits)
+        axes.set_xlabel("digit")
+    figure.savefig(out / "forward.png", **SAVE)
+    plt.close(figure)
+
+
+def losses(out: Path) -> None:
+    """Chapter 4: cross-entropy and squared error against the probability of the right class."""
+    margin = tg.linspace(-6.0, 6.0, 241)  # score of the right class minus the other's
+    scores = tg.stack([margin, tg.zeros_like(margin)], axis=1)
+    targets = tg.zeros(241, dtype=tg.int64)
+    probabilities = scores.softmax(axis=1)
+    cross_entropy = F.cross_entropy(scores, targets, reduction="none")
+    squared = ((probabilities - tg.tensor([1.0, 0.0])) ** 2).sum(axis=1)
+    p = probabilities[:, 0].numpy()
+    figure, axes = plt.subplots(figsize=(6.5, 3.6))
+    axes.plot(p, cross_entropy.numpy(), label="cross-entropy  -log p")
+    axes.plot(p, squared.numpy(), label="squared error  2 (1 - p)$^2$")
+    axes.set_xlabel("p: probability the network gives the right class")
+    axes.set_ylabel("loss")
+    axes.set_ylim(0, 6)
+    axes.legend()
+    figure.savefig(out / "losses.png", **SAVE)
+    plt.close(figure)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -154,9 +207,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     tg.manual_seed(0)
-    for figure in FIGURES:
+    for figure in (digit, network, gradient_descent, losses):
         figure(args.out)
         print(f"drew {figure.__name__}")
+    with tempfile.TemporaryDirectory() as folder:
+        training(args.out, Path(folder))
+        forward(args.out, Path(folder))
+    print("drew training, forward")
 
 
 if __name__ == "__main__":
