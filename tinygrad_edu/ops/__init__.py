@@ -6,8 +6,9 @@ file of its kind:
 =====================  ==================================================================
 file (``ops/``)        primitives
 =====================  ==================================================================
-``elementwise.py``     Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar,
-                       Abs, Relu, Sigmoid, Tanh, Maximum, Minimum, Where, Clip, Clone, Cast
+``elementwise.py``     Add, Sub, Mul, Div, Pow, Maximum, Minimum, Where
+``unary.py``           Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar, Abs, Relu, Sigmoid, Tanh,
+                       Clip, Clone, Cast
 ``reduce.py``          Sum, Max, Min
 ``linalg.py``          MatMul
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
@@ -46,36 +47,29 @@ shape, in one place (:meth:`tinygrad_edu.autograd.Context.backward`). An op make
 constants its backward needs with :meth:`Tensor.constant <tinygrad_edu.Tensor.constant>`.
 """
 
-from .elementwise import (
-    Abs,
-    Add,
-    Cast,
-    Clip,
-    Clone,
-    Cos,
-    Div,
-    Exp,
-    Log,
-    Maximum,
-    Minimum,
-    Mul,
-    Neg,
-    Pow,
-    Relu,
-    Sigmoid,
-    Sin,
-    Sqrt,
-    StdFromVar,
-    Sub,
-    Tanh,
-    Where,
-)
+from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import CrossEntropy, Linear, NLLLoss
 from .reduce import Max, Min, Sum
 from .spatial import Fold, Unfold
 from .transfer import ToBackend
+from .unary import (
+    Abs,
+    Cast,
+    Clip,
+    Clone,
+    Cos,
+    Exp,
+    Log,
+    Neg,
+    Relu,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    StdFromVar,
+    Tanh,
+)
 
 __all__ = [
     "Abs",

@@ -1,8 +1,8 @@
 """Elementwise methods: arithmetic operators (with broadcasting and PyTorch's dtype promotion),
 comparisons and logic (bool results, outside the graph), and one-input math (exp, relu, ...).
 
-Each calls one primitive of :mod:`tinygrad_edu.ops.elementwise`, whose docstring is its
-derivative."""
+Each calls one primitive of :mod:`tinygrad_edu.ops.elementwise` or :mod:`tinygrad_edu.ops.unary`,
+whose docstring is its derivative."""
 
 from __future__ import annotations
 
