@@ -87,8 +87,8 @@ def network(out: Path) -> None:
         name = "x" if k == 0 else ("y" if k == len(sizes) - 1 else f"h^{k}")
         axes.text(x, y, f"${name[0]}_{i + 1}{name[1:]}$", ha="center", va="center", zorder=3,
                   fontsize=9)
-        if hidden and i == 0:
-            axes.text(x, y + 0.55, "ReLU", ha="center", fontsize=8, color="0.35")
+        if hidden and i == sizes[k] - 1:
+            axes.text(x, y - 0.6, "ReLU", ha="center", fontsize=8, color="0.35")
     for k, size in enumerate(sizes):
         axes.text(k * 2.2, 2.15, f"$\\mathbb{{R}}^{size}$", ha="center", fontsize=13)
     (x0, y0), (x1, y1) = position[0, 0], position[1, 0]

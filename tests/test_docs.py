@@ -377,3 +377,12 @@ def test_every_picture_is_shown_and_exists() -> None:
             assert (DOCS / target).is_file(), (page_id(page), target)
             shown.add(target)
     assert shown == {f"img/{p.name}" for p in (DOCS / "img").glob("*.png")}
+
+
+def test_no_heading_holds_tex() -> None:
+    # A heading also appears in the table of contents and the search results, where no
+    # MathJax runs: TeX there shows raw. Say it in words.
+    tex = re.compile(r"\\[(\[]|\$")
+    for page in PAGES[1:]:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            assert not (line.startswith("#") and tex.search(line)), (page_id(page), line)
