@@ -23,7 +23,6 @@ from .device import device_of_backend
 from .device import pick as pick_backend
 from .dtypes import DType, bool_, float32, float64, int64, to_dtype
 from .inplace import InPlaceMixin
-from .ops.transfer import to_backend as move_to
 from .tensor_math import TensorMath
 
 
@@ -61,14 +60,6 @@ def _host_array(data: Any, dtype: DType | None = None) -> Any:
         f"Cannot make a Tensor from {type(data).__name__} with dtype {array.dtype}; "
         "pass numbers, nested lists of numbers, or a NumPy array."
     )
-
-
-def _names_a_dtype(name: str) -> builtins.bool:
-    try:
-        to_dtype(name)
-    except TypeError:
-        return False
-    return True
 
 
 class Tensor(TensorMath, InPlaceMixin):
@@ -408,22 +399,6 @@ class Tensor(TensorMath, InPlaceMixin):
         ``python -m tinygrad_edu.backends``."""
         return device_of_backend(self.backend.name)
 
-    def numpy(self) -> Any:
-        """The data as a ``numpy.ndarray`` (copied to the host if the backend is a GPU)."""
-        return self.backend.to_numpy(self.data)
-
-    def item(self) -> Any:
-        """The single element as a Python number."""
-        if self.numel() != 1:
-            raise ValueError(
-                f"item() needs a tensor with one element, but this has shape {self.shape}"
-            )
-        return self.numpy().reshape(()).item()
-
-    def tolist(self) -> Any:
-        """The data as (nested) Python lists."""
-        return self.numpy().tolist()
-
     def astype(self, dtype: Any) -> Tensor:
         """Convert to another dtype (differentiable between float32 and float64)."""
         target = to_dtype(dtype)
@@ -435,99 +410,12 @@ class Tensor(TensorMath, InPlaceMixin):
             )
         return ops.Cast.apply(self, dtype=self.backend.native_dtype(target))
 
-    def type(self, dtype: Any = None) -> Any:
-        """PyTorch's older spelling: ``x.type(tg.float)`` is ``x.to(tg.float)``; with no
-        argument, the dtype's name (``"float32"``)."""
-        return self.dtype.name if dtype is None else self.astype(dtype)
-
-    def is_floating_point(self) -> builtins.bool:
-        """Whether the dtype is float32 or float64."""
-        return self.dtype.is_floating
-
-    def contiguous(self) -> Tensor:
-        """PyTorch needs this before ``view`` on some tensors; here it changes nothing and
-        returns the tensor itself (the backend lays out its arrays as it needs)."""
-        return self
-
     def float(self) -> Tensor:
         """This tensor as float32 (differentiable)."""
         return self.astype(float32)
-
-    def double(self) -> Tensor:
-        """This tensor as float64 (differentiable)."""
-        return self.astype(float64)
 
     def long(self) -> Tensor:
         """This tensor as int64 (outside the graph: integers have no gradient)."""
         return self.astype(int64)
 
-    def bool(self) -> Tensor:
-        """This tensor as bool (nonzero is True; outside the graph)."""
-        return self.astype(bool_)
-
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
-        """This tensor on another backend or device, and/or in another dtype, as PyTorch's
-        ``to``: ``x.to("cupy")``, ``x.to("cuda")``, ``x.to(tg.float64)``,
-        ``x.to("cpu", tg.float64)``. Gradients flow back across the move and the conversion.
-        """
-        where = device
-        for arg in args:
-            if isinstance(arg, Backend | Device) or (
-                isinstance(arg, str) and not _names_a_dtype(arg)
-            ):
-                where = arg
-            else:
-                dtype = arg
-        out = self if where is None else move_to(self, get_backend(where))
-        return out if dtype is None else out.astype(dtype)
-
-    def cpu(self) -> Tensor:
-        """This tensor on the CPU (the NumPy backend)."""
-        return self.to("cpu")
-
-    def cuda(self) -> Tensor:
-        """This tensor on the GPU (the CuPy backend)."""
-        return self.to("cuda")
-
-    def __repr__(self) -> str:
-        import numpy as np
-
-        body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(", precision=4)
-        extra = f", dtype={self.dtype.name}, backend={self.backend.name}"
-        if self._ctx is not None:
-            extra += f", op={self._ctx.fn.__name__}"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"Tensor({body}{extra})"
-
-    def __bool__(self) -> builtins.bool:
-        if self.numel() != 1:
-            raise ValueError(
-                f"The truth value of a tensor with shape {self.shape} is ambiguous; use "
-                ".any() or .all()."
-            )
-        return bool(self.item())
-
-    def __float__(self) -> builtins.float:
-        return float(self.item())
-
-    def __index__(self) -> int:
-        """Lets a one-element integer tensor be used where Python needs an int (a slice bound,
-        ``range``)."""
-        if self.dtype is not int64:
-            raise TypeError(
-                f"Only integer tensors can be used as an index, not {self.dtype.name}; "
-                "use .long() first."
-            )
-        return int(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
     __hash__ = object.__hash__
-
-    def __dlpack__(self, **kwargs: Any) -> Any:
-        return self.data.__dlpack__(**kwargs)
-
-    def __dlpack_device__(self) -> Any:
-        return self.data.__dlpack_device__()

@@ -6,6 +6,7 @@ module puts them together and keeps the shared helpers importable under their ol
 
 from __future__ import annotations
 
+from .tensor_methods.conversion import ConversionMethods
 from .tensor_methods.indexing import IndexingMethods
 from .tensor_methods.reductions import ReductionMethods
 from .tensor_methods.shapes import (
@@ -30,8 +31,8 @@ __all__ = [
 ]
 
 
-class TensorMath(IndexingMethods, ReductionMethods):
+class TensorMath(IndexingMethods, ReductionMethods, ConversionMethods):
     """Operations shared by every Tensor: elementwise math and operators, reductions, movement
-    and matrix products, indexing (a mixin, kept apart so tensor.py stays short)."""
+    and matrix products, indexing, conversions (a mixin, kept apart so tensor.py stays short)."""
 
     __slots__ = ()

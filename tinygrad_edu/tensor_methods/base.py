@@ -24,6 +24,7 @@ class TensorBase:
         data: Any
         backend: Backend
         requires_grad: bool
+        _ctx: Any
 
         def __init__(
             self, data: Any, dtype: Any = None, requires_grad: bool = False,
