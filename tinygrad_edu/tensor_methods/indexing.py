@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .. import ops
 from ..dtypes import bool_, int64
+from .base import TensorBase
 from .movement import MovementMethods
 
 if TYPE_CHECKING:
@@ -50,54 +51,53 @@ class IndexingMethods(MovementMethods):
         return x, tuple(out)
 
     def _index_key(self, key: Any) -> tuple[Any, ...]:
-        key = key if isinstance(key, tuple) else (key,)
+        """The key as the backend's getitem takes it: ints, slices, None and ``...`` as they
+        are; lists and tensors as integer arrays, a boolean mask as the positions where it is
+        True; and a ``...`` at the end if there is none (the standard asks for every axis)."""
         out: list[Any] = []
-        xp = self.backend.xp
-        axis: int | None = 0  # the axis the next key entry indexes (None after a ...)
-        for k in key:
-            if k is None or k is Ellipsis or isinstance(k, slice):
-                out.append(k)
-                if k is Ellipsis:
-                    axis = None
-                elif k is not None and axis is not None:
-                    axis += 1
-                continue
-            if isinstance(k, int) and not isinstance(k, bool):
-                out.append(k)
-                axis = None if axis is None else axis + 1
-                continue
-            if isinstance(k, list | tuple) and len(k) == 0:
-                k = xp.zeros((0,), dtype=self.backend.native_dtype(int64))  # picks nothing
-            if isinstance(k, IndexingMethods):
-                if k.backend is not self.backend:
-                    raise RuntimeError(
-                        f"index tensor lives on backend {k.backend.name!r} but the indexed "
-                        f"tensor on {self.backend.name!r}; move it with .to({self.backend.name!r})"
-                    )
-                array = k.data
-            else:
-                array = self.backend.asarray(type(self)(k, backend=self.backend).data)
-            if array.dtype == self.backend.native_dtype(bool_):
-                covered = self.shape[axis : axis + array.ndim] if axis is not None else None
-                if covered is not None and tuple(array.shape) != covered:
-                    raise IndexError(
-                        f"boolean mask of shape {tuple(array.shape)} does not match the axes it "
-                        f"indexes, of sizes {covered}, in a tensor of shape {self.shape}"
-                    )
-                # A boolean mask is the same as the integer positions where it is True.
-                out.extend(xp.nonzero(array))
-                axis = None if axis is None else axis + array.ndim
-            elif array.dtype == self.backend.native_dtype(int64):
-                out.append(array)
-                axis = None if axis is None else axis + 1
-            else:
-                raise IndexError(
-                    f"indices must be ints, slices, None, ..., or int64/bool tensors, "
-                    f"not {array.dtype}"
-                )
+        axis: int | None = 0  # the axis the next entry indexes (unknown after a ...)
+        for k in key if isinstance(key, tuple) else (key,):
+            entries, used = self._index_entry(k, axis)
+            out.extend(entries)
+            axis = None if k is Ellipsis or axis is None else axis + used
         if not any(k is Ellipsis for k in out):
-            out.append(Ellipsis)  # the standard asks for every axis, or a ... for the rest
+            out.append(Ellipsis)
         return tuple(out)
+
+    def _index_entry(self, k: Any, axis: int | None) -> tuple[list[Any], int]:
+        """One entry of a key, as getitem entries, and how many axes of the tensor it uses."""
+        if k is None or k is Ellipsis:
+            return [k], 0
+        if isinstance(k, slice) or (isinstance(k, int) and not isinstance(k, bool)):
+            return [k], 1
+        array = self._index_array(k)
+        if array.dtype == self.backend.native_dtype(bool_):
+            covered = self.shape[axis : axis + array.ndim] if axis is not None else None
+            if covered is not None and tuple(array.shape) != covered:
+                raise IndexError(
+                    f"boolean mask of shape {tuple(array.shape)} does not match the axes it "
+                    f"indexes, of sizes {covered}, in a tensor of shape {self.shape}"
+                )
+            # A boolean mask is the same as the integer positions where it is True.
+            return list(self.backend.xp.nonzero(array)), array.ndim
+        if array.dtype == self.backend.native_dtype(int64):
+            return [array], 1
+        raise IndexError(
+            f"indices must be ints, slices, None, ..., or int64/bool tensors, not {array.dtype}"
+        )
+
+    def _index_array(self, k: Any) -> Any:
+        """A list, array or tensor used as an index, as an array of this tensor's backend."""
+        if isinstance(k, list | tuple) and len(k) == 0:  # picks nothing
+            return self.backend.xp.zeros((0,), dtype=self.backend.native_dtype(int64))
+        if isinstance(k, TensorBase):
+            if k.backend is not self.backend:
+                raise RuntimeError(
+                    f"index tensor lives on backend {k.backend.name!r} but the indexed "
+                    f"tensor on {self.backend.name!r}; move it with .to({self.backend.name!r})"
+                )
+            return k.data
+        return self.backend.asarray(type(self)(k, backend=self.backend).data)
 
 
 def _is_mask(k: Any) -> bool:
