@@ -201,13 +201,38 @@ def losses(out: Path) -> None:
     plt.close(figure)
 
 
+def finite_differences(out: Path) -> None:
+    """Checking gradients: the error of forward and central differences against the step."""
+    x = tg.tensor(1.0, dtype=tg.float64, requires_grad=True)
+    x.sin().backward()
+    exact = x.grad.item()  # cos(1), from backward()
+    steps = np.logspace(-13, -1, 49)
+    errors: dict[str, list[float]] = {"forward": [], "central": []}
+    with tg.no_grad():
+        for h in steps:
+            up, here, down = (tg.tensor(1.0 + d, dtype=tg.float64).sin().item() for d in (h, 0, -h))
+            errors["forward"].append(abs((up - here) / h - exact))
+            errors["central"].append(abs((up - down) / (2 * h) - exact))
+    figure, axes = plt.subplots(figsize=(6.5, 3.8))
+    axes.loglog(steps, errors["forward"], label="forward  (f(x+h) - f(x)) / h", marker=".")
+    axes.loglog(steps, errors["central"], label="central  (f(x+h) - f(x-h)) / 2h", marker=".")
+    axes.axvline(1e-6, color="0.6", linestyle="--")
+    axes.text(1.3e-6, 3e-2, "gradcheck's\neps = 1e-6", color="0.4", fontsize=8)
+    axes.set_xlabel("step h")
+    axes.set_ylabel("error against backward()")
+    axes.set_title("d/dx sin(x) at x = 1, float64")
+    axes.legend(fontsize=8)
+    figure.savefig(out / "finite-differences.png", **SAVE)
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     tg.manual_seed(0)
-    for figure in (digit, network, gradient_descent, losses):
+    for figure in (digit, network, gradient_descent, losses, finite_differences):
         figure(args.out)
         print(f"drew {figure.__name__}")
     with tempfile.TemporaryDirectory() as folder:
