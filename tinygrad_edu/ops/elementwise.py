@@ -28,7 +28,7 @@ def scaled(grad: Any, share: Any) -> Any:
     lost = share.data == 0
     if not grad.requires_grad:  # nothing to record: work on the arrays directly (the hot path)
         zero = xp.zeros((), dtype=grad.data.dtype)
-        return grad._from_data(xp.where(lost, zero, grad.data) * share.data, grad.backend)
+        return grad.constant(xp.where(lost, zero, grad.data) * share.data)
     # Zeroed before the product, so that no inf * 0 is ever computed.
     return Where.apply(grad.constant(lost), grad.constant(0.0), grad) * share
 

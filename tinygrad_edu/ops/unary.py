@@ -147,7 +147,7 @@ class Relu(Function):
         blocked = out.data <= 0
         if not grad.requires_grad:  # nothing to record: work on the arrays directly
             zero = ctx.xp.zeros((), dtype=grad.data.dtype)
-            return grad._from_data(ctx.xp.where(blocked, zero, grad.data), grad.backend)
+            return grad.constant(ctx.xp.where(blocked, zero, grad.data))
         return Where.apply(grad.constant(blocked), grad.constant(0.0), grad)
 
 
