@@ -226,13 +226,35 @@ def finite_differences(out: Path) -> None:
     plt.close(figure)
 
 
+def gpu_timing(out: Path) -> None:
+    """GPUs: matrix-product speed on a CPU and a GPU, from docs/data/matmul-benchmark.json.
+
+    The docs build has no GPU: scripts/bench_matmul.py measured these numbers on a machine
+    with one, and the file says which.
+    """
+    data = json.loads((ROOT / "docs" / "data" / "matmul-benchmark.json").read_text())
+    sizes = np.array(data["sizes"], dtype=float)
+    figure, axes = plt.subplots(figsize=(7, 4))
+    for key, label in (("cpu_seconds", f"CPU: {data['cpu']}"), ("gpu_seconds", data["gpu"])):
+        if data[key]:
+            flops = 2 * sizes**3 / np.array(data[key])  # n^3 multiply-adds
+            axes.loglog(sizes, flops / 1e9, "o-", label=label)
+    axes.set_xscale("log", base=2)
+    axes.set_xlabel("n (an n x n matrix times an n x n matrix, float32)")
+    axes.set_ylabel("billions of operations per second")
+    axes.set_title(f"measured {data['date']} with scripts/bench_matmul.py")
+    axes.legend(fontsize=8)
+    figure.savefig(out / "gpu-matmul.png", **SAVE)
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     tg.manual_seed(0)
-    for figure in (digit, network, gradient_descent, losses, finite_differences):
+    for figure in (digit, network, gradient_descent, losses, finite_differences, gpu_timing):
         figure(args.out)
         print(f"drew {figure.__name__}")
     with tempfile.TemporaryDirectory() as folder:
