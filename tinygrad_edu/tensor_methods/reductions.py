@@ -59,7 +59,7 @@ class ReductionMethods(ElementwiseMethods):
         axes = normalize_axis(axis, self.ndim)
         # std(x) = s * std(x / s) for a constant s > 0: with s the largest |x| the squares
         # cannot overflow (float32 std([-1e20, 1e20]) is 1.41e20, not inf).
-        scale = x.abs()._peak(axes, finite_only=True)
+        scale = x.detach().abs()._peak(axes, finite_only=True)  # a constant: not recorded
         xp = x.backend.xp
         scale = x.constant(xp.where(scale.data == 0, xp.ones_like(scale.data), scale.data))
         out = ops.StdFromVar.apply((x / scale).var(axes, True, correction)) * scale
