@@ -148,33 +148,66 @@ def requests_and_errors(driver: Any) -> tuple[list[str], list[str]]:
     return urls, errors
 
 
+def page_problems(browser: Any, url: str, name: str) -> tuple[list[str], dict[str, Any]]:
+    """Everything wrong with one page, and what it holds (formulas, diagrams, requests)."""
+    browser.get(url)
+    status = browser.execute_async_script(WAIT_FOR_PAGE)
+    state = browser.execute_script(PAGE_STATE)
+    urls, errors = requests_and_errors(browser)
+    state["requests"] = len(urls)
+    foreign = [u for u in urls if not u.startswith(("file:", "data:", "blob:", "about:"))]
+    problems = [] if status == "ok" else [f"{name}: {status}"]
+    problems += [f"{name}: request to another host: {url}" for url in foreign]
+    problems += [f"{name}: JavaScript error: {error}" for error in errors]
+    problems += [f"{name}: raw TeX: {tex!r}" for tex in state["raw_tex"]]
+    problems += [f"{name}: TeX error: {error}" for error in state["tex_errors"]]
+    if state["mermaid_raw"]:
+        problems.append(f"{name}: {state['mermaid_raw']} Mermaid block(s) left as text")
+    return problems, state
+
+
 def test_every_page_works_offline_from_disk(site: Path, browser: Any) -> None:
     problems: list[str] = []
     formulas = diagrams = 0
     for page in pages(site):
         name = page.relative_to(site).as_posix()
-        browser.get(page.as_uri())
-        status = browser.execute_async_script(WAIT_FOR_PAGE)
-        state = browser.execute_script(PAGE_STATE)
-        urls, errors = requests_and_errors(browser)
-        foreign = [u for u in urls if not u.startswith(("file:", "data:", "blob:", "about:"))]
-        if status != "ok":
-            problems.append(f"{name}: {status}")
-        problems += [f"{name}: request to another host: {url}" for url in foreign]
-        problems += [f"{name}: JavaScript error: {error}" for error in errors]
-        problems += [f"{name}: raw TeX: {tex!r}" for tex in state["raw_tex"]]
-        problems += [f"{name}: TeX error: {error}" for error in state["tex_errors"]]
-        if state["mermaid_raw"]:
-            problems.append(f"{name}: {state['mermaid_raw']} Mermaid block(s) left as text")
+        found, state = page_problems(browser, page.as_uri(), name)
+        problems += found
         formulas += state["formulas"]
         diagrams += state["mermaid_drawn"]
         print(
             f"{name}: {state['formulas']} formulas, {state['mermaid_drawn']} diagrams, "
-            f"{len(urls)} requests, all local"
+            f"{state['requests']} requests, {len(found)} problems"
         )
     assert not problems, "\n".join(problems)
     # The checks above saw something: the site has formulas and diagrams to check.
     assert formulas > 20 and diagrams >= 1, (formulas, diagrams)
+
+
+def test_the_checks_catch_a_broken_page(site: Path, browser: Any) -> None:
+    # A page of the built site made to break every rule: each check must notice.
+    html = (site / "lecture-loss.html").read_text(encoding="utf-8")
+    html = html.replace(
+        "</body>",
+        # MathJax skips <pre>: this formula stays raw. The second one is not valid TeX.
+        '<pre><span class="arithmatex">\\(x^2\\)</span></pre>'
+        '<p><span class="arithmatex">\\(\\frac{1}\\)</span></p>'
+        '<pre class="mermaid">not a diagram at all</pre>'
+        '<script src="https://example.invalid/tracker.js"></script>'
+        "<script>null.boom()</script></body>",
+    )
+    broken = site / "broken-on-purpose.html"
+    broken.write_text(html, encoding="utf-8")
+    try:
+        problems, _ = page_problems(browser, broken.as_uri(), broken.name)
+    finally:
+        broken.unlink()
+    text = "\n".join(problems)
+    assert "request to another host: https://example.invalid/tracker.js" in text, text
+    assert "JavaScript error" in text, text
+    assert "raw TeX: '\\\\(x^2\\\\)'" in text, text
+    assert "TeX error" in text, text
+    assert "Mermaid block(s) left as text" in text, text
 
 
 def test_search_finds_gradient_from_disk(site: Path, browser: Any) -> None:
