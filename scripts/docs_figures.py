@@ -248,13 +248,73 @@ def gpu_timing(out: Path) -> None:
     plt.close(figure)
 
 
+def derivatives(out: Path) -> None:
+    """Second derivatives: x^3 and the two derivatives tg.grad computes from it."""
+    x = tg.linspace(-2.0, 2.0, 81, dtype=tg.float64, requires_grad=True)
+    y = x**3
+    (first,) = tg.grad(y.sum(), x, create_graph=True)  # 3 x^2, itself differentiable
+    (second,) = tg.grad(first.sum(), x)  # 6 x
+    figure, axes = plt.subplots(figsize=(6.5, 3.6))
+    with tg.no_grad():
+        points = x.numpy()
+        axes.plot(points, y.numpy(), label="f(x) = x$^3$")
+        axes.plot(points, first.numpy(), label="f'(x) from tg.grad(..., create_graph=True)")
+        axes.plot(points, second.numpy(), label="f''(x) from tg.grad of that")
+    axes.axhline(0, color="0.8", linewidth=0.8)
+    axes.set_xlabel("x")
+    axes.legend(fontsize=8)
+    figure.savefig(out / "second-derivatives.png", **SAVE)
+    plt.close(figure)
+
+
+def broadcasting(out: Path) -> None:
+    """Tensors: a bias broadcast over a batch, and its gradient, the column sums."""
+    tg.manual_seed(1)
+    product = tg.randn(6, 4)  # stands for X W: 6 rows (a batch), 4 columns
+    bias = tg.tensor([1.0, -1.0, 0.5, 0.0], requires_grad=True)
+    upstream = tg.randn(6, 4)  # G, the gradient arriving from above
+    ((product + bias) * upstream).sum().backward()  # dL/d(XW + b) = G
+    figure, panels = plt.subplots(1, 3, figsize=(11, 3.2),
+                                  gridspec_kw={"width_ratios": [1, 1, 1]})
+    panels[0].imshow(np.broadcast_to(bias.detach().numpy(), (6, 4)), cmap="coolwarm", vmin=-2,
+                     vmax=2)
+    panels[0].set_title("b, shape (4,), used in all 6 rows")
+    panels[1].imshow(upstream.numpy(), cmap="coolwarm", vmin=-2, vmax=2)
+    panels[1].set_title("G = dL/d(XW + b), shape (6, 4)")
+    panels[2].bar(range(4), bias.grad.numpy(), color="tab:purple")
+    panels[2].set_title("b.grad: the sum of each column of G")
+    for axes in panels:
+        axes.set_xticks(range(4))
+    for axes in panels[:2]:
+        axes.set_yticks(range(6))
+    figure.savefig(out / "broadcasting.png", **SAVE)
+    plt.close(figure)
+
+
+def softplus(out: Path) -> None:
+    """Writing your own Function: softplus and the gradient its backward returns."""
+    x = tg.linspace(-5.0, 5.0, 101, requires_grad=True)
+    y = (1 + x.exp()).log()  # composed from primitives, so backward() comes for free
+    y.sum().backward()
+    figure, axes = plt.subplots(figsize=(6.5, 3.4))
+    with tg.no_grad():
+        axes.plot(x.numpy(), y.numpy(), label="softplus(x) = log(1 + e$^x$)")
+        axes.plot(x.numpy(), x.grad.numpy(), label="x.grad after backward(): sigmoid(x)")
+    axes.set_xlabel("x")
+    axes.legend(fontsize=8)
+    figure.savefig(out / "softplus.png", **SAVE)
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     tg.manual_seed(0)
-    for figure in (digit, network, gradient_descent, losses, finite_differences, gpu_timing):
+    figures = (digit, network, gradient_descent, losses, finite_differences, gpu_timing,
+               derivatives, broadcasting, softplus)
+    for figure in figures:
         figure(args.out)
         print(f"drew {figure.__name__}")
     with tempfile.TemporaryDirectory() as folder:
