@@ -340,6 +340,14 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         assert not role.search(html), f"{page.name} shows a Sphinx role as text"
     nn_page = (tmp_path / "api" / "nn.html").read_text()
     assert 'href="tensor.html#tinygrad_edu.Tensor"><code>Tensor</code>' in nn_page
+    # Every public name of the package has an entry (an anchor) somewhere in the reference.
+    import tinygrad_edu
+
+    anchors = set()
+    for page in (tmp_path / "api").glob("*.html"):
+        anchors.update(re.findall(r'id="tinygrad_edu[\w.]*\.(\w+)"', page.read_text()))
+    undocumented = sorted(set(tinygrad_edu.__all__) - anchors)
+    assert not undocumented, f"no docs/api page documents tinygrad_edu.{undocumented}"
 
 
 # -- the pictures ------------------------------------------------------------------------------
