@@ -29,12 +29,15 @@ window.MathJax = {
   },
 };
 
-// Material for MkDocs swaps pages without a reload (instant navigation is off here, but a
-// theme update may turn it on): typeset each new page. MathJax 4's SVG output has no
-// clearCache(), so only the typesetting state is reset.
+// Material for MkDocs swaps pages without a reload when instant navigation is on (it is off
+// here, but a theme update may turn it on): typeset each new page once MathJax is ready. Before
+// MathJax has loaded, window.MathJax is still the configuration above, and MathJax typesets the
+// first page itself. MathJax 4's SVG output has no clearCache(): only the TeX state is reset.
 document$.subscribe(() => {
-  if (!window.MathJax.typesetPromise) return; // the first page: MathJax typesets it on startup
-  MathJax.typesetClear();
-  MathJax.texReset();
-  MathJax.typesetPromise();
+  if (!window.MathJax.startup || !window.MathJax.startup.promise) return;
+  MathJax.startup.promise = MathJax.startup.promise.then(() => {
+    MathJax.typesetClear();
+    MathJax.texReset();
+    return MathJax.typesetPromise();
+  });
 });
