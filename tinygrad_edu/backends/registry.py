@@ -24,7 +24,6 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import metadata
 
 from ..device import backend_name_of
 from .base import Backend
@@ -132,6 +131,8 @@ def _discover_plugins() -> dict[str, BackendSource]:
     global _plugins
     if _plugins is not None:
         return _plugins
+    from importlib import metadata  # here, not at the top: `import tinygrad_edu` stays quick
+
     found: dict[str, BackendSource] = {}
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist is not None else "unknown distribution"
