@@ -25,12 +25,21 @@ def scaled(grad: Any, share: Any) -> Any:
     gradient is inf (inf * 0 would be nan). ``share`` is a Tensor of weights (0, 1, or 1/2 at
     ties)."""
     xp = grad.backend.xp
-    lost = share.data == 0
     if not grad.requires_grad:  # nothing to record: work on the arrays directly (the hot path)
-        zero = xp.zeros((), dtype=grad.data.dtype)
-        return grad.constant(xp.where(lost, zero, grad.data) * share.data)
+        return grad.constant(masked_product(xp, grad.data, share.data))
     # Zeroed before the product, so that no inf * 0 is ever computed.
+    lost = share.data == 0
     return Where.apply(grad.constant(lost), grad.constant(0.0), grad) * share
+
+
+def masked_product(xp: Any, grad: Any, share: Any) -> Any:
+    """``grad * share`` on arrays, exactly 0 where ``share`` is 0 even if ``grad`` is inf or
+    nan there. The product alone is right whenever ``grad`` is finite, the usual case; only
+    otherwise is ``where`` used, which NumPy runs about fifteen times slower."""
+    if bool(xp.all(xp.isfinite(grad))):
+        return grad * share
+    zero = xp.zeros((), dtype=grad.dtype)
+    return xp.where(share == 0, zero, xp.where(share == 0, zero, grad) * share)
 
 
 class Add(Function):
