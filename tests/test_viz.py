@@ -1,4 +1,5 @@
-"""Graph pictures (tinygrad_edu.viz): structure, labels, escaping, and huge graphs."""
+"""Graph pictures (tinygrad_edu.viz): structure, labels, escaping, and huge graphs; and
+backward_steps, the backward pass step by step."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import subprocess
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.viz import build_graph, to_dot, to_mermaid
+from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.viz import backward_steps, build_graph, to_dot, to_mermaid
 
 MERMAID_VALUE = re.compile(r'^    (v\d+)\["(.*)"\]$')
 MERMAID_OP = re.compile(r'^    (op\d+)\(\("(.*)"\)\)$')
@@ -193,3 +195,182 @@ def test_dot_output_parses_with_graphviz() -> None:
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("graph ")
+
+
+# -- backward_steps ------------------------------------------------------------------------------
+def chapter_graph() -> tuple[tg.Value, tg.Value, tg.Value, tg.Value]:
+    """y = a * b + a at a = 2, b = -3, as in chapter 5 (no backward yet)."""
+    a, b = tg.Value(2.0, label="a"), tg.Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    y = c + a
+    y.label = "y"
+    return a, b, c, y
+
+
+def test_value_steps_follow_the_chain_rule_by_hand() -> None:
+    a, b, c, y = chapter_graph()
+    steps = backward_steps(y)
+    assert [s.name for s in steps] == ["y", "c", "b", "a"]
+    assert [s.node for s in steps] == list(reversed(topological_order(y)))
+    first, second, leaf_b, leaf_a = steps
+    # y = c + a: local derivatives 1 and 1, so it sends the 1 it got to both.
+    assert (first.op, first.inputs, first.grad) == ("+", ("c", "a"), 1.0)
+    assert first.local == (1.0, 1.0) and first.sent == (1.0, 1.0)
+    # c = a * b: dc/da = b = -3, dc/db = a = 2.
+    assert (second.op, second.inputs, second.grad) == ("*", ("a", "b"), 1.0)
+    assert second.local == (-3.0, 2.0) and second.sent == (-3.0, 2.0)
+    # The leaves: dy/db = a = 2, and dy/da = b + 1 = -2, the sum over both paths.
+    assert leaf_b.is_leaf and leaf_b.op is None and leaf_b.sent == ()
+    assert leaf_b.grad == 2.0 and leaf_b.received == [("c", 2.0)]
+    assert leaf_a.grad == -2.0 and leaf_a.received == [("y", 1.0), ("c", -3.0)]
+    assert steps.grad_of(a) == -2.0 and steps.grad_of(c) == 1.0
+    # ... the numbers backward() puts in .grad.
+    y.backward()
+    assert [s.grad for s in steps] == [y.grad, c.grad, b.grad, a.grad]
+
+
+def test_value_steps_change_nothing() -> None:
+    a, b, c, y = chapter_graph()
+    before = [(v.data, v.grad, v._ctx) for v in (a, b, c, y)]
+    backward_steps(y)
+    backward_steps(y)  # twice: nothing was accumulated by the first call
+    assert [(v.data, v.grad, v._ctx) for v in (a, b, c, y)] == before
+    y.backward()
+    assert (a.grad, b.grad) == (-2.0, 2.0)
+
+
+def test_value_used_twice_by_one_op_gets_both_gradients() -> None:
+    x = tg.Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    steps = backward_steps(y)
+    assert steps[0].local == (3.0, 3.0) and steps[0].sent == (3.0, 3.0)
+    assert steps.grad_of(x) == 6.0  # d(x^2)/dx = 2x
+    assert steps[-1].received == [("y", 3.0), ("y", 3.0)]
+
+
+def test_value_steps_print_the_numbers() -> None:
+    *_, y = chapter_graph()
+    text = str(backward_steps(y))
+    assert (
+        text.splitlines()[0] == "backward() of y, step by step, from the output back to the inputs:"
+    )
+    assert "2. c = a * b" in text
+    assert "local dc/da = -3, sends 1 * -3 = -3" in text
+    assert "4. a  (leaf)" in text
+    assert "gradient in: dy/da = -2 = 1 (from y) + -3 (from c)" in text
+
+
+def tensor_graph() -> tuple[tg.Tensor, tg.Tensor, tg.Tensor]:
+    """loss = (sum(x * w) + 1)^2 with x = (1, 2), w = (3, -1): s = 2, loss = 4."""
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    w = tg.tensor([3.0, -1.0], dtype=tg.float64, requires_grad=True)
+    loss = ((x * w).sum() + 1.0) ** 2
+    return x, w, loss
+
+
+def test_tensor_steps_match_the_chain_rule_and_backward() -> None:
+    x, w, loss = tensor_graph()
+    steps = backward_steps(loss, labels={x: "x", w: "w", loss: "loss"})
+    assert [s.op for s in steps] == ["Pow", "Add", "Sum", "Mul", None, None]
+    assert [s.node for s in steps] == list(reversed(topological_order(loss)))
+    power, plus, total, product, *leaves = steps
+    assert power.inputs == ("n4", "2")  # n4 = sum + 1 (unnamed); the exponent is a constant
+    assert power.grad.item() == 1.0
+    assert power.local[0].item() == 4.0  # d(s^2)/ds = 2 s = 4
+    assert power.sent[1] is None  # a constant gets nothing
+    assert total.local[0].tolist() == [1.0, 1.0]  # d sum / d element = 1
+    assert total.sent[0].tolist() == [4.0, 4.0]
+    # d(x * w)/dx is the diagonal matrix of w, d(x * w)/dw that of x.
+    assert product.local[0].tolist() == [[3.0, 0.0], [0.0, -1.0]]
+    assert product.local[1].tolist() == [[1.0, 0.0], [0.0, 2.0]]
+    # By hand: dloss/dx = 2 s w = 4 w, dloss/dw = 4 x.
+    assert steps.grad_of(x).tolist() == [12.0, -4.0]
+    assert steps.grad_of(w).tolist() == [4.0, 8.0]
+    assert [s.name for s in leaves] == ["w", "x"] and all(s.is_leaf for s in leaves)
+    assert "rule: z = x * y;  dz/dx = y,  dz/dy = x" in str(steps)
+    assert plus.formula is not None and plus.formula.startswith("z = x + y")
+    loss.backward()
+    assert steps.grad_of(x).tolist() == x.grad.tolist()
+    assert steps.grad_of(w).tolist() == w.grad.tolist()
+
+
+def test_tensor_steps_change_nothing_and_keep_the_graph() -> None:
+    x, w, loss = tensor_graph()
+    first = backward_steps(loss)
+    assert x.grad is None and w.grad is None
+    second = backward_steps(loss)  # the saved values were not freed
+    assert [s.grad.tolist() for s in first] == [s.grad.tolist() for s in second]
+    assert not any(s.grad.requires_grad for s in first)  # nothing was recorded
+    loss.backward()  # still possible: the graph is intact
+    assert x.grad.tolist() == [12.0, -4.0]
+
+
+def test_tensor_used_twice_and_broadcast() -> None:
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=tg.float64, requires_grad=True)
+    bias = tg.tensor([0.5, -0.5], dtype=tg.float64, requires_grad=True)
+    out = (x * x + bias).sum()
+    steps = backward_steps(out, labels={x: "x", bias: "bias"})
+    # x feeds Mul twice: each side sends grad * x, and the two add up to 2 x.
+    assert steps.grad_of(x).tolist() == (2 * x.detach()).tolist()
+    (mul,) = [s for s in steps if s.op == "Mul"]
+    assert mul.inputs == ("x", "x")
+    (leaf_x,) = [s for s in steps if s.node is x]
+    assert len(leaf_x.received) == 2
+    # The bias was broadcast over 3 rows: its gradient is the column sums, [3, 3].
+    assert steps.grad_of(bias).tolist() == [3.0, 3.0]
+    (add,) = [s for s in steps if s.op == "Add"]
+    assert add.local[1].shape == (3, 2, 2)  # d(out)/d(bias): output shape + bias shape
+    out.backward()
+    assert steps.grad_of(x).tolist() == x.grad.tolist()
+    assert steps.grad_of(bias).tolist() == bias.grad.tolist()
+
+
+def test_steps_run_in_the_order_backward_calls_the_ops() -> None:
+    # Each Tag passes its input through and notes when its backward runs: backward() and
+    # backward_steps must visit the tags in the same order.
+    calls: list[str] = []
+
+    class Tag(tg.Function):
+        @staticmethod
+        def forward(ctx, x, name=""):
+            ctx.name = name
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            calls.append(ctx.name)
+            return grad
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    left = Tag.apply(x * 2.0, name="left")
+    right = Tag.apply(Tag.apply(x.exp(), name="inner"), name="right")
+    out = Tag.apply(left * right + left, name="top").sum()
+    out.backward(retain_graph=True)
+    by_backward = list(calls)
+    calls.clear()
+    steps = backward_steps(out)
+    by_steps = list(dict.fromkeys(calls))  # Jacobians call each backward again, later
+    assert by_backward == ["top", "right", "inner", "left"]
+    assert by_steps == by_backward
+    assert [s.op for s in steps].count("Tag") == 4
+
+
+def test_non_scalar_output_takes_a_gradient() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    steps = backward_steps(y, grad=[1.0, -1.0])
+    assert steps.grad_of(x).tolist() == [3.0, -3.0]
+    with pytest.raises(RuntimeError, match="scalar output"):
+        backward_steps(y)
+
+
+def test_freed_graph_and_no_grad_output_are_refused() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()  # frees the saved values
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        backward_steps(loss)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        backward_steps(tg.tensor([1.0]).sum())
