@@ -186,6 +186,67 @@ def test_std_does_not_overflow_in_float32() -> None:
     _check(lambda x: x.std(0, keepdim=True), [[1.0, 2.0], [3.0, 5.0]])
 
 
+# var and std with correction >= n (n - correction <= 0): PyTorch's value is inf (nan for
+# constant data); its gradient over all elements is inf (nan where x is the mean), and over
+# given axes follows 2 (x - mean) / (n - correction): +-inf for n = correction, finite beyond.
+VAR_DATA = [[1.0, 2.0, 4.0], [1.0, 2.0, 3.0], [3.0], [2.0, 2.0]]
+torch_warns_about_dof = pytest.mark.filterwarnings("ignore:.*degrees of freedom")
+
+
+@needs_torch
+@torch_warns_about_dof
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("values", VAR_DATA)
+@pytest.mark.parametrize("extra", [0, 1, 3])  # correction = n + extra
+@pytest.mark.parametrize("axis", [None, 0])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_var_and_std_with_correction_at_least_n_match_torch(
+    name: str, values: list[float], extra: int, axis: int | None, dtype: str
+) -> None:
+    correction = len(values) + extra
+    _check(lambda x: getattr(x, name)(axis, correction=correction), values, dtype=dtype)
+
+
+@needs_torch
+@torch_warns_about_dof
+@pytest.mark.parametrize("correction", [0, 1, 3, 4])
+@pytest.mark.parametrize("axis", [1, (0, 1)])
+def test_var_over_some_axes_with_large_corrections_matches_torch(
+    correction: int, axis: Any
+) -> None:
+    rows = [[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]]  # the second row is constant: at its mean
+    _check(lambda x: x.var(axis, correction=correction), rows, dtype="float64")
+    _check(lambda x: x.std(axis, keepdim=True, correction=correction), rows, dtype="float64")
+
+
+def test_var_gradient_with_correction_n_is_inf_not_nan() -> None:
+    x = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    y = x.var(correction=3)
+    y.backward()
+    assert y.item() == math.inf and x.grad.tolist() == [math.inf] * 3
+    x = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    x.var(0, correction=4).backward()  # 2 (x - 7/3) / (3 - 4)
+    np.testing.assert_allclose(x.grad.numpy(), [8 / 3, 2 / 3, -10 / 3], rtol=1e-6)
+
+
+@needs_torch
+def test_var_second_derivative_matches_torch() -> None:
+    import torch
+
+    values = np.array([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]])
+    cotangent = np.array([0.3, -0.7])
+    x = Tensor(values, dtype=tg.float64, requires_grad=True)
+    (dx,) = tg.grad((x.var(1) * Tensor(cotangent)).sum(), x, create_graph=True)
+    (dx * dx).sum().backward()
+    xt = torch.tensor(values, requires_grad=True)
+    (dxt,) = torch.autograd.grad(
+        (xt.var(1) * torch.tensor(cotangent)).sum(), xt, create_graph=True
+    )
+    (dxt * dxt).sum().backward()
+    _same(dx.numpy(), dxt.detach().numpy())
+    _same(x.grad.numpy(), xt.grad.numpy())
+
+
 def test_std_of_constant_data_has_gradient_zero() -> None:
     x = Tensor([3.0, 3.0, 3.0], requires_grad=True)
     x.std().backward()

@@ -9,7 +9,7 @@ file (``ops/``)        primitives
 ``elementwise.py``     Add, Sub, Mul, Div, Pow, Maximum, Minimum, Where
 ``unary.py``           Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar, Abs, Relu, Sigmoid, Tanh,
                        Clip, Clone, Cast
-``reduce.py``          Sum, Max, Min
+``reduce.py``          Sum, Max, Min, Var
 ``linalg.py``          MatMul
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
 ``transfer.py``        ToBackend
@@ -26,8 +26,7 @@ operation                        made of                                   writt
 square                           Mul                                       tm/elementwise.py
 clip with tensor bounds          Where, twice                              tm/elementwise.py
 mean                             Sum, Div                                  tm/reductions.py
-var                              Sub, Mul, Sum, Div                        tm/reductions.py
-std                              var, StdFromVar, Mul                      tm/reductions.py
+std                              Div, Var, StdFromVar, Mul                 tm/reductions.py
 logsumexp                        Sub, Exp, Sum, Log, Add                   tm/reductions.py
 softmax, log_softmax             Sub, Exp, Sum, then Div or Log and Sub    tm/reductions.py
 matmul of a vector, mm           Reshape, MatMul                           tm/movement.py
@@ -51,7 +50,7 @@ from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import CrossEntropy, Linear, NLLLoss
-from .reduce import Max, Min, Sum
+from .reduce import Max, Min, Sum, Var
 from .spatial import Fold, Unfold
 from .transfer import ToBackend
 from .unary import (
@@ -110,5 +109,6 @@ __all__ = [
     "Tanh",
     "ToBackend",
     "Unfold",
+    "Var",
     "Where",
 ]

@@ -1,4 +1,4 @@
-"""Reductions: sum, max and min over some axes. Mean, var, std, logsumexp and softmax are built
+"""Reductions: sum, max, min and var over some axes. Mean, std, logsumexp and softmax are built
 from these (see the table in :mod:`tinygrad_edu.ops`), so their gradients (and second
 derivatives) come for free."""
 
@@ -52,6 +52,43 @@ class Min(Function):
         return _extreme(ctx, ctx.xp.min, x, axis, keepdims)
 
     backward = Max.backward  # the same rule: the gradient goes to the elements picked
+
+
+class Var(Function):
+    """z = Σ (x - x̄)² / (n - c)  over axis (x̄ the mean, n the count, c the correction);
+    dz/dx = 2 (x - x̄) / (n - c)
+
+    The mean's own share of the derivative is 0 (Σ (x - x̄) = 0), so one primitive gives the
+    exact rule even where n - c <= 0: the value is then Σ (x - x̄)² / 0 (inf, or nan for
+    constant data) and the gradient follows PyTorch's (see the comment in backward).
+    The backward is written with Tensor operations, so second derivatives work."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False, correction=1):
+        xp = ctx.xp
+        count = 1
+        for i in range(x.ndim) if axis is None else axis:
+            count *= x.shape[i]
+        ctx.axis, ctx.kept_shape, ctx.dof = axis, _kept_shape(x.shape, axis), count - correction
+        ctx.save_for_backward(x)
+        centered = x - xp.sum(x, axis=axis, keepdims=True) / count
+        squares = xp.sum(centered * centered, axis=axis, keepdims=keepdims)
+        return squares / max(ctx.dof, 0)  # never a negative variance, as in PyTorch
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        grad = grad.reshape(ctx.kept_shape)
+        centered = x - x.mean(ctx.axis, keepdims=True)
+        dof = ctx.dof
+        if dof <= 0 and (ctx.axis is None or x.ndim == 0):
+            # PyTorch's rule over all elements: inf wherever x is not the mean, nan where it is.
+            xp = ctx.xp
+            nan, inf = xp.full_like(x.data, float("nan")), xp.full_like(x.data, float("inf"))
+            return grad * grad.constant(xp.where(centered.data == 0, nan, inf))
+        # Over given axes PyTorch keeps the formula: n - c = 0 gives ±inf (nan at the mean),
+        # n - c < 0 a finite gradient, although the value is inf.
+        return grad * centered * (2.0 / dof if dof else float("inf"))
 
 
 def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool) -> Any:

@@ -1,6 +1,6 @@
 """Reductions: sum, mean, var, std, max, min, logsumexp, softmax, argmax, any, all.
 
-sum, max and min are primitives (:mod:`tinygrad_edu.ops.reduce`); the others are composed
+sum, max, min and var are primitives (:mod:`tinygrad_edu.ops.reduce`); the others are composed
 here from primitives, so their derivatives come from the pieces (see the table in
 :mod:`tinygrad_edu.ops`)."""
 
@@ -46,10 +46,7 @@ class ReductionMethods(ElementwiseMethods):
         """Variance over ``axis``, divided by ``n - correction`` (1 by default, as in PyTorch;
         pass ``correction=0`` for NumPy's default)."""
         axes = normalize_axis(axis, self.ndim)
-        centered = self - self.mean(axes, keepdims=True)
-        # n - correction <= 0 gives inf (or nan), as in PyTorch, never a negative variance.
-        divisor = max(self._count(axes) - correction, 0)
-        return (centered * centered).sum(axes, keepdims) / divisor
+        return ops.Var.apply(self._floating(), axis=axes, keepdims=keepdims, correction=correction)
 
     @torch_keywords
     def std(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
