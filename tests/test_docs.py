@@ -4,7 +4,8 @@
 - Every Python block in the README and the docs runs (each page in a fresh process, its blocks
   in order, as a reader would paste them), except blocks marked ``<!-- not-run: why -->``.
 - A ``print(...)`` whose comment starts like output (``print(w.grad)  # 12.0 = 6 + 6``) must
-  print what the comment says, and a Mermaid block must be what the page's code prints.
+  print what the comment says, a Mermaid block must be what the page's code prints, and so must
+  a block marked ``<!-- output: ... -->`` (output of several lines, shown as text).
 - A block marked ``<!-- excerpt: PATH -->`` quotes the library's source: its lines must still
   appear in PATH, in order, so the docs cannot drift away from the code.
 - The site builds with ``mkdocs build --strict`` when the docs extra is installed.
@@ -157,6 +158,10 @@ def mermaid_blocks(page: Path) -> list[str]:
     return [m["body"] for m in blocks(page) if m["lang"] == "mermaid"]
 
 
+def output_blocks(page: Path) -> list[str]:
+    return [m["body"] for m in blocks(page) if m["marker"] == "output"]
+
+
 def test_check_printed_comments_catches_a_wrong_promise() -> None:
     good = "x = 3.0\nprint(x * 4)      # 12.0 = 6 + 6\nprint([1, 2, 3])  # [1, ...]: a list"
     bad = "print(2 + 2)      # 5"
@@ -191,6 +196,8 @@ def test_python_blocks_run(page: Path) -> None:
     assert result.returncode == 0, f"{page_id(page)}:\n{result.stderr}"
     for diagram in mermaid_blocks(page):
         assert diagram in result.stdout, f"{page_id(page)}: its code does not print\n{diagram}"
+    for shown in output_blocks(page):
+        assert shown in result.stdout, f"{page_id(page)}: its code does not print\n{shown}"
 
 
 def test_every_mermaid_diagram_comes_from_code() -> None:
@@ -221,7 +228,9 @@ def test_excerpts_match_the_source(page: Path, source: str, body: str) -> None:
 def test_every_page_has_a_known_block_marker() -> None:
     for page in PAGES:
         for m in blocks(page):
-            assert m["marker"] in (None, "ci", "not-run", "excerpt"), (page, m["marker"])
+            assert m["marker"] in (None, "ci", "not-run", "excerpt", "output"), (page, m["marker"])
+            if m["marker"] == "output":
+                assert page in PAGES_WITH_CODE, f"{page_id(page)} shows output no code prints"
 
 
 # -- the site --------------------------------------------------------------------------------
