@@ -6,7 +6,8 @@
   releases of its own series.
 - Each distribution carries its licence: the core's metadata names both licences (the code's
   and the shipped MNIST sample's) and both files.
-- ``python -m tinygrad_edu.testing`` without hypothesis names the test extra.
+- ``python -m tinygrad_edu.testing`` without hypothesis prints one line naming the test extra
+  (no traceback); importing ``tinygrad_edu.testing`` raises ImportError with that message.
 
 The metadata tests read the *installed* distribution, so they also hold for a wheel installed
 on its own; the tests of the source files need a clone and skip elsewhere.
@@ -132,14 +133,35 @@ def test_urls_and_classifiers_for_pypi() -> None:
 
 
 # -- messages -------------------------------------------------------------------------------
-def test_conformance_command_without_hypothesis_names_the_test_extra(tmp_path: Path) -> None:
+NEEDS_TEST_EXTRA = 'pip install "tinygrad-edu[test]"'
+
+
+def run_without_hypothesis(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run Python with a hypothesis module that fails to import, as if it were not installed."""
     (tmp_path / "hypothesis.py").write_text("raise ImportError('No module named hypothesis')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
-    result = subprocess.run(
-        [sys.executable, "-m", "tinygrad_edu.testing", "numpy"],
-        capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path,
-    )
-    assert result.returncode != 0
-    last = result.stderr.strip().splitlines()[-1]
-    assert 'pip install "tinygrad-edu[test]"' in last, result.stderr
-    assert "direct cause" not in result.stderr  # one message, not a chained traceback
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env,
+                          timeout=60, cwd=tmp_path)
+
+
+def test_conformance_command_without_hypothesis_prints_only_the_message(tmp_path: Path) -> None:
+    result = run_without_hypothesis(tmp_path, "-m", "tinygrad_edu.testing", "numpy")
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    # One line, naming the test extra: no traceback before it, no chained one.
+    (line,) = result.stderr.strip().splitlines()
+    assert NEEDS_TEST_EXTRA in line, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_importing_the_testing_package_without_hypothesis_raises_import_error(
+    tmp_path: Path,
+) -> None:
+    # From code (not python -m), an ImportError a caller can catch, with the same message.
+    code = ("try:\n    import tinygrad_edu.testing\nexcept ImportError as error:\n"
+            "    print(error, error.__cause__, error.__suppress_context__, sep=' | ')\n")
+    result = run_without_hypothesis(tmp_path, "-c", code)
+    assert result.returncode == 0, result.stderr
+    message, cause, suppressed = result.stdout.strip().split(" | ")
+    assert NEEDS_TEST_EXTRA in message
+    assert (cause, suppressed) == ("None", "True")  # raised "from None": no chained traceback

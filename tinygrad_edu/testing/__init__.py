@@ -18,18 +18,26 @@ Examples:
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 try:
     import hypothesis  # noqa: F401
 except ImportError:  # pragma: no cover - depends on the environment
-    # "from None": the one message below, not a chained traceback ending somewhere else.
-    raise ImportError(
+    _NEEDS_TEST_EXTRA = (
         "tinygrad_edu.testing (and python -m tinygrad_edu.testing) needs hypothesis and pytest, "
         'from the test extra: pip install "tinygrad-edu[test]" '
         '(in a clone of the repository: pip install -e ".[test]")'
-    ) from None
+    )
+    # `python -m tinygrad_edu.testing` imports this package before its __main__, so __main__
+    # cannot catch this; Python sets sys.argv[0] to "-m" while it looks for the module to run.
+    # There the message alone is printed (status 2, as for a backend that cannot load);
+    # an import from code raises ImportError ("from None": no chained traceback).
+    if sys.argv[:1] == ["-m"]:
+        print(_NEEDS_TEST_EXTRA, file=sys.stderr)
+        raise SystemExit(2) from None
+    raise ImportError(_NEEDS_TEST_EXTRA) from None
 
 from ..backends.base import Backend
 from ..backends.registry import available_backends, get_backend
