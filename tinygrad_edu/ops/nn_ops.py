@@ -18,15 +18,10 @@ from typing import Any
 from ..autograd import Function, is_grad_enabled
 
 
-def _wrap(like: Any, array: Any) -> Any:
-    """A raw array as a Tensor (not recorded) of ``like``'s backend."""
-    return like._from_data(array, like.backend)
-
-
 def _fresh(like: Any, array: Any) -> Any:
-    """:func:`_wrap` for an array this backward has just made for one input alone: a leaf may
-    keep it as its ``.grad`` without copying it (see ``Tensor._accumulate_grad``)."""
-    out = like._from_data(array, like.backend)
+    """``like.constant(array)`` for an array this backward has just made for one input alone:
+    a leaf may keep it as its ``.grad`` without copying it (see ``Tensor._accumulate_grad``)."""
+    out = like.constant(array)
     out._fresh = True
     return out
 
@@ -62,7 +57,7 @@ class Linear(Function):
         xp = ctx.xp
         g = grad.data
         flat_grad = xp.reshape(g, (-1, out_features))
-        grad_x = _wrap(grad, xp.matmul(g, weight.data)) if needs[0] else None
+        grad_x = grad.constant(xp.matmul(g, weight.data)) if needs[0] else None
         grad_w = None
         if needs[1]:
             flat_x = xp.reshape(x.data, (-1, in_features))
@@ -153,9 +148,9 @@ class CrossEntropy(Function):
         if is_grad_enabled():  # create_graph: recorded, so it can be differentiated again
             softmax = logits.log_softmax(1).exp()
             per_loss = _spread(None, grad, shape, ctx.reduction)
-            return (softmax - _wrap(logits, one_hot)) * per_loss
+            return (softmax - logits.constant(one_hot)) * per_loss
         per_loss = _spread(xp, grad.data, shape, ctx.reduction)
-        return _wrap(grad, (ctx.probabilities - one_hot) * per_loss)
+        return grad.constant((ctx.probabilities - one_hot) * per_loss)
 
 
 class NLLLoss(Function):
@@ -177,4 +172,4 @@ class NLLLoss(Function):
         # Linear in the log-probabilities: the gradient depends on grad only, so this one
         # path (Tensor operations) serves both first and second order.
         per_loss = _spread(None, grad, tuple(ctx.targets.shape), ctx.reduction)
-        return _wrap(grad, -one_hot) * per_loss
+        return grad.constant(-one_hot) * per_loss
