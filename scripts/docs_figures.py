@@ -1,13 +1,17 @@
-"""Draw the pictures of the lecture chapters, with the library, into docs/img/.
+"""Draw the pictures of the documentation, with the library.
 
-    python scripts/docs_figures.py            # writes docs/img/*.png (about 10 s)
-    python scripts/docs_figures.py --out DIR  # somewhere else (tests/test_docs.py does this)
+    python scripts/docs_figures.py --out DIR  # writes DIR/*.png (about 7 s)
+
+``mkdocs build`` runs this through the hook ``scripts/docs_figures_hook.py``, which puts the
+PNGs into the built site as ``img/*.png`` (and caches them until one of their inputs changes):
+no picture is committed, so none can drift away from the code that draws it.
 
 Every picture comes from this library and the MNIST sample that ships with it
 (``tinygrad_edu.data.mnist_sample()``): the digits are real, the network is the lecture's,
 gradient descent runs on ``Tensor``s, and the training pictures are the ones
-``tinygrad-edu train`` draws. Run it again after changing one of those; the PNGs are committed,
-so the site builds without matplotlib. Needs matplotlib (``pip install -e ".[plot]"``).
+``tinygrad-edu train`` draws. The one exception is the GPU timing, drawn from measurements saved
+in ``docs/data/matmul-benchmark.json`` (the docs build has no GPU). Needs matplotlib
+(``pip install -e ".[docs]"``).
 """
 
 from __future__ import annotations
@@ -308,7 +312,7 @@ def softplus(out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     tg.manual_seed(0)

@@ -1,10 +1,10 @@
 """The built documentation site works in a real browser, opened from disk, with no network.
 
 A learner on a train opens ``site/index.html`` from disk (file://). Every page must then show its
-formulas typeset, its diagrams drawn, and a search box that finds things, with no request to any
-other host and no JavaScript error. This test builds the site and drives headless Chromium over
-every page through Selenium and the Chrome DevTools logs, which see each request and each error
-(``chromium --dump-dom`` sees neither).
+formulas typeset, its diagrams and pictures drawn, and a search box that finds things, with no
+request to any other host and no JavaScript error. This test builds the site and drives headless
+Chromium over every page through Selenium and the Chrome DevTools logs, which see each request
+and each error (``chromium --dump-dom`` sees neither).
 
 Needs: the docs extra, ``npm ci`` (the site's MathJax, Mermaid and search shim), Debian's
 ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium chromium-driver``) and
@@ -108,7 +108,8 @@ def pages(site: Path) -> list[Path]:
     )
 
 
-# Resolves once MathJax has typeset the page and every Mermaid block is drawn (or 30 s passed).
+# Resolves once MathJax has typeset the page, every Mermaid block is drawn and every picture has
+# loaded or failed (or 30 s passed).
 WAIT_FOR_PAGE = """
 const done = arguments[arguments.length - 1];
 const start = Date.now();
@@ -119,6 +120,9 @@ const start = Date.now();
   }
   await MathJax.startup.promise;
   while (document.querySelector("pre.mermaid") && Date.now() - start < 30000) {
+    await new Promise(r => setTimeout(r, 50));
+  }
+  while ([...document.images].some(i => !i.complete) && Date.now() - start < 30000) {
     await new Promise(r => setTimeout(r, 50));
   }
   done("ok");
@@ -134,6 +138,9 @@ return {
   formulas: math.length,
   mermaid_raw: document.querySelectorAll("pre.mermaid").length,
   mermaid_drawn: document.querySelectorAll("div.mermaid").length,
+  pictures: document.images.length,
+  broken_pictures: [...document.images].filter(i => !i.complete || i.naturalWidth === 0)
+    .map(i => i.getAttribute("src")),
 };
 """
 
@@ -163,25 +170,27 @@ def page_problems(browser: Any, url: str, name: str) -> tuple[list[str], dict[st
     problems += [f"{name}: TeX error: {error}" for error in state["tex_errors"]]
     if state["mermaid_raw"]:
         problems.append(f"{name}: {state['mermaid_raw']} Mermaid block(s) left as text")
+    problems += [f"{name}: picture not shown: {src}" for src in state["broken_pictures"]]
     return problems, state
 
 
 def test_every_page_works_offline_from_disk(site: Path, browser: Any) -> None:
     problems: list[str] = []
-    formulas = diagrams = 0
+    formulas = diagrams = pictures = 0
     for page in pages(site):
         name = page.relative_to(site).as_posix()
         found, state = page_problems(browser, page.as_uri(), name)
         problems += found
         formulas += state["formulas"]
         diagrams += state["mermaid_drawn"]
+        pictures += state["pictures"]
         print(
             f"{name}: {state['formulas']} formulas, {state['mermaid_drawn']} diagrams, "
-            f"{state['requests']} requests, {len(found)} problems"
+            f"{state['pictures']} pictures, {state['requests']} requests, {len(found)} problems"
         )
     assert not problems, "\n".join(problems)
-    # The checks above saw something: the site has formulas and diagrams to check.
-    assert formulas > 20 and diagrams >= 1, (formulas, diagrams)
+    # The checks above saw something: the site has formulas, diagrams and pictures to check.
+    assert formulas > 20 and diagrams >= 1 and pictures >= 12, (formulas, diagrams, pictures)
 
 
 def test_the_checks_catch_a_broken_page(site: Path, browser: Any) -> None:
@@ -193,6 +202,7 @@ def test_the_checks_catch_a_broken_page(site: Path, browser: Any) -> None:
         '<pre><span class="arithmatex">\\(x^2\\)</span></pre>'
         '<p><span class="arithmatex">\\(\\frac{1}\\)</span></p>'
         '<pre class="mermaid">not a diagram at all</pre>'
+        '<img src="img/never-drawn.png" alt="a picture the build did not draw">'
         '<script src="https://example.invalid/tracker.js"></script>'
         "<script>null.boom()</script></body>",
     )
@@ -208,6 +218,7 @@ def test_the_checks_catch_a_broken_page(site: Path, browser: Any) -> None:
     assert "raw TeX: '\\\\(x^2\\\\)'" in text, text
     assert "TeX error" in text, text
     assert "Mermaid block(s) left as text" in text, text
+    assert "picture not shown: img/never-drawn.png" in text, text
 
 
 def test_search_finds_gradient_from_disk(site: Path, browser: Any) -> None:
