@@ -13,7 +13,7 @@ from tinygrad_edu.autograd import Function
 
 PACKAGE = Path(tg.__file__).parent
 CORE = [
-    "autograd.py", "context.py", "grad_mode.py", "tensor_math.py", "value.py",
+    "autograd.py", "context.py", "grad_mode.py", "tensor.py", "value.py",
     *[f"ops/{p.name}" for p in sorted((PACKAGE / "ops").glob("*.py"))],
     *[f"tensor_methods/{p.name}" for p in sorted((PACKAGE / "tensor_methods").glob("*.py"))],
 ]
@@ -23,11 +23,6 @@ CORE = [
 def test_core_files_are_short(name: str) -> None:
     lines = (PACKAGE / name).read_text(encoding="utf-8").count("\n")
     assert lines <= 350, f"{name} has {lines} lines; split it along its ideas (~350 at most)"
-
-
-def test_tensor_py_stays_near_the_budget() -> None:
-    lines = (PACKAGE / "tensor.py").read_text(encoding="utf-8").count("\n")
-    assert lines <= 450, f"tensor.py has {lines} lines"
 
 
 def test_every_primitive_is_in_the_ops_table() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import ops
 from .tensor import Tensor
-from .tensor_math import broadcast_shapes, normalize_axis, promote, torch_keywords
+from .tensor_methods.shapes import broadcast_shapes, normalize_axis, promote, torch_keywords
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:

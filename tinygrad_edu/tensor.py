@@ -1,29 +1,32 @@
 """Tensor: an array that remembers how it was computed, so it can send gradients back.
 
 A Tensor holds ``data`` (an array of its backend), and, when it ``requires_grad``, the
-operation that made it (``_ctx``). Operators and methods call the differentiable primitives in
-:mod:`tinygrad_edu.ops`; composite operations (mean, softmax, ...) are written with them in
-:mod:`tinygrad_edu.tensor_methods` (the table in :mod:`tinygrad_edu.ops` says where each one
-is).
+operation that made it (``_ctx``). This file is the constructor and the autograd interface
+(``backward``, ``requires_grad_``, ``detach``, and what :mod:`tinygrad_edu.autograd` calls).
+The rest comes from the mixins of :mod:`tinygrad_edu.tensor_methods`: properties (shape,
+dtype, device) in ``base.py``, operators and methods in ``elementwise.py``, ``reductions.py``,
+``movement.py`` and ``indexing.py``, dtype and device changes and the printed form in
+``conversion.py``; in-place updates come from :mod:`tinygrad_edu.inplace`. Methods call the
+differentiable primitives in :mod:`tinygrad_edu.ops` or compose them (the table in
+:mod:`tinygrad_edu.ops` says where each derivative is).
 """
 
 from __future__ import annotations
 
 import builtins
 import operator
-from collections.abc import Iterator
 from typing import Any
 
 from . import autograd, ops
 from .autograd import shared_counter
 from .backends.base import Backend
 from .backends.registry import get_backend
-from .device import device as Device
-from .device import device_of_backend
 from .device import pick as pick_backend
 from .dtypes import DType, bool_, float32, float64, int64, to_dtype
 from .inplace import InPlaceMixin
-from .tensor_math import TensorMath
+from .tensor_methods.conversion import ConversionMethods
+from .tensor_methods.indexing import IndexingMethods
+from .tensor_methods.reductions import ReductionMethods
 
 
 def _host_array(data: Any, dtype: DType | None = None) -> Any:
@@ -62,7 +65,7 @@ def _host_array(data: Any, dtype: DType | None = None) -> Any:
     )
 
 
-class Tensor(TensorMath, InPlaceMixin):
+class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin):
     """An n-dimensional array with automatic differentiation.
 
     Args:
@@ -335,87 +338,5 @@ class Tensor(TensorMath, InPlaceMixin):
     def grad_fn(self) -> autograd.Context | None:
         """The record of the operation that made this tensor (None for leaves)."""
         return self._ctx
-
-    # -- properties and conversion ---------------------------------------------------------
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The size of each axis, as a tuple of ints."""
-        return tuple(self.data.shape)
-
-    @property
-    def ndim(self) -> int:
-        """The number of axes."""
-        return len(self.data.shape)
-
-    def size(self, dim: int | None = None) -> Any:
-        """The shape, or the size of axis ``dim``, as in PyTorch (NumPy's ``size``, the number
-        of elements, is :meth:`numel` here).
-
-        Examples:
-            >>> import tinygrad_edu as tg
-            >>> x = tg.zeros(2, 3)
-            >>> x.size(), x.size(1), x.size(-1), x.numel()
-            ((2, 3), 3, 3, 6)
-        """
-        shape = tuple(self.data.shape)
-        if dim is None:
-            return shape
-        from .tensor_math import axis_index
-
-        return shape[axis_index(dim, len(shape), "size: dim")]
-
-    def numel(self) -> int:
-        """The number of elements (PyTorch's name; NumPy calls it ``size``)."""
-        count = 1
-        for n in self.data.shape:
-            count *= n
-        return count
-
-    def dim(self) -> int:
-        """The number of axes, as PyTorch names it (the same as :attr:`ndim`)."""
-        return self.ndim
-
-    def __iter__(self) -> Iterator[Tensor]:
-        """The sub-tensors along the first axis, as ``x[0], x[1], ...``."""
-        if not self.data.shape:
-            raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.data.shape[0]):
-            yield self[i]
-
-    def __len__(self) -> int:
-        if not self.data.shape:
-            raise TypeError("len() of a 0-d tensor")
-        return int(self.data.shape[0])
-
-    @property
-    def dtype(self) -> DType:
-        """The element type: ``tg.float32``, ``tg.float64``, ``tg.int64`` or ``tg.bool``."""
-        return self.backend.dtype_of(self.data)
-
-    @property
-    def device(self) -> Device:
-        """Where the tensor lives, as PyTorch says it: ``cpu`` (the NumPy backend), ``cuda:0``
-        (CuPy), or the backend's own name. The backend's description of its hardware is in
-        ``python -m tinygrad_edu.backends``."""
-        return device_of_backend(self.backend.name)
-
-    def astype(self, dtype: Any) -> Tensor:
-        """Convert to another dtype (differentiable between float32 and float64)."""
-        target = to_dtype(dtype)
-        if target is self.dtype:
-            return self
-        if self.requires_grad and not target.is_floating:
-            return Tensor._from_data(
-                self.backend.xp.astype(self.data, self.backend.native_dtype(target)), self.backend
-            )
-        return ops.Cast.apply(self, dtype=self.backend.native_dtype(target))
-
-    def float(self) -> Tensor:
-        """This tensor as float32 (differentiable)."""
-        return self.astype(float32)
-
-    def long(self) -> Tensor:
-        """This tensor as int64 (outside the graph: integers have no gradient)."""
-        return self.astype(int64)
 
     __hash__ = object.__hash__

@@ -1,22 +1,27 @@
-"""What the Tensor methods may rely on: the attributes and the few methods that
-:class:`~tinygrad_edu.Tensor` itself defines (in tensor.py), declared here so that a type checker
-can check the method modules. At run time the class is empty."""
+"""What every Tensor is: its attributes (``data``, ``backend``, ...) and the properties read
+from them (shape, ndim, dtype, device, numel, size). The few methods that
+:class:`~tinygrad_edu.Tensor` defines in tensor.py or in another method module, and that the
+method modules call, are declared here for the type checker only."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..device import device as Device
+from ..device import device_of_backend
+from ..dtypes import DType
+from .shapes import axis_index
+
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ..backends.base import Backend
-    from ..dtypes import DType
     from ..tensor import Tensor
 
 
 class TensorBase:
-    """The part of Tensor that the method mixins (elementwise, reductions, movement, indexing)
-    build on."""
+    """The part of Tensor that the method mixins (elementwise, reductions, movement, indexing,
+    conversion) build on."""
 
     __slots__ = ()
 
@@ -34,23 +39,60 @@ class TensorBase:
         @classmethod
         def _from_data(cls, data: Any, backend: Backend) -> Tensor: ...
 
-        @property
-        def shape(self) -> tuple[int, ...]: ...
-
-        @property
-        def ndim(self) -> int: ...
-
-        @property
-        def dtype(self) -> DType: ...
-
-        def numel(self) -> int: ...
-
         def _const(self, value: Any) -> Tensor: ...
 
         def constant(self, value: Any) -> Tensor: ...
 
-        def astype(self, dtype: Any) -> Self: ...
+        def astype(self, dtype: Any) -> Self: ...  # these three: tensor_methods/conversion.py
 
         def float(self) -> Tensor: ...
 
         def long(self) -> Tensor: ...
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The size of each axis, as a tuple of ints."""
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return len(self.data.shape)
+
+    def dim(self) -> int:
+        """The number of axes, as PyTorch names it (the same as :attr:`ndim`)."""
+        return len(self.data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of axis ``dim``, as in PyTorch (NumPy's ``size``, the number
+        of elements, is :meth:`numel` here).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.zeros(2, 3)
+            >>> x.size(), x.size(1), x.size(-1), x.numel()
+            ((2, 3), 3, 3, 6)
+        """
+        shape = tuple(self.data.shape)
+        if dim is None:
+            return shape
+        return shape[axis_index(dim, len(shape), "size: dim")]
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's name; NumPy calls it ``size``)."""
+        count = 1
+        for n in self.data.shape:
+            count *= n
+        return count
+
+    @property
+    def dtype(self) -> DType:
+        """The element type: ``tg.float32``, ``tg.float64``, ``tg.int64`` or ``tg.bool``."""
+        return self.backend.dtype_of(self.data)
+
+    @property
+    def device(self) -> Device:
+        """Where the tensor lives, as PyTorch says it: ``cpu`` (the NumPy backend), ``cuda:0``
+        (CuPy), or the backend's own name. The backend's description of its hardware is in
+        ``python -m tinygrad_edu.backends``."""
+        return device_of_backend(self.backend.name)

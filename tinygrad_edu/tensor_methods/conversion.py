@@ -8,14 +8,17 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, Any, cast
 
+from .. import ops
 from ..backends.base import Backend
 from ..backends.registry import get_backend
 from ..device import device as Device
-from ..dtypes import bool_, float64, int64, to_dtype
+from ..dtypes import bool_, float32, float64, int64, to_dtype
 from ..ops.transfer import to_backend as move_to
 from .base import TensorBase
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ..tensor import Tensor
 
 
@@ -53,6 +56,24 @@ class ConversionMethods(TensorBase):
         """PyTorch needs this before ``view`` on some tensors; here it changes nothing and
         returns the tensor itself (the backend lays out its arrays as it needs)."""
         return cast("Tensor", self)
+
+    def astype(self, dtype: Any) -> Self:
+        """Convert to another dtype (differentiable between float32 and float64)."""
+        target = to_dtype(dtype)
+        if target is self.dtype:
+            return self
+        native = self.backend.native_dtype(target)
+        if self.requires_grad and not target.is_floating:
+            return type(self)._from_data(self.backend.xp.astype(self.data, native), self.backend)
+        return cast("Self", ops.Cast.apply(self, dtype=native))
+
+    def float(self) -> Tensor:
+        """This tensor as float32 (differentiable)."""
+        return cast("Tensor", self.astype(float32))
+
+    def long(self) -> Tensor:
+        """This tensor as int64 (outside the graph: integers have no gradient)."""
+        return cast("Tensor", self.astype(int64))
 
     def double(self) -> Tensor:
         """This tensor as float64 (differentiable)."""

@@ -1,9 +1,10 @@
 """Indexing, ``x[key]``, as in NumPy: ints, slices, None, ``...``, boolean masks, integer
-arrays and tensors. The primitive is :class:`~tinygrad_edu.ops.movement.GetItem` (its backward
-is IndexAdd)."""
+arrays and tensors; and iteration over the first axis (``for row in x``, ``len(x)``). The
+primitive is :class:`~tinygrad_edu.ops.movement.GetItem` (its backward is IndexAdd)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import ops
@@ -25,6 +26,18 @@ class IndexingMethods(MovementMethods):
         Picking one element several times adds up its gradients."""
         x, key = self._scalar_bools(key)
         return ops.GetItem.apply(x, key=x._index_key(key))
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis, as ``x[0], x[1], ...``."""
+        if not self.data.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+    def __len__(self) -> int:
+        if not self.data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return int(self.data.shape[0])
 
     def _scalar_bools(self, key: Any) -> tuple[Tensor, Any]:
         """A ``True``/``False`` in the key is, as in NumPy, a 0-d mask: it adds an axis of size
