@@ -310,6 +310,42 @@ def softplus(out: Path) -> None:
     plt.close(figure)
 
 
+def pytorch_cubic(out: Path) -> None:
+    """Coming from PyTorch: what PyTorch's first autograd example learns, run with this library."""
+    tg.manual_seed(0)
+    x = tg.linspace(-np.pi, np.pi, 2000)
+    y = tg.sin(x)
+    a, b, c, d = (tg.randn((), requires_grad=True) for _ in range(4))
+    start = [w.item() for w in (a, b, c, d)]
+    losses = []
+    for _ in range(2000):  # the page's loop, step for step
+        loss = (a + b * x + c * x**2 + d * x**3 - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with tg.no_grad():
+            for weight in (a, b, c, d):
+                weight -= 1e-6 * weight.grad
+                weight.grad = None
+    points = x.numpy()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+    left.plot(points, y.numpy(), color="0.6", linewidth=4, label="sin(x), the data")
+    for (a0, b0, c0, d0), style, label in (
+        (start, ":", "the random start"),
+        ([w.item() for w in (a, b, c, d)], "-", "after 2000 steps"),
+    ):
+        left.plot(points, a0 + b0 * points + c0 * points**2 + d0 * points**3, style, label=label)
+    left.set_ylim(-2.5, 2.5)
+    left.set_xlabel("x")
+    left.set_title("y = a + b x + c x$^2$ + d x$^3$")
+    left.legend(fontsize=8)
+    right.semilogy(losses)
+    right.set_xlabel("step t")
+    right.set_ylabel("loss (sum of squared errors)")
+    right.set_title("the loss the program prints every 500 steps")
+    figure.savefig(out / "pytorch-cubic.png", **SAVE)
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
@@ -317,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     tg.manual_seed(0)
     figures = (digit, network, gradient_descent, losses, finite_differences, gpu_timing,
-               derivatives, broadcasting, softplus)
+               derivatives, broadcasting, softplus, pytorch_cubic)
     for figure in figures:
         figure(args.out)
         print(f"drew {figure.__name__}")
