@@ -17,15 +17,7 @@ from . import nn as nn  # layers, losses, init: tg.nn.Linear, tg.nn.functional.c
 from . import optim as optim  # tg.optim.SGD, Adam, AdamW, RMSprop, lr schedulers
 from . import utils as utils  # tg.utils.data is tg.data, as torch.utils.data
 from . import viz as viz  # graph pictures: tg.viz.to_mermaid(loss)
-from .autograd import (
-    Context,
-    Function,
-    enable_grad,
-    grad,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
-)
+from .autograd import Function, grad
 from .backends import (
     Backend,
     BackendError,
@@ -36,6 +28,7 @@ from .backends import (
     set_backend,
     use_backend,
 )
+from .context import Context
 from .creation import (
     arange,
     empty,
@@ -92,6 +85,7 @@ from .functional import (
     unsqueeze,
     where,
 )
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .serialization import CheckpointError, load, load_metadata, save
 from .tensor import Tensor

@@ -232,7 +232,7 @@ def randn(
 
 def randint(
     low: int,
-    high: int | None = None,
+    high: Any = None,  # an int, or the size in the form randint(high, size)
     size: Any = None,
     dtype: Any = int64,
     requires_grad: bool = False,

@@ -48,6 +48,7 @@ def lecture_network() -> nn.Sequential:
         # no gradient flows and nothing learns. He's initialisation keeps the signal's size
         # from layer to layer, and a small positive bias starts every ReLU switched on.
         nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+        assert linear.bias is not None  # (for the type checker: made without bias=False)
         nn.init.constant_(linear.bias, 0.1)
         layers += [linear, nn.ReLU()]
     return nn.Sequential(*layers[:-1])  # no ReLU after the last layer: scores may be negative

@@ -215,7 +215,7 @@ def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str] | None
     if not isinstance(metadata, Mapping):
         raise TypeError(f"save(): metadata must be a dict of str to str, not {type(metadata)}.")
     for key, value in metadata.items():
-        if not isinstance(key, str) or not isinstance(value, str):
+        if not isinstance(key, str) or not isinstance(value, str):  # type: ignore[redundant-expr]
             raise TypeError(
                 f"save(): metadata must map str to str, but {key!r} maps to {value!r} "
                 f"({type(value).__name__}); convert it, e.g. str(value) or json.dumps(value)."

@@ -55,15 +55,17 @@ class Value:
     requires_grad = True  # every Value takes part in backward, as in micrograd
     _retains_grad = True  # ... and keeps its gradient, so a graph picture can show all of them
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Value | Number, label: str = "") -> None:
         if isinstance(data, Value):
             data = data.data
-        elif not isinstance(data, numbers.Real):
+        # int and float are numbers.Real already; they are named for the type checker, which
+        # does not know that (it would call the line after this check unreachable).
+        elif not isinstance(data, int | float | numbers.Real):
             raise TypeError(
                 f"Value holds one Python number, not a {type(data).__name__}; for arrays of "
                 "numbers use tinygrad_edu.Tensor."
             )
-        self.data: float = float(data)  # type: ignore[arg-type]
+        self.data: float = float(data)
         self.grad: float = 0.0
         self._ctx: ScalarStep | None = None
         self.label = label

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ..device import backend_name_of
+from ..device import backend_name_of, device
 from .base import Backend
 
 ENV_VAR = "TINYGRAD_EDU_BACKEND"
@@ -285,7 +285,7 @@ def _load(name: str, origin: str) -> Backend:
     return backend
 
 
-def get_backend(name: str | Backend | None = None) -> Backend:
+def get_backend(name: str | Backend | device | None = None) -> Backend:
     """The backend called ``name``, or the current default when ``name`` is None.
 
     The first call for a name loads it (importing its library) and checks it can run here; an
@@ -299,7 +299,7 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     return _resolve(name, "passed as backend=")
 
 
-def _resolve(name: str | Backend | None, origin: str) -> Backend:
+def _resolve(name: str | Backend | device | None, origin: str) -> Backend:
     """get_backend's work; ``origin`` says where an explicit name came from, for errors."""
     if isinstance(name, Backend):
         return name
@@ -326,7 +326,7 @@ def _resolve(name: str | Backend | None, origin: str) -> Backend:
     return backend
 
 
-def set_backend(name: str | None) -> Backend | None:
+def set_backend(name: str | device | None) -> Backend | None:
     """Make ``name`` the default backend for new tensors (``None`` goes back to the env var).
 
     Examples:
@@ -345,7 +345,7 @@ def set_backend(name: str | None) -> Backend | None:
 
 
 @contextlib.contextmanager
-def use_backend(name: str | Backend) -> Iterator[Backend]:
+def use_backend(name: str | Backend | device) -> Iterator[Backend]:
     """Within the ``with`` block, new tensors made by this thread use this backend.
 
     Examples:

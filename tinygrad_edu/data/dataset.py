@@ -172,7 +172,8 @@ def host_rng(seed: int | None = None, generator: Any = None) -> np.random.Genera
             )
         return generator
     if seed is not None:
-        if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
+        # int is an Integral already; it is named for the type checker, which does not know.
+        if isinstance(seed, bool) or not isinstance(seed, int | numbers.Integral):
             raise TypeError(f"seed must be an int, got {seed!r} ({type(seed).__name__})")
         return np.random.default_rng(int(seed))
     backend = get_backend()
@@ -195,7 +196,11 @@ def split_lengths(total: int, lengths: Sequence[int | float]) -> list[int]:
         raise ValueError("random_split: lengths is empty; give counts like [8000, 2000] or "
                          "fractions like [0.8, 0.2]")
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float | numbers.Real)  # type: ignore[redundant-expr]
+            or value < 0
+        ):
             raise ValueError(
                 f"random_split: lengths must be non-negative counts or fractions; got {values}"
             )

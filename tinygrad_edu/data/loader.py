@@ -135,8 +135,10 @@ class DataLoader:
         generator: np.random.Generator | None = None,
         collate_fn: Callable[[list[Any]], Any] | None = None,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or (
-            batch_size < 1
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int | np.integer)  # type: ignore[redundant-expr]
+            or batch_size < 1
         ):
             raise ValueError(
                 f"DataLoader: batch_size must be a positive int, got {batch_size!r}; "

@@ -50,12 +50,18 @@ class Conv2d(Module):
         ['weight', 'bias']
     """
 
+    bias: Parameter | None  # None when made with bias=False
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
                  stride: IntOrPair = 1, padding: IntOrPair = 0, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if (
+                not isinstance(value, int)  # type: ignore[redundant-expr]
+                or isinstance(value, bool)
+                or value < 1
+            ):
                 raise ValueError(f"Conv2d: {name} must be a positive int, got {value!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)

@@ -15,11 +15,14 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..dtypes import bool_, int64
 from ..ops.nn_ops import CrossEntropy, Linear, NLLLoss
 from ..tensor import Tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -201,7 +204,7 @@ def nll_loss(log_probs: Tensor, targets: Tensor, reduction: str = "mean") -> Ten
     return NLLLoss.apply(log_probs, targets=array, reduction=reduction)
 
 
-def mse_loss(x: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def mse_loss(x: Tensor, target: Tensor | ArrayLike, reduction: str = "mean") -> Tensor:
     """The squared error (x - target)², averaged ("mean"), summed ("sum") or not ("none").
 
     Unlike PyTorch (which warns and broadcasts) a shape mismatch is an error: predictions of

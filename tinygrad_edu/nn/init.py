@@ -53,7 +53,10 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, int | float) and not isinstance(param, bool):
+        elif (
+            isinstance(param, int | float)  # type: ignore[redundant-expr]
+            and not isinstance(param, bool)
+        ):
             slope = param
         else:
             raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")

@@ -52,6 +52,8 @@ class Linear(Module):
         ((4, 3), (4,))
     """
 
+    bias: Parameter | None  # None when made with bias=False
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
         super().__init__()

@@ -162,7 +162,7 @@ class Module:
         """Add a child module under ``name`` (what assigning an attribute does)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        if not isinstance(name, str) or name == "" or "." in name:
+        if not isinstance(name, str) or name == "" or "." in name:  # type: ignore[redundant-expr]
             raise KeyError(f"module name must be a non-empty string without '.', got {name!r}")
         self._forget(name, keep="_modules")
         self._modules[name] = module

@@ -17,6 +17,8 @@ from .parameter import Parameter
 class _BatchNorm(Module):
     """What BatchNorm1d and BatchNorm2d share; they differ only in the input shapes."""
 
+    weight: Parameter | None  # both None when made with affine=False
+    bias: Parameter | None
     dims: tuple[int, ...] = ()  # the number of axes an input may have
     shape_text = ""  # the expected shape, for error messages ({C}: the number of channels)
 
@@ -24,7 +26,11 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
+        if (
+            not isinstance(num_features, int)  # type: ignore[redundant-expr]
+            or isinstance(num_features, bool)
+            or num_features < 1
+        ):
             raise ValueError(
                 f"{type(self).__name__}: num_features must be a positive int (the number of "
                 f"channels), got {num_features!r}"
@@ -55,7 +61,11 @@ class _BatchNorm(Module):
                 self.num_batches_tracked.zero_()
 
     def forward(self, x: Tensor) -> Tensor:
-        if not isinstance(x, Tensor) or x.ndim not in self.dims or x.shape[1] != self.num_features:
+        if (
+            not isinstance(x, Tensor)  # type: ignore[redundant-expr]
+            or x.ndim not in self.dims
+            or x.shape[1] != self.num_features
+        ):
             raise ValueError(
                 f"{self!r}: expected an input of shape "
                 f"{self.shape_text.format(C=self.num_features)}, got "

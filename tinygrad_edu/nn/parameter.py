@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Context, shared_counter
 from ..backends.base import Backend
+from ..context import Context, shared_counter
 from ..tensor import Tensor
 
 

@@ -35,7 +35,7 @@ def _pair(value: Any, name: str, op: str, minimum: int) -> tuple[int, int]:
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(pair) < minimum:
         raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
-    return pair  # type: ignore[return-value]
+    return pair
 
 
 def _check_images(x: Any, op: str) -> None:
@@ -112,7 +112,11 @@ def fold(columns: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
     step = _pair(stride, "stride", "fold", 1)
     pad = _pair(padding, "padding", "fold", 0)
     oh, ow = output_size_of(size, kernel, step, pad)
-    if not isinstance(columns, Tensor) or columns.ndim != 3 or columns.shape[2] != oh * ow:
+    if (
+        not isinstance(columns, Tensor)  # type: ignore[redundant-expr]
+        or columns.ndim != 3
+        or columns.shape[2] != oh * ow
+    ):
         raise ValueError(
             f"fold: expected columns of shape (N, C * {kernel[0] * kernel[1]}, {oh * ow}) for "
             f"{kernel[0]}x{kernel[1]} patches of a {size[0]}x{size[1]} image, got "
@@ -150,7 +154,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
         [[[[10.0, 18.0], [42.0, 50.0]]]]
     """
     _check_images(x, "conv2d")
-    if not isinstance(weight, Tensor) or weight.ndim != 4:
+    if not isinstance(weight, Tensor) or weight.ndim != 4:  # type: ignore[redundant-expr]
         raise ValueError(
             "conv2d: the weight must have shape (out_channels, in_channels, kh, kw), got "
             f"{getattr(weight, 'shape', type(weight).__name__)}"
@@ -273,7 +277,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         >>> mean.tolist(), var.tolist()  # 0.9 * 0 + 0.1 * 2;  0.9 * 1 + 0.1 * 2 (unbiased)
         ([0.2], [1.1])
     """
-    if not isinstance(x, Tensor) or x.ndim < 2:
+    if not isinstance(x, Tensor) or x.ndim < 2:  # type: ignore[redundant-expr]
         raise ValueError(
             "batch_norm: expected an input of shape (N, C) or (N, C, ...), got "
             f"{getattr(x, 'shape', type(x).__name__)}"

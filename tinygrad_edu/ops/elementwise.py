@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Context, Function
+from ..autograd import Function
+from ..context import Context
 
 
 def _as_float(ctx: Context, mask: Any, like: Any) -> Any:

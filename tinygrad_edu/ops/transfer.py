@@ -14,7 +14,7 @@ class ToBackend(Function):
     """z = x copied to another backend;  dz/dx: the gradient copied back"""
 
     @staticmethod
-    def forward(ctx, x, target: Backend | None = None):
+    def forward(ctx, x, target=None):
         assert target is not None
         ctx.source = ctx.backend
         # Through the host, the one place every backend can reach.

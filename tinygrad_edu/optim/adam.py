@@ -90,7 +90,9 @@ class Adam(Optimizer):
                 f"{name}: invalid weight_decay={group['weight_decay']}; use weight_decay >= 0."
             )
 
-    def _update(self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict) -> None:
+    def _update(
+        self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         beta1, beta2 = group["betas"]
         lr, weight_decay = group["lr"], group["weight_decay"]
         if not state:

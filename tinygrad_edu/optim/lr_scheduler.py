@@ -115,7 +115,7 @@ class StepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        if not isinstance(step_size, int) or step_size < 1:
+        if not isinstance(step_size, int) or step_size < 1:  # type: ignore[redundant-expr]
             raise ValueError(
                 f"StepLR: step_size must be a whole number of epochs >= 1, but got {step_size!r}."
             )
@@ -164,7 +164,7 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        if not isinstance(T_max, int) or T_max < 1:
+        if not isinstance(T_max, int) or T_max < 1:  # type: ignore[redundant-expr]
             raise ValueError(
                 f"CosineAnnealingLR: T_max must be a whole number of epochs >= 1, but got "
                 f"{T_max!r}; it is usually the number of epochs of the training run."

@@ -78,7 +78,9 @@ class Optimizer:
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for a bad hyperparameter in ``group`` (each optimizer has its own)."""
 
-    def _update(self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict) -> None:
+    def _update(
+        self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         """Update ``param`` in place from ``grad``, following the optimizer's rule."""
         raise NotImplementedError(f"{type(self).__name__} must define _update(...)")
 
@@ -203,7 +205,10 @@ class Optimizer:
         into its dtype.
         """
         name = type(self).__name__
-        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+        if (
+            not isinstance(state_dict, dict)  # type: ignore[redundant-expr]
+            or not {"state", "param_groups"} <= state_dict.keys()
+        ):
             raise ValueError(
                 f"{name}.load_state_dict expects the dict that optimizer.state_dict() returns, "
                 "with keys 'state' and 'param_groups'."

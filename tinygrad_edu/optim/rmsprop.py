@@ -81,7 +81,9 @@ class RMSprop(Optimizer):
             if not group[key] >= 0.0:
                 raise ValueError(f"RMSprop: invalid {key}={group[key]}; use {key} >= 0.")
 
-    def _update(self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict) -> None:
+    def _update(
+        self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
             state["step"] = 0

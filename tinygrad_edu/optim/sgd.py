@@ -86,7 +86,9 @@ class SGD(Optimizer):
                 "SGD(params, lr=0.1, momentum=0.9, nesterov=True)."
             )
 
-    def _update(self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict) -> None:
+    def _update(
+        self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         momentum = group["momentum"]
         if group["maximize"]:
             grad = -grad

@@ -102,7 +102,7 @@ def _vjp(spec: OpSpec, case: Case, backend: Backend, dtype: DType,
     tensors = make_inputs(case, backend, dtype, requires_grad=True)
     out = _call(spec, case, tensors)
     cotangent = random_cotangent(out.shape, seed)
-    grads = [None] * len(tensors)
+    grads: list[Tensor | None] = [None] * len(tensors)
     if out.requires_grad:
         v = Tensor(cotangent, dtype=dtype, backend=backend)
         grads = list(grad(out, tensors, grad_outputs=v, allow_unused=True))

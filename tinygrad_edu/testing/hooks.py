@@ -22,6 +22,7 @@ import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -162,7 +163,7 @@ def check_normal(backend: Backend, has_float64: bool = True) -> None:
 
 def check_to_numpy(backend: Backend, has_float64: bool = True) -> None:
     """``.to("numpy")`` and ``.numpy()`` keep values and dtype, and the way back too."""
-    samples: list[tuple[DType, list]] = [
+    samples: list[tuple[DType, list[Any]]] = [
         (float32, [[0.5, -1.25], [3.0, 1e-3]]),
         (int64, [[3, -7], [2**40 + 1, 0]]),  # 2**40 + 1: more digits than float32
         (bool_, [[True, False], [False, True]]),

@@ -27,7 +27,7 @@ Pair = tuple[int, int]
 
 
 def _pair(value: Any) -> Pair:
-    return (value, value) if isinstance(value, int) else tuple(value)  # type: ignore[return-value]
+    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 def _windows(x: np.ndarray, kernel: Any, stride: Any, padding: Any,
