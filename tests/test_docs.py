@@ -421,7 +421,31 @@ def test_build_draws_every_picture_the_pages_show() -> None:
         assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), png
 
 
-@pytest.mark.skipif(not _docs_extra_installed(), reason='the docs extra is not installed')
+@pytest.mark.skipif(not _docs_extra_installed(), reason="the docs extra is not installed")
+def test_figures_are_drawn_once_per_state_of_their_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache in isolation: the drawing is replaced by one that counts its calls.
+    hook = load_figures_hook()
+    drawings: list[Path] = []
+
+    def fake_draw(folder: Path) -> float:
+        drawings.append(folder)
+        (folder / f"picture-{len(drawings)}.png").write_bytes(b"\x89PNG fake")
+        return 0.0
+
+    monkeypatch.setattr(hook, "draw", fake_draw)
+    monkeypatch.setattr(hook, "inputs_hash", lambda: "first")
+    assert [p.name for p in hook.figures(tmp_path)] == ["picture-1.png"]
+    assert [p.name for p in hook.figures(tmp_path)] == ["picture-1.png"]  # from the cache
+    assert len(drawings) == 1
+    monkeypatch.setattr(hook, "inputs_hash", lambda: "second")  # an input changed
+    assert [p.name for p in hook.figures(tmp_path)] == ["picture-2.png"]
+    assert len(drawings) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["second"]  # the old ones are gone
+
+
+@pytest.mark.skipif(not _docs_extra_installed(), reason="the docs extra is not installed")
 def test_figure_cache_key_covers_what_the_pictures_are_made_of() -> None:
     hook = load_figures_hook()
     inputs = {path.relative_to(ROOT).as_posix() for path in hook.input_files()}
