@@ -144,14 +144,14 @@ def topological_order(root: Any) -> list[Any]:
     Iterative (an explicit stack, no recursion), so a chain of 100,000 operations is fine.
     """
     order: list[Any] = []
-    visited = {id(root)}
+    visited = {root}  # by identity: a Tensor hashes as an object (see Tensor.__hash__)
     # Depth first: each stack entry is a node and an iterator over its inputs still to visit.
     stack = [(root, _inputs_of(root))]
     while stack:
         node, inputs = stack[-1]
         for parent in inputs:
-            if parent.requires_grad and id(parent) not in visited:
-                visited.add(id(parent))
+            if parent.requires_grad and parent not in visited:
+                visited.add(parent)
                 stack.append((parent, _inputs_of(parent)))
                 break  # visit this input's inputs first; come back to ours afterwards
         else:  # every input is in the order already, so the node can follow them
@@ -197,12 +197,12 @@ def run_backward(
                 found[id(node)] = node_grad
 
     add = root._grad_adder(create_graph)  # how two gradients of one node are summed
-    pending: dict[int, Any] = {id(root): grad}  # gradients still being summed, by node
+    pending: dict[Any, Any] = {root: grad}  # gradients still being summed, by node
     with set_grad_enabled(create_graph):
         # The chain rule: each node comes after every node that uses it, so its gradient is
         # complete when it is reached; it is delivered, then passed on to the node's inputs.
         for node in reversed(topological_order(root)):
-            node_grad = pending.pop(id(node), None)
+            node_grad = pending.pop(node, None)
             if node_grad is None:
                 continue
             deliver(node, node_grad)
@@ -213,9 +213,8 @@ def run_backward(
             for parent, parent_grad in zip(ctx.inputs, input_grads, strict=False):
                 if parent_grad is None or not parent.requires_grad:
                     continue
-                key = id(parent)
-                previous = pending.get(key)
-                pending[key] = parent_grad if previous is None else add(previous, parent_grad)
+                previous = pending.get(parent)
+                pending[parent] = parent_grad if previous is None else add(previous, parent_grad)
             if not retain_graph:
                 ctx.free()
     if targets is None:

@@ -32,23 +32,28 @@ def shared_counter(tensor: Any) -> list[int]:
     return counter
 
 
-class Context:
+class Context(list[Any]):
     """What ``forward`` leaves for ``backward``: saved values and which inputs need a gradient.
 
     Attributes:
         needs_input_grad: one bool per input; ``backward`` may skip work for the False ones.
         inputs: the input tensors of the operation.
+
+    A Context *is* the list of its inputs (``ctx.inputs`` is the context itself), rather than
+    an object that holds a tuple of them. That makes one object per recorded operation instead
+    of two, and Python's cycle collector walks every such object, again and again while a graph
+    grows: on the 65,000 scalar operations of ``benchmarks/op_overhead.py`` the second object
+    cost a full collection per step. Two contexts are equal only if they are the same object.
     """
 
     __slots__ = (
-        "fn", "inputs", "backend", "_saved", "_saved_inputs", "_versions", "_output", "_needs",
-        "__dict__",
+        "fn", "backend", "_saved", "_saved_inputs", "_versions", "_output", "_needs", "__dict__"
     )
     _needs: tuple[bool, ...] | None
 
     def __init__(self, fn: type[Function], inputs: tuple[Any, ...], backend: Any) -> None:
+        super().__init__(inputs)
         self.fn = fn
-        self.inputs = inputs
         self.backend = backend
         self._saved: tuple[Any, ...] | None = ()
         # Which inputs were saved (bit i: input i), and the versions of those whose storage had
@@ -59,13 +64,27 @@ class Context:
         self._output: Any = None  # the output tensor, set only while its backward runs
 
     @property
+    def inputs(self) -> list[Any]:
+        """The input tensors of the operation, in order."""
+        return self
+
+    # Compared and hashed as an object, not as a list: two operations are never "equal".
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    __hash__ = object.__hash__  # type: ignore[assignment]  # list sets it to None
+
+    @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """One bool per input: does it need a gradient? ``backward`` may skip the others."""
         if self._output is None:  # not inside backward()
-            return tuple([t.requires_grad for t in self.inputs])
+            return tuple([t.requires_grad for t in self])
         needs = self._needs
         if needs is None:  # once per backward(), however often the op asks
-            needs = self._needs = tuple([t.requires_grad for t in self.inputs])
+            needs = self._needs = tuple([t.requires_grad for t in self])
         return needs
 
     @property
@@ -82,7 +101,7 @@ class Context:
         self._versions = None
         mask = 0
         bit = 1  # no enumerate(): this runs once per recorded operation, and allocates nothing
-        for tensor in self.inputs:
+        for tensor in self:
             data = tensor.data
             for array in arrays:
                 if data is array:
@@ -107,7 +126,7 @@ class Context:
                 f"{self.fn.__name__} saved were freed after the first backward(). Pass "
                 "retain_graph=True to the first backward() if you need to call it twice."
             )
-        inputs = self.inputs
+        inputs = self  # the context is the list of its inputs
         output = self._output
         self._check_versions()
         out: list[Any] = []
@@ -132,9 +151,9 @@ class Context:
         while mask:
             if mask & 1:
                 seen = 0 if versions is None else versions.get(i, 0)
-                counter = self.inputs[i]._versions
+                counter = self[i]._versions
                 if (0 if counter is None else counter[0]) != seen:
-                    changed = (self.inputs[i], seen)
+                    changed = (self[i], seen)
                     break
             mask >>= 1
             i += 1
@@ -162,7 +181,7 @@ class Context:
         That summing undoes broadcasting, and this is the only place that does it: an op's
         backward may return a gradient in the broadcast shape and leave the rest to the engine.
         """
-        inputs = self.inputs
+        inputs = self  # the context is the list of its inputs
         self._output = output
         self._needs = None  # worked out if the backward asks (see needs_input_grad)
         try:

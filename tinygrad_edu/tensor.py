@@ -339,4 +339,4 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         """The record of the operation that made this tensor (None for leaves)."""
         return self._ctx
 
-    __hash__ = object.__hash__
+    __hash__ = object.__hash__  # by identity: the engine keys its dicts and sets by tensor
