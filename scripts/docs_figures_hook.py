@@ -126,7 +126,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
-    # `mkdocs serve` watches docs/ only: a change to the figure script or the data redraws too.
-    for path in (SCRIPT, ROOT / "docs" / "data"):
-        server.watch(str(path))
+    # `mkdocs serve` watches docs/ (and so docs/data/); a change to the figure script redraws too.
+    server.watch(str(SCRIPT))
     return server
