@@ -17,7 +17,6 @@ friends, per thread).
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -92,11 +91,13 @@ class Function:
             first = inputs[0]
             backend = first.backend
             needs_grad = False
+            arrays = []  # what forward computes on
             for t in inputs:
                 if t.backend is not backend:
                     raise _mixed_backends(cls, inputs)
                 if t.requires_grad:
                     needs_grad = _mode.enabled
+                arrays.append(t.data)
         except (IndexError, AttributeError):
             raise TypeError(
                 f"{cls.__name__}.apply takes one or more Tensors (options by keyword), got "
@@ -105,22 +106,19 @@ class Function:
         if not needs_grad:
             # Nothing to record: the forward runs with a throw-away context (the hot path of
             # every backward pass, whose own operations are not recorded).
-            data = cls.forward(backend.unrecorded, *map(_data, inputs), **options)
+            data = cls.forward(backend.unrecorded, *arrays, **options)
             if not hasattr(data, "dtype"):
                 raise _not_an_array(cls, data)
             out = first._from_data(data, backend)
         else:
             ctx = Context(cls, inputs, backend)
-            data = cls.forward(ctx, *map(_data, inputs), **options)
+            data = cls.forward(ctx, *arrays, **options)
             if not hasattr(data, "dtype"):
                 raise _not_an_array(cls, data)
             out = first._from_op(data, backend, ctx)
         if cls.makes_view and cls.shares_memory(**options):
             out._versions = shared_counter(first)
         return out
-
-
-_data = operator.attrgetter("data")  # tensor -> its array
 
 
 def _not_an_array(fn: type[Function], result: Any) -> TypeError:

@@ -52,7 +52,7 @@ class Context(list[Any]):
     _needs: tuple[bool, ...] | None
 
     def __init__(self, fn: type[Function], inputs: tuple[Any, ...], backend: Any) -> None:
-        super().__init__(inputs)
+        self.extend(inputs)  # the context is the list of its inputs
         self.fn = fn
         self.backend = backend
         self._saved: tuple[Any, ...] | None = ()
