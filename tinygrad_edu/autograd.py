@@ -208,7 +208,8 @@ def run_backward(
             if ctx is None:
                 continue
             input_grads = ctx.backward(node_grad, node)  # one per input, checked there
-            for parent, parent_grad in zip(ctx.inputs, input_grads, strict=False):
+            # (zip without strict=: the lengths are checked, and the keyword costs per node)
+            for parent, parent_grad in zip(ctx.inputs, input_grads):  # noqa: B905
                 if parent_grad is None or not parent.requires_grad:
                     continue
                 previous = pending.get(parent)

@@ -181,7 +181,6 @@ class Context(list[Any]):
         That summing undoes broadcasting, and this is the only place that does it: an op's
         backward may return a gradient in the broadcast shape and leave the rest to the engine.
         """
-        inputs = self  # the context is the list of its inputs
         self._output = output
         self._needs = None  # worked out if the backward asks (see needs_input_grad)
         try:
@@ -190,17 +189,19 @@ class Context(list[Any]):
             self._output = None
         if not isinstance(grads, tuple):
             grads = (grads,)
-        if len(grads) != len(inputs):
+        if len(grads) != len(self):
             raise RuntimeError(
                 f"{self.fn.__name__}.backward returned {len(grads)} gradients for "
-                f"{len(inputs)} inputs; return one per input (None where not needed)."
+                f"{len(self)} inputs; return one per input (None where not needed)."
             )
-        for input_grad, t in zip(grads, inputs, strict=False):  # lengths checked above
-            if input_grad is not None and input_grad.data.shape != t.data.shape:
+        i = 0  # an index, not zip(): this runs once per node of every backward pass
+        for input_grad in grads:
+            if input_grad is not None and input_grad.data.shape != self[i].data.shape:
                 return [
                     g if g is None or g.data.shape == t.data.shape else self._fit(g, t)
-                    for g, t in zip(grads, inputs, strict=False)
+                    for g, t in zip(grads, self, strict=True)
                 ]
+            i += 1
         return grads
 
     def _fit(self, grad: Any, input: Any) -> Any:
