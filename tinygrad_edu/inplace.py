@@ -27,9 +27,9 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from . import autograd
-from .autograd import bump_version
+from .context import bump_version
 from .dtypes import bool_, to_dtype
+from .grad_mode import _mode
 
 
 class InPlaceMixin:
@@ -45,7 +45,7 @@ class InPlaceMixin:
 
     # -- the two rules ------------------------------------------------------------------------
     def _check_inplace(self: Any, name: str, *operands: Any) -> None:
-        if not autograd._mode.enabled:
+        if not _mode.enabled:
             return
         if self.requires_grad:
             if self._ctx is None:
@@ -83,7 +83,7 @@ class InPlaceMixin:
         from .tensor import Tensor
 
         floating = self.dtype.is_floating
-        if isinstance(value, bool | int | float) and not isinstance(value, Tensor):
+        if isinstance(value, bool | int | float):
             if isinstance(value, float) and not floating:
                 raise TypeError(
                     f"{name}: result type float can't be cast to this tensor's dtype "

@@ -18,9 +18,9 @@ import operator
 from typing import Any
 
 from . import autograd, ops
-from .autograd import shared_counter
 from .backends.base import Backend
 from .backends.registry import get_backend
+from .context import Context, shared_counter
 from .device import pick as pick_backend
 from .dtypes import DType, bool_, float32, float64, int64, to_dtype
 from .inplace import InPlaceMixin
@@ -136,7 +136,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         self.data = array
         self.grad: Tensor | None = None
         self.requires_grad = False
-        self._ctx: autograd.Context | None = None
+        self._ctx: Context | None = None
         self._retains_grad = False
         self._versions = None
         if requires_grad:
@@ -156,7 +156,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         return t
 
     @classmethod
-    def _from_op(cls, data: Any, backend: Backend, ctx: autograd.Context) -> Tensor:
+    def _from_op(cls, data: Any, backend: Backend, ctx: Context) -> Tensor:
         t = object.__new__(cls)
         t.data = data
         t.backend = backend
@@ -198,7 +198,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
             >>> c.dtype, c.requires_grad
             (tinygrad_edu.float64, False)
         """
-        if isinstance(value, int | float) and not isinstance(value, Tensor):
+        if isinstance(value, int | float):
             data = self.backend.xp.asarray(value, dtype=self.data.dtype)
             return Tensor._from_data(data, self.backend)
         if isinstance(value, Tensor):
@@ -335,7 +335,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         return self._ctx is None
 
     @property
-    def grad_fn(self) -> autograd.Context | None:
+    def grad_fn(self) -> Context | None:
         """The record of the operation that made this tensor (None for leaves)."""
         return self._ctx
 

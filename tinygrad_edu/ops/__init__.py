@@ -42,7 +42,7 @@ mse_loss, dropout                Sub, Mul, Sum, Div                        nn/fu
 graph: subtracting a constant changes neither result, so the gradient need not see it.)
 
 Undoing broadcasting is no op's business: the engine sums each gradient back to its input's
-shape, in one place (:meth:`tinygrad_edu.autograd.Context.backward`). An op makes the
+shape, in one place (:meth:`tinygrad_edu.context.Context.backward`). An op makes the
 constants its backward needs with :meth:`Tensor.constant <tinygrad_edu.Tensor.constant>`.
 """
 

@@ -107,7 +107,7 @@ def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     return out if keepdims else xp.reshape(out, _drop(x.shape, axis))
 
 
-def _drop(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple:
+def _drop(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
     if axis is None:
         return ()
     return tuple(n for i, n in enumerate(shape) if i not in axis)

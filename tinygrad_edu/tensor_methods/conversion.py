@@ -64,7 +64,8 @@ class ConversionMethods(TensorBase):
             return self
         native = self.backend.native_dtype(target)
         if self.requires_grad and not target.is_floating:
-            return type(self)._from_data(self.backend.xp.astype(self.data, native), self.backend)
+            out = type(self)._from_data(self.backend.xp.astype(self.data, native), self.backend)
+            return cast("Self", out)
         return cast("Self", ops.Cast.apply(self, dtype=native))
 
     def float(self) -> Tensor:

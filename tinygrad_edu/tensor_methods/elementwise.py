@@ -204,7 +204,7 @@ class ElementwiseMethods(MovementMethods):
         """x * x, elementwise."""
         return self * self
 
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def clip(self, min: float | Tensor | None = None, max: float | Tensor | None = None) -> Tensor:
         """Limit every element to [min, max] (either bound may be None)."""
         if min is None and max is None:
             raise ValueError("clip: give at least one of min= and max=")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..dtypes import DType, bool_, float64, int64
 
@@ -112,16 +112,17 @@ def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 def pad_widths(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     """NumPy's ``pad_width`` forms, spelled out as one (before, after) pair per axis."""
+    widths: tuple[tuple[int, ...], ...]
     if isinstance(pad_width, int):
         widths = ((pad_width, pad_width),) * ndim
     else:
         pairs = [tuple(p) if isinstance(p, Sequence) else (p, p) for p in pad_width]
         if len(pairs) == 2 and all(isinstance(p, int) for p in pad_width):
-            pairs = [tuple(pad_width)]  # type: ignore[list-item]
-        widths = tuple(pairs) * ndim if len(pairs) == 1 else tuple(pairs)  # type: ignore[assignment]
+            pairs = [tuple(pad_width)]
+        widths = tuple(pairs) * ndim if len(pairs) == 1 else tuple(pairs)
     if len(widths) != ndim or any(len(p) != 2 or min(p) < 0 for p in widths):
         raise ValueError(
             f"pad: pad_width {pad_width!r} must give a non-negative (before, after) pair for "
             f"each of the {ndim} axes"
         )
-    return widths  # type: ignore[return-value]
+    return cast("tuple[tuple[int, int], ...]", widths)  # pairs, as just checked
