@@ -145,34 +145,32 @@ class Context(list[Any]):
     def _check_versions(self) -> None:
         """Refuse saved values that an in-place operation changed after they were saved: the
         gradient computed from them would be silently wrong."""
-        changed = None
         mask, versions = self._saved_inputs, self._versions
-        i = 0
-        while mask:
-            if mask & 1:
+        bit, i = 1, 0
+        for tensor in self:
+            counter = tensor._versions  # None: never changed in place, so still at version 0
+            if counter is not None and mask & bit:
                 seen = 0 if versions is None else versions.get(i, 0)
-                counter = self[i]._versions
-                if (0 if counter is None else counter[0]) != seen:
-                    changed = (self[i], seen)
-                    break
-            mask >>= 1
+                if counter[0] != seen:
+                    self._refuse(tensor, seen)
+            bit <<= 1
             i += 1
         output = self._output
-        if changed is None and output is not None and output._versions is not None and any(
+        if output is not None and output._versions is not None and output._version != 0 and any(
             output.data is array for array in self._saved or ()
-        ) and output._version != 0:
-            changed = (output, 0)
-        if changed is not None:
-            tensor, seen = changed
-            made_by = f"made by {tensor._ctx.fn.__name__}" if tensor._ctx is not None else "a leaf"
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: a tensor of shape {tensor.shape} ({made_by}), saved by "
-                f"{self.fn.__name__} for its backward, is at version {tensor._version}; "
-                f"expected version {seen} instead. Change it out of place (x = x + 1, not "
-                "x += 1), or make the in-place change after backward(); x.clone() gives a "
-                "copy that can be changed freely."
-            )
+        ):
+            self._refuse(output, 0)  # the output did not exist yet when it was saved
+
+    def _refuse(self, tensor: Any, seen: int) -> None:
+        made_by = f"made by {tensor._ctx.fn.__name__}" if tensor._ctx is not None else "a leaf"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: a tensor of shape {tensor.shape} ({made_by}), saved by "
+            f"{self.fn.__name__} for its backward, is at version {tensor._version}; "
+            f"expected version {seen} instead. Change it out of place (x = x + 1, not "
+            "x += 1), or make the in-place change after backward(); x.clone() gives a "
+            "copy that can be changed freely."
+        )
 
     def backward(self, grad: Any, output: Any = None) -> Sequence[Any]:
         """Run the Function's backward for ``output`` (the tensor this context made), check it
