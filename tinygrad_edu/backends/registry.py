@@ -68,7 +68,7 @@ _registered: dict[str, BackendSource] = {}
 _plugins: dict[str, BackendSource] | None = None
 _conflicts: dict[str, list[BackendSource]] = {}
 _instances: dict[str, Backend] = {}
-_chosen: str | None = None
+_chosen: str | Backend | None = None
 _load_lock = threading.Lock()  # two threads asking for a new backend at once get one instance
 
 
@@ -309,6 +309,8 @@ def _resolve(name: str | Backend | device | None, origin: str) -> Backend:
         stack = _local.stack
         if stack:
             return stack[-1]
+        if isinstance(_chosen, Backend):
+            return _chosen
         if _chosen is not None:
             name, origin = _chosen, "set by set_backend"
         else:
@@ -326,7 +328,7 @@ def _resolve(name: str | Backend | device | None, origin: str) -> Backend:
     return backend
 
 
-def set_backend(name: str | device | None) -> Backend | None:
+def set_backend(name: str | Backend | device | None) -> Backend | None:
     """Make ``name`` the default backend for new tensors (``None`` goes back to the env var).
 
     Examples:
@@ -340,7 +342,8 @@ def set_backend(name: str | device | None) -> Backend | None:
         _chosen = None
         return None
     backend = get_backend(name)
-    _chosen = str(backend_name_of(name))  # a device ("cpu", "cuda:0") as its backend's name
+    # a Backend object is kept as it is; a device ("cpu", "cuda:0") as its backend's name
+    _chosen = backend if isinstance(name, Backend) else str(backend_name_of(name))
     return backend
 
 
