@@ -158,19 +158,28 @@ def built(project: str, pattern: str) -> Path:
     return matches[0]
 
 
+# Prints the versions a suite runs with; fails if tinygrad_edu comes from the folder argv[1].
+WHICH_PACKAGE = """
+import os, sys, numpy, pytest, hypothesis, tinygrad_edu as tg
+print("python", sys.version.split()[0], "| numpy", numpy.__version__, "| pytest",
+      pytest.__version__, "| hypothesis", hypothesis.__version__, "| tinygrad_edu",
+      tg.__version__, "from", tg.__file__)
+if tg.__file__.startswith(sys.argv[1] + os.sep):
+    sys.exit("tinygrad_edu was imported from the source tree, not from the installed wheel")
+"""
+
+
 def run_suite_against_wheel(session: nox.Session, paths: list[str], *pins: str) -> None:
     """Install the core wheel with its test extra (and ``pins``), run pytest on ``paths`` in a
     copy of tests/ outside this tree, so that the installed package is what is tested."""
     session.install(f"{built('core', '*.whl')}[test]", *pins)
-    session.run("python", "-c",
-                "import sys, numpy, pytest, hypothesis, tinygrad_edu as tg\n"
-                "print('python', sys.version.split()[0], '| numpy', numpy.__version__,"
-                " '| pytest', pytest.__version__, '| hypothesis', hypothesis.__version__,"
-                " '| tinygrad_edu', tg.__version__, 'from', tg.__file__)", silent=False)
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-tests-") as work:
         shutil.copytree(ROOT / "tests", Path(work) / "tests",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         with session.chdir(work):
+            # From the folder pytest runs in (not this tree, whose tinygrad_edu/ would shadow
+            # the installed one): the versions, and a check that the package is the wheel's.
+            session.run("python", "-c", WHICH_PACKAGE, str(ROOT / "tinygrad_edu"), silent=False)
             session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths)
 
 
