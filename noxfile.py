@@ -20,6 +20,10 @@ Sessions (``nox -s NAME``; ``nox`` alone runs all but docs and review):
                  arguments after ``--`` go to pytest instead (``nox -s tests-3.12 -- tests/x.py``).
 - ``minimums``   the whole suite on the oldest Python with the minimum versions of numpy, pytest
                  and hypothesis that pyproject.toml declares (read from there).
+- ``plugins``    the core, CuPy plugin and template wheels installed together on the newest
+                 Python: both plugins found through their entry points (CuPy itself absent, so
+                 the cupy row names what to install), the template's backend passing the
+                 conformance suite from its installed wheel.
 - ``sdist``      the core sdist unpacked, installed from itself, running its own tests.
 - ``workflows``  .github/ checked against GitHub's schemas (check-jsonschema), by actionlint
                  and zizmor (security), and against the project (.ci/check_workflow.py: the
@@ -227,6 +231,39 @@ def minimums(session: nox.Session) -> None:
     pins = minimum_versions("numpy", "pytest", "hypothesis")
     session.log(f"the minimum versions declared in pyproject.toml: {' '.join(pins)}")
     run_suite_against_wheel(session, session.posargs or ["tests"], *pins)
+
+
+# What each plugin wheel must show in ``python -m tinygrad_edu.backends`` once installed.
+PLUGIN_ROWS = {
+    # The CuPy plugin without CuPy (no GPU here): found through its entry point; it does not
+    # load, and its footnote (PLUGIN_HINT) names what to install.
+    "cupy": ("tinygrad-edu-cupy", "does not load"),
+    # The template's example backend runs on NumPy, so it loads and passes its self-test.
+    "mybackend": ("tinygrad-edu-mybackend", "ok"),
+}
+PLUGIN_HINT = "Backend 'cupy' needs CuPy, which is not installed: pip install cupy-cuda12x"
+
+
+@nox.session(python=NEWEST, requires=["build"], tags=["ci"])
+def plugins(session: nox.Session) -> None:
+    """The core, CuPy plugin and template wheels installed together, as a user gets them: each
+    plugin found through its entry point, and the template's backend passes the conformance
+    suite (``python -m tinygrad_edu.testing``) from its installed wheel."""
+    session.install(f"{built('core', '*.whl')}[test]", str(built("cupy", "*.whl")),
+                    str(built("template", "*.whl")))
+    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-plugins-") as work:
+        with session.chdir(work):  # away from this tree, so that only the wheels are imported
+            table = session.run("python", "-m", "tinygrad_edu.backends", silent=True)
+            print(table)
+            rows = {line.split()[0]: line for line in str(table).splitlines() if line.strip()}
+            for name, expected in PLUGIN_ROWS.items():
+                row = rows.get(name, "")
+                if not all(word in row for word in expected):
+                    session.error(f"python -m tinygrad_edu.backends: the {name} row should "
+                                  f"name {' and '.join(expected)}, but it is: {row!r}")
+            if PLUGIN_HINT not in str(table):
+                session.error(f"python -m tinygrad_edu.backends should say: {PLUGIN_HINT}")
+            session.run("python", "-m", "tinygrad_edu.testing", "mybackend")
 
 
 @nox.session(requires=["build"], tags=["ci"])
