@@ -451,7 +451,7 @@ def test_figure_cache_key_covers_what_the_pictures_are_made_of() -> None:
     inputs = {path.relative_to(ROOT).as_posix() for path in hook.input_files()}
     # The drawing code, the library, its MNIST sample, and the saved GPU benchmark.
     assert "scripts/docs_figures.py" in inputs
-    assert "tinygrad_edu/viz.py" in inputs and "tinygrad_edu/ops/elementwise.py" in inputs
+    assert "tinygrad_edu/viz/steps.py" in inputs and "tinygrad_edu/ops/elementwise.py" in inputs
     assert "docs/data/matmul-benchmark.json" in inputs
     assert any(name.startswith("tinygrad_edu/data/mnist_sample/") for name in inputs)
 
