@@ -183,7 +183,11 @@ def run_suite_against_wheel(session: nox.Session, paths: list[str], *pins: str) 
         with session.chdir(work):
             # From the folder pytest runs in (not this tree, whose tinygrad_edu/ would shadow
             # the installed one): the versions, and a check that the package is the wheel's.
-            session.run("python", "-c", WHICH_PACKAGE, str(ROOT / "tinygrad_edu"), silent=False)
+            # (as a file: nox echoes a `python -c` command, and this one's text would read as
+            # an error in the log)
+            script = Path(work) / "which_package.py"
+            script.write_text(WHICH_PACKAGE, encoding="utf-8")
+            session.run("python", str(script), str(ROOT / "tinygrad_edu"), silent=False)
             session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths)
 
 
