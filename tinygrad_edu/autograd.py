@@ -178,7 +178,7 @@ def run_backward(
     returned, in order (None for a target the output does not depend on).
     """
     # Where a node's finished gradient goes is decided once, before the loop.
-    found: dict[int, Any] = {}
+    found: dict[Any, Any] = {}  # by node, as pending below
     if targets is None:
 
         def deliver(node: Any, node_grad: Any) -> None:
@@ -186,13 +186,13 @@ def run_backward(
                 node._accumulate_grad(node_grad, create_graph)
 
     else:
-        wanted = {id(t) for t in targets}
+        wanted = set(targets)
 
         def deliver(node: Any, node_grad: Any) -> None:
-            if id(node) in wanted:
+            if node in wanted:
                 if getattr(node_grad, "_fresh", False):
                     node_grad._fresh = False  # handed to the caller: not a leaf's to keep
-                found[id(node)] = node_grad
+                found[node] = node_grad
 
     add = root._grad_adder(create_graph)  # how two gradients of one node are summed
     pending: dict[Any, Any] = {root: grad}  # gradients still being summed, by node
@@ -218,7 +218,7 @@ def run_backward(
                 ctx.free()
     if targets is None:
         return None
-    return [found.get(id(t)) for t in targets]
+    return [found.get(t) for t in targets]
 
 
 def _one_output(outputs: Sequence[Any], grad_outputs: Any) -> tuple[Any, Any]:
