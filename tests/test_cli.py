@@ -153,7 +153,7 @@ def test_evaluate_gives_the_same_accuracy_and_a_full_confusion_matrix(
 
 # -- Ctrl-C --------------------------------------------------------------------------------------
 def interrupt_on_call(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
-    real = cli.train_one_epoch
+    real = cli.training.train_one_epoch  # looked up in cli/training.py, by train()
     calls = []
 
     def train_one_epoch(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -162,7 +162,7 @@ def interrupt_on_call(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "train_one_epoch", train_one_epoch)
+    monkeypatch.setattr(cli.training, "train_one_epoch", train_one_epoch)
 
 
 def test_ctrl_c_in_the_second_epoch_keeps_the_first_checkpoint(
@@ -226,7 +226,7 @@ def test_ctrl_c_before_and_after_the_epochs(
     def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, where, interrupted)
+    monkeypatch.setattr(cli.training, where, interrupted)  # where train() looks it up
     code, text, err = run(capsys, "train", "--epochs", "1", "--out", str(tmp_path / "run"))
     assert code == 130 and expected in text + err
     assert "Traceback" not in err
