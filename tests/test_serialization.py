@@ -321,3 +321,69 @@ def test_a_pickle_is_refused_without_running_it(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="does not load pickles"):
         load(zipped)
     assert not (tmp_path / "the_pickle_ran").exists()
+
+
+# -- special files and malformed headers (issue 16) ----------------------------------------------
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo (POSIX) for a FIFO")
+def test_a_fifo_or_a_link_to_dev_zero_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.safetensors"
+    zero.symlink_to("/dev/zero")
+    for path, kind in ((fifo, "a FIFO"), (zero, "a character device")):
+        for read in (load, load_metadata):  # neither blocks nor reads without end
+            with pytest.raises(CheckpointError, match=f"it is {kind}.*, not a regular file"):
+                read(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo (POSIX) for a FIFO")
+def test_saving_never_replaces_a_fifo_or_a_device(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    null = tmp_path / "null.safetensors"
+    null.symlink_to("/dev/null")
+    for path, kind in ((fifo, "a FIFO"), (null, "a character device")):
+        with pytest.raises(OSError, match=f"it is {kind}.*, not a regular file"):
+            save({"w": tg.ones(1)}, path)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and null.is_symlink()
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert _files(tmp_path) == ["null.safetensors", "pipe.safetensors"]
+
+
+@pytest.mark.parametrize(("header", "detail"), [
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'{"__metadata__": ["epoch", "3"]}', "__metadata__ is not an object of strings"),
+    (b'{"__metadata__": {"epoch": 3}}', "__metadata__ is not an object of strings"),
+    (b'{"w": [1, 2]}', "tensor 'w' is malformed"),
+    (b'{"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 0]}}', "tensor 'w' is malformed"),
+    (b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}}', "tensor 'w' is malformed"),
+    (b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}', "describes"),
+    (b'{"x": 1' + b"9" * 5000 + b"}", "not JSON"),
+])
+def test_a_malformed_header_gets_a_clear_error(tmp_path: Path, header: bytes, detail: str) -> None:
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(_with_header(header, 0))
+    for read in (load, load_metadata):
+        with pytest.raises(CheckpointError, match=f"is not a readable safetensors file.*{detail}"):
+            read(path)
+
+
+def test_reads_are_bounded_by_the_header_and_the_file(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "model.safetensors"
+    save({"w": tg.ones(1000)}, path, metadata={"epoch": "1"})
+    asked: list[int] = []
+    real_read = os.read
+
+    def counting_read(descriptor: int, count: int) -> bytes:
+        asked.append(count)
+        return real_read(descriptor, count)
+
+    monkeypatch.setattr(serialization.os, "read", counting_read)
+    assert load_metadata(path) == {"epoch": "1"}
+    assert sum(asked) < 200  # the header only, not the 4,000 bytes of data
+    asked.clear()
+    assert load(path)["w"].shape == (1000,)
+    assert sum(asked) == path.stat().st_size
+    path.write_bytes(path.read_bytes() + bytes(16))  # trailing bytes: not what the header says
+    with pytest.raises(CheckpointError, match="describes"):
+        load(path)
