@@ -407,3 +407,37 @@ def test_folder_that_cannot_be_written(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="Cannot write the downloads into .*root=") as caught:
         download.fetch_files(tmp_path / "a-file" / "mnist", {"x.gz": "0" * 32}, [_refused_url()])
     assert not isinstance(caught.value, DownloadError)
+
+
+# -- hostile or careless IDX headers (issue 16) --------------------------------------------------
+def test_an_idx_file_with_255_dimensions_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t10k-images-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 255]) + bytes(4 * 255))
+    with pytest.raises(IdxError, match="claims 255 dimensions"):
+        read_idx(path)
+
+
+def test_a_header_larger_than_the_data_set_is_refused_before_allocating(tmp_path: Path) -> None:
+    # 600,000 images: passes the gzip ratio check (the file is large enough), not the bound
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(bytes([0, 0, 8, 3]) + struct.pack(
+        ">3I", 600_000, 28, 28) + bytes(50_000), compresslevel=0))
+    with pytest.raises(IdxError, match=r"more than the largest file of the data set"):
+        read_idx(path, max_bytes=datasets.MAX_IDX_BYTES)
+    make_folder(tmp_path / "big")
+    (tmp_path / "big" / path.name).write_bytes(path.read_bytes())
+    with pytest.raises(IdxError, match=r"more than the largest file"):
+        mnist(root=tmp_path / "big")
+
+
+@pytest.mark.parametrize(("shape", "message"), [
+    ((0, 28, 28), "holds no images"),
+    ((20, 0, 0), "images of 0 x 0 pixels"),
+    ((20, 27, 29), "images of 27 x 29 pixels"),
+])
+def test_no_images_or_images_of_another_size(tmp_path: Path, shape: tuple, message: str) -> None:
+    make_folder(tmp_path)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros(shape, np.uint8))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(shape[0], np.uint8))
+    with pytest.raises(IdxError, match=message):
+        mnist(root=tmp_path)

@@ -38,6 +38,10 @@ SPLIT = (0.8, 0.2)
 SAMPLE_FOLDER = Path(__file__).parent / "mnist_sample"
 TRAIN = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 TEST = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+IMAGE_SIZE = (28, 28)  # rows, columns of every MNIST and Fashion-MNIST image
+# The largest file of either data set, train-images: 60,000 images of 28 x 28 bytes and a
+# 16-byte header. A header claiming more is corrupt (or hostile): refused before allocating.
+MAX_IDX_BYTES = 60_000 * 28 * 28 + 16
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -122,10 +126,12 @@ def read_images_and_labels(images_path: Path, labels_path: Path) -> tuple[np.nda
         ``(N,)``.
 
     Raises:
-        IdxError: a file is not readable as IDX, has the wrong shape or type, the counts of
-            images and labels differ, or a label is not a class number 0-9.
+        IdxError: a file is not readable as IDX, has the wrong shape or type, holds no
+            images or images of another size than 28 x 28, the counts of images and labels
+            differ, or a label is not a class number 0-9.
     """
-    images, labels = read_idx(images_path), read_idx(labels_path)
+    images = read_idx(images_path, max_bytes=MAX_IDX_BYTES)
+    labels = read_idx(labels_path, max_bytes=MAX_IDX_BYTES)
     for path, array, ndim, what in ((images_path, images, 3, "images (count, rows, columns)"),
                                     (labels_path, labels, 1, "labels (count,)")):
         if array.ndim != ndim or array.dtype != np.uint8:
@@ -133,6 +139,14 @@ def read_images_and_labels(images_path: Path, labels_path: Path) -> tuple[np.nda
                 f"{path} should hold {what} as unsigned bytes, but holds shape {array.shape} "
                 f"of {array.dtype}; is it the right file?"
             )
+    if len(images) == 0:
+        raise IdxError(f"{images_path} holds no images (its header says 0); is it complete?")
+    if images.shape[1:] != IMAGE_SIZE:
+        rows, columns = images.shape[1:]
+        raise IdxError(
+            f"{images_path} holds images of {rows} x {columns} pixels; MNIST and Fashion-MNIST "
+            "images are 28 x 28. Is it the right file?"
+        )
     if len(images) != len(labels):
         raise IdxError(
             f"{labels_path} has {len(labels)} labels but {images_path} has {len(images)} "

@@ -47,6 +47,8 @@ IDX_TYPES = {
     0x0D: ("float", ">f4"),
     0x0E: ("double", ">f8"),
 }
+# More dimensions than any data set has; NumPy itself stops at 64.
+MAX_DIMS = 16
 # Deflate cannot compress better than about 1032:1, so a gzip file of m bytes holds at most
 # ~1032 * m bytes: a header promising more is corrupt, and we say so before allocating.
 _MAX_GZIP_RATIO = 1032
@@ -71,7 +73,8 @@ def _read_into(stream: BinaryIO, buffer: Any) -> int:
     return got
 
 
-def _parse(stream: BinaryIO, path: Path, stored_bytes: int, compressed: bool) -> np.ndarray:
+def _parse(stream: BinaryIO, path: Path, stored_bytes: int, compressed: bool,
+           max_bytes: int | None) -> np.ndarray:
     fix = "Download the file again, or check that it is an IDX file (e.g. t10k-images-idx3-ubyte)."
     magic = bytearray(4)
     got = _read_into(stream, magic)
@@ -93,6 +96,11 @@ def _parse(stream: BinaryIO, path: Path, stored_bytes: int, compressed: bool) ->
             f"IDX file {path} has unknown dtype code 0x{code:02X} in its magic number "
             f"0x{number:08X}; the format defines {known}. {fix}"
         )
+    if ndim > MAX_DIMS:
+        raise IdxError(
+            f"IDX file {path} claims {ndim} dimensions in its magic number 0x{number:08X}; "
+            f"data sets have 1 to 4 (this reader takes up to {MAX_DIMS}). {fix}"
+        )
     dims_bytes = bytearray(4 * ndim)
     header = 4 + 4 * ndim
     got = _read_into(stream, dims_bytes)
@@ -105,6 +113,11 @@ def _parse(stream: BinaryIO, path: Path, stored_bytes: int, compressed: bool) ->
     dtype = np.dtype(IDX_TYPES[code][1])
     expected = header + math.prod(shape) * dtype.itemsize
     limit = stored_bytes * _MAX_GZIP_RATIO if compressed else stored_bytes
+    if max_bytes is not None and expected > max_bytes:
+        raise IdxError(
+            f"IDX file {path} claims shape {shape}: {expected:,} bytes, more than the largest "
+            f"file of the data set ({max_bytes:,} bytes). {fix}"
+        )
     if expected > limit:
         if compressed:
             what = f"{stored_bytes} compressed bytes can hold at most about {limit}"
@@ -131,7 +144,7 @@ def _parse(stream: BinaryIO, path: Path, stored_bytes: int, compressed: bool) ->
     return array
 
 
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str], max_bytes: int | None = None) -> np.ndarray:
     """Read one IDX file (raw or gzip-compressed) into a NumPy array.
 
     The file format is described in this module's docstring. The numbers are read straight
@@ -140,6 +153,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     Args:
         path: the file; gzip compression is recognised by its first two bytes, whatever the
             file is called.
+        max_bytes: refuse a file whose header claims more (uncompressed) bytes than this,
+            before allocating anything: e.g. the size of the largest file of the data set.
 
     Returns:
         A writable NumPy array with the file's shape, in native byte order (``uint8`` for
@@ -147,8 +162,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
 
     Raises:
         FileNotFoundError: the file does not exist.
-        IdxError: a bad magic number, an unknown dtype code, a truncated file (expected N
-            bytes, got M), extra bytes after the data, or corrupt gzip data.
+        IdxError: a bad magic number, an unknown dtype code, too many dimensions, a header
+            claiming more than ``max_bytes``, a truncated file (expected N bytes, got M),
+            extra bytes after the data, or corrupt gzip data.
 
     Examples:
         >>> import pathlib, tempfile
@@ -168,10 +184,10 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         compressed = handle.read(2) == GZIP_MAGIC
         handle.seek(0)
         if not compressed:
-            return _parse(handle, path, stored_bytes, compressed=False)
+            return _parse(handle, path, stored_bytes, False, max_bytes)
         try:
             with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
-                return _parse(stream, path, stored_bytes, compressed=True)  # type: ignore[arg-type]
+                return _parse(stream, path, stored_bytes, True, max_bytes)  # type: ignore[arg-type]
         except (EOFError, OSError, zlib.error) as error:
             raise IdxError(
                 f"IDX file {path} holds corrupt or cut-short gzip data ({error}). Download the "
