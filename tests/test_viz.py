@@ -374,3 +374,30 @@ def test_freed_graph_and_no_grad_output_are_refused() -> None:
         backward_steps(loss)
     with pytest.raises(RuntimeError, match="does not require grad"):
         backward_steps(tg.tensor([1.0]).sum())
+
+
+def test_backward_steps_show_picks_steps_by_name_and_keeps_their_numbers() -> None:
+    a, b = tg.Value(2.0, label="a"), tg.Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    y = c + a
+    y.label = "y"
+    steps = backward_steps(y)
+    text = steps.show("c")
+    assert text.splitlines()[0] == "backward() of y, 1 of its 4 steps:"
+    assert text.splitlines()[1] == "2. c = a * b"  # numbered as in the whole list
+    assert "dy/dc = 1" in text and "1. y" not in text and "a  (leaf)" not in text
+    with pytest.raises(KeyError, match=r"no step is named \['q'\]"):
+        steps.show("q")
+
+
+def test_backward_steps_show_can_leave_out_the_jacobians() -> None:
+    w = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = tg.tensor([1.0, -1.0])
+    out = (w @ x).sum()
+    steps = backward_steps(out, labels={w: "w", out: "out"})
+    matmul = next(step.name for step in steps if step.op == "MatMul")
+    with_jacobians = steps.show(matmul)
+    without = steps.show(matmul, jacobians=False)
+    assert f"local d{matmul}/dw" in with_jacobians and "local" not in without
+    assert "sends [[1, -1], [1, -1]] to w" in without

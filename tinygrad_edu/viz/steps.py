@@ -67,12 +67,34 @@ class BackwardSteps(list[BackwardStep]):
                 return step.grad
         raise KeyError(f"{_describe(node)} is not in these steps: the output does not depend on it")
 
+    def show(self, *names: str, jacobians: bool = True) -> str:
+        """The text of the steps of the nodes named ``names`` only, numbered as in the whole
+        list: a few steps of a long backward pass. ``jacobians=False`` leaves out the local
+        derivatives of tensor steps (large arrays) and keeps what each step sends.
+
+        Raises:
+            KeyError: a name that no step has; the message lists the names there are.
+        """
+        known = [step.name for step in self]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise KeyError(f"no step is named {unknown}; the steps are {known}")
+        return self._text(set(names), jacobians)
+
     def __str__(self) -> str:
+        return self._text(None, True)
+
+    def _text(self, only: set[str] | None, jacobians: bool) -> str:
         if not self:
             return "(no steps)"
         root = self[0].name
-        lines = [f"backward() of {root}, step by step, from the output back to the inputs:"]
+        if only is None:
+            lines = [f"backward() of {root}, step by step, from the output back to the inputs:"]
+        else:
+            lines = [f"backward() of {root}, {len(only)} of its {len(self)} steps:"]
         for number, step in enumerate(self, start=1):
+            if only is not None and step.name not in only:
+                continue
             start = f"{number}. " + step.name
             lines.append(start + ("  (leaf)" if step.is_leaf else f" = {_expression(step)}"))
             pad = " " * (len(str(number)) + 2)
@@ -96,10 +118,12 @@ class BackwardSteps(list[BackwardStep]):
                         f"{pad}local {derivative} = {_show(local)}, sends "
                         f"{_show(step.grad)} * {_show(local)} = {_show(sent)}"
                     )
-                else:
+                elif jacobians:
                     jacobian = "too large to show" if local is None else _show(local)
                     lines.append(f"{pad}local {derivative} = {jacobian}")
                     lines.append(f"{pad}  sends {_show(sent)} to {input_name}")
+                else:
+                    lines.append(f"{pad}sends {_show(sent)} to {input_name}")
         return "\n".join(lines)
 
     __repr__ = __str__
