@@ -369,6 +369,6 @@ def test_backward_with_a_grad_on_another_backend_says_so() -> None:
         (x * 2).backward(grad)
 
 
-def test_use_backend_names_itself_in_its_error() -> None:
-    with pytest.raises(ValueError, match=r"passed to use_backend\(\)"), tg.use_backend("bogus"):
+def test_use_backend_names_what_was_typed_not_itself() -> None:
+    with pytest.raises(ValueError, match=r"^Unknown backend 'bogus'\. "), tg.use_backend("bogus"):
         pass

@@ -183,11 +183,11 @@ def test_unknown_backend_by_argument(only_numpy_installed: None) -> None:
     with pytest.raises(UnknownBackendError) as info:
         tg.zeros(1, backend="nunpy")
     assert str(info.value) == (
-        "Unknown backend 'nunpy' (passed as backend=). Did you mean 'numpy'? "
+        "Unknown backend 'nunpy'. Did you mean 'numpy'? "
         "Available: numpy, cupy; or a device: cpu (numpy), cuda (cupy)."
     )
-    with pytest.raises(ValueError, match=r"^Unknown backend 'zzz' \(passed as backend=\)\. "
-                       r"Available: numpy, cupy; or a device: cpu \(numpy\), cuda \(cupy\)\.$"):
+    with pytest.raises(ValueError, match=r"^Unknown backend 'zzz'\. Available: numpy, cupy; "
+                       r"or a device: cpu \(numpy\), cuda \(cupy\)\.$"):
         tg.get_backend("zzz")
 
 
@@ -198,6 +198,36 @@ def test_unknown_backend_lists_what_is_installed() -> None:
     assert "Did you mean 'first'?" in message
     for name in tg.available_backends():
         assert name in message
+
+
+@pytest.mark.parametrize("spelling", ["cpu", "numpy", " cpu ", "cpu:0"])
+def test_the_environment_variable_takes_devices_as_every_other_place_does(
+    monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    monkeypatch.setenv(ENV, spelling)
+    assert tg.Tensor([1.0]).backend.name == "numpy"
+    assert tg.set_backend(spelling.strip()).name == "numpy"  # type: ignore[union-attr]
+    tg.set_backend(None)
+    with tg.use_backend(spelling.strip()) as backend:
+        assert backend.name == "numpy" and tg.zeros(1, device=spelling.strip()).device == "cpu"
+
+
+@pytest.mark.parametrize("spelling", ["cuda", "cuda:0"])
+def test_cuda_without_cupy_speaks_of_what_was_typed(
+    monkeypatch: pytest.MonkeyPatch, only_numpy_installed: None, spelling: str
+) -> None:
+    monkeypatch.setenv(ENV, spelling)
+    with pytest.raises(BackendError) as info:
+        tg.Tensor([1.0])
+    assert str(info.value).startswith(
+        f"Backend 'cupy' (asked for as '{spelling}', from TINYGRAD_EDU_BACKEND) is a plugin "
+        "that is not installed. Install it with: ")
+    monkeypatch.setenv(ENV, "cuda:1")
+    with pytest.raises(UnknownBackendError, match=r"^device 'cuda:1': .*CUDA_VISIBLE_DEVICES"
+                       r".* \(from TINYGRAD_EDU_BACKEND\)$"):
+        tg.Tensor([1.0])
+    for message in (str(info.value),):
+        assert "use_backend()" not in message and "backend=" not in message
 
 
 def test_known_plugin_not_installed_gives_the_pip_command(

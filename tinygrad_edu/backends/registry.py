@@ -216,9 +216,14 @@ def _unknown(name: str, origin: str) -> UnknownBackendError:
     hint = f" Did you mean {close!r}?" if close else ""
     listed = ", ".join(available_backends() + sorted(set(KNOWN_PLUGINS) - set(_sources())))
     return UnknownBackendError(
-        f"Unknown backend {name!r} ({origin}).{hint} Available: {listed}; or a device: "
+        f"Unknown backend {name!r}{_where(origin)}.{hint} Available: {listed}; or a device: "
         "cpu (numpy), cuda (cupy)."
     )
+
+
+def _where(origin: str) -> str:
+    """`` (from TINYGRAD_EDU_BACKEND)`` and the like; nothing for a name given directly."""
+    return f" ({origin})" if origin else ""
 
 
 def _provider(source: BackendSource) -> str:
@@ -238,7 +243,7 @@ def _load(name: str, origin: str) -> Backend:
     if name not in sources:
         if name in KNOWN_PLUGINS:
             raise BackendError(
-                f"Backend {name!r} ({origin}) is a plugin that is not installed. "
+                f"Backend {name!r}{_where(origin)} is a plugin that is not installed. "
                 f"Install it with: {KNOWN_PLUGINS[name]}"
             )
         raise _unknown(name, origin)
@@ -296,15 +301,14 @@ def get_backend(name: str | Backend | device | None = None) -> Backend:
         >>> get_backend("numpy").name
         'numpy'
     """
-    return _resolve(name, "passed as backend=")
+    return _resolve(name, "")
 
 
 def _resolve(name: str | Backend | device | None, origin: str) -> Backend:
-    """get_backend's work; ``origin`` says where an explicit name came from, for errors."""
+    """get_backend's work; ``origin`` says where a name came from (empty: the caller's own
+    argument), for errors that speak of what the user typed."""
     if isinstance(name, Backend):
         return name
-    if name is not None and not (isinstance(name, str) and name in _instances):
-        name = str(backend_name_of(name))  # PyTorch's devices: "cpu", "cuda", device("cuda:0")
     if name is None:
         stack = _local.stack
         if stack:
@@ -319,6 +323,14 @@ def _resolve(name: str | Backend | device | None, origin: str) -> Backend:
                 name, origin = DEFAULT, "the default"
             else:
                 name, origin = env.strip(), f"from {ENV_VAR}"
+    if not (isinstance(name, str) and name in _instances):
+        typed = str(name)
+        try:  # PyTorch's devices, wherever a backend is named: "cpu", "cuda", "cuda:0"
+            name = str(backend_name_of(name))
+        except ValueError as error:  # "cuda:1", "cpu:x": say what is wrong with the spelling
+            raise UnknownBackendError(f"{error}{_where(origin)}") from None
+        if name != typed:
+            origin = ", ".join(filter(None, (f"asked for as {typed!r}", origin)))
     backend = _instances.get(name)
     if backend is None:
         with _load_lock:
@@ -357,7 +369,7 @@ def use_backend(name: str | Backend | device) -> Iterator[Backend]:
         ...     Tensor([1.0]).backend.name
         'numpy'
     """
-    backend = _resolve(name, "passed to use_backend()")
+    backend = _resolve(name, "")
     stack = _local.stack
     stack.append(backend)
     try:
