@@ -4,7 +4,8 @@
   ``state_dict()`` and ``load_state_dict()``;
 - layers: :class:`Linear`, :class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`Flatten`,
   :class:`Dropout`, :class:`Sequential`, :class:`ModuleList`, :class:`Conv2d`,
-  :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`BatchNorm1d`, :class:`BatchNorm2d`;
+  :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`AdaptiveAvgPool2d` (and the other adaptive
+  pools), :class:`BatchNorm1d`, :class:`BatchNorm2d`;
 - losses: :class:`CrossEntropyLoss`, :class:`NLLLoss`, :class:`MSELoss`;
 - :mod:`.functional` (``import tinygrad_edu.nn.functional as F``) and :mod:`.init`.
 
@@ -37,8 +38,13 @@ from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 from .norm import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
 
 __all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
     "AvgPool2d",
     "BatchNorm1d",
     "BatchNorm2d",

@@ -261,4 +261,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 
 # Convolution, pooling and batch normalisation are written in their own file; they are part of
 # this namespace, as in PyTorch's torch.nn.functional.
+from .pooling import (  # noqa: E402, F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
 from .spatial_functional import avg_pool2d, batch_norm, conv2d, max_pool2d  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""Op-spec rows for convolution, pooling and batch normalisation.
+"""Op-spec rows for convolution, pooling (adaptive pooling included) and batch normalisation.
 
 The NumPy references loop over output positions (a patch at a time), a different route from
 the library's unfold-then-matmul, so that the two can disagree when one of them is wrong.
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from ..nn import pooling
 from ..nn import spatial_functional as F
 from ..tensor import Tensor
 from .op_specs import ANY, MARGIN, POSITIVE, OpSpec
@@ -67,6 +68,22 @@ def pool_reference(x: np.ndarray, reduce: Any, kernel_size: Any, stride: Any = N
     for i in range(oh):
         for j in range(ow):
             out[:, :, i, j] = reduce(_patch(padded, i, j, kernel_size, stride), axis=(2, 3))
+    return out
+
+
+def _adaptive_size(output_size: Any, shape: tuple[int, ...]) -> Pair:
+    """The output size of an adaptive pooling of (N, C, H, W): None keeps that side."""
+    wanted = (output_size, output_size) if isinstance(output_size, int) else output_size
+    return tuple(shape[2 + k] if v is None else v for k, v in enumerate(wanted))  # type: ignore[return-value]
+
+
+def adaptive_pool_reference(x: np.ndarray, reduce: Any, output_size: Any) -> np.ndarray:
+    """``reduce`` over each adaptive window of (N, C, H, W), window by window."""
+    oh, ow = _adaptive_size(output_size, x.shape)
+    out = np.zeros((*x.shape[:2], oh, ow))
+    for i, (top, bottom) in enumerate(pooling.window_bounds(x.shape[2], oh)):
+        for j, (left, right) in enumerate(pooling.window_bounds(x.shape[3], ow)):
+            out[:, :, i, j] = reduce(x[:, :, top:bottom, left:right], axis=(2, 3))
     return out
 
 
@@ -123,6 +140,17 @@ def pool_signatures(draw: Any) -> Signature:
 
 
 @st.composite
+def adaptive_pool_signatures(draw: Any) -> Signature:
+    """x (N, C, H, W) and an output size: smaller, equal or larger than the input, dividing it
+    or not, an int, a pair, or a pair with None."""
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    oh, ow = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    output_size = draw(st.sampled_from([oh, (oh, ow), (None, ow), (oh, None)]))
+    return ((n, c, h, w),), {"output_size": output_size}
+
+
+@st.composite
 def batch_norm_signatures(draw: Any, with_statistics: bool) -> Signature:
     """x (N, C) or (N, C, H, W) with at least two values per channel, and per-channel inputs:
     weight, bias, and with_statistics the running mean and variance."""
@@ -142,6 +170,17 @@ def _near_tie_in_window(x: np.ndarray, kernel_size: Any, stride: Any, padding: A
             patch = _patch(padded, i, j, kernel_size, stride).reshape(*x.shape[:2], -1)
             ordered = np.sort(patch, axis=-1)
             if ordered.shape[-1] > 1 and (ordered[..., -1] - ordered[..., -2] < MARGIN).any():
+                return True
+    return False
+
+
+def _near_tie_in_adaptive_window(x: np.ndarray, output_size: Any) -> bool:
+    """Whether the two largest values of some adaptive max-pooling window are too close."""
+    oh, ow = _adaptive_size(output_size, x.shape)
+    for top, bottom in pooling.window_bounds(x.shape[2], oh):
+        for left, right in pooling.window_bounds(x.shape[3], ow):
+            window = np.sort(x[:, :, top:bottom, left:right].reshape(*x.shape[:2], -1), axis=-1)
+            if window.shape[-1] > 1 and (window[..., -1] - window[..., -2] < MARGIN).any():
                 return True
     return False
 
@@ -174,6 +213,25 @@ SPATIAL_SPECS: tuple[OpSpec, ...] = (
     OpSpec(
         "avg_pool2d", F.avg_pool2d,
         lambda x, **params: pool_reference(x, np.mean, **params), pool_signatures(),
+    ),
+    OpSpec(
+        "adaptive_avg_pool2d", pooling.adaptive_avg_pool2d,
+        lambda x, **params: adaptive_pool_reference(x, np.mean, **params),
+        adaptive_pool_signatures(),
+    ),
+    OpSpec(
+        "adaptive_max_pool2d", pooling.adaptive_max_pool2d,
+        lambda x, **params: adaptive_pool_reference(x, np.max, **params),
+        adaptive_pool_signatures(), avoid=_near_tie_in_adaptive_window, distinct=True,
+    ),
+    OpSpec(
+        "adaptive_avg_pool1d", pooling.adaptive_avg_pool1d,
+        lambda x, output_size: adaptive_pool_reference(x[:, :, None], np.mean, (1, output_size))[
+            :, :, 0
+        ],
+        st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 6), st.integers(1, 7)).map(
+            lambda d: (((d[0], d[1], d[2]),), {"output_size": d[3]})
+        ),
     ),
     OpSpec(
         "batch_norm_training", _batch_norm_training, batch_norm_reference,
