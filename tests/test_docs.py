@@ -38,16 +38,21 @@ if _MISSING:
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
 
-# A fenced block, with the HTML comment (if any) on the line just before it.
-FENCE = re.compile(
-    r"(?:<!--\s*(?P<marker>[\w-]+):\s*(?P<note>.*?)\s*-->\n)?```(?P<lang>[\w-]*)\n"
-    r"(?P<body>.*?)\n```",
-    re.S,
-)
 
 
-def blocks(page: Path) -> list[re.Match[str]]:
-    return list(FENCE.finditer(page.read_text(encoding="utf-8")))
+def _load_script(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The one extraction of a page's blocks, shared with the notebooks and scripts the site build
+# makes of each chapter (scripts/docs_notebooks.py): the notebooks hold exactly what runs here.
+_notebooks = _load_script("docs_notebooks")
+FENCE = _notebooks.FENCE  # a fenced block, with the HTML comment (if any) just before it
+blocks = _notebooks.blocks
 
 
 def page_id(page: Path) -> str:
@@ -111,12 +116,7 @@ def test_readme_links_work_on_pypi() -> None:
 
 
 # -- code blocks -----------------------------------------------------------------------------
-def runnable_blocks(page: Path) -> list[str]:
-    return [
-        m["body"]
-        for m in blocks(page)
-        if m["lang"] == "python" and m["marker"] not in ("not-run", "excerpt")
-    ]
+runnable_blocks = _notebooks.runnable_blocks  # the Python blocks, less not-run and excerpt
 
 
 PAGES_WITH_CODE = [page for page in PAGES if runnable_blocks(page)]
