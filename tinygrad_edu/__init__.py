@@ -89,6 +89,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .serialization import CheckpointError, load, load_metadata, save
 from .tensor import Tensor
+from .threads import get_num_threads, set_num_threads
 from .transfer import from_dlpack, to_backend
 from .value import Value
 
@@ -196,4 +197,6 @@ __all__ = [
     "load",
     "load_metadata",
     "save",
+    "get_num_threads",
+    "set_num_threads",
 ]
