@@ -25,6 +25,7 @@ from .datasets import (
 from .download import ChecksumError, DownloadError, fetch_files
 from .idx import IdxError, read_idx
 from .loader import DataLoader, default_collate
+from .workers import WorkerInfo, get_worker_info
 
 __all__ = [
     "ChecksumError",
@@ -36,10 +37,12 @@ __all__ = [
     "SOURCES",
     "Subset",
     "TensorDataset",
+    "WorkerInfo",
     "data_home",
     "default_collate",
     "fashion_mnist",
     "fetch_files",
+    "get_worker_info",
     "load_folder",
     "mnist",
     "mnist_sample",

@@ -16,8 +16,8 @@ Examples:
     >>> loader = DataLoader(data, batch_size=2, shuffle=True, seed=0)
     >>> len(loader)
     3
-    >>> [y.shape for x, y in loader]
-    [(2,), (2,), (1,)]
+    >>> [len(y) for x, y in loader]
+    [2, 2, 1]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ..backends.base import Backend
 from ..backends.registry import get_backend
 from ..tensor import Tensor
 from .dataset import Subset, TensorDataset, host_rng
+from .workers import WorkerPool
 
 
 def _tensor_source(dataset: Any) -> tuple[tuple[Tensor, ...], np.ndarray | None] | None:
@@ -96,6 +97,48 @@ def default_collate(samples: list[Any]) -> Any:
     )
 
 
+def _check_worker_options(num_workers: Any, timeout: Any, prefetch_factor: Any,
+                          persistent_workers: bool) -> None:
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(
+            f"DataLoader: num_workers must be an int >= 0 (0 reads batches in this process), "
+            f"got {num_workers!r}"
+        )
+    if not isinstance(timeout, int | float) or timeout < 0:
+        raise ValueError(f"DataLoader: timeout must be a number of seconds >= 0, got {timeout!r}")
+    if prefetch_factor is not None and num_workers == 0:
+        raise ValueError(
+            "DataLoader: prefetch_factor is for worker processes; pass num_workers > 0 too, "
+            "or leave prefetch_factor out"
+        )
+    if prefetch_factor is not None and (not isinstance(prefetch_factor, int)
+                                        or prefetch_factor < 1):
+        raise ValueError(f"DataLoader: prefetch_factor must be an int >= 1, got "
+                         f"{prefetch_factor!r}")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0")
+
+
+class _Fetch:
+    """Makes one batch from dataset positions, in a worker process: sent to every worker, so
+    it pickles (the dataset and collate_fn with it). Tensors of a TensorDataset are gathered
+    with one ``numpy.take`` each, as in the main process."""
+
+    def __init__(self, dataset: Any, collate_fn: Callable[[list[Any]], Any]) -> None:
+        self.dataset, self.collate_fn = dataset, collate_fn
+
+    def __call__(self, positions: np.ndarray) -> Any:
+        source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
+        if source is None:
+            return self.collate_fn([self.dataset[int(i)] for i in positions])
+        tensors, where = source
+        rows = positions if where is None else where[positions]
+        if not hasattr(self, "arrays"):  # once per worker
+            self.arrays = [t.numpy() for t in tensors]
+        backend = get_backend()
+        return tuple(Tensor._from_data(np.take(a, rows, axis=0), backend) for a in self.arrays)
+
+
 class DataLoader:
     """Iterate over a dataset in mini-batches: each ``for`` loop over it is one epoch.
 
@@ -109,20 +152,35 @@ class DataLoader:
         generator: or a ``numpy.random.Generator`` to draw the orders from. With neither, the
             order is drawn from the backend's generator: ``tinygrad_edu.manual_seed`` fixes it.
         collate_fn: how to make a batch from a list of samples (default:
-            :func:`default_collate`); used only for datasets read sample by sample.
+            :func:`default_collate`, which a TensorDataset skips: it gathers whole rows).
+        num_workers: how many worker processes read and collate batches (0: this process).
+            The batches and their order are those of ``num_workers=0``; see
+            :mod:`tinygrad_edu.data.workers`. The dataset, ``collate_fn`` and
+            ``worker_init_fn`` must pickle when the start method is "spawn".
+        pin_memory: accepted for PyTorch's code; it changes nothing here. On the CPU (NumPy)
+            backend there is nothing to pin; on a GPU backend batches are copied to the
+            device when they are made, as without it.
+        timeout: seconds to wait for a batch from a worker before raising (0: forever).
+        worker_init_fn: called in each worker with its id, after the worker is seeded
+            (``base_seed + id``; :func:`~tinygrad_edu.data.get_worker_info` gives the seed).
+        multiprocessing_context: a start method ("fork", "spawn", "forkserver") or a
+            ``multiprocessing`` context; default: the platform's.
+        prefetch_factor: batches in flight per worker (default 2 with workers).
+        persistent_workers: keep the worker processes from one epoch to the next.
 
     Batches are tuples of Tensors on the backend that is current when the epoch starts (a
     dataset on another backend is moved there once per epoch). They are fresh copies (changing
-    one leaves the dataset alone) and record no graph.
+    one leaves the dataset alone) and record no graph. Workers send NumPy arrays; this process
+    makes them Tensors.
 
     Examples:
         >>> import tinygrad_edu as tg
         >>> inputs = tg.Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
         >>> data = TensorDataset(inputs, tg.Tensor([0, 1, 0]))
         >>> for x, y in DataLoader(data, batch_size=2):
-        ...     print(x.shape, y.tolist())
-        (2, 2) [0, 1]
-        (1, 2) [0]
+        ...     print(x.tolist(), y.tolist())
+        [[1.0, 2.0], [3.0, 4.0]] [0, 1]
+        [[5.0, 6.0]] [0]
     """
 
     def __init__(
@@ -134,6 +192,13 @@ class DataLoader:
         seed: int | None = None,
         generator: np.random.Generator | None = None,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
     ) -> None:
         if (
             isinstance(batch_size, bool)
@@ -149,14 +214,25 @@ class DataLoader:
                 f"DataLoader needs a map-style dataset (with __len__ and __getitem__), got "
                 f"{type(dataset).__name__}; wrap tensors in TensorDataset(inputs, targets)."
             )
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn or default_collate
+        self.num_workers = int(num_workers)
+        self.pin_memory = bool(pin_memory)  # accepted; nothing to pin (see the class docstring)
+        self.timeout = float(timeout)
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
+        self.persistent_workers = bool(persistent_workers)
+        self.generator = generator
         self._seed, self._generator = seed, generator
         host_rng(seed, generator)  # checks the two arguments now, not at the first epoch
         self._rng: np.random.Generator | None = None
+        self._seeds: np.random.Generator | None = None
+        self._pool: WorkerPool | None = None
 
     def __len__(self) -> int:
         """The number of batches in one epoch."""
@@ -176,7 +252,12 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         order = self._order()
         stop = len(self) * self.batch_size
-        source = _tensor_source(self.dataset)
+        if self.num_workers > 0:
+            batches = [order[start : start + self.batch_size] for start in range(0, stop,
+                                                                                  self.batch_size)]
+            yield from self._from_workers(batches)
+            return
+        source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
         if source is None:
             for start in range(0, stop, self.batch_size):
                 batch = order[start : start + self.batch_size]
@@ -193,6 +274,43 @@ class DataLoader:
         for start in range(0, stop, self.batch_size):
             batch = index[start : min(start + self.batch_size, total)]
             yield tuple(Tensor._from_data(xp.take(a, batch, axis=0), backend) for a in arrays)
+
+    def _from_workers(self, batches: list[np.ndarray]) -> Iterator[Any]:
+        """The same batches, read by worker processes (see :mod:`.workers`)."""
+        pool = self._pool
+        if pool is None:
+            pool = WorkerPool(_Fetch(self.dataset, self.collate_fn), self.num_workers,
+                              self.worker_init_fn, self._base_seed(),
+                              self.multiprocessing_context, self.timeout)
+            if self.persistent_workers:
+                self._pool = pool
+        try:
+            yield from pool.batches(batches, int(self.prefetch_factor or 2), get_backend())
+        except GeneratorExit:  # the loop stopped early: persistent workers stay
+            raise
+        except BaseException:
+            pool.shutdown()
+            self._pool = None
+            raise
+        finally:
+            if not self.persistent_workers:
+                pool.shutdown()
+
+    def _base_seed(self) -> int:
+        """The workers' base seed (worker i uses base_seed + i), drawn from a stream of its own
+        so that the shuffling order is the same as with num_workers=0."""
+        if self._seeds is None:
+            if self._seed is not None:
+                self._seeds = np.random.default_rng([self._seed, 0x5EED])
+            elif self._generator is not None:
+                self._seeds = self._generator.spawn(1)[0]
+            else:
+                return int(host_rng().integers(2**62))  # from the backend: manual_seed fixes it
+        return int(self._seeds.integers(2**62))
+
+    def __del__(self) -> None:
+        if getattr(self, "_pool", None) is not None:
+            self._pool.shutdown()  # type: ignore[union-attr]
 
     def __repr__(self) -> str:
         return (
