@@ -11,6 +11,7 @@ Examples:
 import builtins
 
 from . import accelerator as accelerator  # tg.accelerator.is_available(), as PyTorch
+from . import autograd as autograd  # tg.autograd.grad, tg.autograd.gradcheck, as PyTorch
 from . import cuda as cuda  # tg.cuda.is_available(): whether device="cuda" (CuPy) can be used
 from . import data as data  # datasets and loaders: tg.data.mnist_sample(), tg.data.DataLoader
 from . import nn as nn  # layers, losses, init: tg.nn.Linear, tg.nn.functional.cross_entropy
@@ -28,6 +29,7 @@ from .backends import (
     set_backend,
     use_backend,
 )
+from .backends.default_device import get_default_device, set_default_device
 from .context import Context
 from .creation import (
     arange,
@@ -49,7 +51,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .device import device, get_default_device, set_default_device
+from .device import device
 from .dtypes import DType, bool_, float32, float64, int64
 from .functional import (
     abs,  # noqa: F401 - tg.abs, left out of __all__ (see there)
@@ -92,6 +94,10 @@ from .tensor import Tensor
 from .threads import get_num_threads, set_num_threads
 from .transfer import from_dlpack, to_backend
 from .value import Value
+
+# PyTorch's place for them, tg.autograd.gradcheck: autograd is a layer below gradcheck and
+# cannot import it, so the package's face hands them down.
+autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
 __version__ = "0.1.0"
 

@@ -17,10 +17,10 @@ friends, per thread).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from .context import Context, shared_counter
+from .context import Context, UnrecordedContext, shared_counter
 from .context import bump_version as bump_version
 from .grad_mode import _mode, set_grad_enabled
 
@@ -29,15 +29,11 @@ from .grad_mode import enable_grad as enable_grad
 from .grad_mode import is_grad_enabled as is_grad_enabled
 from .grad_mode import no_grad as no_grad
 
-
-def __getattr__(name: str) -> Any:
-    """``tg.autograd.gradcheck`` and ``gradgradcheck``, where PyTorch keeps them (they live in
-    :mod:`tinygrad_edu.gradcheck`, which imports this module, so they are looked up lazily)."""
-    if name in ("gradcheck", "gradgradcheck"):
-        import importlib
-
-        return getattr(importlib.import_module("tinygrad_edu.gradcheck"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# ``tg.autograd.gradcheck`` and ``gradgradcheck``, where PyTorch keeps them. They live in
+# :mod:`tinygrad_edu.gradcheck`, a layer above this one (they need Tensor), so this module
+# cannot import them; ``tinygrad_edu/__init__.py`` puts them here once both are loaded.
+gradcheck: Callable[..., bool]
+gradgradcheck: Callable[..., bool]
 
 
 class Function:
@@ -106,7 +102,11 @@ class Function:
         if not needs_grad:
             # Nothing to record: the forward runs with a throw-away context (the hot path of
             # every backward pass, whose own operations are not recorded).
-            data = cls.forward(backend.unrecorded, *arrays, **options)
+            try:  # one throw-away context per backend, kept on it (backends know no contexts)
+                unrecorded = backend.unrecorded
+            except AttributeError:  # the first unrecorded operation on this backend
+                unrecorded = backend.unrecorded = UnrecordedContext(backend)
+            data = cls.forward(unrecorded, *arrays, **options)
             if not hasattr(data, "dtype"):
                 raise _not_an_array(cls, data)
             out = first._from_data(data, backend)

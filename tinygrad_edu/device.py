@@ -115,27 +115,3 @@ def pick(backend: Any, device_arg: Any) -> Any:
         )
     return backend
 
-
-def set_default_device(where: Any) -> None:
-    """The device new tensors go to from now on, as PyTorch's ``set_default_device``:
-    ``set_default_device("cuda")`` is ``tg.set_backend("cupy")``. ``None`` goes back to the
-    default (the environment variable ``TINYGRAD_EDU_BACKEND``, else the CPU). A
-    ``with tg.use_backend(...)`` block still wins inside it.
-
-    Examples:
-        >>> import tinygrad_edu as tg
-        >>> tg.set_default_device("cpu")
-        >>> tg.get_default_device()
-        device(type='cpu')
-        >>> tg.set_default_device(None)
-    """
-    from .backends.registry import set_backend
-
-    set_backend(None if where is None else backend_name_of(device(where)))
-
-
-def get_default_device() -> device:
-    """The device a new tensor gets when the call names none."""
-    from .backends.registry import get_backend
-
-    return device_of_backend(get_backend().name)

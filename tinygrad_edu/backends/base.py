@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from ..context import UnrecordedContext
 from ..dtypes import ALL_DTYPES, DType
 
 Array = Any  # an array of the backend's array library
@@ -46,8 +45,6 @@ class Backend:
     xp: Any = None
 
     def __init__(self) -> None:
-        # Forward passes that record nothing share this context instead of making one each.
-        self.unrecorded = UnrecordedContext(self)
         self._native = {d: getattr(self.xp, d.name) for d in ALL_DTYPES}
         # Keyed by the dtype an array reports (for NumPy: numpy.dtype("float32"), not np.float32).
         self._from_native = {
