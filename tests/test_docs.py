@@ -268,7 +268,7 @@ def documented_names() -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("package", ["nn", "optim", "data"])
+@pytest.mark.parametrize("package", ["nn", "optim", "data", "exercises"])
 def test_api_reference_documents_every_export(package: str) -> None:
     # A class or function added to a package's __all__ needs a line on its API page.
     module = importlib.import_module(f"tinygrad_edu.{package}")
