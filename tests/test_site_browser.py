@@ -4,7 +4,10 @@ A learner on a train opens ``site/index.html`` from disk (file://). Every page m
 formulas typeset, its diagrams and pictures drawn, and a search box that finds things, with no
 request to any other host and no JavaScript error. This test builds the site and drives headless
 Chromium over every page through Selenium and the Chrome DevTools logs, which see each request
-and each error (``chromium --dump-dom`` sees neither).
+and each error (``chromium --dump-dom`` sees neither). It looks at two screens: a desktop
+(1280 px wide), where no code box may hide the end of a line, and a phone (400 px), where every
+display formula must still have a real size (Material's ``min-content`` once collapsed them to
+1 x 1 px below 720 px; ``docs/stylesheets/extra.css`` keeps them).
 
 Needs: the docs extra, ``npm ci`` (the site's MathJax, Mermaid and search shim), Debian's
 ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium chromium-driver``) and
@@ -55,6 +58,7 @@ def _driver() -> str | None:
 
 
 MISSING = _missing()
+DESKTOP, PHONE = 1280, 400  # the two screen widths the pages are checked at
 pytestmark = [pytest.mark.skipif(MISSING is not None, reason=MISSING or ""), pytest.mark.slow]
 
 
@@ -141,6 +145,17 @@ return {
   pictures: document.images.length,
   broken_pictures: [...document.images].filter(i => !i.complete || i.naturalWidth === 0)
     .map(i => i.getAttribute("src")),
+  // Display formulas drawn smaller than 16 x 10 px (collapsed: nobody can read them).
+  display_formulas: document.querySelectorAll("div.arithmatex").length,
+  tiny_formulas: [...document.querySelectorAll("div.arithmatex")].filter(e => {
+    const r = (e.querySelector("mjx-container svg") || e).getBoundingClientRect();
+    return r.width < 16 || r.height < 10;
+  }).map(e => e.textContent.trim().slice(0, 60)),
+  // Code boxes whose longest line does not fit: its end is hidden behind the right edge.
+  clipped_code: [...document.querySelectorAll("pre > code")]
+    .filter(c => c.scrollWidth > c.clientWidth + 1)
+    .map(c => c.textContent.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), "")
+      .slice(0, 60)),
 };
 """
 
@@ -171,10 +186,17 @@ def page_problems(browser: Any, url: str, name: str) -> tuple[list[str], dict[st
     if state["mermaid_raw"]:
         problems.append(f"{name}: {state['mermaid_raw']} Mermaid block(s) left as text")
     problems += [f"{name}: picture not shown: {src}" for src in state["broken_pictures"]]
+    width = browser.get_window_size()["width"]
+    problems += [f"{name}: display formula invisible at {width} px: {tex!r}"
+                 for tex in state["tiny_formulas"]]
+    if width >= DESKTOP:
+        problems += [f"{name}: code line clipped at {width} px: {line!r}"
+                     for line in state["clipped_code"]]
     return problems, state
 
 
 def test_every_page_works_offline_from_disk(site: Path, browser: Any) -> None:
+    browser.set_window_size(DESKTOP, 900)
     problems: list[str] = []
     formulas = diagrams = pictures = 0
     for page in pages(site):
@@ -193,6 +215,46 @@ def test_every_page_works_offline_from_disk(site: Path, browser: Any) -> None:
     assert formulas > 20 and diagrams >= 1 and pictures >= 12, (formulas, diagrams, pictures)
 
 
+def test_formulas_are_visible_on_a_phone(site: Path, browser: Any) -> None:
+    # Every page with a display formula, 400 px wide: each formula has a real size. (Code boxes
+    # may scroll sideways there; on a phone that beats wrapping code at 40 characters.)
+    browser.set_window_size(PHONE, 900)
+    try:
+        problems: list[str] = []
+        checked = 0
+        for page in pages(site):
+            if 'class="arithmatex"' not in page.read_text(encoding="utf-8"):
+                continue
+            name = page.relative_to(site).as_posix()
+            found, state = page_problems(browser, page.as_uri(), name)
+            problems += found
+            checked += state["display_formulas"]
+        assert not problems, "\n".join(problems)
+        assert checked > 20, f"only {checked} display formulas were looked at"
+    finally:
+        browser.set_window_size(DESKTOP, 900)
+
+
+def test_every_chapter_links_its_notebook_and_script(site: Path) -> None:
+    # scripts/docs_notebooks_hook.py: a notebook and a script per chapter, inside the site,
+    # linked (relative links) from the box at the chapter's top.
+    import re
+
+    chapters = sorted(site.glob("lecture-*.html")) + [site / "chapter1-value.html"]
+    assert len(chapters) >= 6
+    for page in chapters:
+        html = page.read_text(encoding="utf-8")
+        links = re.findall(r'href="([^"]+\.(?:ipynb|py))"', html)
+        assert f"notebooks/{page.stem}.ipynb" in links and f"notebooks/{page.stem}.py" in links, (
+            page.name, links)
+        first_link = html.index(f'href="notebooks/{page.stem}.ipynb"')
+        assert first_link < html.index("<h2"), f"{page.name}: the notebook is not at the top"
+        assert "run <strong>in order</strong>" in html, page.name
+        notebook = json.loads((site / "notebooks" / f"{page.stem}.ipynb").read_text("utf-8"))
+        assert notebook["nbformat"] == 4 and notebook["cells"], page.name
+        assert (site / "notebooks" / f"{page.stem}.py").read_text("utf-8").strip(), page.name
+
+
 def test_the_checks_catch_a_broken_page(site: Path, browser: Any) -> None:
     # A page of the built site made to break every rule: each check must notice.
     html = (site / "lecture-loss.html").read_text(encoding="utf-8")
@@ -203,6 +265,12 @@ def test_the_checks_catch_a_broken_page(site: Path, browser: Any) -> None:
         '<p><span class="arithmatex">\\(\\frac{1}\\)</span></p>'
         '<pre class="mermaid">not a diagram at all</pre>'
         '<img src="img/never-drawn.png" alt="a picture the build did not draw">'
+        # Material's rule that hid every display formula on phones, put back for one formula,
+        # and a code line no box can hold.
+        '<style>#squeezed > * { width: 1px !important; overflow: hidden; }</style>'
+        '<div class="md-typeset"><div id="squeezed" class="arithmatex">\\[a^2 + b^2 = c^2\\]</div>'
+        '<pre><code style="display: block; overflow: auto; white-space: pre; width: 300px">'
+        f'print(0)  # {"a comment far too long for any box " * 8}</code></pre></div>'
         '<script src="https://example.invalid/tracker.js"></script>'
         "<script>null.boom()</script></body>",
     )
@@ -219,6 +287,8 @@ def test_the_checks_catch_a_broken_page(site: Path, browser: Any) -> None:
     assert "TeX error" in text, text
     assert "Mermaid block(s) left as text" in text, text
     assert "picture not shown: img/never-drawn.png" in text, text
+    assert "display formula invisible at 1280 px" in text, text
+    assert "code line clipped at 1280 px: 'print(0)  # a comment far too long" in text, text
 
 
 def test_search_finds_gradient_from_disk(site: Path, browser: Any) -> None:
