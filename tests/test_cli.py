@@ -27,8 +27,10 @@ from tinygrad_edu.models import build_model, lecture_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH_LINE = re.compile(
-    r"^epoch +(\d+)/(\d+)  train loss ([\d.]+)  test loss ([\d.]+)  test accuracy +([\d.]+)%"
+    r"^epoch +(\d+)/(\d+)  train loss ([\d.]+)  val loss ([\d.]+)  val accuracy +([\d.]+)%"
     r"  ([\d.]+) s$", re.M)
+RUN_FILES = ["loss.png", "metrics.json", "mistakes.png", "model.safetensors",
+             "optimizer.safetensors"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -40,6 +42,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def leftovers(folder: Path) -> list[str]:
     """Temporary files that an atomic write would have removed or renamed."""
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def visible(folder: Path) -> list[str]:
+    """The files a user sees (the run's lock, .tinygrad-edu.lock, is hidden)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
 def accuracy_of(out: Path) -> tuple[float, np.ndarray]:
@@ -94,34 +101,39 @@ def test_train_prints_one_line_per_epoch_and_the_note(trained: tuple[Path, str])
     lines = EPOCH_LINE.findall(text)
     assert [(epoch, total) for epoch, total, *_ in lines] == [("1", "2"), ("2", "2")], text
     assert float(lines[-1][4]) > 85.0, text  # two epochs of the MLP: about 94 %
+    assert "7,200 training, 800 validation and 2,000 test images" in text
+    assert re.search(r"^finished: test loss [\d.]+  test accuracy [\d.]+% \([\d,]+ of 2,000\) "
+                     r"after 2 epochs", text, re.M), text
     assert "2,000 held-out digits of the MNIST test set" in text
     assert "not comparable with the standard" in text
     assert f"checkpoint: {out / 'model.safetensors'}" in text
-    assert "finished: test accuracy" in text
 
 
 def test_train_writes_the_checkpoint_metrics_and_pictures(trained: tuple[Path, str]) -> None:
     out, text = trained
-    names = sorted(p.name for p in out.iterdir())
-    assert names == ["loss.png", "metrics.json", "mistakes.png", "model.safetensors"]
+    assert visible(out) == RUN_FILES
     for picture in ("loss.png", "mistakes.png"):
         assert (out / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["model"] == "mlp" and metrics["dataset"] == "mnist-sample"
     assert metrics["completed_epochs"] == 2 and metrics["epoch"] == [1, 2]
-    for key in ("train_loss", "test_loss", "test_accuracy", "seconds"):
+    for key in ("train_loss", "val_loss", "val_accuracy", "seconds"):
         assert len(metrics[key]) == 2 and all(value > 0 for value in metrics[key]), key
+    assert 0.85 < metrics["test_accuracy"] < 1 and 0 < metrics["test_loss"] < 1
+    assert metrics["val_fraction"] == 0.1 and metrics["val_size"] == 800
     assert metrics["train_loss"][1] < metrics["train_loss"][0]
     settings = metrics["settings"]
     assert settings["epochs"] == 2 and settings["batch_size"] == 32
     assert settings["optimizer"] == "sgd" and settings["lr"] == 0.02
-    assert (metrics["train_size"], metrics["test_size"]) == (8000, 2000)
+    assert (metrics["train_size"], metrics["test_size"]) == (7200, 2000)
     assert "2,000 held-out digits" in metrics["note"]
     matrix = np.array(metrics["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum() == 2000
-    assert np.trace(matrix) / 2000 == pytest.approx(metrics["test_accuracy"][-1])
+    assert np.trace(matrix) / 2000 == pytest.approx(metrics["test_accuracy"])
     metadata = tg.load_metadata(out / "model.safetensors")
     assert metadata["model"] == "mlp" and metadata["epoch"] == "2"
+    assert float(metadata["val_accuracy"]) == metrics["val_accuracy"][-1]
+    assert float(metadata["test_accuracy"]) == metrics["test_accuracy"]
     assert float(metadata["mean"]) == metrics["normalisation"]["mean"]
     assert 0.12 < float(metadata["mean"]) < 0.14 and 0.29 < float(metadata["std"]) < 0.33
 
@@ -130,7 +142,7 @@ def test_the_checkpoint_reloads_with_the_accuracy_of_the_run(trained: tuple[Path
     out, _ = trained
     metrics = json.loads((out / "metrics.json").read_text())
     accuracy, _ = accuracy_of(out)
-    assert accuracy == metrics["test_accuracy"][-1]
+    assert accuracy == metrics["test_accuracy"]
 
 
 def test_evaluate_gives_the_same_accuracy_and_a_full_confusion_matrix(
@@ -142,7 +154,7 @@ def test_evaluate_gives_the_same_accuracy_and_a_full_confusion_matrix(
     assert code == 0, err
     correct, total = re.search(r"test accuracy [\d.]+% \(([\d,]+) of ([\d,]+)\)", text).groups()
     correct, total = int(correct.replace(",", "")), int(total.replace(",", ""))
-    assert total == 2000 and correct / total == metrics["test_accuracy"][-1]
+    assert total == 2000 and correct / total == metrics["test_accuracy"]
     rows = re.findall(r"^ +(\d) +((?:\d+ +){9}\d+)$", text, re.M)
     matrix = np.array([[int(n) for n in counts.split()] for _, counts in rows])
     assert matrix.shape == (10, 10), text
@@ -175,12 +187,15 @@ def test_ctrl_c_in_the_second_epoch_keeps_the_first_checkpoint(
     assert "Traceback" not in text + err
     assert "interrupted during epoch 2 of 3" in text
     assert f"last complete checkpoint is {out / 'model.safetensors'} (epoch 1" in text
-    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "model.safetensors"]
+    assert f"resume it: tinygrad-edu train --resume --out {out}" in text
+    assert visible(out) == ["metrics.json", "model.safetensors", "optimizer.safetensors"]
     assert leftovers(out) == []
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["completed_epochs"] == 1 and len(metrics["test_accuracy"]) == 1
-    assert tg.load_metadata(out / "model.safetensors")["epoch"] == "1"
-    assert accuracy_of(out)[0] == metrics["test_accuracy"][0]
+    assert metrics["completed_epochs"] == 1 and len(metrics["val_accuracy"]) == 1
+    assert metrics["test_accuracy"] is None  # the test set is scored once, at the end
+    metadata = tg.load_metadata(out / "model.safetensors")
+    assert metadata["epoch"] == "1" and "test_accuracy" not in metadata
+    assert float(metadata["val_accuracy"]) == metrics["val_accuracy"][0]
 
 
 def test_ctrl_c_in_the_first_epoch_writes_nothing(
@@ -191,7 +206,7 @@ def test_ctrl_c_in_the_first_epoch_writes_nothing(
     code, text, _ = run(capsys, "train", "--out", str(out))
     assert code == 130
     assert "no epoch was completed, so no checkpoint was written" in text
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # the folder this run made is removed again
 
 
 def test_ctrl_c_while_saving_waits_until_both_files_are_written(
@@ -217,7 +232,7 @@ def test_ctrl_c_while_saving_waits_until_both_files_are_written(
 @pytest.mark.parametrize(
     ("where", "expected"),
     [("load_images", "tinygrad-edu: interrupted; nothing was written"),
-     ("_write_plots", "interrupted after the last epoch, while drawing the pictures")],
+     ("_write_plots", "interrupted after the last epoch; the checkpoint")],
 )
 def test_ctrl_c_before_and_after_the_epochs(
     where: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -242,7 +257,7 @@ def test_without_matplotlib_the_run_still_succeeds(
     code, text, err = run(capsys, "train", "--epochs", "1", "--out", str(out))
     assert code == 0, err
     assert 'pip install "tinygrad-edu[plot]"' in text
-    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "model.safetensors"]
+    assert visible(out) == ["metrics.json", "model.safetensors", "optimizer.safetensors"]
 
 
 def test_progress_bar_on_a_terminal_unless_quiet(
@@ -288,12 +303,12 @@ def test_fashion_mnist_from_a_folder_of_idx_files(
     code, text, err = run(capsys, "train", "--dataset", "fashion-mnist", "--data-dir",
                           str(idx_folder), "--model", "cnn", "--epochs", "1", "--out", str(out))
     assert code == 0, err
-    assert "64 training and 32 test images" in text
+    assert "58 training, 6 validation and 32 test images" in text
     assert "not the standard 60,000/10,000" in text
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["data_dir"] == str(idx_folder) and metrics["settings"]["optimizer"] == "adam"
-    # evaluate finds the data where the training run found it
-    code, text, err = run(capsys, "evaluate", "--checkpoint", str(out / "model.safetensors"))
+    code, text, err = run(capsys, "evaluate", "--checkpoint", str(out / "model.safetensors"),
+                          "--data-dir", str(idx_folder))
     assert code == 0, err
     assert "32 samples" in text and "classes: 0 T-shirt/top, 1 Trouser" in text
 
@@ -314,6 +329,15 @@ def test_fashion_mnist_from_a_folder_of_idx_files(
         (["--optimizer", "adam", "--momentum", "0.5"], "is for --optimizer sgd"),
         (["--data-dir", "x"], "mnist-sample ships inside the package"),
         (["--model", "lecture", "--dataset", "mnist"], "--model lecture trains on its own task"),
+        (["--seed", "-1"], "argument --seed: must be 0 or more"),
+        (["--seed", "abc"], "argument --seed: expected a whole number, got 'abc'"),
+        (["--val-fraction", "0.9"], "argument --val-fraction: must be from 0 to 0.5"),
+        (["--val-fraction", "nan"], "argument --val-fraction: must be from 0 to 0.5"),
+        (["--threads", "0"], "argument --threads: must be at least 1"),
+        (["--timeout", "-5"], "argument --timeout: must be a number of seconds above 0"),
+        (["--resume", "--overwrite"], "argument --overwrite: not allowed with argument --resume"),
+        (["--resume", "--lr", "0.1"], "--resume continues the run with its own settings; leave "
+                                      "out --lr"),
     ],
 )
 def test_bad_arguments(argv: list[str], expected: str, tmp_path: Path,

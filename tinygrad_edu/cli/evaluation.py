@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,16 +13,20 @@ import tinygrad_edu as tg
 
 from ..models import MODELS, build_model
 from ..nn import functional as F
+from .folder import _shown
 from .inputs import (
     LECTURE_CLASSES,
     _class_names,
     comparability_note,
     lecture_task,
     load_images,
+    load_test_images,
     normalise,
     statistics,
+    threads_set,
 )
-from .parser import CommandError
+from .output import plural
+from .parser import DATASETS, CommandError
 
 
 def predict(model: tg.nn.Module, images: tg.Tensor, labels: tg.Tensor,
@@ -46,6 +51,11 @@ def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> 
 
 def evaluate(args: argparse.Namespace) -> int:
     """``tinygrad-edu evaluate``: returns the exit code."""
+    with threads_set(args.model or "mlp", args.threads):
+        return _evaluate(args)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
     path = args.checkpoint
     metadata = tg.load_metadata(path)  # a missing or corrupt file stops here, clearly
     name = args.model or metadata.get("model")
@@ -53,39 +63,56 @@ def evaluate(args: argparse.Namespace) -> int:
         raise CommandError(f"{path} does not say which model it holds (it was not written by "
                            f"'tinygrad-edu train'); pass --model ({', '.join(MODELS)})", code=2)
     if name not in MODELS:
-        raise CommandError(f"{path} holds a model called {name!r}, which this version does not "
-                           f"know (it knows {', '.join(MODELS)}); pass --model to choose one")
+        raise CommandError(f"{path} holds a model called {_shown(name)!r}, which this version "
+                           f"does not know (it knows {', '.join(MODELS)}); pass --model to "
+                           "choose one")
     model = build_model(name)
     try:
         model.load_state_dict(tg.load(path))
     except RuntimeError as error:
-        raise CommandError(f"{path} does not hold weights of the {name} model. {error}") from None
-
+        raise CommandError(f"{path} does not hold weights of the {name} model. "
+                           f"{_shown(str(error), 400)}") from None
+    x_train = None
     if name == "lecture":
         if args.dataset or args.data_dir or args.download:
             raise CommandError("a lecture checkpoint is tested on its own task; leave out "
                                "--dataset, --data-dir and --download", code=2)
-        (x_train, _), (x_test, y_test) = lecture_task(int(metadata.get("seed", "0")))
+        (x_train, _), (x_test, y_test) = lecture_task(_whole(metadata, "seed", path))
         dataset, note, class_names = "ball", None, LECTURE_CLASSES
     else:
-        dataset = args.dataset or metadata.get("dataset") or "mnist-sample"
-        data_dir = args.data_dir
-        if data_dir is None and dataset == metadata.get("dataset") and metadata.get("data_dir"):
-            data_dir = Path(metadata["data_dir"])  # where the training run found the data
-        train_set, test_set = load_images(dataset, data_dir, args.download)
-        (x_train, _), (x_test, y_test) = train_set.tensors, test_set.tensors
-        note = comparability_note(dataset, len(train_set), len(test_set))
+        trained_on = metadata.get("dataset")
+        if args.dataset is None and trained_on is not None and trained_on not in DATASETS:
+            raise CommandError(f"{path} says it was trained on {_shown(trained_on)!r}, which "
+                               f"this version does not know (it knows {', '.join(DATASETS)}); "
+                               "pass --dataset to choose the test set")
+        dataset = args.dataset or trained_on or "mnist-sample"
+        if args.data_dir is None and metadata.get("data_dir") and dataset != "mnist-sample":
+            print(f"note: the run read its data from {_shown(metadata['data_dir'])}; this "
+                  "reads the cache folder unless you pass --data-dir")
+        if {"mean", "std"} <= metadata.keys():  # the test set alone: no training image read
+            test_set = load_test_images(dataset, args.data_dir, args.download, args.timeout)
+            train_size = None
+        else:  # not from 'tinygrad-edu train': normalise as it would, by the training images
+            train_set, test_set = load_images(dataset, args.data_dir, args.download,
+                                              args.timeout)
+            x_train, train_size = train_set.tensors[0], len(train_set)
+        x_test, y_test = test_set.tensors
+        note = comparability_note(dataset, train_size, len(test_set))
         class_names = _class_names(dataset)
-    try:
-        mean, std = float(metadata["mean"]), float(metadata["std"])
-    except (KeyError, ValueError):  # not from 'tinygrad-edu train': normalise as it would
+    if {"mean", "std"} <= metadata.keys():
+        mean, std = _normalisation(metadata, path)
+    else:
+        assert x_train is not None
         mean, std = statistics(x_train)
     loss, predictions = predict(model, normalise(x_test, mean, std), y_test)
     truth = y_test.numpy()
     correct = int((predictions == truth).sum())
     trained = metadata.get("epoch")
-    print(f"checkpoint {path}: {name}" + (f", {trained} epochs on {metadata.get('dataset')}"
-                                           if trained else ""))
+    if trained:
+        epochs = plural(_whole(metadata, "epoch", path), "epoch")
+        print(f"checkpoint {path}: {name}, {epochs} on {_shown(metadata.get('dataset', '?'))}")
+    else:
+        print(f"checkpoint {path}: {name}")
     print(f"test set: {dataset}, {truth.size:,} samples")
     print(f"test loss {loss:.4f}  test accuracy {correct / truth.size:.2%} ({correct:,} of "
           f"{truth.size:,})")
@@ -93,6 +120,28 @@ def evaluate(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     print_confusion_matrix(confusion_matrix(truth, predictions, len(class_names)), class_names)
     return 0
+
+
+def _whole(metadata: dict[str, str], key: str, path: Path) -> int:
+    text = metadata.get(key, "0")
+    if not text.isdigit() or len(text) > 19:
+        raise CommandError(f"{path} holds a malformed {key} in its metadata "
+                           f"({_shown(text, 40)!r}, not a whole number 0 or more); was it "
+                           "written by 'tinygrad-edu train'?")
+    return int(text)
+
+
+def _normalisation(metadata: dict[str, str], path: Path) -> tuple[float, float]:
+    try:
+        mean, std = float(metadata["mean"]), float(metadata["std"])
+    except ValueError:
+        mean = std = math.nan
+    if not (math.isfinite(mean) and math.isfinite(std) and std > 0):
+        raise CommandError(
+            f"{path} holds an unusable normalisation (mean {_shown(metadata['mean'], 40)!r}, "
+            f"std {_shown(metadata['std'], 40)!r}): the mean must be a finite number and the "
+            "std one above 0; was it written by 'tinygrad-edu train'?")
+    return mean, std
 
 
 def print_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str]) -> None:

@@ -3,8 +3,12 @@ lecture network's own task (points inside or outside a ball)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 import tinygrad_edu as tg
 
@@ -16,16 +20,76 @@ LECTURE_POINTS = 1000  # the lecture's task: 800 points to train on, 200 to test
 LECTURE_CLASSES: tuple[str, ...] = ("outside", "inside")  # class 0, class 1
 
 
-def load_images(name: str, data_dir: Path | None, download: bool) -> tuple[Any, Any]:
+# Threads for the matrix products, measured per model: one is fastest for all three (their
+# matrices are small), and on a busy machine more threads are much slower (issue 16).
+DEFAULT_THREADS = {"lecture": 1, "mlp": 1, "cnn": 1}
+
+
+@contextlib.contextmanager
+def threads_set(model: str, asked: int | None) -> Iterator[int]:
+    """Within the block, matrix products use ``--threads``, else the model's measured best,
+    never more than the cores this process may use; the count before is restored after."""
+    count = asked if asked is not None else min(DEFAULT_THREADS.get(model, 1),
+                                                tg.threads.usable_cores())
+    before = tg.get_num_threads()
+    tg.set_num_threads(count)
+    try:
+        yield count
+    finally:
+        tg.set_num_threads(before)
+
+
+def load_images(name: str, data_dir: Path | None, download: bool,
+                timeout: float = 120.0) -> tuple[Any, Any]:
     """The ``(train, test)`` TensorDatasets of an image data set, by name."""
+    folder = _check_source(name, data_dir, download)
+    if folder is None:
+        return data.mnist_sample()
+    loader = data.mnist if name == "mnist" else data.fashion_mnist
+    return loader(root=folder, download=download, timeout=timeout)
+
+
+def load_test_images(name: str, data_dir: Path | None, download: bool,
+                     timeout: float = 120.0) -> Any:
+    """The test set alone (``evaluate`` reads no training image it does not score)."""
+    folder = _check_source(name, data_dir, download)
+    if folder is None:
+        return data.load_folder(data.datasets.SAMPLE_FOLDER, "MNIST sample", test_only=True)[1]
+    source = data.SOURCES[name]
+    if download:
+        tests = {n: md5 for n, md5 in source.md5.items() if n.startswith("t10k")}
+        data.fetch_files(folder, tests, source.mirrors, timeout=timeout)
+    return data.load_folder(folder, source.title, test_only=True)[1]
+
+
+def _check_source(name: str, data_dir: Path | None, download: bool) -> Path | None:
+    """The folder to read (None: the shipped sample), after the checks a user can get wrong."""
     if name == "mnist-sample":
         if data_dir is not None or download:
             raise CommandError(
                 "mnist-sample ships inside the package; --data-dir and --download are for "
                 "--dataset mnist or fashion-mnist", code=2)
-        return data.mnist_sample()
-    loader = data.mnist if name == "mnist" else data.fashion_mnist
-    return loader(root=data_dir, download=download)
+        return None
+    if data_dir is not None and data_dir.exists() and not data_dir.is_dir():
+        raise CommandError(f"--data-dir {data_dir} is a file, not a folder; give the folder "
+                           "that holds the IDX files", code=2)
+    return data_dir if data_dir is not None else data.data_home() / data.SOURCES[name].folder
+
+
+def split_validation(images: tg.Tensor, labels: tg.Tensor, fraction: float, seed: int
+                     ) -> tuple[tg.Tensor, tg.Tensor, tg.Tensor, tg.Tensor]:
+    """``(train images, train labels, validation images, validation labels)``: a random
+    ``fraction`` of the training data, chosen by ``seed``, held out for validation."""
+    count = images.shape[0]
+    held = 0 if fraction == 0 else max(1, round(count * fraction))
+    if held >= count:
+        raise CommandError(f"--val-fraction {fraction} leaves no training data of the "
+                           f"{count} samples; lower it", code=2)
+    # a stream of its own (spawn key 1), so that it is not the shuffling's
+    order = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,))).permutation(count)
+    train, val = np.sort(order[held:]), np.sort(order[:held])
+    x, y = images.numpy(), labels.numpy()
+    return tg.Tensor(x[train]), tg.Tensor(y[train]), tg.Tensor(x[val]), tg.Tensor(y[val])
 
 
 def normalise(images: tg.Tensor, mean: float, std: float) -> tg.Tensor:
@@ -43,15 +107,19 @@ def statistics(images: tg.Tensor) -> tuple[float, float]:
         return mean, (centred * centred).mean().sqrt().item()
 
 
-def comparability_note(dataset: str, train_size: int, test_size: int) -> str | None:
-    """What the test accuracy can be compared with, when it is not the standard benchmark."""
+def comparability_note(dataset: str, train_size: int | None, test_size: int) -> str | None:
+    """What the test accuracy can be compared with, when it is not the standard benchmark
+    (``train_size`` None: not known, the training images were not read)."""
     if dataset == "mnist-sample":
         return ("the accuracy is on 2,000 held-out digits of the MNIST test set (mnist-sample: "
                 "8,000 to train, 2,000 to test); it is not comparable with the standard "
                 "60,000/10,000 MNIST benchmark (--dataset mnist with all four files)")
-    if (train_size, test_size) == (60_000, 10_000):
+    if (train_size, test_size) in ((60_000, 10_000), (None, 10_000)):
         return None
-    if (train_size, test_size) == (8_000, 2_000):
+    if train_size is None:
+        return (f"{test_size:,} test images, not the standard 10,000: the accuracy is not "
+                "comparable with published results")
+    if test_size == 2_000 and train_size in (None, 8_000):
         return ("the folder held only the 10,000 test images (t10k files), split 8,000/2,000: "
                 "the accuracy is not comparable with the standard 60,000/10,000 benchmark")
     return (f"{train_size:,} training and {test_size:,} test images, not the standard "

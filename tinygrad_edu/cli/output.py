@@ -1,11 +1,11 @@
-"""The output folder: the checkpoint and metrics.json of every epoch, written atomically and
-as a pair (Ctrl-C waits), and what is said when a run is interrupted."""
+"""Writing files atomically, holding Ctrl-C and SIGTERM while an epoch is committed, and
+strict JSON (no NaN)."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
+import math
 import os
 import secrets
 import signal
@@ -13,12 +13,6 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
-
-import numpy as np
-
-import tinygrad_edu as tg
-
-from .parser import CommandError
 
 CHECKPOINT, METRICS = "model.safetensors", "metrics.json"
 
@@ -39,80 +33,69 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         raise
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, a job scheduler, a closing notebook): handled as Ctrl-C is, but
+    the exit status is 143."""
+
+
+def raise_terminated(number: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (a KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @contextlib.contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Ctrl-C waits until the block is done: the checkpoint and metrics.json are written as a
-    pair, so they always describe the same epoch. The interrupt is raised right after."""
+    """Ctrl-C and SIGTERM wait until the block is done: an epoch's files are committed
+    together, so they always describe the same epoch. The signal is acted on right after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    previous: dict[int, Any] = {
+        number: signal.signal(number, lambda n, frame: caught.append(n))
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught and callable(previous):
-            previous(signal.SIGINT, None)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if caught:  # act on the first signal as the handler before would have
+            handler = previous[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)
+            else:  # the default (or ignore) action
+                signal.raise_signal(caught[0])
 
 
-def _output_folder(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
-    name = "lecture" if args.model == "lecture" else f"{args.model}-{settings['dataset']}"
-    out = args.out if args.out is not None else Path("runs") / name
-    if out.exists() and not out.is_dir():
-        raise CommandError(f"--out {out} is a file, not a folder; give a folder", code=2)
-    return out
+def finite_or_none(value: Any) -> Any:
+    """Numbers as they are, inf and nan as None (JSON's null), inside lists and dicts too."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_none(item) for item in value]
+    return value
 
 
-def _make_folder(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CommandError(f"cannot create the output folder {out}: {error.strerror}; "
-                           "choose another with --out") from None
+def strict_json(value: Any) -> str:
+    """JSON that every parser reads: no NaN or Infinity (they become null)."""
+    return json.dumps(finite_or_none(value), indent=2, allow_nan=False) + "\n"
 
 
-def _save(out: Path, model: tg.nn.Module, settings: dict[str, Any], history: dict[str, Any],
-          matrix: np.ndarray, note: str | None) -> None:
-    """The checkpoint (weights, and what evaluate needs to rebuild the model) and metrics."""
-    epoch = history["epoch"][-1]
-    metadata = {
-        "format": "tinygrad-edu train",
-        "model": settings["model"],
-        "dataset": settings["dataset"],
-        "data_dir": settings["data_dir"] or "",
-        "seed": str(settings["seed"]),
-        "epoch": str(epoch),
-        "mean": repr(settings["normalisation"]["mean"]),
-        "std": repr(settings["normalisation"]["std"]),
-        "test_accuracy": repr(history["test_accuracy"][-1]),
-    }
-    tg.save(model.state_dict(), out / CHECKPOINT, metadata=metadata)  # atomic, as below
-    facts = ("model", "dataset", "data_dir", "train_size", "test_size", "normalisation")
-    metrics = {
-        **{key: settings[key] for key in facts},
-        "note": note,
-        "settings": {key: value for key, value in settings.items() if key not in facts},
-        "completed_epochs": epoch,
-        **history,
-        "confusion_matrix": matrix.tolist(),  # of the last epoch: [true class][predicted]
-        "checkpoint": CHECKPOINT,
-    }
-    text = json.dumps(metrics, indent=2) + "\n"
-    write_atomically(out / METRICS, lambda file: file.write(text.encode()))
-
-
-def _report_interrupt(out: Path, history: dict[str, Any], epochs: int) -> None:
-    done = len(history["epoch"])
-    if done == epochs:
-        print(f"\ninterrupted after the last epoch, while drawing the pictures; the "
-              f"checkpoint {out / CHECKPOINT} and {out / METRICS} are complete.")
-        return
-    print(f"\ninterrupted during epoch {done + 1} of {epochs}.")
-    if done:
-        print(f"the last complete checkpoint is {out / CHECKPOINT} (epoch {done}, test "
-              f"accuracy {history['test_accuracy'][-1]:.2%}); {out / METRICS} holds epochs "
-              f"1-{done}.")
-    else:
-        print(f"no epoch was completed, so no checkpoint was written to {out} (files already "
-              "there are from an earlier run).")
+def plural(count: int, word: str) -> str:
+    """``1 epoch``, ``2 epochs``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"

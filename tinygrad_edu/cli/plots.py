@@ -16,6 +16,10 @@ from .output import write_atomically
 PLOT_HINT = 'pip install "tinygrad-edu[plot]"'
 
 
+def _nan_for_none(values: Sequence[float | None]) -> list[float]:
+    return [math.nan if value is None else value for value in values]
+
+
 def _write_plots(out: Path, title: str, history: dict[str, Any], raw_test: tg.Tensor | None,
                  truth: np.ndarray, predictions: np.ndarray,
                  class_names: Sequence[str]) -> list[str]:
@@ -28,15 +32,26 @@ def _write_plots(out: Path, title: str, history: dict[str, Any], raw_test: tg.Te
     except ImportError:
         print(f"loss.png and mistakes.png need matplotlib: {PLOT_HINT}")
         return []
-    figure = Figure(figsize=(6, 4))
-    axes = figure.add_subplot()
+    has_val = any(value is not None for value in history["val_loss"])
+    figure = Figure(figsize=(10, 4) if has_val else (6, 4))
+    axes = figure.add_subplot(1, 2, 1) if has_val else figure.add_subplot()
     axes.plot(history["epoch"], history["train_loss"], marker="o",
               label="training (mean over the epoch)")
-    axes.plot(history["epoch"], history["test_loss"], marker="o", label="test (after the epoch)")
-    axes.set(xlabel="epoch", ylabel="cross-entropy loss", title=title)
+    if has_val:
+        axes.plot(history["epoch"], _nan_for_none(history["val_loss"]), marker="o",
+                  label="validation (after the epoch)")
+    axes.set(xlabel="epoch", ylabel="cross-entropy loss", title=f"{title}: loss")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     axes.grid(alpha=0.3)
     axes.legend()
+    if has_val:
+        right = figure.add_subplot(1, 2, 2)
+        right.plot(history["epoch"], [100 * a for a in _nan_for_none(history["val_accuracy"])],
+                   marker="o", color="tab:green", label="validation accuracy")
+        right.set(xlabel="epoch", ylabel="accuracy (%)", title="validation accuracy")
+        right.xaxis.set_major_locator(MaxNLocator(integer=True))
+        right.grid(alpha=0.3)
+        right.legend()
     figure.tight_layout()
     write_atomically(out / "loss.png", lambda file: figure.savefig(file, format="png", dpi=100))
     if raw_test is None:

@@ -189,9 +189,8 @@ def _missing_folder_help(title: str) -> str:
     )
 
 
-def load_folder(folder: str | os.PathLike[str], title: str = "MNIST") -> tuple[
-    TensorDataset, TensorDataset
-]:
+def load_folder(folder: str | os.PathLike[str], title: str = "MNIST",
+                test_only: bool = False) -> tuple[TensorDataset | None, TensorDataset]:
     """Load ``(train, test)`` from a folder of IDX files named as published.
 
     With all four files: the published training and test sets. With only the two ``t10k``
@@ -200,12 +199,19 @@ def load_folder(folder: str | os.PathLike[str], title: str = "MNIST") -> tuple[
     Args:
         folder: the folder holding the files (``.gz`` or uncompressed).
         title: the data set's name, for error messages.
+        test_only: read only the test files (``t10k``) and return ``(None, test)``: the test
+            set is the same, and the training images are not read at all.
 
     Raises:
         FileNotFoundError: the folder does not exist, or lacks the files.
         IdxError: a file is corrupt, truncated, or images and labels do not match.
     """
     folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(
+            f"The {title} data folder {folder} is a file, not a folder. "
+            f"{_missing_folder_help(title)}"
+        )
     if not folder.is_dir():
         raise FileNotFoundError(
             f"The {title} data folder {folder} does not exist. {_missing_folder_help(title)}"
@@ -223,7 +229,10 @@ def load_folder(folder: str | os.PathLike[str], title: str = "MNIST") -> tuple[
         )
     test_images, test_labels = read_images_and_labels(test[0], test[1])  # type: ignore[arg-type]
     if None in train:
-        return _split(test_images, test_labels)
+        split = _split(test_images, test_labels)
+        return (None, split[1]) if test_only else split
+    if test_only:
+        return None, _to_dataset(test_images, test_labels)
     train_images, train_labels = read_images_and_labels(train[0], train[1])  # type: ignore[arg-type]
     if train_images.shape[1:] != test_images.shape[1:]:
         raise IdxError(
@@ -253,21 +262,24 @@ def mnist_sample() -> tuple[TensorDataset, TensorDataset]:
         >>> test.tensors[0].shape, test.tensors[1].shape
         ((2000, 1, 28, 28), (2000,))
     """
-    return load_folder(SAMPLE_FOLDER, "MNIST sample")
+    train, test = load_folder(SAMPLE_FOLDER, "MNIST sample")
+    assert train is not None  # (for the type checker: test_only was not asked for)
+    return train, test
 
 
-def _load(name: str, root: str | os.PathLike[str] | None, download: bool) -> tuple[
-    TensorDataset, TensorDataset
-]:
+def _load(name: str, root: str | os.PathLike[str] | None, download: bool,
+          timeout: float) -> tuple[TensorDataset, TensorDataset]:
     source = SOURCES[name]
     folder = Path(root).expanduser() if root is not None else data_home() / source.folder
     if download:
-        fetch_files(folder, source.md5, source.mirrors)
-    return load_folder(folder, source.title)
+        fetch_files(folder, source.md5, source.mirrors, timeout=timeout)
+    train, test = load_folder(folder, source.title)
+    assert train is not None  # (for the type checker: test_only was not asked for)
+    return train, test
 
 
 def mnist(
-    root: str | os.PathLike[str] | None = None, download: bool = False
+    root: str | os.PathLike[str] | None = None, download: bool = False, timeout: float = 120.0
 ) -> tuple[TensorDataset, TensorDataset]:
     """MNIST handwritten digits: 60,000 training and 10,000 test images (the benchmark).
 
@@ -278,6 +290,8 @@ def mnist(
             ``t10k`` files gives those 10,000 split 80/20. Default: ``data_home() / "mnist"``.
         download: first fetch the files missing from the folder, each checked against its
             published MD5 (an atomic download: a failure leaves nothing behind).
+        timeout: seconds a download of one file may take in all, before the next mirror is
+            tried.
 
     Returns:
         ``(train, test)`` as for :func:`mnist_sample`.
@@ -292,11 +306,11 @@ def mnist(
         >>> len(train), len(test)
         (8000, 2000)
     """
-    return _load("mnist", root, download)
+    return _load("mnist", root, download, timeout)
 
 
 def fashion_mnist(
-    root: str | os.PathLike[str] | None = None, download: bool = False
+    root: str | os.PathLike[str] | None = None, download: bool = False, timeout: float = 120.0
 ) -> tuple[TensorDataset, TensorDataset]:
     """Fashion-MNIST (Zalando): 60,000 + 10,000 images of 10 kinds of clothing.
 
@@ -308,6 +322,7 @@ def fashion_mnist(
         root: the folder holding the four IDX files (see :func:`mnist`). Default:
             ``data_home() / "fashion-mnist"``.
         download: first fetch the missing files, each checked against its published MD5.
+        timeout: seconds a download of one file may take in all.
 
     Returns:
         ``(train, test)`` as for :func:`mnist_sample`.
@@ -316,4 +331,4 @@ def fashion_mnist(
         >>> FASHION_MNIST_CLASSES[9]
         'Ankle boot'
     """
-    return _load("fashion-mnist", root, download)
+    return _load("fashion-mnist", root, download, timeout)
