@@ -9,7 +9,7 @@ from typing import Any
 
 from . import ops
 from .tensor import Tensor
-from .tensor_methods.shapes import broadcast_shapes, normalize_axis, promote, torch_keywords
+from .tensor_methods.shapes import normalize_axis, promote, torch_keywords
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
@@ -24,14 +24,7 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     anchor = next((v for v in (x, y, condition) if isinstance(v, Tensor)), None)
     if anchor is None:
         anchor = Tensor(x)
-    condition = anchor._const(condition) if not isinstance(condition, Tensor) else condition
-    x, y = anchor._const(x), anchor._const(y)
-    if condition.dtype.name != "bool":
-        raise TypeError(f"where: condition must be a bool tensor, not {condition.dtype.name}")
-    if x.data.dtype != y.data.dtype:
-        x, y = promote(x, y)
-    broadcast_shapes("where", condition.shape, x.shape, y.shape)
-    return ops.Where.apply(condition, x, y)
+    return anchor._where(condition, x, y)
 
 
 def maximum(x: Tensor, y: Any) -> Tensor:

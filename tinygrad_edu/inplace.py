@@ -80,7 +80,6 @@ class InPlaceMixin:
             if (tensor.backend is self.backend and array.dtype == mine.dtype
                     and array.shape == mine.shape):
                 return array
-        from .tensor import Tensor
 
         floating = self.dtype.is_floating
         if isinstance(value, bool | int | float):
@@ -90,8 +89,8 @@ class InPlaceMixin:
                     f"{self.dtype.name}; convert first: x = x.float()"
                 )
             return value
-        if not isinstance(value, Tensor):
-            value = Tensor(value, backend=self.backend)
+        if not isinstance(value, InPlaceMixin):  # a list, an array: made a Tensor here
+            value = self._const(value)
         elif value.backend is not self.backend:
             raise RuntimeError(
                 f"{name}: the operand lives on backend {value.backend.name!r} and this tensor "
@@ -243,10 +242,8 @@ class InPlaceMixin:
     def copy_(self: Any, source: Any) -> Any:
         """Copy ``source``'s values into this tensor (broadcast to its shape, cast to its dtype,
         moved from another backend if need be). Returns ``self``."""
-        from .tensor import Tensor
-
         self._check_inplace("copy_", source)
-        if isinstance(source, Tensor):
+        if isinstance(source, InPlaceMixin):  # a Tensor
             if source.backend is not self.backend:
                 source = source.detach().to(self.backend)
             if source.dtype is not self.dtype:  # copy_ converts, even float to int

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# A program (python -m), not a module anything imports: it stands above every layer, so it
+# may use Tensor for its self-test (the contract in pyproject.toml names this one import).
+from ..tensor import Tensor
 from .registry import (
     ENV_VAR,
     KNOWN_PLUGINS,
@@ -50,8 +53,6 @@ def self_test(backend_name: str) -> tuple[bool, str]:
     elementwise op, a reduction and indexing with a repeated row (whose gradient needs the
     backend's ``scatter_add``). Returns (passed, a short description).
     """
-    from ..tensor import Tensor
-
     x = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
     w = np.linspace(0.5, -0.7, 6).reshape(3, 2)
     c = np.array([[1.0, -2.0], [0.5, 1.5], [-1.0, 1.0], [2.0, 0.25]])

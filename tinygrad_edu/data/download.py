@@ -55,6 +55,17 @@ def _sync_folder(folder: Path) -> None:
             os.close(handle)
 
 
+def _user_agent() -> str:
+    """``tinygrad-edu/VERSION``, from the installed distribution's metadata (this layer does
+    not import the package's face, where ``__version__`` is written)."""
+    from importlib import metadata  # here, not at the top: only a download needs it
+
+    try:
+        return f"tinygrad-edu/{metadata.version('tinygrad-edu')}"
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "tinygrad-edu"
+
+
 def download_file(url: str, target: Path, md5: str, timeout: float = 30.0) -> None:
     """Download ``url`` to ``target`` atomically, keeping it only if its MD5 is ``md5``.
 
@@ -66,9 +77,7 @@ def download_file(url: str, target: Path, md5: str, timeout: float = 30.0) -> No
     import hashlib
     import urllib.request  # here, not at the top: ssl and http load only for a download
 
-    from .. import __version__
-
-    request = urllib.request.Request(url, headers={"User-Agent": f"tinygrad-edu/{__version__}"})
+    request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                          suffix=".part")
     try:

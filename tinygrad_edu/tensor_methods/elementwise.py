@@ -218,14 +218,22 @@ class ElementwiseMethods(MovementMethods):
     def _clip_by_tensors(self, low: Any, high: Any) -> Tensor:
         """clip with tensor bounds, as two where()s: the gradient goes to ``x`` where it is
         within the bounds (ties included, as in PyTorch) and to the bound that was taken."""
-        from ..functional import where
-
         out = cast("Tensor", self)
         if low is not None:
-            out = where(out < low, low, out)
+            out = out._where(out < low, low, out)
         if high is not None:
-            out = where(out > high, high, out)
+            out = out._where(out > high, high, out)
         return out
+
+    def _where(self, condition: Any, x: Any, y: Any) -> Tensor:
+        """``tg.where(condition, x, y)``, with numbers made tensors like this one (the anchor)."""
+        condition, x, y = self._const(condition), self._const(x), self._const(y)
+        if condition.dtype.name != "bool":
+            raise TypeError(f"where: condition must be a bool tensor, not {condition.dtype.name}")
+        if x.data.dtype != y.data.dtype:
+            x, y = promote(x, y)
+        broadcast_shapes("where", condition.shape, x.shape, y.shape)
+        return ops.Where.apply(condition, x, y)
 
     clamp = clip
 

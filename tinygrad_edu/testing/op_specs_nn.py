@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 from ..nn import functional as F
 from ..tensor import Tensor
-from .op_specs import ANY, OpSpec, _log_softmax
+from .op_spec_row import ANY, OpSpec, _log_softmax
 from .strategies import MAX_SIDE, Signature, shapes
 
 _REDUCTIONS = st.sampled_from(["mean", "sum", "none"])

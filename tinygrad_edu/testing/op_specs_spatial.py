@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from ..nn import pooling
 from ..nn import spatial_functional as F
 from ..tensor import Tensor
-from .op_specs import ANY, MARGIN, POSITIVE, OpSpec
+from .op_spec_row import ANY, MARGIN, POSITIVE, OpSpec
 from .strategies import Signature
 
 Pair = tuple[int, int]
