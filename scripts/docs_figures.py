@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import matplotlib
@@ -41,24 +42,33 @@ SAVE = {"dpi": 110, "metadata": {"Software": None}, "bbox_inches": "tight"}
 
 
 def digit(out: Path) -> None:
-    """Chapter 1: one digit as a picture, and as the 28 x 28 numbers the network sees."""
+    """Chapter 1: one digit as a picture, and a 10 x 10 crop of it as the numbers it is made of."""
     train, _ = mnist_sample()
     image = train.tensors[0][0, 0].numpy()
     label = int(train.tensors[1][0].item())
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 5.4))
-    left.imshow(image, cmap="gray_r", vmin=0, vmax=1)
-    left.set_title(f"train.tensors[0][0]: a handwritten {label}")
-    left.set_xticks([0, 27])
-    left.set_yticks([0, 27])
-    right.imshow(image, cmap="Greys", vmin=0, vmax=2.5)
-    for row in range(28):
-        for column in range(28):
-            value = image[row, column]
-            right.text(column, row, f"{value:.1f}".lstrip("0") if value else "0", ha="center",
-                       va="center", fontsize=4.2, color="black" if value else "0.75")
-    right.set_title("the same image: 28 x 28 numbers in [0, 1]")
-    right.set_xticks([0, 27])
-    right.set_yticks([0, 27])
+    size = 10
+    # The crop with the most grey pixels (partly inked, between 0.05 and 0.95): an edge of the
+    # stroke, where the numbers vary most.
+    grey = (image > 0.05) & (image < 0.95)
+    top, left = max(((r, c) for r in range(28 - size + 1) for c in range(28 - size + 1)),
+                    key=lambda rc: int(grey[rc[0]:rc[0] + size, rc[1]:rc[1] + size].sum()))
+    figure, (whole, crop) = plt.subplots(1, 2, figsize=(11, 5.4),
+                                         gridspec_kw={"width_ratios": [1, 1.15]})
+    whole.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+    whole.add_patch(plt.Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
+                                  edgecolor="tab:red", linewidth=2))
+    whole.set_title(f"train.tensors[0][0]: a handwritten {label}, 28 x 28 pixels")
+    whole.set_xticks([0, 27])
+    whole.set_yticks([0, 27])
+    part = image[top:top + size, left:left + size]
+    crop.imshow(part, cmap="Greys", vmin=0, vmax=1.6)
+    for (row, column), value in np.ndenumerate(part):
+        crop.text(column, row, f"{value:.2f}" if value else "0", ha="center", va="center",
+                  fontsize=9, color="black" if value else "0.6")
+    crop.set_title(f"the red square: rows {top}-{top + size - 1}, columns {left}-"
+                   f"{left + size - 1}\n(0 = white paper, 1 = black ink)")
+    crop.set_xticks(range(size), [str(left + i) for i in range(size)], fontsize=8)
+    crop.set_yticks(range(size), [str(top + i) for i in range(size)], fontsize=8)
     figure.savefig(out / "digit.png", **SAVE)
     plt.close(figure)
 
@@ -241,11 +251,11 @@ def gpu_timing(out: Path) -> None:
     figure, axes = plt.subplots(figsize=(7, 4))
     for key, label in (("cpu_seconds", f"CPU: {data['cpu']}"), ("gpu_seconds", data["gpu"])):
         if data[key]:
-            flops = 2 * sizes**3 / np.array(data[key])  # n^3 multiply-adds
-            axes.loglog(sizes, flops / 1e9, "o-", label=label)
+            rate = sizes**3 / np.array(data[key])  # n^3 multiply-adds per product, as the text
+            axes.loglog(sizes, rate / 1e9, "o-", label=label)
     axes.set_xscale("log", base=2)
     axes.set_xlabel("n (an n x n matrix times an n x n matrix, float32)")
-    axes.set_ylabel("billions of operations per second")
+    axes.set_ylabel("billions of multiply-adds per second\n($n^3$ per product)")
     axes.set_title(f"measured {data['date']} with scripts/bench_matmul.py")
     axes.legend(fontsize=8)
     figure.savefig(out / "gpu-matmul.png", **SAVE)
@@ -278,14 +288,24 @@ def broadcasting(out: Path) -> None:
     bias = tg.tensor([1.0, -1.0, 0.5, 0.0], requires_grad=True)
     upstream = tg.randn(6, 4)  # G, the gradient arriving from above
     ((product + bias) * upstream).sum().backward()  # dL/d(XW + b) = G
-    figure, panels = plt.subplots(1, 3, figsize=(11, 3.2),
+    figure, panels = plt.subplots(1, 3, figsize=(12, 3.8),
                                   gridspec_kw={"width_ratios": [1, 1, 1]})
     panels[0].imshow(np.broadcast_to(bias.detach().numpy(), (6, 4)), cmap="coolwarm", vmin=-2,
                      vmax=2)
     panels[0].set_title("b, shape (4,), used in all 6 rows")
     panels[1].imshow(upstream.numpy(), cmap="coolwarm", vmin=-2, vmax=2)
     panels[1].set_title("G = dL/d(XW + b), shape (6, 4)")
-    panels[2].bar(range(4), bias.grad.numpy(), color="tab:purple")
+    for axes, numbers in ((panels[0], np.broadcast_to(bias.detach().numpy(), (6, 4))),
+                          (panels[1], upstream.numpy())):
+        for (row, column), value in np.ndenumerate(numbers):
+            axes.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=8)
+    sums = bias.grad.numpy()
+    panels[2].bar(range(4), sums, color="tab:purple")
+    for column, value in enumerate(sums):
+        panels[2].text(column, value, f"{value:.2f}", ha="center",
+                       va="bottom" if value >= 0 else "top", fontsize=9)
+    panels[2].axhline(0, color="0.5", linewidth=0.8)
+    panels[2].set_ylim(1.2 * min(sums.min(), 0) - 0.2, 1.2 * max(sums.max(), 0) + 0.2)
     panels[2].set_title("b.grad: the sum of each column of G")
     for axes in panels:
         axes.set_xticks(range(4))
@@ -346,6 +366,186 @@ def pytorch_cubic(out: Path) -> None:
     plt.close(figure)
 
 
+def _table(axes: plt.Axes, values: np.ndarray, left: float, title: str, color: str = "0.95",
+           fmt: str = "{:.2f}") -> float:
+    """Draw a matrix (or a column) as boxes of numbers from x = left; returns the right edge."""
+    values = values.reshape(len(values), -1)
+    for (i, j), value in np.ndenumerate(values):
+        axes.add_patch(plt.Rectangle((left + j, -i - 1), 1, 1, facecolor=color,
+                                     edgecolor="0.6"))
+        axes.text(left + j + 0.5, -i - 0.5, fmt.format(value), ha="center", va="center",
+                  fontsize=10)
+    axes.text(left + values.shape[1] / 2, 0.35, title, ha="center", fontsize=11)
+    return left + values.shape[1]
+
+
+def augmented(out: Path) -> None:
+    """Chapter 2: layer 1 of the lecture's network as one matrix [A | b] times (x, 1)."""
+    tg.manual_seed(0)
+    layer = models.lecture_network()[0]
+    A, b = layer.weight.numpy(), layer.bias.numpy()
+    x = np.array([0.4, -0.2, -0.6], dtype=np.float32)
+    figure, axes = plt.subplots(figsize=(9.5, 3.0))
+    right = _table(axes, A, 0, "$A^1$ (4 x 3)")
+    right = _table(axes, b, right, "$b^1$", color="#fde2c4")
+    axes.plot([3, 3], [-4.3, 0.3], color="black", linewidth=2.5)
+    axes.text(right + 0.4, -2.2, "x", fontsize=14)
+    right = _table(axes, np.append(x, 1.0), right + 1.2, "(x, 1)", fmt="{:g}")
+    axes.add_patch(plt.Rectangle((right - 1, -4), 1, 1, facecolor="#fde2c4", edgecolor="0.6"))
+    axes.text(right - 0.5, -3.5, "1", ha="center", va="center", fontsize=10)
+    axes.text(right + 0.4, -2.2, "=", fontsize=14)
+    product = np.hstack([A, b[:, None]]) @ np.append(x, 1.0)
+    assert np.allclose(product, layer(tg.tensor(x)).numpy(), atol=1e-6)
+    _table(axes, product, right + 1.2, "$A^1 x + b^1$")
+    axes.set_xlim(-0.3, right + 2.5)
+    axes.set_ylim(-4.5, 0.8)
+    axes.set_aspect("equal")
+    axes.axis("off")
+    axes.set_title("[A | b]: the bias as one more column, the input with one more entry, 1")
+    figure.savefig(out / "augmented.png", **SAVE)
+    plt.close(figure)
+
+
+def relu_fit(out: Path) -> None:
+    """Chapter 2: a 1 -> 8 -> 1 ReLU network fitted to a curve: straight pieces, 8 kinks."""
+    tg.manual_seed(3)
+    net = tg.nn.Sequential(tg.nn.Linear(1, 8), tg.nn.ReLU(), tg.nn.Linear(8, 1))
+    x = tg.linspace(-3.0, 3.0, 61).reshape(61, 1)
+    y = (x * 1.3).sin() + 0.3 * x
+    optimizer = tg.optim.Adam(net.parameters(), lr=0.03)
+    for _ in range(500):
+        loss = F.mse_loss(net(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    w, c = net[0].weight.numpy()[:, 0], net[0].bias.numpy()
+    kinks = np.sort(-c[w != 0] / w[w != 0])  # where neuron i switches: w_i x + c_i = 0
+    kinks = kinks[(kinks > -3.5) & (kinks < 3.5)]
+    grid = tg.linspace(-3.5, 3.5, 701).reshape(701, 1)
+    with tg.no_grad():
+        fitted = net(grid).numpy()[:, 0]
+        at_kinks = net(tg.tensor(kinks.astype(np.float32)).reshape(-1, 1)).numpy()[:, 0]
+    figure, axes = plt.subplots(figsize=(8, 3.8))
+    axes.plot(x.numpy()[:, 0], y.numpy()[:, 0], "o", color="0.6", markersize=4,
+              label="the data: sin(1.3 x) + 0.3 x")
+    axes.plot(grid.numpy()[:, 0], fitted, color="tab:orange", linewidth=2,
+              label="the network, 1 -> 8 -> 1, after 500 steps")
+    axes.plot(kinks, at_kinks, "v", color="black", markersize=8,
+              label=f"its {len(kinks)} kinks: a ReLU switching on or off")
+    for kink in kinks:
+        axes.axvline(kink, color="0.85", linewidth=0.8, zorder=0)
+    axes.set_xlabel("x")
+    axes.set_title(f"relu(a x + b) summed: straight between the kinks "
+                   f"(mean squared error {loss.item():.3f})")
+    axes.legend(fontsize=8, loc="upper left")
+    figure.savefig(out / "relu-fit.png", **SAVE)
+    plt.close(figure)
+
+
+def tent_network(depth: int) -> tg.nn.Sequential:
+    """``depth`` layers of 2 ReLUs, each folding [0, 1] onto itself: 2 relu(t) - 4 relu(t - 1/2)."""
+    layers: list[tg.nn.Module] = []
+    for _ in range(depth):
+        fold, join = tg.nn.Linear(1, 2), tg.nn.Linear(2, 1)
+        with tg.no_grad():
+            fold.weight[...] = tg.tensor([[1.0], [1.0]])
+            fold.bias[...] = tg.tensor([0.0, -0.5])
+            join.weight[...] = tg.tensor([[2.0, -4.0]])
+            join.bias[...] = tg.tensor([0.0])
+        layers += [fold, tg.nn.ReLU(), join]
+    return tg.nn.Sequential(*layers)
+
+
+def depth(out: Path) -> None:
+    """Chapter 2: deep = many layers. k layers of 2 ReLUs make 2^k straight pieces."""
+    x = tg.linspace(0.0, 1.0, 1025).reshape(1025, 1)
+    figure, panels = plt.subplots(1, 4, figsize=(13, 3.0), sharey=True)
+    for k, axes in enumerate(panels, start=1):
+        with tg.no_grad():
+            y = tent_network(k)(x).numpy()[:, 0]
+        slopes = np.sign(np.round(np.diff(y), 9))
+        pieces = 1 + int((slopes[1:] != slopes[:-1]).sum())
+        axes.plot(x.numpy()[:, 0], y, color="tab:blue")
+        axes.set_title(f"{k} hidden layer{'s' if k > 1 else ''} of 2 ReLUs\n"
+                       f"{7 * k} parameters, {pieces} straight pieces", fontsize=10)
+        axes.set_xlabel("x")
+    figure.savefig(out / "depth.png", **SAVE)
+    plt.close(figure)
+
+
+def _trained_lecture_network() -> tuple[tg.nn.Sequential, float]:
+    """The lecture's network trained on its ball task: 400 full-batch Adam steps on 800
+    points (about 1 s); returns it with its accuracy on the 200 held-out points."""
+    tg.manual_seed(0)
+    net = models.lecture_network()
+    points, labels = models.ball_points(1000, seed=0)
+    x, y = tg.tensor(points[:800]), tg.tensor(labels[:800])
+    optimizer = tg.optim.Adam(net.parameters(), lr=0.03)
+    for _ in range(400):
+        loss = F.cross_entropy(net(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    with tg.no_grad():
+        predicted = net(tg.tensor(points[800:])).argmax(axis=1).numpy()
+    return net, float((predicted == labels[800:]).mean())
+
+
+def ball(out: Path) -> None:
+    """Chapter 2: the lecture network's task, points of the cube inside or outside a ball."""
+    points, labels = models.ball_points(1000, seed=0)
+    figure = plt.figure(figsize=(11, 4.6))
+    space = figure.add_subplot(1, 2, 1, projection="3d")
+    for label, color, name in ((1, "tab:blue", "inside: class 1"),
+                               (0, "tab:red", "outside: class 0")):
+        chosen = points[labels == label][:300]
+        space.scatter(*chosen.T, s=6, color=color, label=name)
+    space.set_title("1,000 points of the cube $[-1, 1]^3$")
+    space.legend(fontsize=8, loc="upper left")
+    plane = figure.add_subplot(1, 2, 2)
+    near = np.abs(points[:, 2]) < 0.2
+    for label, color in ((1, "tab:blue"), (0, "tab:red")):
+        chosen = points[near & (labels == label)]
+        plane.scatter(chosen[:, 0], chosen[:, 1], s=14, color=color)
+    angle = np.linspace(0, 2 * np.pi, 200)
+    plane.plot(models.BALL_RADIUS * np.cos(angle), models.BALL_RADIUS * np.sin(angle),
+               color="black", linewidth=1)
+    plane.set_aspect("equal")
+    plane.set_title(f"the points with $|x_3| < 0.2$; the ball's edge, r = {models.BALL_RADIUS}")
+    plane.set_xlabel("$x_1$")
+    plane.set_ylabel("$x_2$")
+    figure.savefig(out / "ball.png", **SAVE)
+    plt.close(figure)
+
+
+def decision(out: Path) -> None:
+    """Chapter 5: what the trained 51-parameter network decides, on three slices of the cube."""
+    net, accuracy = _trained_lecture_network()
+    grid = np.linspace(-1, 1, 161, dtype=np.float32)
+    first, second = np.meshgrid(grid, grid)
+    figure, panels = plt.subplots(1, 3, figsize=(12, 4.1), sharey=True)
+    angle = np.linspace(0, 2 * np.pi, 200)
+    for axes, height in zip(panels, (0.0, 0.5, 0.8), strict=True):
+        plane = np.stack([first.ravel(), second.ravel(), np.full(first.size, height, np.float32)],
+                         axis=1)
+        with tg.no_grad():
+            inside = net(tg.tensor(plane)).argmax(axis=1).numpy().reshape(first.shape)
+        axes.contourf(first, second, inside, levels=[-0.5, 0.5, 1.5],
+                      colors=["#f6c6c6", "#c6d8f6"])
+        radius = np.sqrt(max(models.BALL_RADIUS**2 - height**2, 0.0))
+        axes.plot(radius * np.cos(angle), radius * np.sin(angle), color="black",
+                  linewidth=1.2, linestyle="--")
+        axes.set_aspect("equal")
+        axes.set_title(f"slice $x_3$ = {height}")
+        axes.set_xlabel("$x_1$")
+    panels[0].set_ylabel("$x_2$")
+    figure.suptitle(f"the trained lecture network: blue = it says inside, red = outside; "
+                    f"dashed = the true ball. {accuracy:.1%} of 200 test points right",
+                    fontsize=11)
+    figure.savefig(out / "decision.png", **SAVE)
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
@@ -353,10 +553,12 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     tg.manual_seed(0)
     figures = (digit, network, gradient_descent, losses, finite_differences, gpu_timing,
-               derivatives, broadcasting, softplus, pytorch_cubic)
+               derivatives, broadcasting, softplus, pytorch_cubic, augmented, relu_fit, depth,
+               ball, decision)
     for figure in figures:
+        started = time.perf_counter()
         figure(args.out)
-        print(f"drew {figure.__name__}")
+        print(f"drew {figure.__name__} in {time.perf_counter() - started:.2f} s")
     with tempfile.TemporaryDirectory() as folder:
         training(args.out, Path(folder))
         forward(args.out, Path(folder))

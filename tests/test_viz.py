@@ -24,7 +24,7 @@ DOT_EDGE = re.compile(r"^    (\w+) -> (\w+);$")
 def parse_mermaid(text: str) -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
     """Split Mermaid output into value labels, op labels and edges; every line must match."""
     lines = text.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[0] in ("flowchart LR", "flowchart TB")
     values, ops, edges = {}, {}, []
     for line in lines[1:]:
         if m := MERMAID_VALUE.match(line):
@@ -41,7 +41,8 @@ def parse_mermaid(text: str) -> tuple[dict[str, str], dict[str, str], list[tuple
 def parse_dot(text: str) -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
     """Split DOT output into value labels, op labels and edges; every line must match."""
     lines = text.splitlines()
-    assert lines[:2] == ["digraph graph_picture {", "    rankdir=LR;"]
+    assert lines[0] == "digraph graph_picture {"
+    assert lines[1] in ("    rankdir=LR;", "    rankdir=TB;")
     assert lines[-1] == "}"
     values, ops, edges = {}, {}, []
     for line in lines[2:-1]:
@@ -107,11 +108,37 @@ def test_tensor_graph_shows_ops_shapes_dtypes_and_scalar_values() -> None:
     assert len(values) == 5  # x, w, x @ w, relu, loss
     assert len(edges) == 2 + 1 + 1 + 3
     labels = sorted(values.values())
-    assert "{x|shape (2, 3) float32}" in labels
-    assert "{w|shape (3, 1) float32}" in labels
-    assert "{shape (2, 1) float32}" in labels  # x @ w and relu: unnamed intermediate results
+    # x has 6 numbers: the first 4 are shown; dloss/dx = relu'(x @ w) w^T: row 0 is off.
+    assert ("{x|shape (2, 3) float32|data [1, 2, 3, 4, …] (6 numbers)"
+            "|grad [0, 0, 0, 1, …] (6 numbers)}") in labels
+    assert "{w|shape (3, 1) float32|data [[1], [0.5], [-1]]|grad [[4], [5], [6]]}" in labels
+    # x @ w and relu: unnamed intermediate results, which keep no gradient.
+    assert "{shape (2, 1) float32|data [[-1], [0.5]]|grad None}" in labels
+    assert "{shape (2, 1) float32|data [[0], [0.5]]|grad None}" in labels
     # loss = relu(1 + 1 - 3) + relu(4 + 2.5 - 6) = 0 + 0.5; a scalar shows data and grad.
     assert "{loss|shape () float32|data 0.5|grad None}" in labels
+    # numbers=0: shapes only, as for a large graph; a scalar still shows its number.
+    values, _, _ = parse_dot(to_dot(loss, labels={x: "x", loss: "loss"}, numbers=0))
+    assert "{x|shape (2, 3) float32}" in values.values()
+    assert "{loss|shape () float32|data 0.5|grad None}" in values.values()
+
+
+def test_retained_gradients_of_intermediate_tensors_are_shown() -> None:
+    w = tg.Tensor([[0.5], [1.0]], requires_grad=True)
+    h = tg.Tensor([[1.0, 2.0]]) @ w
+    h.retain_grad()
+    (h * 3.0).sum().backward()
+    values, _, _ = parse_mermaid(to_mermaid(h * 1.0, labels={h: "h", w: "w"}))
+    assert "h<br>shape (1, 1) float32<br>data 2.5<br>grad 3" in values.values()
+    assert "w<br>shape (2, 1) float32<br>data [[0.5], [1]]<br>grad [[3], [6]]" in values.values()
+
+
+def test_the_picture_may_run_top_to_bottom() -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    assert to_mermaid(x.sum(), direction="TB").splitlines()[0] == "flowchart TB"
+    assert to_dot(x.sum(), direction="TB").splitlines()[1] == "    rankdir=TB;"
+    with pytest.raises(ValueError, match="direction must be 'LR'"):
+        to_mermaid(x.sum(), direction="up")
 
 
 def test_one_element_tensor_leaf_shows_its_grad_and_constants_are_marked() -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ..device import backend_name_of, device
 from .base import Backend
+from .numpy_backend import make_backend as make_numpy_backend
 
 ENV_VAR = "TINYGRAD_EDU_BACKEND"
 ENTRY_POINT_GROUP = "tinygrad_edu.backends"
@@ -86,12 +87,11 @@ _seed: int | None = None
 
 
 def _numpy_factory() -> Callable[[], Backend]:
-    from .numpy_backend import make_backend
-
-    return make_backend
+    return make_numpy_backend
 
 
 def _array_api_factory() -> Callable[[], Backend]:
+    # Here, not at the top: that module imports array-api-strict, an optional dependency.
     from .array_api_backend import make_backend
 
     return make_backend

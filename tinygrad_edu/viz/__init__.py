@@ -16,10 +16,10 @@ Examples:
     ['c', 'b', 'a']
 """
 
-from .graph import DEFAULT_MAX_NODES, GraphPicture, build_graph, to_dot, to_mermaid
+from .graph import DEFAULT_MAX_NODES, DEFAULT_NUMBERS, GraphPicture, build_graph, to_dot, to_mermaid
 from .steps import MAX_JACOBIAN_ENTRIES, BackwardStep, BackwardSteps, backward_steps
 
 __all__ = [
-    "DEFAULT_MAX_NODES", "GraphPicture", "build_graph", "to_dot", "to_mermaid",
+    "DEFAULT_MAX_NODES", "DEFAULT_NUMBERS", "GraphPicture", "build_graph", "to_dot", "to_mermaid",
     "MAX_JACOBIAN_ENTRIES", "BackwardStep", "BackwardSteps", "backward_steps",
 ]

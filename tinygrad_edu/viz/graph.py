@@ -5,7 +5,10 @@ The graph behind a result has two kinds of nodes, as in micrograd's ``draw_dot``
 * **value nodes** (boxes): a :class:`~tinygrad_edu.Value` or a :class:`~tinygrad_edu.Tensor`.
   A box shows a name (the Value's ``label``, a name from ``labels=``, ``leaf`` for an input
   that requires a gradient, ``constant`` for one that does not), then ``shape`` and ``dtype``
-  for a tensor, and ``data`` and ``grad`` for a scalar (a Value, or a tensor of one element).
+  for a tensor, and its ``data`` and ``grad``: all its numbers when it has up to ``numbers``
+  of them (4 by default), else the first ``numbers`` and "…". A tensor's gradient has the
+  tensor's shape; ``grad None`` means it keeps none (an intermediate result, unless
+  ``retain_grad()`` was called, or a constant).
 * **operation nodes** (circles): the op that made a value (``Mul``, ``Sum``, ``tanh``, ...).
 
 Edges run input -> operation -> output, so the picture reads left to right like the forward
@@ -32,6 +35,8 @@ from typing import Any
 
 #: Largest number of value nodes drawn unless ``max_nodes`` says otherwise.
 DEFAULT_MAX_NODES = 500
+#: How many numbers of a tensor's data and gradient a box shows unless ``numbers`` says otherwise.
+DEFAULT_NUMBERS = 4
 
 
 @dataclass
@@ -59,10 +64,27 @@ def _op_name(ctx: Any) -> str:
 
 
 def _number(x: Any) -> str:
-    return f"{float(x):.4g}"
+    return f"{float(x) + 0.0:.4g}"  # + 0.0: -0.0 shows as 0
 
 
-def _value_lines(node: Any, name: str | None) -> list[str]:
+def _nested(x: Any) -> str:
+    if isinstance(x, list):
+        return "[" + ", ".join(_nested(item) for item in x) + "]"
+    return _number(x)
+
+
+def _numbers(tensor: Any, numbers: int) -> str:
+    """A tensor's numbers as nested lists, or the first ``numbers`` of them and "…"."""
+    count = tensor.numel()
+    if count == 1:
+        return _number(tensor.item())
+    if count <= numbers:
+        return _nested(tensor.tolist())
+    first = tensor.detach().reshape(-1)[:numbers].tolist()
+    return "[" + ", ".join(_number(v) for v in first) + f", …] ({count} numbers)"
+
+
+def _value_lines(node: Any, name: str | None, numbers: int = DEFAULT_NUMBERS) -> list[str]:
     """The text of one value node, one item per line."""
     is_leaf = node._ctx is None
     if name is None:
@@ -72,10 +94,10 @@ def _value_lines(node: Any, name: str | None) -> list[str]:
     lines = [name] if name else []
     if hasattr(node, "shape"):  # a Tensor
         lines.append(f"shape {tuple(node.shape)} {node.dtype.name}")
-        if node.numel() == 1:
-            lines.append(f"data {_number(node.item())}")
+        if node.numel() == 1 or numbers > 0:
+            lines.append(f"data {_numbers(node, numbers)}")
             grad = node.grad
-            lines.append("grad None" if grad is None else f"grad {_number(grad.item())}")
+            lines.append("grad None" if grad is None else f"grad {_numbers(grad, numbers)}")
     else:  # a Value: data and grad are Python floats
         lines.append(f"data {_number(node.data)}")
         lines.append(f"grad {_number(node.grad)}")
@@ -83,7 +105,10 @@ def _value_lines(node: Any, name: str | None) -> list[str]:
 
 
 def build_graph(
-    root: Any, labels: Mapping[Any, str] | None = None, max_nodes: int | None = DEFAULT_MAX_NODES
+    root: Any,
+    labels: Mapping[Any, str] | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    numbers: int = DEFAULT_NUMBERS,
 ) -> GraphPicture:
     """Walk the graph behind ``root`` and describe every node and edge.
 
@@ -95,6 +120,8 @@ def build_graph(
         labels: optional names for values, e.g. ``{w: "w", loss: "loss"}`` (Tensors have no
             ``label`` of their own).
         max_nodes: refuse a graph with more value nodes than this; None draws any size.
+        numbers: how many numbers of a tensor's data and gradient to show (all when it has
+            that many or fewer); 0 shows only the shape (and the number of a scalar).
 
     Returns:
         The nodes in forward order (each value after the values it was made from) and edges.
@@ -140,7 +167,7 @@ def build_graph(
     for node in order:
         value_id = f"v{len(value_ids)}"
         value_ids[id(node)] = value_id
-        picture.values.append((value_id, _value_lines(node, names.get(id(node)))))
+        picture.values.append((value_id, _value_lines(node, names.get(id(node)), numbers)))
         ctx = node._ctx
         if ctx is not None:
             op_id = f"op{len(picture.ops)}"
@@ -159,7 +186,11 @@ def _mermaid_text(text: str) -> str:
 
 
 def to_mermaid(
-    root: Any, labels: Mapping[Any, str] | None = None, max_nodes: int | None = DEFAULT_MAX_NODES
+    root: Any,
+    labels: Mapping[Any, str] | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    numbers: int = DEFAULT_NUMBERS,
+    direction: str = "LR",
 ) -> str:
     """The graph behind ``root`` as a Mermaid flowchart (paste it into a ```` ```mermaid ````
     block).
@@ -168,12 +199,15 @@ def to_mermaid(
         root: a Value or a Tensor.
         labels: optional names for values, e.g. ``{w: "w"}``.
         max_nodes: refuse a graph with more value nodes than this; None draws any size.
+        numbers: how many numbers of a tensor's data and gradient each box shows.
+        direction: ``"LR"`` (left to right, the default) or ``"TB"`` (top to bottom: a long
+            chain stays readable on a page, where a wide picture is shrunk to fit).
 
     Returns:
         Mermaid source text, one node or edge per line.
 
     Raises:
-        ValueError: the graph has more than ``max_nodes`` values.
+        ValueError: the graph has more than ``max_nodes`` values, or an unknown direction.
 
     Examples:
         >>> from tinygrad_edu import Value
@@ -191,8 +225,8 @@ def to_mermaid(
             v1 --> op0
             op0 --> v2
     """
-    picture = build_graph(root, labels, max_nodes)
-    lines = ["flowchart LR"]
+    picture = build_graph(root, labels, max_nodes, numbers)
+    lines = [f"flowchart {_direction(direction)}"]
     for value_id, text in picture.values:
         label = "<br>".join(_mermaid_text(line) for line in text)
         lines.append(f'    {value_id}["{label}"]')
@@ -201,6 +235,13 @@ def to_mermaid(
     for source, target in picture.edges:
         lines.append(f"    {source} --> {target}")
     return "\n".join(lines)
+
+
+def _direction(direction: str) -> str:
+    if direction not in ("LR", "TB"):
+        raise ValueError(f"direction must be 'LR' (left to right) or 'TB' (top to bottom), "
+                         f"not {direction!r}")
+    return direction
 
 
 def _dot_record_field(text: str) -> str:
@@ -224,7 +265,11 @@ def _dot_text(text: str) -> str:
 
 
 def to_dot(
-    root: Any, labels: Mapping[Any, str] | None = None, max_nodes: int | None = DEFAULT_MAX_NODES
+    root: Any,
+    labels: Mapping[Any, str] | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    numbers: int = DEFAULT_NUMBERS,
+    direction: str = "LR",
 ) -> str:
     """The graph behind ``root`` in Graphviz's DOT language
     (render with ``dot -Tsvg graph.dot -o graph.svg``).
@@ -236,12 +281,14 @@ def to_dot(
         root: a Value or a Tensor.
         labels: optional names for values, e.g. ``{w: "w"}``.
         max_nodes: refuse a graph with more value nodes than this; None draws any size.
+        numbers: how many numbers of a tensor's data and gradient each record shows.
+        direction: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
 
     Returns:
         DOT source text.
 
     Raises:
-        ValueError: the graph has more than ``max_nodes`` values.
+        ValueError: the graph has more than ``max_nodes`` values, or an unknown direction.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -250,15 +297,15 @@ def to_dot(
         >>> print(to_dot(x.sum()))
         digraph graph_picture {
             rankdir=LR;
-            v0 [shape=record, label="{leaf|shape (2,) float32}"];
+            v0 [shape=record, label="{leaf|shape (2,) float32|data [1, 2]|grad None}"];
             v1 [shape=record, label="{shape () float32|data 3|grad None}"];
             op0 [shape=ellipse, label="Sum"];
             v0 -> op0;
             op0 -> v1;
         }
     """
-    picture = build_graph(root, labels, max_nodes)
-    lines = ["digraph graph_picture {", "    rankdir=LR;"]
+    picture = build_graph(root, labels, max_nodes, numbers)
+    lines = ["digraph graph_picture {", f"    rankdir={_direction(direction)};"]
     for value_id, text in picture.values:
         label = "{" + "|".join(_dot_record_field(line) for line in text) + "}"
         lines.append(f'    {value_id} [shape=record, label="{label}"];')
