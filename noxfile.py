@@ -28,7 +28,7 @@ Sessions (``nox -s NAME``; ``nox`` alone runs all but docs and review):
 - ``workflows``  .github/ checked against GitHub's schemas (check-jsonschema), by actionlint
                  and zizmor (security), and against the project (.ci/check_workflow.py: the
                  Pythons, the nox pin, the publish job).
-- ``lint``       ruff and mypy (the lint extra); ``docs``: mkdocs build --strict;
+- ``lint``       ruff, mypy and lint-imports (the lint extra); ``docs``: mkdocs build --strict;
   ``review``     Scientific Python's repo-review.
 
 A Python that is not installed here is skipped with a message, never a failure, also where the
@@ -312,10 +312,11 @@ def workflows(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff and mypy at the versions the lint extra pins."""
+    """ruff, mypy and lint-imports (the layers contract) at the versions the lint extra pins."""
     session.install("-e", ".[lint]")
     session.run("ruff", "check", "tinygrad_edu", "tests", "noxfile.py", ".ci")
     session.run("mypy", "tinygrad_edu")
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session(default=False)
