@@ -1,5 +1,8 @@
 """MkDocs hook: every chapter as a notebook and a script, made while the site is built.
 
+It also copies the example scripts (``examples/*.py``) into the site, where the Examples page
+links them, so that they can be downloaded from a site opened from disk.
+
 For each chapter page (``chapter1-value.md`` and ``lecture-*.md``), ``scripts/docs_notebooks.py``
 writes the very blocks ``tests/test_docs.py`` runs into ``notebooks/NAME.ipynb`` (with the page's
 text and its pictures) and ``notebooks/NAME.py``, and this hook adds both to the build. The page
@@ -42,6 +45,10 @@ def _chapter_uris(config: MkDocsConfig) -> dict[str, Path]:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
+    # The example scripts, downloadable from the Examples page (examples/NAME.py in the site).
+    for example in sorted((ROOT / "examples").glob("*.py")):
+        files.append(File.generated(config, f"examples/{example.name}",
+                                    abs_src_path=str(example)))
     # The pictures the figure hook added (img/*.png), so that each notebook carries its own.
     images = {
         file.src_uri: Path(file.abs_src_path).read_bytes()

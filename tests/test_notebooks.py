@@ -155,3 +155,38 @@ def test_the_script_runs_by_itself(tmp_path: Path) -> None:
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "0.2413" in result.stdout
+
+
+def test_backends_page_quotes_the_saved_matmul_benchmark() -> None:
+    # docs/backends.md's first block holds the numbers of docs/data/matmul-benchmark.json as
+    # literals, so that it runs without a clone; they must be that file's, to three digits.
+    import ast
+
+    page = ROOT / "docs" / "backends.md"
+    saved = json.loads((ROOT / "docs" / "data" / "matmul-benchmark.json").read_text())
+    block = notebooks.runnable_blocks(page)[0]
+    quoted = {
+        target.id: ast.literal_eval(node.value)
+        for node in ast.parse(block).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert quoted["sizes"] == saved["sizes"]
+    for key in ("cpu_seconds", "gpu_seconds"):
+        assert quoted[key] == [float(f"{value:.3g}") for value in saved[key]], key
+    assert "H200" in saved["gpu"] and "H200" in block
+
+
+def test_training_chapter_quotes_the_saved_cpu_step_times() -> None:
+    # The CPU column of "Train it on a GPU" comes from docs/data/mlp-train-step-cpu.json
+    # (scripts/gpu_train_bench.py), to two significant digits.
+    saved = json.loads((ROOT / "docs" / "data" / "mlp-train-step-cpu.json").read_text())
+    assert saved["machine"]["cpu"] and "gpu" not in saved["machine"]
+    measured = dict(zip(saved["batch_sizes"], saved["milliseconds"]["tinygrad_edu numpy"],
+                        strict=True))
+    text = (ROOT / "docs" / "lecture-training.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| ([\d.]+) \|", text, re.M)
+    assert len(rows) >= 3, rows
+    for batch, quoted in rows:
+        assert float(quoted) == float(f"{measured[int(batch)]:.2g}"), (batch, quoted)

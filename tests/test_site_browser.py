@@ -235,6 +235,18 @@ def test_formulas_are_visible_on_a_phone(site: Path, browser: Any) -> None:
         browser.set_window_size(DESKTOP, 900)
 
 
+def test_examples_page_offers_every_example_script(site: Path) -> None:
+    # examples/ is linked from the site and works from disk: each script is inside the site.
+    import re
+
+    html = (site / "examples.html").read_text(encoding="utf-8")
+    linked = set(re.findall(r'href="examples/([\w-]+\.py)"', html))
+    scripts = {path.name for path in (ROOT / "examples").glob("*.py")}
+    assert scripts and linked == scripts, (linked, scripts)
+    for name in scripts:
+        assert (site / "examples" / name).read_bytes() == (ROOT / "examples" / name).read_bytes()
+
+
 def test_every_chapter_links_its_notebook_and_script(site: Path) -> None:
     # scripts/docs_notebooks_hook.py: a notebook and a script per chapter, inside the site,
     # linked (relative links) from the box at the chapter's top.
