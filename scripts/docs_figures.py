@@ -459,8 +459,8 @@ def tent_network(depth: int) -> tg.nn.Sequential:
 def depth(out: Path) -> None:
     """Chapter 2: deep = many layers. k layers of 2 ReLUs make 2^k straight pieces."""
     x = tg.linspace(0.0, 1.0, 1025).reshape(1025, 1)
-    figure, panels = plt.subplots(1, 4, figsize=(13, 3.0), sharey=True)
-    for k, axes in enumerate(panels, start=1):
+    figure, panels = plt.subplots(2, 2, figsize=(9, 5.6), sharey=True, sharex=True)
+    for k, axes in enumerate(panels.ravel(), start=1):
         with tg.no_grad():
             y = tent_network(k)(x).numpy()[:, 0]
         slopes = np.sign(np.round(np.diff(y), 9))
@@ -468,7 +468,9 @@ def depth(out: Path) -> None:
         axes.plot(x.numpy()[:, 0], y, color="tab:blue")
         axes.set_title(f"{k} hidden layer{'s' if k > 1 else ''} of 2 ReLUs\n"
                        f"{7 * k} parameters, {pieces} straight pieces", fontsize=10)
+    for axes in panels[1]:
         axes.set_xlabel("x")
+    figure.tight_layout()
     figure.savefig(out / "depth.png", **SAVE)
     plt.close(figure)
 
