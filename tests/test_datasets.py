@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.server
 import os
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -274,9 +276,25 @@ def test_cache_folder_from_the_environment(tmp_path: Path, monkeypatch: pytest.M
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; /short/NAME announces the file's length but sends only half of it."""
+    """Serves a folder; /short/NAME announces the file's length but sends only half of it;
+    /slow/NAME sends a byte every 0.2 s; /endless/NAME sends zeros without a length (both
+    stop by themselves: bounded loops); /huge/NAME announces a gigabyte."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path.startswith(("/slow/", "/endless/", "/huge/")):
+            kind = self.path.split("/")[1]
+            self.send_response(200)
+            if kind != "endless":
+                self.send_header("Content-Length", str(10**9 if kind == "huge" else 1000))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client hangs up: done
+                for _ in range(100 if kind == "slow" else 2000 if kind == "endless" else 0):
+                    self.wfile.write(b"\0" if kind == "slow" else bytes(65536))
+                    self.wfile.flush()
+                    if kind == "slow":
+                        time.sleep(0.2)
+            self.close_connection = True
+            return
         if self.path.startswith("/short/"):
             body = (Path(self.directory) / self.path.removeprefix("/short/")).read_bytes()
             self.send_response(200)
@@ -320,7 +338,7 @@ def _refused_url() -> str:
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, mirrors: tuple[str, ...], md5: dict[str, str]) -> None:
-    monkeypatch.setitem(datasets.SOURCES, "mnist", Source("MNIST", "mnist", mirrors, md5))
+    monkeypatch.setitem(datasets.SOURCES, "mnist", Source("MNIST", "mnist", mirrors, md5, 2**20))
 
 
 def test_good_download(server: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -441,3 +459,48 @@ def test_no_images_or_images_of_another_size(tmp_path: Path, shape: tuple, messa
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(shape[0], np.uint8))
     with pytest.raises(IdxError, match=message):
         mnist(root=tmp_path)
+
+
+# -- deadlines, size caps, stale .part files, https (issue 16) -----------------------------------
+def test_a_server_that_trickles_is_given_up_at_the_deadline(server: tuple, tmp_path: Path) -> None:
+    url, _, md5 = server
+    began = time.monotonic()
+    with pytest.raises(DownloadError, match=r"took longer than 1 s \(got \d+ bytes\)"):
+        download.fetch_files(tmp_path / "dl", {"t10k-labels-idx1-ubyte.gz": md5[
+            "t10k-labels-idx1-ubyte.gz"]}, [url + "slow/"], timeout=1)
+    assert time.monotonic() - began < 10
+    assert os.listdir(tmp_path / "dl") == []
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("endless", r"sent more than the 1,048,576 bytes"),
+    ("huge", r"announces 1,000,000,000 bytes, more than the 1,048,576"),
+])
+def test_a_response_larger_than_the_file_can_be_is_cut_off(
+    server: tuple, tmp_path: Path, kind: str, message: str
+) -> None:
+    url, _, md5 = server
+    with pytest.raises(DownloadError, match=message):
+        download.fetch_files(tmp_path / "dl", {"t10k-labels-idx1-ubyte.gz": "0" * 32},
+                             [f"{url}{kind}/"], timeout=30, max_bytes=2**20)
+    assert os.listdir(tmp_path / "dl") == []
+
+
+def test_stale_part_files_of_killed_downloads_are_removed(server: tuple, tmp_path: Path) -> None:
+    url, _, md5 = server
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    stale = folder / ".t10k-labels-idx1-ubyte.gz.k1ll3d.part"
+    stale.write_bytes(b"half")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))  # an hour old
+    live = folder / ".t10k-images-idx3-ubyte.gz.l1v3.part"  # another download, under way
+    live.write_bytes(b"half")
+    download.fetch_files(folder, {"t10k-labels-idx1-ubyte.gz": md5["t10k-labels-idx1-ubyte.gz"]},
+                         [url], timeout=30)
+    assert not stale.exists() and live.exists()
+
+
+def test_every_mirror_is_https_and_every_source_has_a_size_cap() -> None:
+    for source in datasets.SOURCES.values():
+        assert source.mirrors and all(m.startswith("https://") for m in source.mirrors), source
+        assert 10 * 2**20 < source.max_bytes <= 64 * 2**20

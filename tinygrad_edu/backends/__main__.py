@@ -156,7 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rows = collect(args.names or None)
-    print(render(rows))
+    try:
+        print(render(rows), flush=True)
+    except BrokenPipeError:  # `python -m tinygrad_edu.backends | head -1`: the reader is done
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())  # Python's flush at exit then goes nowhere, quietly
+        os.close(null)
     if args.names and not all(row.ok for row in rows):
         return 1
     return 0

@@ -58,7 +58,8 @@ def load_test_images(name: str, data_dir: Path | None, download: bool,
     source = data.SOURCES[name]
     if download:
         tests = {n: md5 for n, md5 in source.md5.items() if n.startswith("t10k")}
-        data.fetch_files(folder, tests, source.mirrors, timeout=timeout)
+        data.fetch_files(folder, tests, source.mirrors, timeout=timeout,
+                         max_bytes=source.max_bytes)
     return data.load_folder(folder, source.title, test_only=True)[1]
 
 

@@ -57,18 +57,21 @@ class Source:
     folder: str
     mirrors: tuple[str, ...]
     md5: dict[str, str]
+    max_bytes: int  # a cap above the largest file's size: an endless response stops there
 
 
 SOURCES = {
-    # MD5s as published with the files and used by torchvision's MNIST class; the original
-    # host (yann.lecun.com) now often refuses downloads, so PyTorch's S3 mirror comes first.
+    # MD5s as published with the files and used by torchvision's MNIST class. Both mirrors
+    # are https: PyTorch's S3 copy and TensorFlow's Google Cloud Storage copy (the original
+    # host, yann.lecun.com, often refuses downloads and was plain http).
     "mnist": Source(
         title="MNIST",
         folder="mnist",
         mirrors=(
             "https://ossci-datasets.s3.amazonaws.com/mnist/",
-            "http://yann.lecun.com/exdb/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
         ),
+        max_bytes=16 * 2**20,  # the largest, train-images-idx3-ubyte.gz, has 9.9 MB
         md5={
             "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
             "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
@@ -77,10 +80,16 @@ SOURCES = {
         },
     ),
     # MD5s from the table in the README of github.com/zalandoresearch/fashion-mnist.
+    # https: the S3 bucket through its REST endpoint (its website endpoint is plain http),
+    # then the files in the data set's own repository.
     "fashion-mnist": Source(
         title="Fashion-MNIST",
         folder="fashion-mnist",
-        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        mirrors=(
+            "https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
+            "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        ),
+        max_bytes=32 * 2**20,  # the largest, train-images-idx3-ubyte.gz, has 26.4 MB
         md5={
             "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
             "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
@@ -272,7 +281,8 @@ def _load(name: str, root: str | os.PathLike[str] | None, download: bool,
     source = SOURCES[name]
     folder = Path(root).expanduser() if root is not None else data_home() / source.folder
     if download:
-        fetch_files(folder, source.md5, source.mirrors, timeout=timeout)
+        fetch_files(folder, source.md5, source.mirrors, timeout=timeout,
+                    max_bytes=source.max_bytes)
     train, test = load_folder(folder, source.title)
     assert train is not None  # (for the type checker: test_only was not asked for)
     return train, test

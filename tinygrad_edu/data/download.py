@@ -1,10 +1,12 @@
 """Downloading data files safely: checked, atomic, and nothing left behind on failure.
 
-Each file is streamed into a temporary file in the destination folder while its MD5 is
-computed; only a complete file whose MD5 matches the published one is flushed to disk
-(``fsync``) and renamed to its real name (``os.replace``, atomic on one file system). A
-checksum mismatch, a dropped connection or Ctrl-C deletes the temporary file, so the folder
-never holds a half-written file under a real name. Mirrors are tried in order.
+Each file is streamed into a temporary file (``.NAME.*.part``) in the destination folder while
+its MD5 is computed, within an overall deadline and a size cap; only a complete file whose MD5
+matches the published one is flushed to disk (``fsync``) and renamed to its real name
+(``os.replace``, atomic on one file system). A checksum mismatch, a dropped connection, a
+deadline passed or Ctrl-C deletes the temporary file, so the folder never holds a
+half-written file under a real name; a ``.part`` file that a killed process left is deleted
+by the next download. Mirrors are tried in order.
 
 Examples:
     >>> import pathlib, tempfile
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,34 +69,55 @@ def _user_agent() -> str:
         return "tinygrad-edu"
 
 
-def download_file(url: str, target: Path, md5: str, timeout: float = 30.0) -> None:
+def download_file(url: str, target: Path, md5: str, timeout: float = 120.0,
+                  max_bytes: int | None = None) -> None:
     """Download ``url`` to ``target`` atomically, keeping it only if its MD5 is ``md5``.
+
+    Args:
+        timeout: seconds the whole download may take (a server that sends a byte now and then
+            does not keep it going for ever); each wait for the server is at most 30 s.
+        max_bytes: refuse a response larger than this (announced, or as it arrives), so an
+            endless or wrong response cannot fill the disk.
 
     Raises:
         ChecksumError: the file arrived but its MD5 differs (nothing is kept).
-        DownloadError: the server sent fewer bytes than it announced (nothing is kept).
+        DownloadError: the server sent fewer bytes than it announced, more than
+            ``max_bytes``, or took longer than ``timeout`` (nothing is kept).
         OSError, http.client.HTTPException: network errors, as urllib raises them.
     """
     import hashlib
     import urllib.request  # here, not at the top: ssl and http load only for a download
 
+    deadline = time.monotonic() + timeout
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                          suffix=".part")
     try:
         with os.fdopen(handle, "wb") as out:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=min(timeout, 30.0)) as response:
                 announced = response.headers.get("Content-Length")
                 total = int(announced) if announced is not None else None
+                if total is not None and max_bytes is not None and total > max_bytes:
+                    raise DownloadError(f"the server announces {total:,} bytes, more than the "
+                                        f"{max_bytes:,} this file can have")
                 digest = hashlib.md5(usedforsecurity=False)  # a checksum, not security
                 received = 0
                 bar = _progress(total, target.name)
-                while chunk := response.read(CHUNK_BYTES):
+                # read1: whatever has arrived (not waiting for a full chunk), so the deadline
+                # is checked after every piece, however slowly the pieces come
+                while chunk := response.read1(CHUNK_BYTES):
                     out.write(chunk)
                     digest.update(chunk)
                     received += len(chunk)
                     if bar is not None:
                         bar.update(len(chunk))
+                    if max_bytes is not None and received > max_bytes:
+                        raise DownloadError(f"the server sent more than the {max_bytes:,} "
+                                            "bytes this file can have")
+                    if time.monotonic() > deadline:
+                        raise DownloadError(f"the download took longer than {timeout:g} s "
+                                            f"(got {received:,} bytes); try again, or raise "
+                                            "the timeout (--timeout)")
                 if bar is not None:
                     bar.close()
             if total is not None and received != total:
@@ -113,6 +137,15 @@ def download_file(url: str, target: Path, md5: str, timeout: float = 30.0) -> No
         raise
 
 
+def _remove_stale_parts(folder: Path, name: str, older_than: float) -> None:
+    """``.NAME.*.part`` files that a killed download left (a live one is younger)."""
+    now = time.time()
+    for part in folder.glob(f".{name}.*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
+
+
 def _reason(error: BaseException) -> str:
     import urllib.error
 
@@ -127,7 +160,8 @@ def fetch_files(
     folder: str | os.PathLike[str],
     files: Mapping[str, str],
     mirrors: Sequence[str],
-    timeout: float = 30.0,
+    timeout: float = 120.0,
+    max_bytes: int | None = None,
 ) -> list[Path]:
     """Download each missing file of ``files`` (name -> published MD5) into ``folder``.
 
@@ -139,7 +173,9 @@ def fetch_files(
         folder: where the files go (created if needed).
         files: file names and the MD5 checksums published for them.
         mirrors: base URLs, tried in order; the file name is appended.
-        timeout: seconds to wait for the server at each step before giving up on a mirror.
+        timeout: seconds one file's download may take in all, before the next mirror.
+        max_bytes: the most bytes any of the files can have (an endless or wrong response
+            is cut off there).
 
     Returns:
         The paths of the files downloaded (empty when all were present).
@@ -169,12 +205,13 @@ def fetch_files(
     fetched = []
     for name, md5 in missing.items():
         target = folder / name
+        _remove_stale_parts(folder, name, older_than=timeout + 60)
         failures: list[str] = []
         checksum_only = True
         for mirror in mirrors:
             url = mirror.rstrip("/") + "/" + name
             try:
-                download_file(url, target, md5, timeout)
+                download_file(url, target, md5, timeout, max_bytes)
                 break
             except ChecksumError as error:
                 failures.append(f"  {url}: {error}")
