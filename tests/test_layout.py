@@ -1,8 +1,10 @@
-"""The core stays readable: short files, and every derivative findable from the ops/ table."""
+"""The code stays readable: short files (the core shorter still), every derivative findable from
+the ops/ table, and the layers drawn on the engine page the same as the import contract."""
 
 from __future__ import annotations
 
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,71 @@ def test_every_primitive_is_in_the_ops_table() -> None:
         file = Path(inspect.getfile(cls)).name
         assert f"``{file}``" in doc, f"{name} lives in {file}, which the ops/ table does not name"
         assert cls.__doc__, f"{name} needs its derivative as its docstring"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py"))
+)
+def test_every_file_is_short(name: str) -> None:
+    lines = (PACKAGE / name).read_text(encoding="utf-8").count("\n")
+    assert lines <= 400, f"{name} has {lines} lines; split it along its ideas (400 at most)"
+
+
+# -- the layers: docs/engine.md draws the import contract of pyproject.toml ----------------------
+ROOT = Path(__file__).resolve().parents[1]
+MERMAID_BOX = re.compile(r'^    L(\d+)\["(.*)"\]$')
+MERMAID_ARROW = re.compile(r"^    L(\d+) --> L(\d+)$")
+
+
+def source_tree_files() -> tuple[str, str]:
+    pyproject, page = ROOT / "pyproject.toml", ROOT / "docs" / "engine.md"
+    if not (pyproject.is_file() and page.is_file()):  # tests copied beside an installed wheel
+        pytest.skip("needs the source tree: no pyproject.toml and docs/engine.md beside tests/")
+    return pyproject.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
+
+
+def parse_layer(layer: str) -> tuple[bool, list[str]]:
+    """("a | b" or "a : b" or "a") -> (independent?, names), optional "(name)" unwrapped."""
+    independent = ":" not in layer
+    names = [n.strip().strip("()") for n in re.split(r"[|:]", layer)]
+    return independent, names
+
+
+def test_the_engine_page_draws_the_layers_contract() -> None:
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
+    pyproject, page = source_tree_files()
+    contracts = tomllib.loads(pyproject)["tool"]["importlinter"]["contracts"]
+    main = next(c for c in contracts if c["id"] == "layers")
+    details = [c for c in contracts if c["type"] == "layers" and c is not main]
+    section = page.split("## The layers", 1)[1].split("\n## ", 1)[0]
+    diagram = re.search(r"```mermaid\n(.*?)```", section, re.S)
+    assert diagram, "docs/engine.md: the layers section has no Mermaid diagram"
+    lines = diagram.group(1).splitlines()
+    assert lines[0] == "flowchart TB"
+    boxes = [MERMAID_BOX.match(line) for line in lines[1:] if MERMAID_BOX.match(line)]
+    arrows = [MERMAID_ARROW.match(line) for line in lines[1:] if MERMAID_ARROW.match(line)]
+    assert len(boxes) + len(arrows) == len(lines) - 1, "a diagram line is neither box nor arrow"
+    # One box per layer, top to bottom, joined by one arrow each, from above to below.
+    assert [int(b.group(1)) for b in boxes] == list(range(len(main["layers"])))
+    assert [(int(a.group(1)), int(a.group(2))) for a in arrows] == [
+        (i, i + 1) for i in range(len(main["layers"]) - 1)
+    ], "each box must point to the box of the layer below it, and to no other"
+    drawn_modules = []
+    for box, layer in zip(boxes, main["layers"], strict=True):
+        independent, names = parse_layer(layer)
+        parts = [parse_layer(part) for part in box.group(2).split("<br>↓<br>")]
+        drawn = [name for _, part_names in parts for name in part_names]
+        assert sorted(drawn) == sorted(names), (box.group(2), layer)
+        drawn_modules += drawn
+        if len(parts) == 1:
+            assert parts[0] == (independent, names), (box.group(2), layer)
+        else:  # a layer whose order inside another layers contract gives, sub-layer by line
+            inner = next((c for c in details
+                          if sorted(n for s in c["layers"] for n in parse_layer(s)[1])
+                          == sorted(names)), None)
+            assert inner is not None, f"no layers contract orders the box {box.group(2)!r}"
+            assert parts == [parse_layer(s) for s in inner["layers"]], box.group(2)
+    # Every module and package of tinygrad_edu has its layer (the contract is exhaustive).
+    children = {p.stem for p in PACKAGE.glob("*.py") if p.name != "__init__.py"}
+    children |= {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert sorted(drawn_modules) == sorted(children)
