@@ -55,12 +55,14 @@ from .device import device
 from .dtypes import DType, bool_, float32, float64, int64
 from .functional import (
     abs,  # noqa: F401 - tg.abs, left out of __all__ (see there)
+    add,
     argmax,
     cat,
     clamp,
     clip,
     concatenate,
     cos,
+    div,
     exp,
     flatten,
     log,
@@ -71,6 +73,7 @@ from .functional import (
     mean,
     minimum,
     mm,
+    mul,
     pad,
     permute,
     relu,
@@ -81,6 +84,7 @@ from .functional import (
     sqrt,
     squeeze,
     stack,
+    sub,
     sum,  # noqa: F401 - tg.sum, left out of __all__
     tanh,
     transpose,
@@ -205,4 +209,8 @@ __all__ = [
     "save",
     "get_num_threads",
     "set_num_threads",
+    "add",
+    "div",
+    "mul",
+    "sub",
 ]

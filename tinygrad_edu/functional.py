@@ -37,9 +37,69 @@ def minimum(x: Tensor, y: Any) -> Tensor:
     return x.minimum(y)
 
 
-def matmul(x: Tensor, y: Any) -> Tensor:
-    """Matrix product ``x @ y``."""
-    return x.matmul(y)
+def _into(out: Tensor | None, result: Tensor, name: str) -> Tensor:
+    """PyTorch's ``out=``: the result's values written into ``out`` (no graph is recorded, as
+    in PyTorch, where out= functions do not support autograd), and ``out`` returned."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}: out= must be a Tensor, got {type(out).__name__}")
+    if out.shape != result.shape:
+        raise ValueError(
+            f"{name}: out= has shape {tuple(out.shape)} but the result has shape "
+            f"{tuple(result.shape)}; pass a tensor of the result's shape, or assign the result: "
+            f"y = {name}(...)"
+        )
+    return out.copy_(result.detach())
+
+
+def matmul(x: Tensor, y: Any, *, out: Tensor | None = None) -> Tensor:
+    """Matrix product ``x @ y`` (``out=``: written into that tensor, as in PyTorch)."""
+    return _into(out, x.matmul(y), "matmul")
+
+
+def add(x: Any, y: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    """``x + alpha * y``, as ``torch.add`` (``out=``: written into that tensor).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> tg.add(tg.Tensor([1.0, 2.0]), 1, alpha=10).tolist()
+        [11.0, 12.0]
+    """
+    return _into(out, _as_tensor(x, y) + (y if alpha == 1 else y * alpha), "add")
+
+
+def sub(x: Any, y: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    """``x - alpha * y``, as ``torch.sub``."""
+    return _into(out, _as_tensor(x, y) - (y if alpha == 1 else y * alpha), "sub")
+
+
+def mul(x: Any, y: Any, *, out: Tensor | None = None) -> Tensor:
+    """``x * y`` elementwise, as ``torch.mul`` (``out=``: written into that tensor).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> t = tg.ones(2, 2)
+        >>> z = tg.zeros(2, 2)
+        >>> _ = tg.mul(t, t * 3, out=z)
+        >>> z.tolist()
+        [[3.0, 3.0], [3.0, 3.0]]
+    """
+    return _into(out, _as_tensor(x, y) * y, "mul")
+
+
+def div(x: Any, y: Any, *, out: Tensor | None = None) -> Tensor:
+    """``x / y`` elementwise (true division), as ``torch.div``."""
+    return _into(out, _as_tensor(x, y) / y, "div")
+
+
+def _as_tensor(x: Any, like: Any) -> Tensor:
+    """``x`` as a Tensor (on ``like``'s backend when ``like`` is one), so that ``tg.mul(2, t)``
+    works as in PyTorch."""
+    if isinstance(x, Tensor):
+        return x
+    backend = like.backend if isinstance(like, Tensor) else None
+    return Tensor(x, backend=backend)
 
 
 def mm(x: Tensor, y: Any) -> Tensor:

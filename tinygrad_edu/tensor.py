@@ -274,18 +274,21 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
 
     # -- autograd API ----------------------------------------------------------------------
     def backward(
-        self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = None,
+        create_graph: bool = False, *, grad: Any = None
     ) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires one,
         adding it into each leaf's ``.grad``.
 
         Args:
-            grad: the gradient of the final result with respect to this tensor; may be left
-                out when this tensor holds a single element (it is then 1).
+            gradient: the gradient of the final result with respect to this tensor; may be
+                left out when this tensor holds a single element (it is then 1). PyTorch's
+                name; ``grad=`` is accepted too.
             retain_graph: keep the saved values so ``backward`` can run through the graph
                 again (default: the value of ``create_graph``).
             create_graph: record the backward pass too, for second derivatives.
         """
+        grad = gradient if grad is None else grad
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad, so there is nothing to "

@@ -6,7 +6,9 @@
   :class:`Dropout`, :class:`Sequential`, :class:`ModuleList`, :class:`Conv2d`,
   :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`AdaptiveAvgPool2d` (and the other adaptive
   pools), :class:`BatchNorm1d`, :class:`BatchNorm2d`;
-- losses: :class:`CrossEntropyLoss`, :class:`NLLLoss`, :class:`MSELoss`;
+- :class:`Softmax`, :class:`LogSoftmax`;
+- losses: :class:`CrossEntropyLoss`, :class:`NLLLoss`, :class:`MSELoss`, :class:`BCELoss`,
+  :class:`BCEWithLogitsLoss`;
 - :mod:`.functional` (``import tinygrad_edu.nn.functional as F``) and :mod:`.init`.
 
 Examples:
@@ -28,13 +30,15 @@ from .layers import (
     Flatten,
     Identity,
     Linear,
+    LogSoftmax,
     ModuleList,
     ReLU,
     Sequential,
     Sigmoid,
+    Softmax,
     Tanh,
 )
-from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 from .norm import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
@@ -46,6 +50,8 @@ __all__ = [
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "AvgPool2d",
+    "BCELoss",
+    "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
     "Conv2d",
@@ -54,6 +60,7 @@ __all__ = [
     "Flatten",
     "Identity",
     "Linear",
+    "LogSoftmax",
     "MSELoss",
     "MaxPool2d",
     "Module",
@@ -63,6 +70,7 @@ __all__ = [
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "Softmax",
     "Tanh",
     "functional",
     "init",

@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..dtypes import bool_, int64
-from ..ops.nn_ops import CrossEntropy, Linear, NLLLoss
+from ..functional import stack
+from ..ops.nn_ops import CrossEntropy, Linear, MseLoss, NLLLoss
 from ..tensor import Tensor
 
 if TYPE_CHECKING:
@@ -222,19 +223,80 @@ def mse_loss(x: Tensor, target: Tensor | ArrayLike, reduction: str = "mean") -> 
         target = Tensor(target, dtype=x.dtype, backend=x.backend)
     if x.shape != target.shape:
         raise ValueError(
-            f"mse_loss: input of shape {x.shape} and target of shape {target.shape} differ; "
-            "they must be equal (reshape one, e.g. prediction.reshape(-1) or "
-            "target.reshape(-1, 1))."
+            f"mse_loss: input of shape {tuple(x.shape)} and target of shape "
+            f"{tuple(target.shape)} differ; they must be equal (reshape one, e.g. "
+            "prediction.reshape(-1) or target.reshape(-1, 1))."
         )
-    difference = x - target
-    squared = difference * difference
+    return MseLoss.apply(x, target, reduction=reduction)  # one node, as PyTorch's MseLoss
+
+
+def _softplus(x: Tensor) -> Tensor:
+    """log(1 + exp(x)) = logsumexp([0, x]): stable for large |x|, smooth at 0."""
+    return stack([x * 0.0, x], -1).logsumexp(-1)
+
+
+def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if reduction == "none":
-        return squared
-    if reduction == "sum":
-        return squared.sum()
-    if squared.numel() == 0:
-        return squared.sum() * float("nan")  # an empty mean is nan, as in PyTorch
-    return squared.mean()
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _same_shape(x: Tensor, target: Any, name: str) -> Tensor:
+    if not isinstance(target, Tensor):
+        target = Tensor(target, dtype=x.dtype, backend=x.backend)
+    if x.shape != target.shape:
+        raise ValueError(
+            f"{name}: input of shape {tuple(x.shape)} and target of shape "
+            f"{tuple(target.shape)} differ; they must be equal (as PyTorch requires)."
+        )
+    return target
+
+
+def binary_cross_entropy_with_logits(x: Tensor, target: Tensor | ArrayLike,
+                                     weight: Tensor | None = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Binary cross-entropy of sigmoid(x) against targets in [0, 1], from the logits ``x``::
+
+        loss = pos_weight * target * softplus(-x) + (1 - target) * softplus(x)
+
+    (softplus(z) = log(1 + exp(z)) = -log sigmoid(-z)), stable for any x. Gradient with
+    respect to x: ``sigmoid(x) - target`` (with pos_weight 1), times ``weight``.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> round(F.binary_cross_entropy_with_logits(tg.Tensor([0.0]), tg.Tensor([1.0])).item(), 4)
+        0.6931
+    """
+    target = _same_shape(x, target, "binary_cross_entropy_with_logits")
+    positive = _softplus(-x) if pos_weight is None else _softplus(-x) * pos_weight
+    loss = target * positive + (1.0 - target) * _softplus(x)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def binary_cross_entropy(probabilities: Tensor, target: Tensor | ArrayLike,
+                         weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+    """-(target * log(p) + (1 - target) * log(1 - p)), each log clamped at -100 as in PyTorch
+    (so p = 0 or 1 gives a large finite loss, not inf). Prefer
+    :func:`binary_cross_entropy_with_logits` on the logits: it is stable.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> round(F.binary_cross_entropy(tg.Tensor([0.5]), tg.Tensor([1.0])).item(), 4)
+        0.6931
+    """
+    target = _same_shape(probabilities, target, "binary_cross_entropy")
+    log_p = probabilities.log().clamp(min=-100.0)
+    log_not_p = (1.0 - probabilities).log().clamp(min=-100.0)
+    loss = -(target * log_p + (1.0 - target) * log_not_p)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:

@@ -118,6 +118,42 @@ class Tanh(Module):
         return F.tanh(x)
 
 
+class Softmax(Module):
+    """softmax along ``dim``: scores to probabilities that sum to 1 along that axis.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu import nn
+        >>> nn.Softmax(dim=1)(tg.Tensor([[0.0, 0.0]])).tolist()
+        [[0.5, 0.5]]
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softmax(x, _dim(self, x))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """log(softmax(x)) along ``dim``, computed stably (pair it with ``nn.NLLLoss``)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.log_softmax(x, _dim(self, x))
+
+
+def _dim(layer: Softmax, x: Tensor) -> int:
+    """The layer's dim; PyTorch's old rule when it was not given (0 for 0-, 1- and 3-D
+    inputs, else 1), which PyTorch warns about: give dim= explicitly."""
+    if layer.dim is not None:
+        return layer.dim
+    return 0 if x.ndim in (0, 1, 3) else 1
+
+
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer)."""
 

@@ -55,3 +55,29 @@ class MSELoss(_Loss):
 
     def forward(self, x: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(x, target, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy from logits (sigmoid included, stable); see
+    :func:`~tinygrad_edu.nn.functional.binary_cross_entropy_with_logits`."""
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean",
+                 pos_weight: Tensor | None = None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def forward(self, x: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(x, target, self.weight, self.reduction,
+                                                  self.pos_weight)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities (after a sigmoid); see
+    :func:`~tinygrad_edu.nn.functional.binary_cross_entropy`."""
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, probabilities: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy(probabilities, target, self.weight, self.reduction)

@@ -1,4 +1,5 @@
-"""Fused operations for neural networks: a dense layer and the two classification losses.
+"""Fused operations for neural networks: a dense layer, the two classification losses and
+the squared error.
 
 Each could be composed from primitives (``x @ w.T + b`` is three recorded operations, a
 cross-entropy five or more); as one Function each, a training step records fewer nodes, and the
@@ -173,3 +174,25 @@ class NLLLoss(Function):
         # path (Tensor operations) serves both first and second order.
         per_loss = _spread(None, grad, tuple(ctx.targets.shape), ctx.reduction)
         return grad.constant(-one_hot) * per_loss
+
+
+class MseLoss(Function):
+    """loss = (x - t)², summed, averaged over all n elements ("mean") or kept ("none");
+    d loss / dx = 2 (x - t) G  (G / n for "mean"),  d loss / dt = -d loss / dx"""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction="mean"):
+        ctx.save_for_backward(x, target)
+        ctx.reduction = reduction
+        difference = x - target
+        return _reduce(ctx.xp, difference * difference, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            grad = grad / max(x.numel(), 1)
+        # Tensor operations: the same code serves first and second order.
+        scaled = (x - target) * (grad * 2.0)
+        needs = ctx.needs_input_grad
+        return scaled if needs[0] else None, -scaled if needs[1] else None
