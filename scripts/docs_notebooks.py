@@ -155,7 +155,14 @@ def notebook(page: Path, images: dict[str, bytes] | None = None) -> dict[str, ob
     ``images``: the PNG bytes of the pictures the page shows, by their link (``img/x.png``); each
     becomes an attachment of its cell. Without them the notebook links ``../img/x.png``.
     """
-    out: list[dict[str, object]] = []
+    out: list[dict[str, object]] = [{
+        "cell_type": "markdown", "id": "about", "metadata": {},
+        "source": _lines(
+            f"*Made from the page `{page.name}` of the tinygrad_edu site when it was built. "
+            "Run the cells in order (Run All): each uses what the ones before it made. It "
+            "needs only the package: `pip install tinygrad-edu`.*"
+        ),
+    }]
     for number, (kind, source, hidden) in enumerate(cells(page)):
         cell: dict[str, object] = {"cell_type": kind, "id": f"cell-{number}", "metadata": {}}
         if kind == "markdown":
