@@ -22,47 +22,12 @@ from .backends.base import Backend
 from .backends.registry import get_backend
 from .context import Context, shared_counter
 from .device import pick as pick_backend
-from .dtypes import DType, bool_, float32, float64, int64, to_dtype
+from .dtypes import bool_, float32, int64, to_dtype
 from .inplace import InPlaceMixin
+from .tensor_methods.construction import array_of
 from .tensor_methods.conversion import ConversionMethods
 from .tensor_methods.indexing import IndexingMethods
 from .tensor_methods.reductions import ReductionMethods
-
-
-def _host_array(data: Any, dtype: DType | None = None) -> Any:
-    """Python data as a NumPy array with tinygrad_edu's dtype rules (floats become float32,
-    unless float64 is asked for: rounding through float32 first would lose its precision)."""
-    import numpy as np
-
-    if isinstance(data, list | tuple) and any(isinstance(item, Tensor) for item in data):
-        raise TypeError(
-            "Cannot make a Tensor from a list of Tensors; join them with tinygrad_edu.stack(...) "
-            "(a new axis) or tinygrad_edu.cat(...) (an existing axis), which keep the gradient."
-        )
-    try:
-        array = np.asarray(data)
-    except ValueError as error:
-        if "inhomogeneous" not in str(error):
-            raise
-        raise ValueError(
-            "Cannot make a Tensor from nested lists of different lengths (a ragged list): every "
-            "row must have the same length, like the rows of a table."
-        ) from None
-    kind = array.dtype.kind
-    if kind == "f":
-        if dtype is float64 or (
-            isinstance(data, np.ndarray | np.generic) and array.dtype == np.float64
-        ):
-            return array
-        return array.astype(np.float32)
-    if kind in "iu":
-        return array.astype(np.int64)
-    if kind == "b":
-        return array
-    raise TypeError(
-        f"Cannot make a Tensor from {type(data).__name__} with dtype {array.dtype}; "
-        "pass numbers, nested lists of numbers, or a NumPy array."
-    )
 
 
 class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin):
@@ -114,26 +79,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
             data = data.to(backend).data if data.backend is not backend else data.data
         self.backend = get_backend(backend)
         dtype = None if dtype is None else to_dtype(dtype)
-        if self.backend.is_array(data):
-            array = self.backend.xp.asarray(data, copy=True)
-            if dtype is None and array.dtype not in (float64, float32, int64, bool_):
-                # uint8 pixels or int32 labels become int64, float16 becomes float32: only the
-                # four dtypes of tinygrad_edu exist, as for Python data.
-                if self.backend.xp.isdtype(array.dtype, "real floating"):
-                    dtype = float32
-                elif self.backend.xp.isdtype(array.dtype, "integral"):
-                    dtype = int64
-            if dtype is not None:
-                array = self.backend.xp.astype(array, self.backend.native_dtype(dtype))
-        else:
-            if hasattr(data, "__array_namespace__") and not hasattr(data, "__array__"):
-                raise TypeError(
-                    f"Cannot make a {self.backend.name} Tensor from a {type(data).__module__} "
-                    "array directly; use tinygrad_edu.from_dlpack or Tensor(x).to(...)."
-                )
-            host = _host_array(data, dtype)
-            array = self.backend.asarray(host, dtype)
-        self.data = array
+        self.data = array_of(self.backend, data, dtype)
         self.grad: Tensor | None = None
         self.requires_grad = False
         self._ctx: Context | None = None
@@ -256,16 +202,18 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
                     "(the gradient of the final result with respect to this tensor)."
                 )
             return Tensor._from_data(self.backend.xp.ones_like(self.data), self.backend)
+        # Straight to an array of this backend in this dtype: no registry look-up, at most one
+        # dtype conversion (as in PyTorch, .grad keeps the tensor's dtype).
         if not isinstance(grad, Tensor):
-            grad = Tensor(grad, dtype=self.dtype, backend=self.backend)
+            grad = Tensor._from_data(array_of(self.backend, grad, self.dtype), self.backend)
         elif grad.backend is not self.backend:
             raise RuntimeError(
                 f"backward(): grad lives on backend {grad.backend.name!r} but the tensor on "
                 f"{self.backend.name!r}; move it first with grad.to({self.backend.name!r})."
             )
-        elif grad.dtype is not self.dtype:
-            grad = grad.astype(self.dtype)  # as in PyTorch, .grad keeps the tensor's dtype
-        if grad.shape != self.shape:
+        elif grad.data.dtype != self.data.dtype:
+            grad = grad.astype(self.dtype)
+        if grad.data.shape != self.data.shape:
             raise ValueError(
                 f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}; "
                 "they must be equal."
