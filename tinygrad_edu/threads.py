@@ -52,6 +52,8 @@ def set_num_threads(count: int) -> None:
         ValueError: ``count`` is not a whole number of at least 1.
     """
     try:
+        if isinstance(count, bool):
+            raise TypeError
         count = operator.index(count)
     except TypeError:
         raise ValueError(
