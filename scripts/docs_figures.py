@@ -42,33 +42,33 @@ SAVE = {"dpi": 110, "metadata": {"Software": None}, "bbox_inches": "tight"}
 
 
 def digit(out: Path) -> None:
-    """Chapter 1: one digit as a picture, and a 10 x 10 crop of it as the numbers it is made of."""
+    """Chapter 1: one digit as a picture, and an 8 x 8 crop of it as the numbers it is made of."""
     train, _ = mnist_sample()
     image = train.tensors[0][0, 0].numpy()
     label = int(train.tensors[1][0].item())
-    size = 10
+    size = 8
     # The crop with the most grey pixels (partly inked, between 0.05 and 0.95): an edge of the
     # stroke, where the numbers vary most.
     grey = (image > 0.05) & (image < 0.95)
     top, left = max(((r, c) for r in range(28 - size + 1) for c in range(28 - size + 1)),
                     key=lambda rc: int(grey[rc[0]:rc[0] + size, rc[1]:rc[1] + size].sum()))
-    figure, (whole, crop) = plt.subplots(1, 2, figsize=(11, 5.4),
-                                         gridspec_kw={"width_ratios": [1, 1.15]})
+    figure, (whole, crop) = plt.subplots(1, 2, figsize=(10, 5.4),
+                                         gridspec_kw={"width_ratios": [0.8, 1.2]})
     whole.imshow(image, cmap="gray_r", vmin=0, vmax=1)
     whole.add_patch(plt.Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
                                   edgecolor="tab:red", linewidth=2))
-    whole.set_title(f"train.tensors[0][0]: a handwritten {label}, 28 x 28 pixels")
+    whole.set_title(f"a handwritten {label}: 28 x 28 pixels")
     whole.set_xticks([0, 27])
     whole.set_yticks([0, 27])
     part = image[top:top + size, left:left + size]
     crop.imshow(part, cmap="Greys", vmin=0, vmax=1.6)
     for (row, column), value in np.ndenumerate(part):
         crop.text(column, row, f"{value:.2f}" if value else "0", ha="center", va="center",
-                  fontsize=9, color="black" if value else "0.6")
+                  fontsize=13, color="black" if value else "0.6")
     crop.set_title(f"the red square: rows {top}-{top + size - 1}, columns {left}-"
                    f"{left + size - 1}\n(0 = white paper, 1 = black ink)")
-    crop.set_xticks(range(size), [str(left + i) for i in range(size)], fontsize=8)
-    crop.set_yticks(range(size), [str(top + i) for i in range(size)], fontsize=8)
+    crop.set_xticks(range(size), [str(left + i) for i in range(size)], fontsize=10)
+    crop.set_yticks(range(size), [str(top + i) for i in range(size)], fontsize=10)
     figure.savefig(out / "digit.png", **SAVE)
     plt.close(figure)
 
