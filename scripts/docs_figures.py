@@ -288,25 +288,25 @@ def broadcasting(out: Path) -> None:
     bias = tg.tensor([1.0, -1.0, 0.5, 0.0], requires_grad=True)
     upstream = tg.randn(6, 4)  # G, the gradient arriving from above
     ((product + bias) * upstream).sum().backward()  # dL/d(XW + b) = G
-    figure, panels = plt.subplots(1, 3, figsize=(12, 3.8),
+    figure, panels = plt.subplots(1, 3, figsize=(10, 4.4),
                                   gridspec_kw={"width_ratios": [1, 1, 1]})
     panels[0].imshow(np.broadcast_to(bias.detach().numpy(), (6, 4)), cmap="coolwarm", vmin=-2,
                      vmax=2)
-    panels[0].set_title("b, shape (4,), used in all 6 rows")
+    panels[0].set_title("b, shape (4,),\nused in all 6 rows", fontsize=11)
     panels[1].imshow(upstream.numpy(), cmap="coolwarm", vmin=-2, vmax=2)
-    panels[1].set_title("G = dL/d(XW + b), shape (6, 4)")
+    panels[1].set_title("G = dL/d(XW + b),\nshape (6, 4)", fontsize=11)
     for axes, numbers in ((panels[0], np.broadcast_to(bias.detach().numpy(), (6, 4))),
                           (panels[1], upstream.numpy())):
         for (row, column), value in np.ndenumerate(numbers):
-            axes.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=8)
+            axes.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=11)
     sums = bias.grad.numpy()
     panels[2].bar(range(4), sums, color="tab:purple")
     for column, value in enumerate(sums):
         panels[2].text(column, value, f"{value:.2f}", ha="center",
-                       va="bottom" if value >= 0 else "top", fontsize=9)
+                       va="bottom" if value >= 0 else "top", fontsize=12)
     panels[2].axhline(0, color="0.5", linewidth=0.8)
     panels[2].set_ylim(1.2 * min(sums.min(), 0) - 0.2, 1.2 * max(sums.max(), 0) + 0.2)
-    panels[2].set_title("b.grad: the sum of each column of G")
+    panels[2].set_title("b.grad: the sum\nof each column of G", fontsize=11)
     for axes in panels:
         axes.set_xticks(range(4))
     for axes in panels[:2]:
@@ -374,7 +374,7 @@ def _table(axes: plt.Axes, values: np.ndarray, left: float, title: str, color: s
         axes.add_patch(plt.Rectangle((left + j, -i - 1), 1, 1, facecolor=color,
                                      edgecolor="0.6"))
         axes.text(left + j + 0.5, -i - 0.5, fmt.format(value), ha="center", va="center",
-                  fontsize=10)
+                  fontsize=12)
     axes.text(left + values.shape[1] / 2, 0.35, title, ha="center", fontsize=11)
     return left + values.shape[1]
 
