@@ -370,13 +370,14 @@ def _table(axes: plt.Axes, values: np.ndarray, left: float, title: str, color: s
            fmt: str = "{:.2f}") -> float:
     """Draw a matrix (or a column) as boxes of numbers from x = left; returns the right edge."""
     values = values.reshape(len(values), -1)
+    width = 1.4  # a box is wider than tall: room for "-1.04" in 12 pt
     for (i, j), value in np.ndenumerate(values):
-        axes.add_patch(plt.Rectangle((left + j, -i - 1), 1, 1, facecolor=color,
+        axes.add_patch(plt.Rectangle((left + j * width, -i - 1), width, 1, facecolor=color,
                                      edgecolor="0.6"))
-        axes.text(left + j + 0.5, -i - 0.5, fmt.format(value), ha="center", va="center",
-                  fontsize=12)
-    axes.text(left + values.shape[1] / 2, 0.35, title, ha="center", fontsize=11)
-    return left + values.shape[1]
+        axes.text(left + (j + 0.5) * width, -i - 0.5, fmt.format(value), ha="center",
+                  va="center", fontsize=12)
+    axes.text(left + values.shape[1] * width / 2, 0.35, title, ha="center", fontsize=11)
+    return left + values.shape[1] * width
 
 
 def augmented(out: Path) -> None:
@@ -385,19 +386,20 @@ def augmented(out: Path) -> None:
     layer = models.lecture_network()[0]
     A, b = layer.weight.numpy(), layer.bias.numpy()
     x = np.array([0.4, -0.2, -0.6], dtype=np.float32)
-    figure, axes = plt.subplots(figsize=(9.5, 3.0))
+    figure, axes = plt.subplots(figsize=(10, 3.2))
     right = _table(axes, A, 0, "$A^1$ (4 x 3)")
+    axes.plot([right, right], [-4.3, 0.3], color="black", linewidth=2.5)
     right = _table(axes, b, right, "$b^1$", color="#fde2c4")
-    axes.plot([3, 3], [-4.3, 0.3], color="black", linewidth=2.5)
     axes.text(right + 0.4, -2.2, "x", fontsize=14)
     right = _table(axes, np.append(x, 1.0), right + 1.2, "(x, 1)", fmt="{:g}")
-    axes.add_patch(plt.Rectangle((right - 1, -4), 1, 1, facecolor="#fde2c4", edgecolor="0.6"))
-    axes.text(right - 0.5, -3.5, "1", ha="center", va="center", fontsize=10)
+    axes.add_patch(plt.Rectangle((right - 1.4, -4), 1.4, 1, facecolor="#fde2c4",
+                                 edgecolor="0.6"))
+    axes.text(right - 0.7, -3.5, "1", ha="center", va="center", fontsize=12)
     axes.text(right + 0.4, -2.2, "=", fontsize=14)
     product = np.hstack([A, b[:, None]]) @ np.append(x, 1.0)
     assert np.allclose(product, layer(tg.tensor(x)).numpy(), atol=1e-6)
-    _table(axes, product, right + 1.2, "$A^1 x + b^1$")
-    axes.set_xlim(-0.3, right + 2.5)
+    end = _table(axes, product, right + 1.2, "$A^1 x + b^1$")
+    axes.set_xlim(-0.3, end + 0.3)
     axes.set_ylim(-4.5, 0.8)
     axes.set_aspect("equal")
     axes.axis("off")
