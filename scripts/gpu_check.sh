@@ -16,6 +16,9 @@
 #   5. python -m tinygrad_edu train --backend cupy     the main job on the GPU: the MLP, then
 #                                                     the CNN, on the shipped MNIST sample
 #      (these need tqdm and safetensors, the core's dependencies, besides NumPy and CuPy)
+#   6. python scripts/gpu_train_bench.py              that MLP step at batch 32 to 4096 on the
+#      CPU and the GPU (and PyTorch, if installed), written with the machine's description to
+#      docs/data/mlp-train-step-gpu.json (or $GPU_TRAIN_BENCH_OUT) for the training chapter
 # Every step runs even if an earlier one fails; the exit status is 1 if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -97,6 +100,10 @@ step "train the MLP on the GPU" "$PYTHON" -m tinygrad_edu train --backend cupy -
 step "train the CNN on the GPU" "$PYTHON" -m tinygrad_edu train --model cnn --backend cupy \
     --quiet --epochs "${GPU_CHECK_EPOCHS:-3}" --out "$runs/cnn"
 rm -rf "$runs"
+# The training chapter's table ("Train it on a GPU"): the command's MLP step on the CPU and the
+# GPU at several batch sizes, saved with this machine's description for docs/data/.
+step "MLP step by batch size, CPU and GPU" "$PYTHON" scripts/gpu_train_bench.py \
+    --out "${GPU_TRAIN_BENCH_OUT:-docs/data/mlp-train-step-gpu.json}"
 
 echo
 if [ ${#failed[@]} -ne 0 ]; then
