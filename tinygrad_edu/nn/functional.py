@@ -18,8 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..dtypes import bool_, int64
-from ..functional import stack
-from ..ops.nn_ops import CrossEntropy, Linear, MseLoss, NLLLoss
+from ..ops.nn_ops import BinaryCrossEntropyWithLogits, CrossEntropy, Linear, MseLoss, NLLLoss
 from ..tensor import Tensor
 
 if TYPE_CHECKING:
@@ -230,11 +229,6 @@ def mse_loss(x: Tensor, target: Tensor | ArrayLike, reduction: str = "mean") -> 
     return MseLoss.apply(x, target, reduction=reduction)  # one node, as PyTorch's MseLoss
 
 
-def _softplus(x: Tensor) -> Tensor:
-    """log(1 + exp(x)) = logsumexp([0, x]): stable for large |x|, smooth at 0."""
-    return stack([x * 0.0, x], -1).logsumexp(-1)
-
-
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
@@ -271,11 +265,27 @@ def binary_cross_entropy_with_logits(x: Tensor, target: Tensor | ArrayLike,
         0.6931
     """
     target = _same_shape(x, target, "binary_cross_entropy_with_logits")
-    positive = _softplus(-x) if pos_weight is None else _softplus(-x) * pos_weight
-    loss = target * positive + (1.0 - target) * _softplus(x)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"binary_cross_entropy_with_logits: reduction must be one of "
+                         f"{REDUCTIONS}, got {reduction!r}")
+    shape = tuple(x.shape)
+    extras = {name: None if t is None else _broadcast_array(t, x, shape, name)
+              for name, t in (("weight", weight), ("pos_weight", pos_weight))}
+    return BinaryCrossEntropyWithLogits.apply(x, target, reduction=reduction, **extras)
+
+
+def _broadcast_array(t: Any, x: Tensor, shape: tuple[int, ...], name: str) -> Any:
+    """``weight`` or ``pos_weight`` as an array of ``x``'s backend and dtype, broadcast to
+    ``shape`` (they are constants of the loss: no gradient flows to them here)."""
+    if not isinstance(t, Tensor):
+        t = Tensor(t, dtype=x.dtype, backend=x.backend)
+    try:
+        return t.detach().to(x.backend).astype(x.dtype).broadcast_to(shape).data
+    except ValueError:
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: {name} of shape {tuple(t.shape)} does not "
+            f"broadcast to the input's shape {shape}"
+        ) from None
 
 
 def binary_cross_entropy(probabilities: Tensor, target: Tensor | ArrayLike,

@@ -14,7 +14,8 @@ file (``ops/``)        primitives
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
 ``transfer.py``        ToBackend
 ``spatial.py``         Unfold, Fold (im2col and its adjoint, for convolution and pooling)
-``nn_ops.py``          Linear, CrossEntropy, NLLLoss, MseLoss (fused, for speed)
+``nn_ops.py``          Linear, CrossEntropy, NLLLoss, MseLoss,
+                       BinaryCrossEntropyWithLogits (fused, for speed)
 =====================  ==================================================================
 
 A composed operation has no derivative of its own: the engine differentiates the primitives
@@ -49,7 +50,7 @@ constants its backward needs with :meth:`Tensor.constant <tinygrad_edu.Tensor.co
 from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
-from .nn_ops import CrossEntropy, Linear, MseLoss, NLLLoss
+from .nn_ops import BinaryCrossEntropyWithLogits, CrossEntropy, Linear, MseLoss, NLLLoss
 from .reduce import Max, Min, Sum, Var
 from .spatial import Fold, Unfold
 from .transfer import ToBackend
@@ -71,6 +72,7 @@ from .unary import (
 )
 
 __all__ = [
+    "BinaryCrossEntropyWithLogits",
     "Abs",
     "Add",
     "Cast",

@@ -1,5 +1,5 @@
-"""Fused operations for neural networks: a dense layer, the two classification losses and
-the squared error.
+"""Fused operations for neural networks: a dense layer, the two classification losses, the
+squared error and the binary cross-entropy.
 
 Each could be composed from primitives (``x @ w.T + b`` is three recorded operations, a
 cross-entropy five or more); as one Function each, a training step records fewer nodes, and the
@@ -196,3 +196,42 @@ class MseLoss(Function):
         scaled = (x - target) * (grad * 2.0)
         needs = ctx.needs_input_grad
         return scaled if needs[0] else None, -scaled if needs[1] else None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """loss = p y softplus(-x) + (1 - y) softplus(x)   (x: logits, y: targets in [0, 1],
+    p: pos_weight, times weight w; softplus(z) = log(1 + exp(z)));
+    d loss / dx = w ((1 - y) sigmoid(x) - p y sigmoid(-x)),
+    d loss / dy = w (p softplus(-x) - softplus(x))
+
+    softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0): no overflow for any x."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight=None, pos_weight=None, reduction="mean"):
+        xp = ctx.xp
+        ctx.save_for_backward(x, target)
+        ctx.weight, ctx.pos_weight, ctx.reduction = weight, pos_weight, reduction
+        negative_part = xp.where(x < 0, -x, xp.zeros_like(x))
+        softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + negative_part
+        positive = target * softplus_neg if pos_weight is None else target * pos_weight * \
+            softplus_neg
+        loss = positive + (1 - target) * (softplus_neg + x)
+        return _reduce(xp, loss if weight is None else loss * weight, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            grad = grad / max(x.numel(), 1)
+        if ctx.weight is not None:
+            grad = grad * x.constant(ctx.weight)
+        pos_weight = 1.0 if ctx.pos_weight is None else x.constant(ctx.pos_weight)
+        # Tensor operations: the same code serves first and second order.
+        needs = ctx.needs_input_grad
+        grad_x = grad_target = None
+        if needs[0]:
+            grad_x = grad * ((1 - target) * x.sigmoid() - pos_weight * target * (-x).sigmoid())
+        if needs[1]:
+            softplus_neg = -x.sigmoid().log()  # smooth (no kink at 0) for second order
+            grad_target = grad * (pos_weight * softplus_neg - (softplus_neg + x))
+        return grad_x, grad_target

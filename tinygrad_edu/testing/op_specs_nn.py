@@ -20,7 +20,9 @@ from hypothesis.extra import numpy as hnp
 from ..nn import functional as F
 from ..tensor import Tensor
 from .op_spec_row import ANY, OpSpec, _log_softmax
-from .strategies import MAX_SIDE, Signature, shapes
+from .strategies import MAX_SIDE, Domain, Signature, shapes
+
+PROBABILITY = Domain(0.1, 0.9)  # binary targets and probabilities, away from log(0)
 
 _REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
 
@@ -52,6 +54,15 @@ def _nll_loss(log_probs: np.ndarray, targets: np.ndarray, reduction: str) -> np.
 
 def _mse_loss(x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
     return _reduce((x - target) ** 2, reduction)
+
+
+def _bce_with_logits(x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+    softplus_neg, softplus = np.logaddexp(0.0, -x), np.logaddexp(0.0, x)
+    return _reduce(target * softplus_neg + (1.0 - target) * softplus, reduction)
+
+
+def _bce(p: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+    return _reduce(-(target * np.log(p) + (1.0 - target) * np.log(1.0 - p)), reduction)
 
 
 def _targets(targets: np.ndarray, like: Tensor) -> Tensor:
@@ -107,5 +118,15 @@ NN_SPECS: tuple[OpSpec, ...] = (
     OpSpec(
         "mse_loss", lambda x, y, reduction: F.mse_loss(x, y, reduction), _mse_loss,
         _pair_shapes(), ANY,
+    ),
+    OpSpec(
+        "binary_cross_entropy_with_logits",
+        lambda x, y, reduction: F.binary_cross_entropy_with_logits(x, y, reduction=reduction),
+        _bce_with_logits, _pair_shapes(), (ANY, PROBABILITY),
+    ),
+    OpSpec(
+        "binary_cross_entropy",
+        lambda p, y, reduction: F.binary_cross_entropy(p, y, reduction=reduction),
+        _bce, _pair_shapes(), (PROBABILITY, PROBABILITY),
     ),
 )
