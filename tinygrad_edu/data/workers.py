@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backends.registry import manual_seed, set_backend
 from ..tensor import Tensor
 
 _POLL_SECONDS = 1.0  # how often a waiting main process checks that its workers are alive
@@ -96,8 +97,6 @@ def to_tensors(batch: Any, backend: Any) -> Any:
 
 
 def _seed_everything(seed: int) -> None:
-    from ..backends.registry import manual_seed, set_backend
-
     set_backend("numpy")  # workers make host arrays; the main process moves them
     random.seed(seed)
     np.random.seed(seed % 2**32)
