@@ -3,6 +3,7 @@ the ops/ table, and the layers drawn on the engine page the same as the import c
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from pathlib import Path
@@ -112,3 +113,49 @@ def test_the_engine_page_draws_the_layers_contract() -> None:
     optional = set(re.findall(r"\((\w+)\)", " ".join(main["layers"])))
     assert children <= set(drawn_modules), "modules the contract and the page leave out"
     assert set(drawn_modules) - children <= optional, "drawn modules the package does not have"
+
+
+# Imports of the package's own modules inside a function, each with its reason: only for a heavy
+# optional dependency behind the module, never to dodge an import cycle.
+LAZY_IMPORTS_ALLOWED = {
+    ("tinygrad_edu.backends.registry", "tinygrad_edu.backends.array_api_backend"):
+        "that module imports array-api-strict, an optional dependency",
+}
+
+
+def function_level_imports() -> list[tuple[str, str, int]]:
+    """(importer, imported module, line) for every import of tinygrad_edu inside a function."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        package = module if parts[-1] == "__init__" else module.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.ImportFrom):
+                    base = package.split(".")
+                    base = base[: len(base) - node.level + 1] if node.level else []
+                    target = ".".join([*base, node.module] if node.module else base)
+                    names = [target] if node.module else [f"{target}.{a.name}" for a in node.names]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
+                        node.func, "id", None)) == "import_module" and node.args
+                        and isinstance(node.args[0], ast.Constant)):  # importlib's, hidden
+                    names = [str(node.args[0].value)]
+                else:
+                    continue
+                found += [(module, n, node.lineno) for n in names if n.startswith("tinygrad_edu")]
+    return found
+
+
+def test_no_function_level_import_of_the_package_but_for_optional_dependencies() -> None:
+    found = function_level_imports()
+    unexplained = [f"{m} line {line}: {t}" for m, t, line in found
+                   if (m, t) not in LAZY_IMPORTS_ALLOWED]
+    assert not unexplained, "import these at the top of the module (the layers allow it) or " \
+        f"name the optional dependency in LAZY_IMPORTS_ALLOWED: {unexplained}"
+    assert {(m, t) for m, t, _ in found} == set(LAZY_IMPORTS_ALLOWED), "a stale allowance"
