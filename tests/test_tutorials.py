@@ -908,3 +908,24 @@ def test_load_accepts_weights_only(tmp_path: Path) -> None:
     tinygrad_edu.save({"w": tinygrad_edu.ones(2)}, tmp_path / "w.safetensors")
     state = tinygrad_edu.load(tmp_path / "w.safetensors", weights_only=True)
     assert state["w"].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [("cuda.Stream", "cupy.cuda.Stream"), ("cuda.Event", "cupy.cuda"),
+     ("cuda.manual_seed_all", "tinygrad_edu.manual_seed"),
+     ("utils.data.IterableDataset", "map-style Dataset"),
+     ("utils.data.RandomSampler", "shuffle=True"),
+     ("utils.data.WeightedRandomSampler", "Subset(dataset, positions)")],
+)
+def test_what_cannot_be_offered_says_what_to_use(name: str, hint: str) -> None:
+    """CUDA streams and events, samplers: PyTorch names with no counterpart here fail with an
+    error that says what to use instead."""
+    module_name, attribute = name.rsplit(".", 1)
+    module = tinygrad_edu
+    for part in module_name.split("."):
+        module = getattr(module, part)
+    with pytest.raises(AttributeError, match="is not provided") as caught:
+        getattr(module, attribute)
+    assert hint in str(caught.value)
+    tinygrad_edu.cuda.synchronize()  # offered: nothing to wait for without a GPU

@@ -49,3 +49,30 @@ __all__ = [
     "random_split",
     "read_idx",
 ]
+
+
+# torch.utils.data names this package does not offer, and what to use instead.
+_INSTEAD = {
+    "IterableDataset": "a map-style Dataset (__len__ and __getitem__), or a plain Python "
+    "generator of batches",
+    "Sampler": "DataLoader(shuffle=True, seed=...) for random order, or Subset(dataset, "
+    "indices) for a chosen order",
+    "RandomSampler": "DataLoader(shuffle=True, seed=...)",
+    "SequentialSampler": "DataLoader(shuffle=False), the default",
+    "SubsetRandomSampler": "DataLoader(Subset(dataset, indices), shuffle=True)",
+    "WeightedRandomSampler": "positions drawn with numpy.random.Generator.choice(n, p=weights), "
+    "wrapped in Subset(dataset, positions)",
+    "BatchSampler": "DataLoader(batch_size=..., drop_last=...)",
+    "DistributedSampler": "one process (this library does not train across machines)",
+    "ConcatDataset": "one TensorDataset of concatenated tensors (tinygrad_edu.cat)",
+}
+
+
+def __getattr__(name: str) -> object:
+    """A clear error for the ``torch.utils.data`` names this package does not offer."""
+    if name in _INSTEAD:
+        raise AttributeError(
+            f"tinygrad_edu.data.{name} (torch.utils.data.{name}) is not provided; instead "
+            f"use: {_INSTEAD[name]}."
+        )
+    raise AttributeError(f"module 'tinygrad_edu.data' has no attribute {name!r}")
