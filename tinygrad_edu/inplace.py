@@ -89,7 +89,7 @@ class InPlaceMixin:
                     f"{self.dtype.name}; convert first: x = x.float()"
                 )
             return value
-        if not isinstance(value, InPlaceMixin):  # a list, an array: made a Tensor here
+        if not _is_tensor(value):  # a list, an array: made a Tensor here
             value = self._const(value)
         elif value.backend is not self.backend:
             raise RuntimeError(
@@ -281,7 +281,7 @@ class InPlaceMixin:
         """Copy ``source``'s values into this tensor (broadcast to its shape, cast to its dtype,
         moved from another backend if need be). Returns ``self``."""
         self._check_inplace("copy_", source)
-        if isinstance(source, InPlaceMixin):  # a Tensor
+        if _is_tensor(source):
             if source.backend is not self.backend:
                 source = source.detach().to(self.backend)
             if source.dtype is not self.dtype:  # copy_ converts, even float to int
@@ -332,3 +332,9 @@ def _set(backend: Any, array: Any, index: tuple[Any, ...], values: Any) -> Any:
         array = backend.xp.asarray(array)
     backend.setitem(array, index, values)
     return array
+
+
+def _is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a Tensor (every Tensor is an InPlaceMixin; this module is below
+    tensor.py and does not import it)."""
+    return isinstance(value, InPlaceMixin)

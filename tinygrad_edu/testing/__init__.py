@@ -43,7 +43,8 @@ from ..backends.base import Backend
 from ..backends.registry import available_backends, get_backend
 from .conformance import ConformanceReport, OpResult, run_conformance
 from .hooks import HookResult, run_hook_checks
-from .op_specs import OP_SPECS, Case, OpSpec, spec_named
+from .op_spec_row import Case, OpSpec
+from .op_specs import OP_SPECS, spec_named
 
 
 @dataclass(frozen=True)

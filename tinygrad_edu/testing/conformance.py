@@ -37,7 +37,8 @@ from ..dtypes import DType, float32, float64
 from ..gradcheck import gradgradcheck, numerical_jacobian
 from ..tensor import Tensor
 from .hooks import HookResult, run_hook_checks
-from .op_specs import OP_SPECS, Case, OpSpec
+from .op_spec_row import Case, OpSpec
+from .op_specs import OP_SPECS
 from .strategies import random_cotangent, seeds, to_backend_array
 
 # Forward tolerances (rtol, atol). float64: a few roundings of values of order one, and tight
