@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import math
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -106,25 +107,35 @@ def divergence_advice(diverged: Diverged, out: Path, history: dict[str, Any],
             f"--lr {settings['lr'] / 10:g}) and train again")
 
 
-def disk_advice(error: OSError, out: Path, history: dict[str, Any]) -> str:
+def resume_command(out: Path, settings: dict[str, Any]) -> str:
+    """The command that continues the run (with --data-dir again: a checkpoint's folder names
+    are never followed unless the user gives them)."""
+    words = ["tinygrad-edu", "train", "--resume", "--out", str(out)]
+    if settings.get("data_dir"):
+        words += ["--data-dir", settings["data_dir"]]
+    return shlex.join(words)
+
+
+def disk_advice(error: OSError, out: Path, history: dict[str, Any],
+                settings: dict[str, Any]) -> str:
     done = len(history["epoch"])
     kept = (f"the last complete checkpoint is {out / CHECKPOINT} (epoch {done}); free some "
-            f"space, then continue it: tinygrad-edu train --resume --out {out}" if done else
+            f"space, then continue it: {resume_command(out, settings)}" if done else
             "no epoch was saved")
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return f"the disk is full: cannot save the checkpoint into {out}; {kept}"
     return f"cannot save the checkpoint into {out} ({error.strerror or error}); {kept}"
 
 
-def report_interrupt(out: Path, history: dict[str, Any], epochs: int,
-                      terminated: bool = False) -> None:
+def report_interrupt(out: Path, history: dict[str, Any], settings: dict[str, Any],
+                     terminated: bool = False) -> None:
+    epochs = settings["epochs"]
     done = len(history["epoch"])
     how = "stopped by SIGTERM" if terminated else "interrupted"
     if done == epochs:
         print(f"\n{how} after the last epoch; the checkpoint {out / CHECKPOINT} and "
               f"{out / METRICS} are complete (epoch {done}).")
-        print(f"finish it (the test score and the pictures): tinygrad-edu train --resume "
-              f"--out {out}")
+        print(f"finish it (the test score and the pictures): {resume_command(out, settings)}")
         return
     print(f"\n{how} during epoch {done + 1} of {epochs}.")
     if done:
@@ -132,6 +143,6 @@ def report_interrupt(out: Path, history: dict[str, Any], epochs: int,
         score = "" if accuracy is None else f", validation accuracy {accuracy:.2%}"
         print(f"the last complete checkpoint is {out / CHECKPOINT} (epoch {done}{score}); "
               f"{out / METRICS} holds epochs 1-{done}.")
-        print(f"resume it: tinygrad-edu train --resume --out {out}")
+        print(f"resume it: {resume_command(out, settings)}")
     else:
         print(f"no epoch was completed, so no checkpoint was written to {out}.")

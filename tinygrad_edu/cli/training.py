@@ -263,13 +263,13 @@ def _run(args: argparse.Namespace, settings: dict[str, Any], inputs: dict[str, A
                   f"{val}  {history['seconds'][-1]:.1f} s", flush=True)
         test = run.test()
     except KeyboardInterrupt as stop:
-        report_interrupt(out, history, epochs, isinstance(stop, Terminated))
+        report_interrupt(out, history, settings, isinstance(stop, Terminated))
         return 143 if isinstance(stop, Terminated) else 130
     except Diverged as diverged:
         raise CommandError(divergence_advice(diverged, out, history, settings),
                            code=3) from None
     except OSError as error:
-        raise CommandError(disk_advice(error, out, history)) from None
+        raise CommandError(disk_advice(error, out, history, settings)) from None
     if settings["model"] == "lecture":
         _print_lecture_parameters(model)
     truth, predictions = test
@@ -285,7 +285,7 @@ def _run(args: argparse.Namespace, settings: dict[str, Any], inputs: dict[str, A
                                 inputs["raw_test"] if settings["model"] != "lecture" else None,
                                 truth, predictions, inputs["class_names"])
     except KeyboardInterrupt as stop:  # the checkpoint is complete; only the pictures are not
-        report_interrupt(out, history, epochs, isinstance(stop, Terminated))
+        report_interrupt(out, history, settings, isinstance(stop, Terminated))
         return 143 if isinstance(stop, Terminated) else 130
     except Exception as error:  # a full disk, a broken matplotlib: the run itself succeeded
         print(f"warning: the pictures were not drawn ({type(error).__name__}: {error}); the "
