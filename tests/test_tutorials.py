@@ -18,6 +18,7 @@ Tutorials:
   walked through ``grad_fn.next_functions``), training a classifier (CIFAR-10's network);
 * What is torch.nn really? (from scratch, then nn.Module, nn.Linear, optim, Dataset,
   DataLoader, validation, fit(), a CNN, nn.Sequential with a Lambda and AdaptiveAvgPool2d);
+* The Fundamentals of Autograd (the graph of ``sin``, ``2 *``, ``+ 1``, ``sum``);
 * Learning PyTorch with Examples is written out in ``tests/test_pytorch_idioms.py``.
 
 DIFFERENCES (each is taken care of where it occurs below, and said there):
@@ -34,6 +35,9 @@ DIFFERENCES (each is taken care of where it occurs below, and said there):
   :func:`test_load_accepts_weights_only`.
 * ``next_functions`` of a Linear layer's node start with the input's node; PyTorch's
   ``AddmmBackward0`` starts with the bias (its first argument).
+* ``(2 * b).grad_fn.next_functions`` lists the constant 2 first (``(None, 0)``), PyTorch lists
+  ``b``'s node first; ``AccumulateGrad.name()`` is ``AccumulateGrad`` where PyTorch says
+  ``torch::autograd::AccumulateGrad``. The walk above compares the graphs without the Nones.
 * dtypes print as ``tinygrad_edu.float32`` (the module's name), not ``torch.float32``.
 """
 
@@ -518,6 +522,37 @@ def test_blitz_autograd() -> None:
 
 def test_blitz_autograd_matches_torch() -> None:
     run_both(blitz_autograd)
+
+
+# -- The Fundamentals of Autograd (Introduction to PyTorch) ---------------------------------------
+def autograd_fundamentals(torch: Any) -> dict[str, Any]:
+    a = torch.linspace(0., 2. * math.pi, steps=25, requires_grad=True)
+    b = torch.sin(a)
+    c = 2 * b
+    d = c + 1
+    out = d.sum()
+
+    def walk(node: Any) -> list[Any]:
+        """The graph below ``node``: its name and its inputs' graphs (leaves that do not
+        require grad left out: PyTorch lists them as None, in operand order)."""
+        name = node.name().rsplit("::", 1)[-1]  # PyTorch: torch::autograd::AccumulateGrad
+        return [name, [walk(child) for child, _ in node.next_functions if child is not None]]
+
+    graph = walk(out.grad_fn)
+    out.backward()
+    return {"graph": graph, "a.grad": a.grad, "d": d, "requires_grad": b.requires_grad}
+
+
+def test_autograd_fundamentals() -> None:
+    out = autograd_fundamentals(tinygrad_edu)
+    assert out["graph"] == ["SumBackward0", [["AddBackward0", [["MulBackward0", [
+        ["SinBackward0", [["AccumulateGrad", []]]]]]]]]]
+    np.testing.assert_allclose(out["a.grad"].numpy(), 2 * np.cos(np.linspace(0, 2 * np.pi, 25)),
+                               atol=1e-6)
+
+
+def test_autograd_fundamentals_matches_torch() -> None:
+    run_both(autograd_fundamentals)
 
 
 # -- A 60 Minute Blitz: neural networks --------------------------------------------------------
