@@ -201,3 +201,18 @@ def test_collate_fn_sees_samples_of_a_tensor_dataset_as_in_torch() -> None:
 def test_bad_worker_options(options: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         DataLoader(Numbered(3), **options)
+
+
+def test_generator_drop_last_and_epochs_match_num_workers_0() -> None:
+    data = TensorDataset(tg.arange(26.0).reshape(13, 2), tg.arange(13))
+
+    def epochs(workers: int) -> list:
+        loader = DataLoader(data, batch_size=4, shuffle=True, drop_last=True,
+                            generator=np.random.default_rng(5), num_workers=workers,
+                            persistent_workers=workers > 0)
+        return [_values(loader) for _ in range(3)]
+
+    expected = epochs(0)
+    assert expected[0] != expected[1]  # a new order each epoch
+    assert all(len(epoch) == 3 for epoch in expected)  # 13 // 4 full batches
+    assert epochs(2) == expected
