@@ -72,8 +72,9 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **kwargs: 
     name = notebooks.notebook_name(chapter)
     box = (
         '!!! tip "Run this chapter yourself"\n\n'
-        f"    [Notebook ({name}.ipynb)]({FOLDER}/{name}.ipynb) ·\n"
-        f"    [Python script ({name}.py)]({FOLDER}/{name}.py)\n\n"
+        # download=: a web server hands the files over as downloads rather than showing text.
+        f'    [Notebook ({name}.ipynb)]({FOLDER}/{name}.ipynb){{ download="{name}.ipynb" }} ·\n'
+        f'    [Python script ({name}.py)]({FOLDER}/{name}.py){{ download="{name}.py" }}\n\n'
         "    The code blocks on this page run **in order**: each one uses what the blocks before"
         " it made. The notebook holds all of them, with the text and the exercises' checks,"
         " and runs top to bottom in a fresh kernel, in an empty folder, with nothing but the"
