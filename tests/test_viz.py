@@ -216,7 +216,7 @@ def test_dot_output_parses_with_graphviz() -> None:
         pytest.skip("the Graphviz 'dot' program is not installed, so DOT output is not parsed")
     o, *_ = neuron()
     x = tg.Tensor([[1.0, -2.0]], requires_grad=True)
-    for source in (to_dot(o), to_dot((x * x).max(axis=1).sum(), labels={x: 'x "in" {1|2}'})):
+    for source in (to_dot(o), to_dot((x * x).amax(axis=1).sum(), labels={x: 'x "in" {1|2}'})):
         result = subprocess.run(
             [dot, "-Tplain"], input=source, capture_output=True, text=True, timeout=60
         )

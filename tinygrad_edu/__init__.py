@@ -16,6 +16,7 @@ from . import cuda as cuda  # tg.cuda.is_available(): whether device="cuda" (CuP
 from . import data as data  # datasets and loaders: tg.data.mnist_sample(), tg.data.DataLoader
 from . import nn as nn  # layers, losses, init: tg.nn.Linear, tg.nn.functional.cross_entropy
 from . import optim as optim  # tg.optim.SGD, Adam, AdamW, RMSprop, lr schedulers
+from . import return_types as return_types  # the named (values, indices) pairs of x.max(dim)
 from . import utils as utils  # tg.utils.data is tg.data, as torch.utils.data
 from . import viz as viz  # graph pictures: tg.viz.to_mermaid(loss)
 from .autograd import Function, grad
@@ -56,23 +57,35 @@ from .dtypes import DType, bool_, float32, float64, int64
 from .functional import (
     abs,  # noqa: F401 - tg.abs, left out of __all__ (see there)
     add,
+    amax,
+    amin,
     argmax,
+    argmin,
+    argsort,
     cat,
     clamp,
     clip,
     concatenate,
     cos,
+    cummax,
+    cummin,
     div,
     exp,
     flatten,
+    gather,
+    kthvalue,
     log,
     log_softmax,
     logsumexp,
     matmul,
+    max,  # noqa: F401 - tg.max and tg.min, left out of __all__ as tg.sum
     maximum,
     mean,
+    median,
+    min,  # noqa: F401
     minimum,
     mm,
+    mode,
     mul,
     pad,
     permute,
@@ -81,20 +94,30 @@ from .functional import (
     sigmoid,
     sin,
     softmax,
+    sort,
     sqrt,
     squeeze,
     stack,
     sub,
     sum,  # noqa: F401 - tg.sum, left out of __all__
     tanh,
+    topk,
     transpose,
     unsqueeze,
     where,
 )
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .serialization import CheckpointError, load, load_metadata, save
 from .tensor import Tensor
+from .tensor_methods.base import Size
 from .threads import get_num_threads, set_num_threads
 from .transfer import from_dlpack, to_backend
 from .value import Value
@@ -122,7 +145,22 @@ int = int64  # noqa: A001
 bool = bool_  # noqa: A001
 
 __all__ = [
+    "amax",
+    "amin",
     "argmax",
+    "argmin",
+    "argsort",
+    "cummax",
+    "cummin",
+    "gather",
+    "kthvalue",
+    "median",
+    "mode",
+    "sort",
+    "topk",
+    "Size",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "clamp",
     "clip",
     "cos",

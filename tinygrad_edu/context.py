@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .grad_fn import next_functions, node_name
+
 if TYPE_CHECKING:
     from .autograd import Function
 
@@ -220,8 +222,19 @@ class Context(list[Any]):
         """Drop the saved values once backward is done with them."""
         self._saved = None
 
+    # -- PyTorch's view of the node (tensor.grad_fn), see grad_fn.py ------------------------
+    def name(self) -> str:
+        """PyTorch's name for this node: ``MulBackward0``, ``MmBackward0``, ..."""
+        return node_name(self)
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """``(node, 0)`` per input, as PyTorch: the node that made it, an ``AccumulateGrad``
+        for a leaf that requires grad, or None."""
+        return next_functions(self)
+
     def __repr__(self) -> str:
-        return f"<{self.fn.__name__}Backward>"
+        return f"<{node_name(self)} object at {id(self):#x}>"
 
 
 class UnrecordedContext:

@@ -147,7 +147,7 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     Examples:
         >>> import tinygrad_edu as tg
         >>> tg.stack([tg.ones(2), tg.zeros(2)]).shape
-        (2, 2)
+        Size([2, 2])
     """
     tensors = list(tensors)
     if not tensors:
@@ -247,6 +247,87 @@ def logsumexp(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 def argmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Position of the largest element: ``x.argmax(...)``, with the same arguments."""
     return x.argmax(*args, **kwargs)
+
+
+def argmin(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Position of the smallest element: ``x.argmin(...)``, with the same arguments."""
+    return x.argmin(*args, **kwargs)
+
+
+# -- reductions with indices, as torch.max(x, 1): see tensor_methods/selection.py --------------
+def max(x: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - PyTorch's name
+    """As ``torch.max``: ``tg.max(x)`` the largest element, ``tg.max(x, dim, keepdim=False)``
+    the pair ``(values, indices)``, ``tg.max(x, other)`` the elementwise larger.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> outputs = tg.Tensor([[0.1, 2.0, 0.3], [1.5, 0.2, 0.1]])
+        >>> _, predicted = tg.max(outputs, 1)
+        >>> predicted.tolist()
+        [1, 0]
+    """
+    return x.max(*args, **kwargs)
+
+
+def min(x: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001
+    """As ``torch.min``: the smallest element, ``(values, indices)`` along a dim, or the
+    elementwise smaller of two tensors (see :func:`max`)."""
+    return x.min(*args, **kwargs)
+
+
+def amax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """The largest elements over some dims (values only): ``x.amax(...)``."""
+    return x.amax(*args, **kwargs)
+
+
+def amin(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """The smallest elements over some dims (values only): ``x.amin(...)``."""
+    return x.amin(*args, **kwargs)
+
+
+def sort(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """``(values, indices)`` sorted along a dim: ``x.sort(...)``."""
+    return x.sort(*args, **kwargs)
+
+
+def argsort(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """The positions that sort a dim: ``x.argsort(...)``."""
+    return x.argsort(*args, **kwargs)
+
+
+def topk(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """``(values, indices)`` of the k largest (or smallest) along a dim: ``x.topk(...)``."""
+    return x.topk(*args, **kwargs)
+
+
+def kthvalue(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """``(values, indices)`` of the k-th smallest along a dim: ``x.kthvalue(...)``."""
+    return x.kthvalue(*args, **kwargs)
+
+
+def median(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """The median, or ``(values, indices)`` along a dim: ``x.median(...)``."""
+    return x.median(*args, **kwargs)
+
+
+def mode(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """``(values, indices)`` of the most frequent element along a dim: ``x.mode(...)``."""
+    return x.mode(*args, **kwargs)
+
+
+def cummax(x: Tensor, dim: int) -> Any:
+    """``(values, indices)`` of the running largest along ``dim``: ``x.cummax(dim)``."""
+    return x.cummax(dim)
+
+
+def cummin(x: Tensor, dim: int) -> Any:
+    """``(values, indices)`` of the running smallest along ``dim``: ``x.cummin(dim)``."""
+    return x.cummin(dim)
+
+
+def gather(x: Tensor, dim: int, index: Any) -> Tensor:
+    """The elements of ``x`` at ``index`` along ``dim``: ``x.gather(dim, index)``."""
+    return x.gather(dim, index)
 
 
 def reshape(x: Tensor, *shape: Any) -> Tensor:

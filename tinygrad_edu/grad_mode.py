@@ -1,6 +1,7 @@
 """Grad mode: whether operations are recorded for backward, per thread (as in PyTorch).
 
-``no_grad`` (evaluation, optimizer updates), ``enable_grad`` and ``set_grad_enabled`` switch it;
+``no_grad`` (evaluation, optimizer updates), ``inference_mode``, ``enable_grad`` and
+``set_grad_enabled`` switch it, each as a ``with`` block or as a decorator;
 every ``backward()`` switches it too while it runs (off, or on with ``create_graph=True``). The
 switch is per thread, so a ``no_grad`` block or a ``backward()`` in one thread never changes what
 another thread records. :class:`~tinygrad_edu.autograd.Function` reads it in ``apply``.
@@ -112,7 +113,73 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Record operations again inside a :class:`no_grad` block."""
+    """Record operations again inside a :class:`no_grad` block; a context manager and a
+    decorator (``@tg.enable_grad()`` or ``@tg.enable_grad``)."""
 
-    def __init__(self) -> None:
+    def __new__(cls, func: Any = None) -> Any:
+        self = super().__new__(cls)
+        if func is not None:  # used as a bare decorator: @enable_grad
+            cls.__init__(self)
+            return self(func)
+        return self
+
+    def __init__(self, func: Any = None) -> None:
         super().__init__(True)
+
+
+class _ThreadInferenceMode(threading.local):
+    enabled = False
+
+
+_inference = _ThreadInferenceMode()
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside an :class:`inference_mode` block."""
+    return _inference.enabled
+
+
+class inference_mode(_GradMode):
+    """Do not record operations, as :class:`no_grad`: PyTorch's faster variant for running a
+    trained model. Here it is no_grad (recording off) that also answers
+    :func:`is_inference_mode_enabled`; ``inference_mode(False)`` changes nothing. A context
+    manager and a decorator (``@tg.inference_mode()`` or ``@tg.inference_mode``).
+
+    (PyTorch also marks the tensors made inside as "inference tensors", which may never enter
+    a recorded graph later; tinygrad_edu's are ordinary tensors that do not require grad.)
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> with tg.inference_mode():
+        ...     y = w * 2
+        >>> y.requires_grad
+        False
+        >>> @tg.inference_mode()
+        ... def predict(x):
+        ...     return (w * x).sum()
+        >>> predict(tg.ones(2)).requires_grad
+        False
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        self = super().__new__(cls)
+        if callable(mode):  # used as a bare decorator: @inference_mode
+            cls.__init__(self)
+            return self(mode)
+        return self
+
+    def __init__(self, mode: Any = True) -> None:
+        self.inference = bool(mode)
+        super().__init__(False)
+
+    def __enter__(self) -> None:
+        self.previous.append(_mode.enabled)
+        self.previous.append(_inference.enabled)
+        if self.inference:
+            _mode.enabled = False
+            _inference.enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        _inference.enabled = self.previous.pop()
+        _mode.enabled = self.previous.pop()

@@ -39,7 +39,7 @@ def lecture_network() -> nn.Sequential:
 
     Examples:
         >>> lecture_network()[0].weight.shape  # layer 1: a 4x3 matrix, R^3 -> R^4
-        (4, 3)
+        Size([4, 3])
     """
     layers: list[nn.Module] = []
     for inputs, outputs in zip(LECTURE_SIZES[:-1], LECTURE_SIZES[1:], strict=True):

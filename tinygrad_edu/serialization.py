@@ -91,7 +91,7 @@ def save(
         >>> save({"0.weight": tg.ones(2, 3), "0.bias": tg.zeros(2)}, path)
         >>> weights = load(path)
         >>> weights["0.weight"].shape, weights["0.bias"].tolist()
-        ((2, 3), [0.0, 0.0])
+        (Size([2, 3]), [0.0, 0.0])
     """
     path = Path(path)
     if path.suffix.lower() in (".pt", ".pth"):
@@ -135,7 +135,7 @@ def load(path: str | os.PathLike[str], backend: str | Backend | None = None) -> 
         >>> path = os.path.join(tempfile.mkdtemp(), "steps.safetensors")
         >>> save({"steps": tg.tensor([1, 2, 3])}, path)
         >>> load(path)["steps"]
-        Tensor([1, 2, 3], dtype=int64, backend=numpy)
+        tensor([1, 2, 3])
     """
     target = get_backend(backend)
     path = Path(path)

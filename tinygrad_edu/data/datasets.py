@@ -15,7 +15,7 @@ Examples:
     (8000, 2000)
     >>> images, labels = train.tensors
     >>> images.shape, images.dtype, labels.dtype
-    ((8000, 1, 28, 28), tinygrad_edu.float32, tinygrad_edu.int64)
+    (Size([8000, 1, 28, 28]), tinygrad_edu.float32, tinygrad_edu.int64)
 """
 
 from __future__ import annotations
@@ -269,7 +269,7 @@ def mnist_sample() -> tuple[TensorDataset, TensorDataset]:
     Examples:
         >>> train, test = mnist_sample()
         >>> test.tensors[0].shape, test.tensors[1].shape
-        ((2000, 1, 28, 28), (2000,))
+        (Size([2000, 1, 28, 28]), Size([2000]))
     """
     train, test = load_folder(SAMPLE_FOLDER, "MNIST sample")
     assert train is not None  # (for the type checker: test_only was not asked for)

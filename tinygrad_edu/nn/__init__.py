@@ -18,7 +18,7 @@ Examples:
     >>> loss = nn.CrossEntropyLoss()(model(tg.ones(5, 3)), tg.Tensor([0, 1, 1, 0, 1]))
     >>> loss.backward()
     >>> model[0].weight.grad.shape
-    (4, 3)
+    Size([4, 3])
 """
 
 from . import functional as functional

@@ -45,7 +45,7 @@ class Conv2d(Module):
         >>> from tinygrad_edu.nn.conv import Conv2d
         >>> conv = Conv2d(1, 8, 3, padding=1)
         >>> conv(tg.zeros(64, 1, 28, 28)).shape
-        (64, 8, 28, 28)
+        Size([64, 8, 28, 28])
         >>> [name for name, _ in conv.named_parameters()]
         ['weight', 'bias']
     """
@@ -124,7 +124,7 @@ class MaxPool2d(_Pool2d):
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.nn.conv import MaxPool2d
         >>> MaxPool2d(2)(tg.zeros(64, 8, 26, 26)).shape
-        (64, 8, 13, 13)
+        Size([64, 8, 13, 13])
     """
 
     def forward(self, x: Tensor) -> Tensor:

@@ -12,7 +12,7 @@ Examples:
       (2): Linear(in_features=128, out_features=10, bias=True)
     )
     >>> model(tg.zeros(32, 784)).shape
-    (32, 10)
+    Size([32, 10])
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Linear(Module):
         >>> from tinygrad_edu import nn
         >>> layer = nn.Linear(3, 4)
         >>> layer.weight.shape, layer.bias.shape
-        ((4, 3), (4,))
+        (Size([4, 3]), Size([4]))
     """
 
     bias: Parameter | None  # None when made with bias=False

@@ -54,7 +54,7 @@ class Module:
         >>> list(model.state_dict())
         ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
         >>> model(tg.ones(5, 3)).shape
-        (5, 2)
+        Size([5, 2])
     """
 
     training: bool

@@ -106,7 +106,7 @@ class BatchNorm1d(_BatchNorm):
         >>> from tinygrad_edu.nn.norm import BatchNorm1d
         >>> bn = BatchNorm1d(2)
         >>> bn(tg.Tensor([[1.0, 10.0], [3.0, 30.0]])).shape
-        (2, 2)
+        Size([2, 2])
         >>> list(bn.state_dict())
         ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
     """
@@ -124,7 +124,7 @@ class BatchNorm2d(_BatchNorm):
         >>> from tinygrad_edu.nn.norm import BatchNorm2d
         >>> bn = BatchNorm2d(8)
         >>> bn(tg.randn(4, 8, 5, 5)).shape
-        (4, 8, 5, 5)
+        Size([4, 8, 5, 5])
         >>> bn.num_batches_tracked.item()
         1
     """

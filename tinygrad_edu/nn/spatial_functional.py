@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import autograd
+from ..ops.reduce import Max
 from ..ops.spatial import Fold, Unfold, output_size_of
 from ..tensor import Tensor
 
@@ -226,7 +227,8 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
     windows = _pool(x, kernel_size, stride, padding, "max_pool2d", float("-inf"))
-    return windows.max(axis=1).permute(3, 0, 1, 2)
+    # max()'s rule, not amax's: exactly 0 off the maximum even for an inf gradient.
+    return Max.apply(windows, axis=(1,)).permute(3, 0, 1, 2)
 
 
 def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,

@@ -9,7 +9,7 @@ file (``ops/``)        primitives
 ``elementwise.py``     Add, Sub, Mul, Div, Pow, Maximum, Minimum, Where
 ``unary.py``           Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar, Abs, Relu, Sigmoid, Tanh,
                        Clip, Clone, Cast
-``reduce.py``          Sum, Max, Min, Var
+``reduce.py``          Sum, Max, Min, Median, Var
 ``linalg.py``          MatMul
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
 ``transfer.py``        ToBackend
@@ -51,7 +51,7 @@ from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import BinaryCrossEntropyWithLogits, CrossEntropy, Linear, MseLoss, NLLLoss
-from .reduce import Max, Min, Sum, Var
+from .reduce import Max, Median, Min, Sum, Var
 from .spatial import Fold, Unfold
 from .transfer import ToBackend
 from .unary import (
@@ -93,6 +93,7 @@ __all__ = [
     "Max",
     "Min",
     "Maximum",
+    "Median",
     "Minimum",
     "Mul",
     "MseLoss",

@@ -32,26 +32,45 @@ class Sum(Function):
 
 
 class Max(Function):
-    """z = max of x over axis;  dz/dx = 1 at the maximum, 0 elsewhere (split evenly among ties)"""
+    """z = max of x over axis;  dz/dx = 1 at the maximum, 0 elsewhere (split evenly among ties)
+
+    Two flavours, as in PyTorch. ``x.max()`` (``amax=False``): the gradient divided by the
+    number of ties goes to them and exactly 0 elsewhere, even for an inf gradient; a nan
+    maximum shares it among the nans. ``amax`` (``amax=True``): ``torch.amax``'s formula
+    (grad / count) * mask, so an inf gradient gives inf * 0 = nan off the maximum, and a nan
+    maximum (count 0) nan for its whole slice, exactly as PyTorch computes them."""
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        return _extreme(ctx, ctx.xp.max, x, axis, keepdims)
+    def forward(ctx, x, axis=None, keepdims=False, amax=False):
+        return _extreme(ctx, ctx.xp.max, x, axis, keepdims, amax)
 
     @staticmethod
     def backward(ctx, grad):
-        (share,) = ctx.saved_tensors
-        return scaled(grad.reshape(ctx.kept_shape), share)
+        mask, count = ctx.saved_tensors
+        share = grad.reshape(ctx.kept_shape) / count
+        return share * mask if ctx.amax else scaled(share, mask)
 
 
 class Min(Function):
     """z = min of x over axis;  dz/dx = 1 at the minimum, 0 elsewhere (split evenly among ties)"""
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        return _extreme(ctx, ctx.xp.min, x, axis, keepdims)
+    def forward(ctx, x, axis=None, keepdims=False, amax=False):
+        return _extreme(ctx, ctx.xp.min, x, axis, keepdims, amax)
 
     backward = Max.backward  # the same rule: the gradient goes to the elements picked
+
+
+class Median(Function):
+    """z = the median of all elements of x (the lower middle one for an even count, nan if
+    any is nan);  dz/dx = 1 at the elements equal to z, split evenly among them, 0 elsewhere
+    (as PyTorch's ``median()`` without a dim)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return _extreme(ctx, lambda x, axis, keepdims: _lower_median(ctx, x), x, None, False)
+
+    backward = Max.backward  # as max(): the elements equal to the median share the gradient
 
 
 class Var(Function):
@@ -91,19 +110,20 @@ class Var(Function):
         return grad * centered * (2.0 / dof if dof else float("inf"))
 
 
-def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool, amax: bool = False) -> Any:
     """The forward of Max and Min: ``pick`` (xp.max or xp.min) over ``axis``, and, when a
-    gradient will be needed, each element's share of it."""
+    gradient will be needed, which elements were picked and how many (see Max)."""
     xp = ctx.xp
     ctx.kept_shape = _kept_shape(x.shape, axis)
     out = pick(x, axis=axis, keepdims=True)
     # Integers have no gradient to share out; and nothing is needed when nothing is recorded.
     if any(ctx.needs_input_grad) and ctx.backend.dtype_of(x).is_floating:
+        ctx.amax = amax
         picked = x == out
-        if xp.any(xp.isnan(out)):  # a nan is the answer: the nans share the gradient
+        if not amax and xp.any(xp.isnan(out)):  # a nan is the answer: the nans share it
             picked = picked | (xp.isnan(x) & xp.isnan(out))
         picked = xp.astype(picked, x.dtype)
-        ctx.save_for_backward(picked / xp.sum(picked, axis=axis, keepdims=True))
+        ctx.save_for_backward(picked, xp.sum(picked, axis=axis, keepdims=True))
     return out if keepdims else xp.reshape(out, _drop(x.shape, axis))
 
 
@@ -111,3 +131,13 @@ def _drop(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ..
     if axis is None:
         return ()
     return tuple(n for i, n in enumerate(shape) if i not in axis)
+
+
+def _lower_median(ctx: Any, x: Any) -> Any:
+    """The lower median of all of ``x`` (nan if it holds a nan), with every axis kept."""
+    xp = ctx.xp
+    flat = xp.sort(xp.reshape(x, (-1,)))
+    value = flat[(flat.shape[0] - 1) // 2]
+    if ctx.backend.dtype_of(x).is_floating and bool(xp.isnan(flat[-1])):
+        value = flat[-1]  # sorting puts nans last
+    return xp.reshape(value, (1,) * x.ndim)

@@ -19,6 +19,43 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 
+class Size(tuple[int, ...]):
+    """A tensor's shape, as PyTorch's ``torch.Size``: a tuple of ints (equal to the plain
+    tuple, indexable, unpackable) that prints as ``Size([2, 3])``.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> s = tg.Size([2, 3])
+        >>> s, s == (2, 3), s.numel(), list(s)
+        (Size([2, 3]), True, 6, [2, 3])
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Size({list(self)})"
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds (the product of the sizes)."""
+        count = 1
+        for n in self:
+            count *= n
+        return count
+
+
+_SIZES: dict[Any, Size] = {}  # shape tuple -> its Size, so that .shape makes no new object
+
+
+def _size(shape: Any) -> Size:
+    """The Size of a backend's shape, kept for next time (a few thousand at most)."""
+    out = Size(shape)
+    if isinstance(shape, tuple):
+        if len(_SIZES) >= 4096:
+            _SIZES.clear()
+        _SIZES[shape] = out
+    return out
+
+
 class TensorBase:
     """The part of Tensor that the method mixins (elementwise, reductions, movement, indexing,
     conversion) build on."""
@@ -50,9 +87,20 @@ class TensorBase:
         def long(self) -> Tensor: ...
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The size of each axis, as a tuple of ints."""
-        return tuple(self.data.shape)
+    def shape(self) -> Size:
+        """The size of each axis: a :class:`Size`, the tuple of ints that prints as PyTorch's.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.zeros(2, 3)
+            >>> x.shape, x.shape == (2, 3), x.shape[0]
+            (Size([2, 3]), True, 2)
+        """
+        shape = self.data.shape
+        try:  # one Size per distinct shape, made once: shape is read on hot paths
+            return _SIZES[shape]
+        except (KeyError, TypeError):
+            return _size(shape)
 
     @property
     def ndim(self) -> int:
@@ -71,9 +119,9 @@ class TensorBase:
             >>> import tinygrad_edu as tg
             >>> x = tg.zeros(2, 3)
             >>> x.size(), x.size(1), x.size(-1), x.numel()
-            ((2, 3), 3, 3, 6)
+            (Size([2, 3]), 3, 3, 6)
         """
-        shape = tuple(self.data.shape)
+        shape = self.shape
         if dim is None:
             return shape
         return shape[axis_index(dim, len(shape), "size: dim")]

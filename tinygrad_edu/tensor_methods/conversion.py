@@ -109,15 +109,11 @@ class ConversionMethods(TensorBase):
         return self.to("cuda")
 
     def __repr__(self) -> str:
-        import numpy as np
-
-        body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(", precision=4)
-        extra = f", dtype={self.dtype.name}, backend={self.backend.name}"
-        if self._ctx is not None:
-            extra += f", op={self._ctx.fn.__name__}"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"Tensor({body}{extra})"
+        """PyTorch's layout: ``tensor([1., 2.], requires_grad=True)``,
+        ``tensor(2.3266, grad_fn=<NegBackward0>)``; the dtype when it is not float32, int64
+        or bool, and the backend when it is not the default one (as PyTorch shows
+        ``device='cuda:0'``)."""
+        return tensor_repr(self)
 
     def __bool__(self) -> builtins.bool:
         if self.numel() != 1:
@@ -156,3 +152,43 @@ def _names_a_dtype(name: str) -> builtins.bool:
     except TypeError:
         return False
     return True
+
+
+def tensor_repr(tensor: Any) -> str:
+    """The printed form of a tensor, in PyTorch's layout (see ``ConversionMethods.__repr__``)."""
+    import numpy as np
+
+    array = tensor.numpy()
+    # 81: NumPy counts the closing bracket that PyTorch's 80 columns leave out.
+    options: dict[str, Any] = {"separator": ", ", "prefix": "tensor(", "max_line_width": 81}
+    if array.dtype.kind == "f":
+        options["formatter"] = {"float_kind": _float_format(np, array)}
+    body = np.array2string(array, **options) if array.size else "[]"
+    extra = []
+    if array.size == 0 and array.ndim != 1:
+        extra.append(f"size={tuple(array.shape)}")
+    if tensor.backend is not get_backend():
+        extra.append(f"backend='{tensor.backend.name}'")
+    if tensor.dtype not in (float32, int64, bool_):
+        extra.append(f"dtype={tensor.dtype!r}")
+    if tensor._ctx is not None:
+        extra.append(f"grad_fn=<{tensor._ctx.name()}>")
+    elif tensor.requires_grad:
+        extra.append("requires_grad=True")
+    return f"tensor({', '.join([body, *extra])})"
+
+
+def _float_format(np: Any, array: Any) -> Any:
+    """How PyTorch writes each float of ``array``: ``1.`` when every finite element is a whole
+    number, else four decimals (``0.1235``), or ``1.0000e-05`` when they span more than a
+    factor 1000 or are tiny or huge; all padded to the widest finite one (nan and inf too)."""
+    finite = array[np.isfinite(array)]
+    sizes = np.abs(finite[finite != 0])
+    scientific = sizes.size > 0 and bool(
+        sizes.max() >= 1e8 or sizes.min() < 1e-4 or sizes.max() / sizes.min() > 1e3
+    )
+    whole = bool(np.all(finite == np.round(finite)))
+    spec = ".4e" if scientific else ".0f" if whole else ".4f"
+    suffix = "." if whole and not scientific else ""
+    width = max((len(f"{v:{spec}}{suffix}") for v in finite.flat), default=0)
+    return lambda v: (f"{v:{spec}}{suffix}" if np.isfinite(v) else str(v)).rjust(width)

@@ -1,5 +1,6 @@
-"""Reductions: sum, mean, var, std, max, min, logsumexp, softmax, argmax, any, all.
+"""Reductions: sum, mean, var, std, max, min, amax, amin, logsumexp, softmax, argmax, any, all.
 
+``max(dim)``/``min(dim)`` with indices, sort, topk and the like are in :mod:`.selection`.
 sum, max, min and var are primitives (:mod:`tinygrad_edu.ops.reduce`); the others are composed
 here from primitives, so their derivatives come from the pieces (see the table in
 :mod:`tinygrad_edu.ops`)."""
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import ops
 from ..dtypes import bool_, int64
-from .elementwise import ElementwiseMethods
+from .base import TensorBase
+from .selection import SelectionMethods
 from .shapes import Axis, axis_index, normalize_axis, torch_keywords
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-class ReductionMethods(ElementwiseMethods):
+class ReductionMethods(SelectionMethods):
     """Reductions of a Tensor over some axes (``axis=`` or PyTorch's ``dim=``)."""
 
     __slots__ = ()
@@ -62,21 +64,56 @@ class ReductionMethods(ElementwiseMethods):
         out = ops.StdFromVar.apply((x / scale).var(axes, True, correction)) * scale
         return out if keepdims else out.squeeze(axes)
 
-    def max(self, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> Tensor:
-        """Largest element over ``axis`` (the gradient is split evenly among ties), like
-        ``torch.amax``. For the positions of the largest elements use :meth:`argmax`."""
-        if torch_style:
-            _max_min_keywords("max", torch_style)
-        axes = self._nonempty_axes(axis, "max")
-        return ops.Max.apply(self, axis=axes, keepdims=keepdims)
+    def max(
+        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        """As PyTorch's ``max``: ``x.max()`` is the largest element (the gradient split
+        evenly among ties); ``x.max(dim)`` is the pair ``(values, indices)`` of the largest
+        elements along ``dim`` and their positions (the first of equal ones; the gradient goes
+        to that one); ``x.max(other)`` is :meth:`maximum`. ``axis=`` and ``keepdims=`` mean
+        ``dim=`` and ``keepdim=``. For the values over several dims, see :meth:`amax`.
 
-    def min(self, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> Tensor:
-        """Smallest element over ``axis`` (the gradient is split evenly among ties), like
-        ``torch.amin``. For the positions of the smallest elements use :meth:`argmin`."""
-        if torch_style:
-            _max_min_keywords("min", torch_style)
-        axes = self._nonempty_axes(axis, "min")
-        return ops.Min.apply(self, axis=axes, keepdims=keepdims)
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.Tensor([[1.0, 5.0], [7.0, 2.0]])
+            >>> x.max().item()
+            7.0
+            >>> values, indices = x.max(1)
+            >>> values.tolist(), indices.tolist()
+            ([5.0, 7.0], [1, 0])
+        """
+        return self._max_min("max", dim, keepdim, axis, keepdims)
+
+    def min(
+        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        """As PyTorch's ``min``: ``x.min()`` is the smallest element, ``x.min(dim)`` the pair
+        ``(values, indices)``, ``x.min(other)`` is :meth:`minimum` (see :meth:`max`)."""
+        return self._max_min("min", dim, keepdim, axis, keepdims)
+
+    def _max_min(
+        self, name: str, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None
+    ) -> Any:
+        if axis is not None:
+            if dim is not None:
+                raise TypeError(f"{name}() got both dim= and axis=; pass one")
+            dim = axis
+        if keepdims is not None:
+            keepdim = keepdims
+        if isinstance(dim, TensorBase):  # x.max(other): elementwise, as torch.max(x, other)
+            return self.maximum(dim) if name == "max" else self.minimum(dim)
+        if dim is None:
+            return self._extreme(name, None, keepdim)
+        return self._max_min_pair(name, dim, keepdim)
+
+    def _extreme(self, name: str, axis: Axis, keepdims: bool, amax: bool = False) -> Tensor:
+        """The largest (smallest) elements over ``axis``, the gradient split among ties (at
+        a nan: among the nans for max(), nan for amax, as PyTorch; see ops.Max)."""
+        axes = self._nonempty_axes(axis, name)
+        op = ops.Max if name == "max" else ops.Min
+        return op.apply(self, axis=axes, keepdims=keepdims, amax=amax)
 
     def _nonempty_axes(self, axis: Axis, op: str) -> tuple[int, ...] | None:
         """The axes of a max or min, which must not be empty (there is no largest of nothing)."""
@@ -93,13 +130,14 @@ class ReductionMethods(ElementwiseMethods):
 
     @torch_keywords
     def amax(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """The same as :meth:`max` (PyTorch's name for it, which also takes ``dim=``)."""
-        return self.max(axis, keepdims)
+        """The largest elements over ``axis`` (``dim=``: one int, several, or None for all),
+        as ``torch.amax``: values only, the gradient split evenly among ties."""
+        return self._extreme("max", axis, keepdims, amax=True)
 
     @torch_keywords
     def amin(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """The same as :meth:`min` (PyTorch's name for it, which also takes ``dim=``)."""
-        return self.min(axis, keepdims)
+        """The smallest elements over ``axis``, as ``torch.amin`` (see :meth:`amax`)."""
+        return self._extreme("min", axis, keepdims, amax=True)
 
     @torch_keywords
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -184,13 +222,3 @@ class ReductionMethods(ElementwiseMethods):
         )
         return type(self)._from_data(out, self.backend)
 
-
-def _max_min_keywords(name: str, keywords: dict[str, Any]) -> None:
-    if "dim" in keywords or "keepdim" in keywords:
-        raise TypeError(
-            f"{name}(dim=...) in PyTorch returns (values, indices); here {name}(axis=...) returns "
-            f"the values, like torch.a{name}(dim=...). Use a{name}(dim=...) or "
-            f"{name}(axis=..., keepdims=...) for the values and arg{name}(axis=...) for the "
-            "indices."
-        )
-    raise TypeError(f"{name}() got unexpected keyword arguments: {', '.join(keywords)}")

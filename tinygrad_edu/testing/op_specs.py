@@ -152,11 +152,11 @@ CORE_SPECS: tuple[OpSpec, ...] = (
     OpSpec("sum", lambda x, axis, keepdims: x.sum(axis, keepdims), np.sum, S.reduction()),
     OpSpec("mean", lambda x, axis, keepdims: x.mean(axis, keepdims), np.mean, S.reduction()),
     OpSpec(
-        "max", lambda x, axis, keepdims: x.max(axis, keepdims), np.max, S.reduction(),
+        "max", lambda x, axis, keepdims: x.amax(axis, keepdims), np.max, S.reduction(),
         avoid=_near_tie_in_reduction, distinct=True,
     ),
     OpSpec(
-        "min", lambda x, axis, keepdims: x.min(axis, keepdims), np.min, S.reduction(),
+        "min", lambda x, axis, keepdims: x.amin(axis, keepdims), np.min, S.reduction(),
         avoid=_near_tie_in_reduction, distinct=True,
     ),
     OpSpec(
