@@ -63,7 +63,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise CommandError(f"{path} does not say which model it holds (it was not written by "
                            f"'tinygrad-edu train'); pass --model ({', '.join(MODELS)})", code=2)
     if name not in MODELS:
-        raise CommandError(f"{path} holds a model called {_shown(name)!r}, which this version "
+        raise CommandError(f"{path} holds a model called '{_shown(name)}', which this version "
                            f"does not know (it knows {', '.join(MODELS)}); pass --model to "
                            "choose one")
     model = build_model(name)
@@ -82,7 +82,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         trained_on = metadata.get("dataset")
         if args.dataset is None and trained_on is not None and trained_on not in DATASETS:
-            raise CommandError(f"{path} says it was trained on {_shown(trained_on)!r}, which "
+            raise CommandError(f"{path} says it was trained on '{_shown(trained_on)}', which "
                                f"this version does not know (it knows {', '.join(DATASETS)}); "
                                "pass --dataset to choose the test set")
         dataset = args.dataset or trained_on or "mnist-sample"
@@ -126,7 +126,7 @@ def _whole(metadata: dict[str, str], key: str, path: Path) -> int:
     text = metadata.get(key, "0")
     if not text.isdigit() or len(text) > 19:
         raise CommandError(f"{path} holds a malformed {key} in its metadata "
-                           f"({_shown(text, 40)!r}, not a whole number 0 or more); was it "
+                           f"('{_shown(text, 40)}', not a whole number 0 or more); was it "
                            "written by 'tinygrad-edu train'?")
     return int(text)
 
@@ -138,8 +138,8 @@ def _normalisation(metadata: dict[str, str], path: Path) -> tuple[float, float]:
         mean = std = math.nan
     if not (math.isfinite(mean) and math.isfinite(std) and std > 0):
         raise CommandError(
-            f"{path} holds an unusable normalisation (mean {_shown(metadata['mean'], 40)!r}, "
-            f"std {_shown(metadata['std'], 40)!r}): the mean must be a finite number and the "
+            f"{path} holds an unusable normalisation (mean '{_shown(metadata['mean'], 40)}', "
+            f"std '{_shown(metadata['std'], 40)}'): the mean must be a finite number and the "
             "std one above 0; was it written by 'tinygrad-edu train'?")
     return mean, std
 
