@@ -30,6 +30,9 @@ mean                             Sum, Div                                  tm/re
 std                              Div, Var, StdFromVar, Mul                 tm/reductions.py
 logsumexp                        Sub, Exp, Sum, Log, Add                   tm/reductions.py
 softmax, log_softmax             Sub, Exp, Sum, then Div or Log and Sub    tm/reductions.py
+max(dim), min(dim), sort, topk   GetItem at the indices found              tm/selection.py
+kthvalue, median(dim), mode      GetItem at the indices found              tm/selection.py
+cummax, cummin, gather           GetItem (repeats add up)                  tm/selection.py
 matmul of a vector, mm           Reshape, MatMul                           tm/movement.py
 transpose, T, mT, t              Permute                                   tm/movement.py
 squeeze, unsqueeze, flatten      Reshape                                   tm/movement.py
