@@ -46,7 +46,7 @@ SIZES = (784, 128, 10)
 LEARNING_RATE = 0.1
 BATCH_SIZE = 128
 CHECK_STEPS = 3
-ENGINES = ("tinygrad_edu", "hand-written NumPy", "PyTorch CPU")
+ENGINES = ("tinygrad_edu", "tinygrad_edu tg.jit", "hand-written NumPy", "PyTorch CPU")
 
 
 # -- data, weights, processes: shared with cnn_epoch.py ----------------------------------------
@@ -360,6 +360,25 @@ class TinygradMLP:
         return [p.numpy() for p in self.model.parameters()]
 
 
+class TinygradJitMLP(TinygradMLP):
+    """The same, with the step under ``@tg.jit``: captured at its first call, then replayed
+    (the last, smaller batch of an epoch is a second capture)."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        super().__init__(images, labels)
+        self.captured = self.tg.jit(self.traced_step)
+
+    def traced_step(self, x: Any, y: Any) -> Any:
+        loss = self.F.cross_entropy(self.model(x), y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return loss
+
+    def step(self, x: Any, y: Any) -> float:
+        return float(self.captured(x, y).item())
+
+
 class TorchMLP:
     """As a user of PyTorch writes it, on the CPU."""
 
@@ -397,9 +416,10 @@ class TorchMLP:
         return [p.detach().numpy() for p in self.model.parameters()]
 
 
-IMPLEMENTATIONS = {"tinygrad_edu": TinygradMLP, "hand-written NumPy": NumpyMLP,
-                   "PyTorch CPU": TorchMLP}
-CHECK_ORDER = ("hand-written NumPy", "tinygrad_edu", "PyTorch CPU")  # the first is the reference
+IMPLEMENTATIONS = {"tinygrad_edu": TinygradMLP, "tinygrad_edu tg.jit": TinygradJitMLP,
+                   "hand-written NumPy": NumpyMLP, "PyTorch CPU": TorchMLP}
+# the first is the reference
+CHECK_ORDER = ("hand-written NumPy", "tinygrad_edu", "tinygrad_edu tg.jit", "PyTorch CPU")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,6 +31,7 @@ from .backends import (
     use_backend,
 )
 from .backends.default_device import get_default_device, set_default_device
+from .capture import CaptureError, jit  # tg.jit: capture a step, replay it
 from .context import Context
 from .creation import (
     arange,
@@ -205,6 +206,8 @@ __all__ = [
     "full_like",
     "get_backend",
     "grad",
+    "jit",
+    "CaptureError",
     "int64",
     "is_grad_enabled",
     "manual_seed",

@@ -1,0 +1,274 @@
+"""``tg.jit``: capture a training step once, then replay it as straight-line array code.
+
+Eager execution pays for Python at every operation: a Tensor, a Context, the backward walk's
+sort, the optimizer's loops. The arrays it computes are the same at every step, only their
+values change. So the first call of a ``@tg.jit`` function runs eagerly and records every
+backend call (forward, backward, the optimizer's in-place updates; see :mod:`.trace`); later
+calls with inputs of the same shapes and dtypes replay the recording on the new arrays, as one
+generated Python function (``step.replay_source()`` shows it), with no graph objects at all.
+
+What the capture does to the recording: constant folding (whatever does not depend on the
+inputs or the model's memory was computed once), dead-code removal (calls whose results nothing
+uses are dropped), buffer reuse (each elementwise call writes into its own array, made once,
+with ``out=``). Python numbers of the optimizer (``lr``, Adam's ``step``) are recomputed at
+every replay from their formulas. On CuPy the replay is a CUDA graph instead (see
+:class:`CudaGraphStep`).
+
+Examples:
+    >>> import tinygrad_edu as tg
+    >>> w = tg.Tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = tg.optim.SGD([w], lr=0.1)
+    >>> @tg.jit
+    ... def step(x):
+    ...     optimizer.zero_grad()
+    ...     loss = ((w * x) ** 2).sum()
+    ...     loss.backward()
+    ...     optimizer.step()
+    ...     return loss
+    >>> [round(step(tg.Tensor([1.0, 1.0])).item(), 4) for _ in range(3)]  # capture, replay x 2
+    [5.0, 3.2, 2.048]
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .cuda_graph import CudaGraphStep
+from .replay import Replay, _out_spec
+from .trace import RECORDING, CaptureError, Recorder, RecordingXp, Sym, Traced, refuse
+
+__all__ = ["jit", "CaptureError"]
+
+
+def jit(fn: Any) -> Any:
+    """Capture ``fn`` (a step taking Tensors) at its first call; replay it at later calls.
+
+    Each new signature (shapes, dtypes and backends of the Tensor arguments, values of the
+    others) is captured again; the last eight are kept. The replay returns what ``fn``
+    returned, with fresh values (tensors outside the graph: no ``grad_fn``). A function that
+    reads tensor values on the host in the middle (``.item()``, ``if loss > 1:``) raises
+    :class:`CaptureError` at its capture, saying why.
+    """
+    return Jit(fn)
+
+
+class Jit:
+    """The callable that ``@tg.jit`` makes: a small cache of captures, by signature."""
+
+    def __init__(self, fn: Any, cache_size: int = 8) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn, self.cache_size = fn, cache_size
+        self.captures: OrderedDict[Any, Any] = OrderedDict()
+        self.refused: CaptureError | None = None
+        self.last: Any = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.refused is not None:
+            raise self.refused
+        key = _signature(args, kwargs)
+        capture = self.captures.get(key)
+        if capture is not None and capture.valid():
+            self.captures.move_to_end(key)
+            return capture.run(args, kwargs)
+        backends = {t.backend for t in _tensors(args, kwargs)}
+        backend = backends.pop() if len(backends) == 1 else None
+        if backend is not None and backend.name == "cupy":
+            capture = self.captures[key] = CudaGraphStep(self.fn, _discover(self.fn))
+            return capture.run(args, kwargs)
+        if backend is None or backend.xp is not np:
+            return self.fn(*args, **kwargs)  # only NumPy arrays can be traced: run eagerly
+        try:
+            result, capture = _capture(self.fn, args, kwargs, backend)
+        except CaptureError as error:
+            self.refused = error
+            raise
+        if capture is not None:
+            self.captures[key] = self.last = capture
+            while len(self.captures) > self.cache_size:
+                self.captures.popitem(last=False)
+        return result
+
+    def replay_source(self) -> str:
+        """The generated Python source of the latest capture (what a replay runs)."""
+        if self.last is None:
+            return "# not captured yet: call the function once"
+        return str(self.last.source)
+
+
+def _tensors(args: Any, kwargs: Any) -> list[Tensor]:
+    return [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+
+
+def _signature(args: Any, kwargs: Any) -> Any:
+    def one(a: Any) -> Any:
+        if isinstance(a, Tensor):
+            return ("T", a.shape, a.data.dtype, a.backend.name)
+        return ("V", type(a), a) if a.__hash__ is not None else ("O", id(a))
+    return tuple(one(a) for a in args), tuple((k, one(v)) for k, v in sorted(kwargs.items()))
+
+
+def _discover(fn: Any) -> tuple[list[Any], list[Tensor], list[Any]]:
+    """The optimizers and the tensors (parameters, buffers, optimizer state) the function can
+    reach: its closure, the globals it names, and their attributes, a few levels deep."""
+    found: dict[int, Any] = {}
+
+    def visit(obj: Any, depth: int) -> None:
+        if id(obj) in found or depth > 4 or isinstance(obj, type | types.ModuleType):
+            return
+        found[id(obj)] = obj
+        if isinstance(obj, types.MethodType):
+            visit(obj.__func__, depth)
+            visit(obj.__self__, depth + 1)
+        elif isinstance(obj, types.FunctionType):
+            for cell in obj.__closure__ or ():
+                visit(cell.cell_contents, depth + 1)
+            codes = [obj.__code__]
+            while codes:
+                code = codes.pop()
+                codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+                for name in code.co_names:
+                    if name in obj.__globals__:
+                        visit(obj.__globals__[name], depth + 1)
+        elif isinstance(obj, list | tuple | dict) and len(obj) < 100:
+            for item in obj.values() if isinstance(obj, dict) else obj:
+                visit(item, depth + 1)
+        elif hasattr(obj, "__dict__") and not callable(getattr(obj, "__get__", None)):
+            for value in vars(obj).values():
+                visit(value, depth + 1)
+
+    visit(fn, 0)
+    optimizers = [o for o in found.values() if hasattr(o, "param_groups") and hasattr(o, "state")]
+    tensors = {id(t): t for t in found.values() if isinstance(t, Tensor)}
+    for obj in found.values():
+        if hasattr(obj, "named_parameters") and hasattr(obj, "buffers"):
+            tensors.update((id(t), t) for t in (*obj.parameters(), *obj.buffers()))
+    for opt in optimizers:
+        for group in opt.param_groups:
+            tensors.update((id(t), t) for t in group["params"])
+        for state in opt.state.values():
+            tensors.update((id(t), t) for t in state.values() if isinstance(t, Tensor))
+    watched = [o for o in found.values() if hasattr(o, "__dict__") and not isinstance(
+        o, Tensor | types.FunctionType | types.MethodType) and all(o is not p for p in optimizers)]
+    return optimizers, list(tensors.values()), watched
+
+
+def _number_slots(optimizers: list[Any]) -> list[tuple[dict[str, Any], str]]:
+    """Where the optimizers keep Python numbers: group hyperparameters, state, counters."""
+    dicts = [vars(o) for o in optimizers] + [g for o in optimizers for g in o.param_groups]
+    dicts += [s for o in optimizers for s in o.state.values()]
+    return [(d, k) for d in dicts for k, v in d.items()
+            if isinstance(v, int | float | tuple) and not isinstance(v, bool)
+            and all(isinstance(x, int | float) for x in (v if isinstance(v, tuple) else (v,)))]
+
+
+def _numbers(objects: list[Any]) -> list[tuple[Any, str, Any]]:
+    return [(o, k, v) for o in objects for k, v in vars(o).items()
+            if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
+def _layout(optimizers: list[Any]) -> Any:
+    return [(id(o.state), [(id(p), sorted(s)) for p, s in o.state.items()]) for o in optimizers]
+
+
+def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
+    """Run ``fn`` once, eagerly, recording; return its result and the capture (None when the
+    optimizer was still making its state: the next call tries again)."""
+    rec = Recorder()
+    optimizers, tensors, watched = _discover(fn)
+    layout, numbers = _layout(optimizers), _numbers(watched)
+    inputs = _tensors(args, kwargs)
+    wrapped: list[tuple[Any, Any, Traced]] = []  # (tensor, its memory, the traced view)
+    for t in inputs:
+        traced = rec.new(t.data)
+        rec.inputs.append(traced._slot)
+        wrapped.append((t, t.data, traced))
+    for t in (*tensors, *(t.grad for t in tensors if t.grad is not None)):
+        if not any(t is w[0] for w in wrapped):
+            traced = rec.new(t.data)
+            rec.state[traced._slot] = t.data
+            wrapped.append((t, t.data, traced))
+    slots = _number_slots(optimizers)
+    starts = [d[k] for d, k in slots]
+    hooks = {"xp": RecordingXp(np), "to_numpy": _refusing(backend.to_numpy)}
+    for name in ("uniform", "normal"):
+        hooks[name] = _random(rec, getattr(backend, name))
+    RECORDING.append(rec)
+    vars(backend).update(hooks)
+    try:
+        for t, _, traced in wrapped:
+            t.data = traced
+        for n, (d, k) in enumerate(slots):
+            v = d[k]
+            d[k] = (tuple(Sym(x, f"n{n}[{i}]") for i, x in enumerate(v))
+                    if isinstance(v, tuple) else Sym(v, f"n{n}"))
+        result = fn(*args, **kwargs)
+        for (obj, name, start), (_, _, end) in zip(numbers, _numbers(watched), strict=True):
+            if start != end:
+                raise refuse(f"{type(obj).__name__}.{name} changed from {start} to {end} during "
+                             "the step, a Python number a replay would freeze (an lr "
+                             "scheduler's step() inside it? call it after the step)")
+        return result, _finish(rec, fn, result, wrapped, tensors, slots, starts, layout, optimizers)
+    finally:
+        RECORDING.pop()
+        for name in hooks:
+            delattr(backend, name)
+        for t, memory, traced in wrapped:
+            if t.data is traced:
+                t.data = memory
+        for (d, k), start in zip(slots, starts, strict=True):
+            if isinstance(d[k], Sym | tuple):  # an error left it symbolic
+                d[k] = start if not isinstance(d[k], Sym) else type(start)(float(d[k]))
+
+
+def _refusing(to_numpy: Any) -> Any:
+    def checked(array: Any) -> Any:
+        if isinstance(array, Traced):
+            raise refuse("it reads a tensor's value on the host in the middle "
+                         "(.item(), .tolist(), .numpy(), float(), bool() or an `if` on it)")
+        return to_numpy(array)
+    return checked
+
+
+def _random(rec: Recorder, draw: Any) -> Any:
+    def recorded(shape: Any, dtype: Any) -> Any:
+        out = rec.record(draw, (shape, dtype), {}, draw(shape, dtype))
+        rec.nodes[-1].effect = True  # fresh numbers at every replay, in eager order
+        return out
+    return recorded
+
+
+def _finish(rec: Recorder, fn: Any, result: Any, wrapped: Any, tensors: Any, slots: Any,
+            starts: Any, layout: Any, optimizers: Any) -> Any:
+    """Turn what the call left behind into the replay's outputs, then build the replay."""
+    if _layout(optimizers) != layout:
+        return None  # the optimizer made new state (a first step): capture the next call
+    copies, binds, writes = [], [], []
+    for t, memory, traced in wrapped:
+        if t.data is not traced and isinstance(t.data, Traced):  # a new array: copied back
+            np.copyto(memory, t.data.view(np.ndarray))
+            copies.append((traced._slot, rec.template(t.data).slot))
+            t.data = traced
+    for t in tensors:
+        grad = t.grad
+        if grad is None or isinstance(grad.data, Traced):
+            slot = None if grad is None else rec.template(grad.data).slot
+            binds.append((t, grad, slot))
+            if grad is not None:
+                grad.data = grad.data.view(np.ndarray)
+    for n, ((d, k), start) in enumerate(zip(slots, starts, strict=True)):
+        end = d[k]
+        if isinstance(end, Sym) and end.code != f"n{n}":
+            writes.append((d, k, end.code))
+            d[k] = type(start)(eval(end.code, {f"n{i}": v for i, v in enumerate(starts)}))
+        elif not isinstance(end, Sym | tuple) and end != start:
+            raise refuse(f"the number {k}={start} changed to {end} during the step without a "
+                         "formula the capture can follow (an lr scheduler's step() inside it?)")
+    checks = [(t, memory) for t, memory, traced in wrapped
+              if traced._slot in rec.state and any(t is x for x in tensors)]
+    return Replay(fn, rec, _out_spec(rec, result), copies, binds, writes, slots, checks)

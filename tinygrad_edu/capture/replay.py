@@ -1,0 +1,211 @@
+"""From a recording to a replay: dead-code removal, buffers, and the generated Python source.
+
+The replay is three small generated functions, printed by ``step.replay_source()``:
+
+- ``numbers()`` reads the optimizer's Python numbers now (``n0 = D0['lr']``) and turns the
+  formulas the capture saw (``lr / (1 - 0.9 ** step)``) into 0-d arrays, the replay's scalar
+  inputs;
+- ``step(...)`` is the recorded array calls in order, straight-line, one per line;
+- ``commit()`` writes back the numbers the step changes (``state['step'] = step + 1``).
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .trace import Recorder, Ref, Traced, _same, refuse
+
+
+class GuardFailed(Exception):
+    """A host check the capture saw (a target in range) fails on a replay's new values."""
+
+    def __init__(self, late: bool) -> None:
+        self.late = late  # after the step had begun writing into the model's memory
+
+
+def _out_spec(rec: Recorder, value: Any) -> Any:
+    """What the function returned, with traced tensors as slots to fill at each replay."""
+    if isinstance(value, Tensor) and isinstance(value.data, Traced):
+        slot = rec.template(value.data).slot
+        value.data = value.data.view(np.ndarray)
+        return ("T", slot, value.backend)
+    if isinstance(value, tuple | list):
+        return ("S", type(value), [_out_spec(rec, v) for v in value])
+    if isinstance(value, Traced):
+        raise refuse("it returns a raw array; return Tensors")
+    return ("C", value)
+
+
+def _rebuild(spec: Any, values: dict[int, Any]) -> Any:
+    if spec[0] == "T":
+        return Tensor._from_data(values[spec[1]], spec[2])
+    if spec[0] == "S":
+        return spec[1](_rebuild(s, values) for s in spec[2])
+    return spec[1]
+
+
+def _slots_of(spec: Any) -> list[int]:
+    if spec[0] == "T":
+        return [spec[1]]
+    return [s for part in spec[2] for s in _slots_of(part)] if spec[0] == "S" else []
+
+
+def _refs(value: Any, into: set[int]) -> None:
+    if isinstance(value, Ref):
+        into.add(value.slot)
+    elif isinstance(value, tuple | list):
+        for v in value:
+            _refs(v, into)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _refs(v, into)
+
+
+class Replay:
+    """A capture made runnable: the generated functions plus what to do around them."""
+
+    def __init__(self, fn: Any, rec: Recorder, returned: Any, copies: Any, binds: Any,
+                 writes: Any, slots: Any, checks: Any) -> None:
+        self.fn, self.returned, self.checks = fn, returned, checks
+        self.binds = [(t, grad) for t, grad, slot in binds if slot is not None]
+        self.unbinds = [t for t, grad, slot in binds if slot is None]
+        self.out_slots = _slots_of(returned)
+        escaping = set(self.out_slots) | {s for _, _, s in binds if s is not None}
+        escaping |= {src for _, src in copies}
+        nodes = self._live(rec, escaping)
+        self.names: dict[int, str] = {}
+        self.namespace: dict[str, Any] = {"GuardFailed": GuardFailed, "same": _same}
+        for slot, memory in rec.state.items():
+            self.namespace[f"v{slot}"] = memory
+        self.source = self._generate(rec, nodes, copies, binds, writes, slots)
+        exec(compile(self.source, "<tg.jit replay>", "exec"), self.namespace)  # noqa: S102
+        self.numbers = self.namespace["numbers"]
+        self.step = self.namespace["step"]
+        self.commit = self.namespace["commit"]
+
+    @staticmethod
+    def _live(rec: Recorder, needed: set[int]) -> list[Any]:
+        """Dead-code removal: keep the calls that write memory or feed what is kept."""
+        kept = []
+        for node in reversed(rec.nodes):
+            if node.effect or any(out in needed for out in node.outs):
+                kept.append(node)
+                _refs((node.args, node.kwargs), needed)
+        return kept[::-1]
+
+    def _name(self, obj: Any, hint: str = "") -> str:
+        if id(obj) in self.names:
+            return self.names[id(obj)]
+        if hint:
+            pass
+        elif isinstance(obj, dict):
+            hint = "D"
+        elif isinstance(obj, np.ufunc) or callable(obj) and hasattr(obj, "__name__"):
+            owner = getattr(obj, "__self__", None)
+            hint = obj.__name__
+            if isinstance(owner, np.ufunc):
+                hint = f"{owner.__name__}_{hint}"
+        elif isinstance(obj, np.dtype):
+            hint = str(obj)
+        else:
+            hint = "c"
+        name, n = hint, 1
+        while name in self.namespace:
+            name, n = f"{hint}{n}", n + 1
+        self.namespace[name] = obj
+        self.names[id(obj)] = name
+        self._keep = getattr(self, "_keep", []) + [obj]  # ids stay unique while kept alive
+        return name
+
+    def _r(self, v: Any) -> str:
+        if isinstance(v, Ref):
+            return f"v{v.slot}"
+        if v is None or type(v) in (bool, int, str) or type(v) is float and np.isfinite(v):
+            return repr(v)
+        if isinstance(v, tuple):
+            return "(" + ", ".join(self._r(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+        if isinstance(v, list):
+            return "[" + ", ".join(self._r(x) for x in v) + "]"
+        if isinstance(v, slice):
+            return f"slice({self._r(v.start)}, {self._r(v.stop)}, {self._r(v.step)})"
+        if v is Ellipsis:
+            return "..."
+        return self._name(v)
+
+    def _generate(self, rec: Recorder, nodes: Any, copies: Any, binds: Any, writes: Any,
+                  slots: Any) -> str:
+        read = [f"    n{n} = {self._name(d)}[{k!r}]" for n, (d, k) in enumerate(slots)]
+        scalars = sorted(rec.scalar_code)
+        lines = ["def numbers():", *read, "    return (" + "".join(
+            f"asarray({code}, dtype={self._name(dtype)}), "
+            for code, dtype in (rec.scalar_code[s] for s in scalars)) + ")", ""]
+        self.namespace["asarray"] = np.asarray
+        params = [f"v{s}" for s in (*rec.inputs, *scalars)]
+        lines.append(f"def step({', '.join(params)}):")
+        # Buffer reuse: an elementwise call whose result stays inside the step writes into
+        # an array made once (out=), instead of allocating a new one at every replay.
+        escaping = {s for _, _, s in binds if s is not None} | set(self.out_slots)
+        escaping |= {src for _, src in copies}
+        for node in reversed(nodes):
+            if any(o in escaping for o in node.outs) and not isinstance(node.fn, np.ufunc):
+                _refs(node.args, escaping)
+        wrote = False
+        for node in nodes:
+            args = ", ".join([self._r(a) for a in node.args]
+                             + [f"{k}={self._r(v)}" for k, v in node.kwargs.items()])
+            lhs = ", ".join(f"v{o}" for o in node.outs) + (" = " if node.outs else "")
+            if node.guard is not None:
+                lines.append(f"    if not same({args}, {self._r(node.guard)}): "
+                             f"raise GuardFailed({wrote})")
+                continue
+            if node.fn is operator.getitem:
+                line = f"{lhs}{self._r(node.args[0])}[{self._r(node.args[1])}]"
+            elif node.fn is operator.setitem:
+                a = [self._r(x) for x in node.args]
+                line = f"{a[0]}[{a[1]}] = {a[2]}"
+            else:
+                array = rec.arrays[node.outs[0]] if len(node.outs) == 1 else None
+                if (isinstance(node.fn, np.ufunc) and isinstance(array, np.ndarray)
+                        and array.ndim and array.base is None and node.outs[0] not in escaping):
+                    args += f", out={self._name(np.empty_like(array), 'buf')}"
+                line = f"{lhs}{self._name(node.fn)}({args})"
+            lines.append("    " + line)
+            target = node.kwargs.get("out", node.args[:1])
+            wrote = wrote or node.effect and any(
+                isinstance(t, Ref) and t.slot in rec.state for t in target)
+        lines += [f"    copyto(v{dst}, v{src})" for dst, src in copies]
+        self.namespace["copyto"] = np.copyto
+        grads = [f"v{s}" for _, _, s in binds if s is not None]
+        lines.append(f"    return ({''.join(f'v{s}, ' for s in self.out_slots)}), "
+                     f"({''.join(g + ', ' for g in grads)})")
+        lines += ["", "def commit():", *read, *(
+            f"    {self._name(d)}[{k!r}] = {code}" for d, k, code in writes), "    pass"]
+        return "\n".join(lines) + "\n"
+
+    def valid(self) -> bool:
+        """Whether the model still owns the memory the capture reads (no load_state_dict)."""
+        return all(t.data is memory for t, memory in self.checks)
+
+    def run(self, args: Any, kwargs: Any) -> Any:
+        arrays = [a.data for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        try:
+            outs, grads = self.step(*arrays, *self.numbers())
+        except GuardFailed as failed:
+            if failed.late:
+                raise RuntimeError(
+                    "tg.jit: a check the capture recorded failed on this call's values after "
+                    "the replay had begun updating the model; run the step without tg.jit to "
+                    "see the engine's own error."
+                ) from None
+            return self.fn(*args, **kwargs)  # eagerly: the engine's own error, or its branch
+        self.commit()
+        for (t, grad), array in zip(self.binds, grads, strict=True):
+            grad.data = array
+            t.grad = grad
+        for t in self.unbinds:
+            t.grad = None
+        return _rebuild(self.returned, dict(zip(self.out_slots, outs, strict=True)))
