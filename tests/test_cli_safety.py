@@ -550,3 +550,49 @@ def test_a_file_as_data_dir_is_named_as_a_file(
                        str(tmp_path / "a-file"), "--out", str(tmp_path / "run"))
     assert code == 2
     assert "--data-dir" in one_error_line(err) and "is a file, not a folder" in err
+
+
+def test_download_timeout_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import http.server
+    import threading
+    import time
+
+    from tinygrad_edu.data import datasets
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(50):  # a byte every 0.2 s, 10 s at most
+                    self.wfile.write(b"\0")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:  # the client gave up
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        source = datasets.Source("MNIST", "mnist", (url,), dict(datasets.SOURCES["mnist"].md5),
+                                 2**20)
+        monkeypatch.setitem(datasets.SOURCES, "mnist", source)
+        began = time.monotonic()
+        code, _, err = run(capsys, "train", "--dataset", "mnist", "--download", "--data-dir",
+                           str(tmp_path / "data"), "--timeout", "1", "--out", str(tmp_path / "r"))
+        assert time.monotonic() - began < 30
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=15)
+    assert code == 1
+    assert "the download took longer than 1 s" in one_error_line(err)
+    assert not [p for p in (tmp_path / "data").iterdir() if p.name.endswith(".part")]
