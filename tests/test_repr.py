@@ -193,6 +193,26 @@ def test_next_functions_list_what_torch_lists() -> None:
         assert [None if n is None else n.name() for n, _ in ours.grad_fn.next_functions] == shape
 
 
+def test_linear_nodes_list_their_inputs_as_torch() -> None:
+    torch = pytest.importorskip("torch")
+
+    def walk(node: Any) -> list[Any]:
+        if node is None:
+            return [None]
+        return [node.name().removeprefix("torch::autograd::"),
+                [walk(child) for child, _ in node.next_functions]]
+
+    data = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    for shape, bias in [((2, 3), True), ((2, 3), False)]:
+        x = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+        graphs = []
+        for lib in (tg, torch):
+            w = lib.tensor(data, requires_grad=True)
+            b = lib.zeros(4, requires_grad=True) if bias else None
+            graphs.append(walk(lib.nn.functional.linear(lib.tensor(x).relu(), w, b).grad_fn))
+        assert graphs[0] == graphs[1]
+
+
 def test_grad_fn_of_a_leaf_is_none_and_custom_functions_are_named_as_torch() -> None:
     x = tg.tensor([2.0], requires_grad=True)
     assert x.grad_fn is None and (x * 2).detach().grad_fn is None

@@ -33,7 +33,10 @@ _NAMES: dict[str, Any] = {
     "Max": lambda ctx: "MaxBackward1" if _over_all(ctx) else "AmaxBackward0",
     "Min": lambda ctx: "MinBackward1" if _over_all(ctx) else "AminBackward0",
     "MatMul": lambda ctx: "MmBackward0" if ctx[0].ndim == ctx[1].ndim == 2 else "BmmBackward0",
-    "Linear": lambda ctx: "AddmmBackward0" if len(ctx) == 3 else "MmBackward0",
+    "Linear": lambda ctx: (
+        "ViewBackward0" if ctx[0].ndim > 2 else "AddmmBackward0" if len(ctx) == 3
+        else "MmBackward0"
+    ),
     "GetItem": lambda ctx: _index_name(getattr(ctx, "key", ())),
     "Pow": lambda ctx: (
         "PowBackward2" if not ctx[0].requires_grad
@@ -79,14 +82,40 @@ def next_functions(ctx: Any) -> tuple[tuple[Any, int], ...]:
         inputs = inputs[:1]
     elif name in ("PowBackward2", "WhereBackward0"):
         inputs = inputs[1:]
+    elif ctx.fn.__name__ == "Linear" and name != "ViewBackward0":
+        # PyTorch's addmm(bias, x, weight.t()): the bias first, the weight behind a t().
+        x, weight, *bias = inputs
+        return (*(_node_of(b) for b in bias), _node_of(x), (_Transposed(weight), 0))
     for tensor in inputs:
-        if not tensor.requires_grad:
-            out.append((None, 0))
-        elif tensor._ctx is not None:
-            out.append((tensor._ctx, 0))
-        else:
-            out.append((AccumulateGrad(tensor), 0))
+        out.append(_node_of(tensor))
     return tuple(out)
+
+
+def _node_of(tensor: Any) -> tuple[Any, int]:
+    """The ``(node, 0)`` entry of one input (see :func:`next_functions`)."""
+    if not tensor.requires_grad:
+        return (None, 0)
+    return (tensor._ctx if tensor._ctx is not None else AccumulateGrad(tensor), 0)
+
+
+class _Transposed:
+    """The ``TBackward0`` node PyTorch puts between a Linear's node and its weight (it
+    computes ``weight.t()`` as a step of its own; the fused Linear here does not)."""
+
+    __slots__ = ("weight",)
+
+    def __init__(self, weight: Any) -> None:
+        self.weight = weight
+
+    def name(self) -> str:
+        return "TBackward0"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        return (_node_of(self.weight),)
+
+    def __repr__(self) -> str:
+        return f"<TBackward0 object at {id(self):#x}>"
 
 
 class AccumulateGrad:
