@@ -7,7 +7,8 @@ For a :class:`~tinygrad_edu.data.TensorDataset` (or a :class:`~tinygrad_edu.data
 one) gathering a batch is one ``take`` per tensor: the batch's rows are copied out in one
 operation, not sample by sample. That matters: with batches of 128 MNIST digits, stacking 128
 separate samples would cost more than the network's forward and backward pass. Other datasets
-are read sample by sample and stacked (:func:`default_collate`).
+are read sample by sample and stacked (:func:`default_collate`). With ``num_workers=n`` the
+same batches are read by ``n`` worker processes (:mod:`tinygrad_edu.data.workers`).
 
 Examples:
     >>> import tinygrad_edu as tg
@@ -252,10 +253,9 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         order = self._order()
         stop = len(self) * self.batch_size
-        if self.num_workers > 0:
-            batches = [order[start : start + self.batch_size] for start in range(0, stop,
-                                                                                  self.batch_size)]
-            yield from self._from_workers(batches)
+        if self.num_workers > 0:  # the same batches, read in other processes
+            starts = range(0, stop, self.batch_size)
+            yield from self._from_workers([order[i : i + self.batch_size] for i in starts])
             return
         source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
         if source is None:
