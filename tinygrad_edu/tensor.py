@@ -201,7 +201,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
                     f"backward() needs a scalar output, or pass grad= with shape {self.shape} "
                     "(the gradient of the final result with respect to this tensor)."
                 )
-            return Tensor._from_data(self.backend.xp.ones_like(self.data), self.backend)
+            return Tensor._from_data(_one_like(self.backend, self.data), self.backend)
         # Straight to an array of this backend in this dtype: no registry look-up, at most one
         # dtype conversion (as in PyTorch, .grad keeps the tensor's dtype).
         if not isinstance(grad, Tensor):
@@ -291,3 +291,24 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         return self._ctx
 
     __hash__ = object.__hash__  # by identity: the engine keys its dicts and sets by tensor
+
+
+_SEEDS: dict[tuple[Any, Any], Any] = {}  # (backend, dtype) -> a read-only 1 of shape ()
+
+
+def _one_like(backend: Backend, array: Any) -> Any:
+    """1 in ``array``'s shape and dtype: the seed of ``backward()``. A scalar loss's seed is made
+    once per backend and dtype and then shared, made read-only so that nothing can change it
+    (where an array cannot be made read-only, as on CuPy, a new one is made each time)."""
+    if array.shape != ():
+        return backend.xp.ones_like(array)
+    key = (backend, array.dtype)
+    one = _SEEDS.get(key)
+    if one is None:
+        one = backend.xp.ones_like(array)
+        try:
+            one.flags.writeable = False
+        except AttributeError:  # no NumPy-style flags: cannot be shared safely
+            return one
+        _SEEDS[key] = one
+    return one

@@ -12,6 +12,7 @@ hook                   why the standard is not enough
 ``getitem``            ``x[idx]`` with NumPy's rules (the standard has only part of them)
 ``scatter_add``        the gradient of ``x[idx]`` when ``idx`` repeats an element
 ``setitem``            ``x[idx] = v`` in place (the standard cannot assign through index arrays)
+``zero_where``         ``where(mask, 0, grad)``, relu's backward (a backend may do it faster)
 ``seed``, ``uniform``  random numbers (the standard has none)
 ``normal``
 ``to_numpy``           copying to the host (``numpy.asarray`` fails on GPU arrays)
@@ -90,6 +91,14 @@ class Backend:
         """``target[index] = values`` in place, with NumPy's indexing rules (integer arrays
         included). NumPy and CuPy do this natively, so this default suits them."""
         target[index] = values
+
+    def zero_where(self, grad: Array, mask: Array) -> Array:
+        """``grad`` with exact zeros where ``mask`` is True, even where ``grad`` is inf or nan
+        there (``grad * ~mask`` would give inf * 0 = nan). ``mask`` has ``grad``'s shape.
+
+        ``where`` suits every backend; NumPy's is slow on a mask with no pattern, so the NumPy
+        backend overrides it."""
+        return self.xp.where(mask, self.xp.zeros((), dtype=grad.dtype), grad)
 
     def scatter_add(self, target: Array, index: Any, values: Array) -> None:
         """``target[index] += values`` in place, where repeated indices *accumulate*."""

@@ -127,14 +127,22 @@ def _class_targets(op: str, inputs: Tensor, targets: Any, reduction: str) -> Any
         or tuple(array.shape) != (shape[0], *shape[2:])
     ):
         _explain_bad_targets(op, inputs, targets, reduction)
-    if array.size:
+    if array.size and _out_of_range(backend.xp, array, shape[1]):
         low, high = int(backend.xp.min(array)), int(backend.xp.max(array))
-        if low < 0 or high >= shape[1]:
-            raise IndexError(
-                f"{op}: target {low if low < 0 else high} is out of bounds: the input has "
-                f"{shape[1]} classes, so targets must lie in 0..{shape[1] - 1}."
-            )
+        raise IndexError(
+            f"{op}: target {low if low < 0 else high} is out of bounds: the input has "
+            f"{shape[1]} classes, so targets must lie in 0..{shape[1] - 1}."
+        )
     return array
+
+
+def _out_of_range(xp: Any, targets: Any, classes: int) -> bool:
+    """Whether a target lies outside 0..classes-1: one pass over the targets (a maximum) where
+    their int64 bits can be read as uint64, which puts every negative number above 2**63;
+    else a minimum and a maximum (the array API standard has no such reinterpretation)."""
+    if hasattr(targets, "view"):  # NumPy and CuPy arrays
+        return bool(xp.max(targets.view(xp.uint64)) >= classes)
+    return bool(xp.min(targets) < 0) or bool(xp.max(targets) >= classes)
 
 
 def _explain_bad_targets(op: str, inputs: Tensor, targets: Tensor, reduction: str) -> None:

@@ -143,15 +143,26 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         (logits,) = ctx.saved_tensors
-        xp = ctx.xp
-        one_hot = _one_hot(xp, ctx.targets, logits.shape[1], logits.data)
-        shape = tuple(ctx.targets.shape)
+        xp, targets = ctx.xp, ctx.targets
+        shape = tuple(targets.shape)
         if is_grad_enabled():  # create_graph: recorded, so it can be differentiated again
+            one_hot = _one_hot(xp, targets, logits.shape[1], logits.data)
             softmax = logits.log_softmax(1).exp()
             per_loss = _spread(None, grad, shape, ctx.reduction)
             return (softmax - logits.constant(one_hot)) * per_loss
         per_loss = _spread(xp, grad.data, shape, ctx.reduction)
-        return grad.constant((ctx.probabilities - one_hot) * per_loss)
+        probabilities = ctx.probabilities
+        if probabilities.ndim != 2:
+            one_hot = _one_hot(xp, targets, logits.shape[1], logits.data)
+            return grad.constant((probabilities - one_hot) * per_loss)
+        # (softmax - one_hot) * per_loss without making the one-hot: the product everywhere,
+        # then the N target entries redone as (p - 1) * per_loss (the same numbers, bit for bit).
+        backend = ctx.backend
+        at_targets = (xp.arange(shape[0], dtype=targets.dtype), targets)
+        picked = backend.getitem(probabilities, at_targets)
+        out = probabilities * per_loss
+        backend.setitem(out, at_targets, (picked - 1.0) * xp.reshape(per_loss, (-1,)))
+        return grad.constant(out)
 
 
 class NLLLoss(Function):

@@ -7,7 +7,7 @@ clip, and the copies (clone, cast).
 from __future__ import annotations
 
 from ..autograd import Function
-from .elementwise import Where, _as_float, masked_product, scaled
+from .elementwise import Where, _as_float, scaled
 
 
 class Neg(Function):
@@ -146,8 +146,7 @@ class Relu(Function):
         # "z <= 0" picks the zeros rather than "not z > 0": at a nan the gradient passes on.
         blocked = out.data <= 0
         if not grad.requires_grad:  # nothing to record: work on the arrays directly
-            passes = ctx.xp.astype(~blocked, grad.data.dtype)
-            return grad.constant(masked_product(ctx.xp, grad.data, passes))
+            return grad.constant(ctx.backend.zero_where(grad.data, blocked))
         return Where.apply(grad.constant(blocked), grad.constant(0.0), grad)
 
 

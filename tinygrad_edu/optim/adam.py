@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..creation import zeros_like
-from ..functional import maximum
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -103,27 +102,31 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = zeros_like(param)
         state["step"] += 1
         step = state["step"]
+        # The rule above on the backend's arrays (nothing is recorded): p, m, v (and v_max)
+        # change in place; g is a new array wherever it is changed.
+        p, g = self._arrays(param, grad)
+        xp = param.backend.xp
         if group["maximize"]:
-            grad = -grad
+            g = -g
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                param.mul_(1 - lr * weight_decay)
+                p *= 1 - lr * weight_decay
             else:
-                grad = grad + param * weight_decay
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                g = g + p * weight_decay
+        m, v = self._writable(state["exp_avg"]), self._writable(state["exp_avg_sq"])
+        m += (g - m) * (1 - beta1)  # m = m + (1 - beta1) (g - m), a step towards g
+        v *= beta2
+        v += g * g * (1 - beta2)
         # The bias corrections are Python floats, computed in double precision as PyTorch does.
         step_size = lr / (1 - beta1**step)
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         if group["amsgrad"]:
-            max_exp_avg_sq = state["max_exp_avg_sq"]
-            max_exp_avg_sq.copy_(maximum(max_exp_avg_sq, exp_avg_sq))
-            denominator = max_exp_avg_sq.sqrt() / bias_correction2_sqrt
-        else:
-            denominator = exp_avg_sq.sqrt() / bias_correction2_sqrt
-        denominator.add_(group["eps"])
-        param.addcdiv_(exp_avg, denominator, value=-step_size)
+            v_max = self._writable(state["max_exp_avg_sq"])
+            v_max[...] = xp.maximum(v_max, v)
+            v = v_max
+        denominator = xp.sqrt(v) / bias_correction2_sqrt
+        denominator += group["eps"]
+        p += m / denominator * -step_size
 
 
 class AdamW(Adam):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..autograd import enable_grad, no_grad
+from ..context import bump_version
 from ..tensor import Tensor
 
 
@@ -83,6 +84,33 @@ class Optimizer:
     ) -> None:
         """Update ``param`` in place from ``grad``, following the optimizer's rule."""
         raise NotImplementedError(f"{type(self).__name__} must define _update(...)")
+
+    @staticmethod
+    def _arrays(param: Tensor, grad: Tensor) -> tuple[Any, Any]:
+        """The raw arrays of a parameter (to be changed in place) and of its gradient (in the
+        parameter's dtype). A step records nothing, so the rules work on the backend's arrays
+        directly, with no Tensor made per operation; the change is counted for autograd's
+        in-place checks, as ``add_`` would count it."""
+        return Optimizer._writable(param), Optimizer._as_dtype_of(param, grad.data)
+
+    @staticmethod
+    def _writable(tensor: Tensor) -> Any:
+        """``tensor``'s array, to be changed in place; the change is counted now."""
+        array = tensor.data
+        flags = getattr(array, "flags", None)
+        if flags is not None and not flags.writeable:
+            raise ValueError(
+                "optimizer step: a parameter's memory is read-only (expand and broadcast_to "
+                "make many positions share one element); give the optimizer a copy: p.clone()"
+            )
+        bump_version(tensor)
+        return array
+
+    @staticmethod
+    def _as_dtype_of(param: Tensor, array: Any) -> Any:
+        if array.dtype != param.data.dtype:
+            return param.backend.xp.astype(array, param.data.dtype)
+        return array
 
     # -- the training loop's calls ---------------------------------------------------------------
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

@@ -89,19 +89,25 @@ class SGD(Optimizer):
     def _update(
         self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
     ) -> None:
+        # The rule above on the backend's arrays (nothing is recorded): p and the momentum
+        # buffer change in place; g is a new array wherever it is changed.
+        p, g = self._arrays(param, grad)
         momentum = group["momentum"]
         if group["maximize"]:
-            grad = -grad
+            g = -g
         if group["weight_decay"] != 0:
-            grad = grad + param * group["weight_decay"]
+            g = g + p * group["weight_decay"]
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
-                buffer = state["momentum_buffer"] = grad.clone()
+                buffer = state["momentum_buffer"] = param.constant(g).clone()  # b = g
             else:
-                buffer.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+                b = self._writable(buffer)
+                b *= momentum
+                keep = 1 - group["dampening"]
+                b += g * keep if keep != 1 else g
             if group["nesterov"]:
-                grad = grad + buffer * momentum
+                g = g + buffer.data * momentum
             else:
-                grad = buffer
-        param.add_(grad, alpha=-group["lr"])
+                g = buffer.data
+        p += g * -group["lr"]
