@@ -183,7 +183,8 @@ def test_autograd_tutorial_walks_the_graph_as_in_torch() -> None:
 
 def test_next_functions_list_what_torch_lists() -> None:
     torch = pytest.importorskip("torch")
-    for fn in [lambda x, t: x * 2, lambda x, t: 2**x, lambda x, t: x**2,
+    for fn in [lambda x, t: x * 2, lambda x, t: 2 * x, lambda x, t: 1 + x, lambda x, t: 2**x,
+               lambda x, t: x**2,
                lambda x, t: t.where(x > 1, x, x * 2), lambda x, t: x + x.detach()]:
         ours, theirs = fn(tg.tensor([1.0, 2.0], requires_grad=True), tg), fn(
             torch.tensor([1.0, 2.0], requires_grad=True), torch

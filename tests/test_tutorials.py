@@ -33,8 +33,7 @@ DIFFERENCES (each is taken care of where it occurs below, and said there):
 * ``torch.save(model, path)`` (a pickled model) is refused, naming
   ``save(model.state_dict(), path)``; ``torch.load(path, weights_only=True)``: see
   :func:`test_load_accepts_weights_only`.
-* ``(2 * b).grad_fn.next_functions`` lists the constant 2 first (``(None, 0)``), PyTorch lists
-  ``b``'s node first; ``AccumulateGrad.name()`` is ``AccumulateGrad`` where PyTorch says
+* ``AccumulateGrad.name()`` is ``AccumulateGrad`` where PyTorch says
   ``torch::autograd::AccumulateGrad``. The walk above compares the graphs without the Nones.
 * dtypes print as ``tinygrad_edu.float32`` (the module's name), not ``torch.float32``.
 """

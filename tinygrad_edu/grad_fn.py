@@ -82,6 +82,10 @@ def next_functions(ctx: Any) -> tuple[tuple[Any, int], ...]:
         inputs = inputs[:1]
     elif name in ("PowBackward2", "WhereBackward0"):
         inputs = inputs[1:]
+    elif name in ("AddBackward0", "MulBackward0") and inputs[0].ndim == 0 and (
+        not inputs[0].requires_grad and inputs[1].requires_grad
+    ):
+        inputs.reverse()  # 2 * b: PyTorch computes b.mul(2), and lists b first
     elif ctx.fn.__name__ == "Linear" and name != "ViewBackward0":
         # PyTorch's addmm(bias, x, weight.t()): the bias first, the weight behind a t().
         x, weight, *bias = inputs
