@@ -19,6 +19,8 @@
 #   6. python scripts/gpu_train_bench.py              that MLP step at batch 32 to 4096 on the
 #      CPU and the GPU (and PyTorch, if installed), written with the machine's description to
 #      docs/data/mlp-train-step-gpu.json (or $GPU_TRAIN_BENCH_OUT) for the training chapter
+#   7. pytest tests/test_jit.py -k cupy               tg.jit's replay as a CUDA graph (written
+#      without a GPU: this is its first check on hardware)
 # Every step runs even if an earlier one fails; the exit status is 1 if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -104,6 +106,8 @@ rm -rf "$runs"
 # GPU at several batch sizes, saved with this machine's description for docs/data/.
 step "MLP step by batch size, CPU and GPU" "$PYTHON" scripts/gpu_train_bench.py \
     --out "${GPU_TRAIN_BENCH_OUT:-docs/data/mlp-train-step-gpu.json}"
+step "tg.jit replayed as a CUDA graph" "$PYTHON" -m pytest tests/test_jit.py -k cupy -q -rs \
+    -p no:cacheprovider
 
 echo
 if [ ${#failed[@]} -ne 0 ]; then

@@ -20,6 +20,11 @@ from ..tensor import Tensor
 from .trace import Recorder, Ref, Traced, _same, refuse
 
 
+# NumPy functions whose array method does the same without NumPy's Python-level dispatch.
+METHODS = {np.reshape: "reshape", np.transpose: "transpose", np.sum: "sum", np.max: "max",
+           np.min: "min", np.mean: "mean", np.astype: "astype", np.copy: "copy"}
+
+
 class GuardFailed(Exception):
     """A host check the capture saw (a target in range) fails on a replay's new values."""
 
@@ -150,8 +155,9 @@ class Replay:
         # an array made once (out=), instead of allocating a new one at every replay.
         escaping = {s for _, _, s in binds if s is not None} | set(self.out_slots)
         escaping |= {src for _, src in copies}
-        for node in reversed(nodes):
-            if any(o in escaping for o in node.outs) and not isinstance(node.fn, np.ufunc):
+        for node in reversed(nodes):  # a view of an escaping array escapes with it
+            if any(o in escaping and getattr(rec.arrays[o], "base", None) is not None
+                   for o in node.outs):
                 _refs(node.args, escaping)
         wrote = False
         for node in nodes:
@@ -159,8 +165,9 @@ class Replay:
                              + [f"{k}={self._r(v)}" for k, v in node.kwargs.items()])
             lhs = ", ".join(f"v{o}" for o in node.outs) + (" = " if node.outs else "")
             if node.guard is not None:
-                lines.append(f"    if not same({args}, {self._r(node.guard)}): "
-                             f"raise GuardFailed({wrote})")
+                test = (f"{args} != {node.guard!r}" if type(node.guard) in (bool, int)
+                        else f"not same({args}, {self._r(node.guard)})")
+                lines.append(f"    if {test}: raise GuardFailed({wrote})")
                 continue
             if node.fn is operator.getitem:
                 line = f"{lhs}{self._r(node.args[0])}[{self._r(node.args[1])}]"
@@ -172,7 +179,12 @@ class Replay:
                 if (isinstance(node.fn, np.ufunc) and isinstance(array, np.ndarray)
                         and array.ndim and array.base is None and node.outs[0] not in escaping):
                     args += f", out={self._name(np.empty_like(array), 'buf')}"
-                line = f"{lhs}{self._name(node.fn)}({args})"
+                method = METHODS.get(node.fn)
+                if method and node.args and isinstance(node.args[0], Ref):  # C, not Python
+                    rest = args.split(", ", 1)[1] if len(node.args) + len(node.kwargs) > 1 else ""
+                    line = f"{lhs}{self._r(node.args[0])}.{method}({rest})"
+                else:
+                    line = f"{lhs}{self._name(node.fn)}({args})"
             lines.append("    " + line)
             target = node.kwargs.get("out", node.args[:1])
             wrote = wrote or node.effect and any(
