@@ -34,7 +34,7 @@ DIFFERENCES (each is taken care of where it occurs below, and said there):
   ``save(model.state_dict(), path)``; ``torch.load(path, weights_only=True)``: see
   :func:`test_load_accepts_weights_only`.
 * ``AccumulateGrad.name()`` is ``AccumulateGrad`` where PyTorch says
-  ``torch::autograd::AccumulateGrad``. The walk above compares the graphs without the Nones.
+  ``torch::autograd::AccumulateGrad`` (the graph walks below compare the last part).
 * dtypes print as ``tinygrad_edu.float32`` (the module's name), not ``torch.float32``.
 """
 
@@ -529,11 +529,13 @@ def autograd_fundamentals(torch: Any) -> dict[str, Any]:
     d = c + 1
     out = d.sum()
 
-    def walk(node: Any) -> list[Any]:
-        """The graph below ``node``: its name and its inputs' graphs (leaves that do not
-        require grad left out: PyTorch lists them as None, in operand order)."""
+    def walk(node: Any) -> Any:
+        """The graph below ``node``: its name and its inputs' graphs (None for an input that
+        needs no gradient, as PyTorch lists it, in operand order)."""
+        if node is None:
+            return None
         name = node.name().rsplit("::", 1)[-1]  # PyTorch: torch::autograd::AccumulateGrad
-        return [name, [walk(child) for child, _ in node.next_functions if child is not None]]
+        return [name, [walk(child) for child, _ in node.next_functions]]
 
     graph = walk(out.grad_fn)
     out.backward()
@@ -543,7 +545,7 @@ def autograd_fundamentals(torch: Any) -> dict[str, Any]:
 def test_autograd_fundamentals() -> None:
     out = autograd_fundamentals(tinygrad_edu)
     assert out["graph"] == ["SumBackward0", [["AddBackward0", [["MulBackward0", [
-        ["SinBackward0", [["AccumulateGrad", []]]]]]]]]]
+        ["SinBackward0", [["AccumulateGrad", []]]], None]], None]]]]
     np.testing.assert_allclose(out["a.grad"].numpy(), 2 * np.cos(np.linspace(0, 2 * np.pi, 25)),
                                atol=1e-6)
 
