@@ -20,7 +20,12 @@ from __future__ import annotations
 
 import operator
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import numpy as np
 
 
 def _controller() -> Any:
@@ -62,6 +67,8 @@ def set_num_threads(count: int) -> None:
     if count < 1:
         raise ValueError(f"set_num_threads() takes at least 1 thread, not {count}")
     _controller().limit(limits=count, user_api="blas")
+    global _workers
+    _workers = min(count, usable_cores())
 
 
 def get_num_threads() -> int:
@@ -70,3 +77,86 @@ def get_num_threads() -> int:
     counts = [entry["num_threads"] for entry in _controller().info()
               if entry.get("user_api") == "blas"]
     return max(counts) if counts else usable_cores()
+
+
+# -- the engine's own array work on several cores ----------------------------------------------
+# NumPy parallelises only BLAS. The rest of a convolutional network's step (unfold and fold,
+# relu) runs on one core unless split: NumPy releases the GIL inside its loops, so pieces of an
+# array given to a pool of threads run at the same time. Each element is computed by the same
+# operations in the same order as in one piece, so the result is the same to the last bit.
+MIN_SPLIT_ELEMENTS = 1 << 16  # below this, handing work to a thread costs more than it saves
+_workers: int | None = None  # threads for the engine's own loops; None: not read from BLAS yet
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def work_threads() -> int:
+    """How many threads unfold, fold and relu split their work over: ``get_num_threads()``
+    (at most the usable cores), read once and then kept up to date by ``set_num_threads``, so
+    that hot paths read a number, not the BLAS library. 1 turns the splitting off."""
+    global _workers
+    if _workers is None:
+        _workers = min(get_num_threads(), usable_cores())
+    return _workers
+
+
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(1, usable_cores() - 1),
+                                       thread_name_prefix="tinygrad_edu")
+        return _pool
+
+
+def splittable(*arrays: Any) -> bool:
+    """Whether work on ``arrays`` may be split over threads: more than one thread is allowed
+    and every array is a plain NumPy array (CuPy's run on the GPU; a subclass, such as
+    ``tg.jit``'s traced arrays, records its calls in order and must see them one at a time)."""
+    return work_threads() > 1 and all(type(a) is np.ndarray for a in arrays)
+
+
+def split(size: int, work: Callable[[int, int], Any], elements: int) -> None:
+    """Run ``work(start, stop)`` over consecutive pieces of ``range(size)`` that together cover
+    it, on up to ``work_threads()`` threads (this one included) when ``elements``, the array
+    elements the whole work touches, is large enough; else ``work(0, size)`` here. ``work``
+    must write only what its own piece owns. An error in any piece is raised here."""
+    threads = min(work_threads(), size)
+    if threads < 2 or elements < MIN_SPLIT_ELEMENTS:
+        work(0, size)
+        return
+    bounds = [size * i // threads for i in range(threads + 1)]
+    pool = _get_pool()
+    futures = [pool.submit(work, bounds[i], bounds[i + 1]) for i in range(1, threads)]
+    try:
+        work(bounds[0], bounds[1])
+    finally:
+        for future in futures:
+            future.result()
+
+
+def outer_axis(array: Any) -> int:
+    """The axis whose steps in memory are the longest: pieces along it are whole blocks."""
+    strides = [abs(s) if n > 1 else 0 for s, n in zip(array.strides, array.shape, strict=True)]
+    return strides.index(max(strides)) if strides else 0
+
+
+def elementwise(ufunc: Any, x: Any, *others: Any, dtype: Any = None) -> Any:
+    """``ufunc(x, *others)`` (others: arrays of ``x``'s shape or 0-d), split over threads
+    along ``x``'s outermost axis in memory when :func:`splittable` and large enough."""
+    if (getattr(x, "size", None) or 0) < MIN_SPLIT_ELEMENTS:  # the usual case: at once
+        return ufunc(x, *others) if dtype is None else ufunc(x, *others, dtype=dtype)
+    arrays = [a for a in others if getattr(a, "ndim", 0)]
+    if not splittable(x, *arrays) or any(a.shape != x.shape for a in arrays):
+        return ufunc(x, *others) if dtype is None else ufunc(x, *others, dtype=dtype)
+    out = np.empty_like(x, dtype=dtype)  # x's memory order
+    axis = outer_axis(x)
+    lead = (slice(None),) * axis
+
+    def piece(start: int, stop: int) -> None:
+        key = (*lead, slice(start, stop))
+        parts = [a[key] if getattr(a, "ndim", 0) else a for a in others]
+        ufunc(x[key], *parts, out=out[key], dtype=dtype)
+
+    split(x.shape[axis], piece, x.size)
+    return out

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import DType
+from ..threads import outer_axis, split, splittable
 from .base import Array, Backend
 
 # The integer type of each float type's width: a float's bits, read as that integer.
@@ -39,10 +40,22 @@ class NumpyBackend(Backend):
         # branching on every element of a mask with no pattern (relu's).
         bits = _BITS.get(grad.dtype)
         if (bits is None or type(grad) is not np.ndarray or type(mask) is not np.ndarray
-                or grad.shape != mask.shape):  # (a NumPy scalar, what a full max gives)
+                or grad.shape != mask.shape or not grad.ndim):  # (a scalar: a full max's)
             return super().zero_where(grad, mask)
-        word = np.subtract(mask, 1, dtype=bits)  # True -> 0, False -> -1 (every bit set)
-        np.bitwise_and(grad.view(bits), word, out=word)
+        word = np.empty_like(grad, dtype=bits)
+        axis = outer_axis(grad)
+        lead = (slice(None),) * axis
+        view = grad.view(bits)
+
+        def piece(start: int, stop: int) -> None:  # (split over threads when large)
+            key = (*lead, slice(start, stop))
+            np.subtract(mask[key], 1, out=word[key], dtype=bits)  # True: 0; False: -1, all 1s
+            np.bitwise_and(view[key], word[key], out=word[key])
+
+        if splittable(grad, mask):
+            split(grad.shape[axis], piece, grad.size)
+        else:
+            piece(0, grad.shape[axis])
         return word.view(grad.dtype)
 
     def seed(self, seed: int) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function
+from ..threads import split, splittable
 
 Pair = tuple[int, int]
 BATCH_LAST = (1, 2, 3, 0)  # (N, C, H, W) -> (C, H, W, N)
@@ -84,8 +85,17 @@ class Unfold(Function):
             padded = border
         oh, ow = output_size_of((h, w), kernel_size, stride, padding)
         columns = xp.empty((c, kh * kw, oh, ow, n), dtype=x.dtype)
-        for row, window in _offsets(kernel_size, stride, (oh, ow)):
-            columns[:, row, ...] = padded[window]
+        offsets = _offsets(kernel_size, stride, (oh, ow))
+
+        def copy(start: int, stop: int) -> None:  # the images start..stop-1 (the last axis)
+            images = slice(start, stop)
+            for row, window in offsets:
+                columns[:, row, ..., images] = padded[window[:3] + (images,)]
+
+        if splittable(padded, columns):  # NumPy: several threads, each a part of the batch
+            split(n, copy, columns.size)
+        else:
+            copy(0, n)
         return xp.reshape(columns, (c * kh * kw, oh, ow, n))
 
     @staticmethod
@@ -122,11 +132,21 @@ class Fold(Function):
         overlap = stride[0] < kh or stride[1] < kw
         tiled = stride == kernel_size and (oh * kh, ow * kw) == shape[1:3]
         out = xp.empty(shape, dtype=columns.dtype) if tiled else xp.zeros(shape, dtype=columns.dtype)
-        for row, window in _offsets(kernel_size, stride, (oh, ow)):
-            if overlap:
-                out[window] += patches[:, row, ...]
-            else:
-                out[window] = patches[:, row, ...]
+        offsets = _offsets(kernel_size, stride, (oh, ow))
+
+        def add(start: int, stop: int) -> None:  # images start..stop-1, sums in the same order
+            images = slice(start, stop)
+            for row, window in offsets:
+                where = (*window[:3], images)
+                if overlap:
+                    out[where] += patches[:, row, ..., images]
+                else:
+                    out[where] = patches[:, row, ..., images]
+
+        if splittable(patches, out):
+            split(n, add, columns.size)
+        else:
+            add(0, n)
         if ph or pw:
             out = out[:, ph:ph + h, pw:pw + w, :]
         return xp.permute_dims(out, BATCH_FIRST)

@@ -7,6 +7,7 @@ clip, and the copies (clone, cast).
 from __future__ import annotations
 
 from ..autograd import Function
+from ..threads import elementwise
 from .elementwise import Where, _as_float, scaled
 
 
@@ -135,7 +136,7 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         # maximum, not where(x > 0, x, 0): a nan passes through (as in PyTorch), not hidden as 0.
-        out = ctx.xp.maximum(x, ctx.xp.zeros((), dtype=x.dtype))
+        out = elementwise(ctx.xp.maximum, x, ctx.xp.zeros((), dtype=x.dtype))  # (threads)
         ctx.save_for_backward(out)  # z > 0 exactly where x > 0, so z is all backward needs
         return out
 
