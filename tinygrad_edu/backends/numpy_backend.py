@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import threads
 from ..dtypes import DType
-from ..threads import outer_axis, split, splittable
 from .base import Array, Backend
 
 # The integer type of each float type's width: a float's bits, read as that integer.
@@ -42,20 +42,20 @@ class NumpyBackend(Backend):
         if (bits is None or type(grad) is not np.ndarray or type(mask) is not np.ndarray
                 or grad.shape != mask.shape or not grad.ndim):  # (a scalar: a full max's)
             return super().zero_where(grad, mask)
-        word = np.empty_like(grad, dtype=bits)
-        axis = outer_axis(grad)
-        lead = (slice(None),) * axis
         view = grad.view(bits)
+        if grad.size < threads.MIN_SPLIT_ELEMENTS or not threads.splittable(grad, mask):
+            word = np.subtract(mask, 1, dtype=bits)  # True -> 0, False -> -1 (every bit set)
+            np.bitwise_and(view, word, out=word)
+            return word.view(grad.dtype)
+        word = np.empty_like(grad, dtype=bits)
+        lead = (slice(None),) * threads.outer_axis(grad)
 
-        def piece(start: int, stop: int) -> None:  # (split over threads when large)
+        def piece(start: int, stop: int) -> None:  # the same, on a block (threads.split)
             key = (*lead, slice(start, stop))
-            np.subtract(mask[key], 1, out=word[key], dtype=bits)  # True: 0; False: -1, all 1s
+            np.subtract(mask[key], 1, out=word[key], dtype=bits)
             np.bitwise_and(view[key], word[key], out=word[key])
 
-        if splittable(grad, mask):
-            split(grad.shape[axis], piece, grad.size)
-        else:
-            piece(0, grad.shape[axis])
+        threads.split(grad.shape[len(lead)], piece, grad.size)
         return word.view(grad.dtype)
 
     def seed(self, seed: int) -> None:
