@@ -195,3 +195,22 @@ def test_cupy_replay_is_a_cuda_graph() -> None:
     assert capture.graph is not None and not capture.reason
     assert losses == sorted(losses, reverse=True)
     assert cp is not None
+
+
+def test_the_command_line_trains_with_and_without_the_capture_alike(
+        tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from tinygrad_edu import cli
+
+    accuracy = {}
+    for flags in ([], ["--no-jit"]):
+        out = tmp_path / ("eager" if flags else "jit")
+        code = cli.main(["train", "--epochs", "2", "--out", str(out), "--quiet", *flags])
+        text = capsys.readouterr().out
+        assert code == 0, text
+        header = "captured by tg.jit at its first call" if not flags else "eager (tg.jit off)"
+        assert f"training step: {header}" in text
+        accuracy[bool(flags)] = json.loads((out / "metrics.json").read_text())["test_accuracy"]
+    assert accuracy[False] > 0.85
+    assert abs(accuracy[False] - accuracy[True]) <= 0.005, accuracy

@@ -76,7 +76,8 @@ class Jit:
         if capture is not None and capture.valid():
             self.captures.move_to_end(key)
             return capture.run(args, kwargs)
-        backends = {t.backend for t in _tensors(args, kwargs)}
+        tensors = _tensors(args, kwargs) or _discover(self.fn)[1]  # no inputs: the model's
+        backends = {t.backend for t in tensors}
         backend = backends.pop() if len(backends) == 1 else None
         if backend is not None and backend.name == "cupy":
             capture = self.captures[key] = CudaGraphStep(self.fn, _discover(self.fn))
@@ -135,7 +136,7 @@ def _discover(fn: Any) -> tuple[list[Any], list[Tensor], list[Any]]:
                 for name in code.co_names:
                     if name in obj.__globals__:
                         visit(obj.__globals__[name], depth + 1)
-        elif isinstance(obj, list | tuple | dict) and len(obj) < 100:
+        elif isinstance(obj, list | tuple | dict) and len(obj) < 10_000:
             for item in obj.values() if isinstance(obj, dict) else obj:
                 visit(item, depth + 1)
         elif hasattr(obj, "__dict__") and not callable(getattr(obj, "__get__", None)):

@@ -19,7 +19,6 @@ import numpy as np
 from ..tensor import Tensor
 from .trace import Recorder, Ref, Traced, _same, refuse
 
-
 # NumPy functions whose array method does the same without NumPy's Python-level dispatch.
 METHODS = {np.reshape: "reshape", np.transpose: "transpose", np.sum: "sum", np.max: "max",
            np.min: "min", np.mean: "mean", np.astype: "astype", np.copy: "copy"}
@@ -177,7 +176,7 @@ class Replay:
             else:
                 array = rec.arrays[node.outs[0]] if len(node.outs) == 1 else None
                 if (isinstance(node.fn, np.ufunc) and isinstance(array, np.ndarray)
-                        and array.ndim and array.base is None and node.outs[0] not in escaping):
+                        and array.base is None and node.outs[0] not in escaping):
                     args += f", out={self._name(np.empty_like(array), 'buf')}"
                 method = METHODS.get(node.fn)
                 if method and node.args and isinstance(node.args[0], Ref):  # C, not Python

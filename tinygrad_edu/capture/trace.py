@@ -109,7 +109,7 @@ class Recorder:
     def new(self, array: Any) -> Traced:
         plain = np.asarray(array)
         traced = plain.view(Traced)
-        traced._slot = len(self.arrays)
+        traced._slot, traced._owner = len(self.arrays), self
         self.arrays.append(plain)
         return traced
 
@@ -118,6 +118,8 @@ class Recorder:
         if isinstance(value, Traced):
             if value._slot < 0:
                 raise refuse("an array left the recording through a NumPy path it cannot follow")
+            if value._owner is not self:  # kept from an earlier capture (a cache): a constant
+                return value.view(np.ndarray)
             return Ref(value._slot)
         if isinstance(value, Sym):
             key = (value.code, str(np.dtype(dtype or np.float64)))
@@ -188,6 +190,7 @@ class Traced(np.ndarray):
     """A NumPy array whose every use during a capture is recorded (see the module docstring)."""
 
     _slot: int = -1
+    _owner: Any = None  # the Recorder that made it
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         fn = ufunc if method == "__call__" else getattr(ufunc, method)

@@ -141,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--overwrite", action="store_true",
                        help="replace the run in --out (its files are deleted first)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--no-jit", action="store_true",
+                       help="run the training step eagerly instead of capturing it with tg.jit")
     evaluate = commands.add_parser(
         "evaluate", help="accuracy and confusion matrix of a checkpoint on a test set",
         description="Rebuild the model written by 'tinygrad-edu train' (its name and the "

@@ -61,21 +61,37 @@ def keep_freed_memory() -> None:
         pass
 
 
-def train_one_epoch(model: tg.nn.Module, batches: Any, optimizer: tg.optim.Optimizer,
-                    epoch: int = 0) -> float:
-    """One pass over the training data; returns the mean training loss of the epoch.
+def training_step(model: tg.nn.Module, optimizer: tg.optim.Optimizer,
+                  use_jit: bool = False) -> Any:
+    """The step of :func:`train_one_epoch`: forward, loss, backward, update. With ``use_jit``
+    it is captured by ``tg.jit`` at its first call and replayed after (the same numbers,
+    without the Python around the array work; ``--no-jit`` turns that off)."""
 
-    Raises:
-        Diverged: the loss of a step is inf or nan (the weights then are too, or soon).
-    """
-    model.train()
-    total, count = 0.0, 0
-    for step, (images, labels) in enumerate(batches, start=1):
+    def step(images: tg.Tensor, labels: tg.Tensor) -> tg.Tensor:
         logits = model(images)  # 1. forward: a score per class
         loss = F.cross_entropy(logits, labels)  # 2. loss: how wrong the scores are
         optimizer.zero_grad()  # backward() adds into .grad, so empty it first
         loss.backward()  # 3. backward: d loss / d parameter, for every parameter
         optimizer.step()  # 4. update: a small step against the gradient
+        return loss
+
+    return tg.jit(step) if use_jit else step
+
+
+def train_one_epoch(model: tg.nn.Module, batches: Any, optimizer: tg.optim.Optimizer,
+                    epoch: int = 0, train_step: Any = None) -> float:
+    """One pass over the training data; returns the mean training loss of the epoch.
+
+    ``train_step`` is what :func:`training_step` returns (by default, the eager step).
+
+    Raises:
+        Diverged: the loss of a step is inf or nan (the weights then are too, or soon).
+    """
+    model.train()
+    train_step = train_step or training_step(model, optimizer)
+    total, count = 0.0, 0
+    for step, (images, labels) in enumerate(batches, start=1):
+        loss = train_step(images, labels)
         value = loss.item()  # the one number each step brings back to Python
         if not math.isfinite(value):
             raise Diverged("loss", value, epoch, step)
@@ -242,14 +258,16 @@ def _run(args: argparse.Namespace, settings: dict[str, Any], inputs: dict[str, A
     x_train, y_train = inputs["train"]
     loader = data.DataLoader(data.TensorDataset(x_train, y_train),
                              batch_size=settings["batch_size"], shuffle=True, generator=rng)
-    _print_header(model, settings, out, len(history["epoch"]))
+    use_jit = not getattr(args, "no_jit", False) and settings["backend"] in ("numpy", "cupy")
+    train_step = training_step(model, optimizer, use_jit)
+    _print_header(model, settings, out, len(history["epoch"]), use_jit)
     run = Run(folder, model, optimizer, scheduler, rng, settings, inputs, history)
     show_bar = not args.quiet and sys.stdout.isatty()
     try:
         for epoch in range(len(history["epoch"]) + 1, epochs + 1):
             start = time.perf_counter()
             batches = _progress_bar(loader, f"epoch {epoch}/{epochs}", show_bar)
-            train_loss = train_one_epoch(model, batches, optimizer, epoch)
+            train_loss = train_one_epoch(model, batches, optimizer, epoch, train_step)
             scheduler.step()
             _check_weights(model, epoch)
             val_loss, val_accuracy = run.validate(epoch)
@@ -305,7 +323,8 @@ def _progress_bar(loader: data.DataLoader, description: str, enabled: bool) -> A
     return tqdm(loader, desc=description, unit="batch", leave=False, dynamic_ncols=True)
 
 
-def _print_header(model: tg.nn.Module, settings: dict[str, Any], out: Path, done: int) -> None:
+def _print_header(model: tg.nn.Module, settings: dict[str, Any], out: Path, done: int,
+                  use_jit: bool = False) -> None:
     count = sum(p.numel() for p in model.parameters())
     what = "points" if settings["model"] == "lecture" else "images"
     optimizer = ("SGD with momentum " + str(settings["momentum"])
@@ -317,6 +336,8 @@ def _print_header(model: tg.nn.Module, settings: dict[str, Any], out: Path, done
           f"{settings['test_size']:,} test {what}, backend {settings['backend']}, {threads}")
     print(f"{plural(settings['epochs'], 'epoch')}, batch size {settings['batch_size']}, "
           f"{optimizer}, lr {settings['lr']} down to 0 along a cosine, seed {settings['seed']}")
+    print("training step: captured by tg.jit at its first call, then replayed (--no-jit: eager)"
+          if use_jit else "training step: eager (tg.jit off)")
     if settings["val_size"]:
         print(f"validation: {settings['val_fraction']:.0%} of the training {what}, held out and "
               "scored after every epoch; the test set is scored once, at the end")
