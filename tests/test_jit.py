@@ -214,3 +214,20 @@ def test_the_command_line_trains_with_and_without_the_capture_alike(
         accuracy[bool(flags)] = json.loads((out / "metrics.json").read_text())["test_accuracy"]
     assert accuracy[False] > 0.85
     assert abs(accuracy[False] - accuracy[True]) <= 0.005, accuracy
+
+
+def test_the_cnn_replays_its_unfold_and_pooling_exactly() -> None:
+    # Convolution fills an empty array piece by piece (columns[...] = x[...]); the capture
+    # must record the new array and the writes, or a replay would reuse the first batch.
+    from tinygrad_edu.cli.training import training_step
+    from tinygrad_edu.models import build_model
+
+    losses = []
+    for use_jit in (False, True):
+        tg.manual_seed(0)
+        model = build_model("cnn")
+        step = training_step(model, tg.optim.Adam(model.parameters(), lr=1e-3), use_jit)
+        rng = np.random.default_rng(0)
+        losses.append([step(tg.Tensor(rng.random((8, 1, 28, 28), dtype=np.float32)),
+                            tg.Tensor(rng.integers(0, 10, 8))).item() for _ in range(5)])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=0, atol=1e-6)

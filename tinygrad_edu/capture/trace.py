@@ -101,6 +101,7 @@ class Recorder:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.arrays: list[Any] = []  # slot -> the array the capture computed (plain)
+        self.ids: set[int] = set()  # of those arrays
         self.inputs: list[int] = []  # the slots of the step's input arrays, in order
         self.state: dict[int, Any] = {}  # slot -> the tensor memory it reads and writes
         self.scalars: dict[tuple[str, str], int] = {}  # (Sym code, dtype) -> slot
@@ -111,6 +112,7 @@ class Recorder:
         traced = plain.view(Traced)
         traced._slot, traced._owner = len(self.arrays), self
         self.arrays.append(plain)
+        self.ids.add(id(plain))
         return traced
 
     def template(self, value: Any, dtype: Any = None) -> Any:
@@ -128,11 +130,26 @@ class Recorder:
                 self.scalars[key] = slot
                 self.scalar_code[slot] = (value.code, np.dtype(key[1]))
             return Ref(self.scalars[key])
+        if isinstance(value, np.ndarray) and self._leaked(value):
+            raise refuse("an array of the step was read through a NumPy path the recording "
+                         "cannot follow (np.asarray, a view made in C)")
         if isinstance(value, tuple | list):
             return type(value)(self.template(v, dtype) for v in value)
         if isinstance(value, dict):
             return {k: self.template(v, dtype) for k, v in value.items()}
         return value
+
+    def _leaked(self, array: np.ndarray) -> bool:
+        """Whether ``array``, not traced, is a view of memory the step computed."""
+        base = array.base
+        while isinstance(base, np.ndarray):
+            if isinstance(base, Traced) or id(base) in self.ids:
+                return not self.state_memory(base)
+            base = base.base
+        return False
+
+    def state_memory(self, array: Any) -> bool:
+        return any(array is m for m in self.state.values())
 
     def record(self, fn: Any, args: Any, kwargs: Any, result: Any, dtype: Any = None) -> Any:
         args_t, kwargs_t = self.template(args, dtype), self.template(kwargs, dtype)
@@ -304,6 +321,33 @@ class RecordingXp:
             return RECORDING[0].record(self._xp.asarray, (value,), {"dtype": dtype, **kwargs},
                                        result, dtype)
         return result
+
+    def _made(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A new array (``empty``, ``zeros``, ...): recorded, so that what the step writes
+        into it later (``columns[i] = x[...]``) is recorded too."""
+        function = getattr(self._xp, name)
+        result = function(*plain(args), **plain(kwargs))
+        if not RECORDING:
+            return result
+        return RECORDING[0].record(function, args, kwargs, result)
+
+    def empty(self, *args: Any, **kwargs: Any) -> Any:
+        return self._made("empty", *args, **kwargs)
+
+    def zeros(self, *args: Any, **kwargs: Any) -> Any:
+        return self._made("zeros", *args, **kwargs)
+
+    def ones(self, *args: Any, **kwargs: Any) -> Any:
+        return self._made("ones", *args, **kwargs)
+
+    def full(self, *args: Any, **kwargs: Any) -> Any:
+        return self._made("full", *args, **kwargs)
+
+    def empty_like(self, *args: Any, **kwargs: Any) -> Any:
+        return self._made("empty_like", *args, **kwargs)
+
+    def zeros_like(self, *args: Any, **kwargs: Any) -> Any:
+        return self._made("zeros_like", *args, **kwargs)
 
     def array(self, value: Any, dtype: Any = None, **kwargs: Any) -> Any:
         return self.asarray(value, dtype=dtype, copy=kwargs.pop("copy", True), **kwargs)
