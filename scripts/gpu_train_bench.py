@@ -1,7 +1,8 @@
 """How fast does ``tinygrad-edu train`` train the MLP on the CPU and on a GPU, by batch size?
 
-Measures the step that ``tinygrad-edu train`` runs (``train_one_epoch`` of the command: forward,
-cross-entropy, ``zero_grad``, ``backward``, SGD with momentum 0.9, ``loss.item()``) on the
+Measures the step that ``tinygrad-edu train`` runs (``training_step`` and ``train_one_epoch`` of
+the command: forward, cross-entropy, ``zero_grad``, ``backward``, SGD with momentum 0.9,
+``loss.item()``), eager and captured by ``tg.jit`` (the command's default), on the
 command's MLP 784 -> 128 -> 10, on every backend that works here (``numpy``; ``cupy`` with a GPU
 and the plugin), and the same step in PyTorch (CPU, and CUDA with a GPU) as a yardstick, at
 several batch sizes. The images are random numbers of MNIST's shape: only the time matters.
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu.cli.training import train_one_epoch
+from tinygrad_edu.cli.training import train_one_epoch, training_step
 from tinygrad_edu.models import build_model
 
 BATCH_SIZES = (32, 128, 512, 2048, 4096)
@@ -97,8 +98,10 @@ def backends_here() -> list[str]:
     return usable
 
 
-def tinygrad_seconds(backend: str, batch_size: int, steps: int, seed: int = 0) -> list[float]:
-    """Seconds per step of the command's own training loop, one sample per call of it."""
+def tinygrad_seconds(backend: str, batch_size: int, steps: int, use_jit: bool = False,
+                     seed: int = 0) -> list[float]:
+    """Seconds per step of the command's own training loop, one sample per call of it;
+    ``use_jit``: the step captured by ``tg.jit``, as the command runs it by default."""
     tg.manual_seed(seed)
     with tg.use_backend(backend):
         model = build_model("mlp")
@@ -107,11 +110,13 @@ def tinygrad_seconds(backend: str, batch_size: int, steps: int, seed: int = 0) -
         images = tg.Tensor(rng.random((batch_size, 1, 28, 28), dtype=np.float32))
         labels = tg.Tensor(rng.integers(0, 10, batch_size))
         batch = [(images, labels)]
-        train_one_epoch(model, batch * 3, optimizer)  # warm up: allocations, kernel compiles
+        step = training_step(model, optimizer, use_jit=use_jit)
+        # warm up: allocations, kernel compiles, the capture
+        train_one_epoch(model, batch * 3, optimizer, train_step=step)
         samples = []
         for _ in range(steps):
             started = time.perf_counter()
-            train_one_epoch(model, batch, optimizer)  # ends with loss.item(): the GPU is done
+            train_one_epoch(model, batch, optimizer, train_step=step)  # ends with loss.item()
             samples.append(time.perf_counter() - started)
     return samples
 
@@ -148,6 +153,8 @@ def rows_here(include_torch: bool) -> dict[str, Any]:
     rows: dict[str, Any] = {}
     for backend in backends_here():
         rows[f"tinygrad_edu {backend}"] = lambda b, n, name=backend: tinygrad_seconds(name, b, n)
+        rows[f"tinygrad_edu {backend} jit"] = (
+            lambda b, n, name=backend: tinygrad_seconds(name, b, n, use_jit=True))
     if include_torch:
         try:
             import torch
