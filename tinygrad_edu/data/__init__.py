@@ -9,7 +9,7 @@ Examples:
     >>> train, test = mnist_sample()
     >>> images, labels = next(iter(DataLoader(train, batch_size=128, shuffle=True, seed=0)))
     >>> images.shape, labels.shape
-    ((128, 1, 28, 28), (128,))
+    (Size([128, 1, 28, 28]), Size([128]))
 """
 
 from .dataset import Dataset, Subset, TensorDataset, random_split
