@@ -216,3 +216,10 @@ def test_generator_drop_last_and_epochs_match_num_workers_0() -> None:
     assert expected[0] != expected[1]  # a new order each epoch
     assert all(len(epoch) == 3 for epoch in expected)  # 13 // 4 full batches
     assert epochs(2) == expected
+
+
+def test_spawn_with_an_unpicklable_collate_fn_says_why() -> None:
+    loader = DataLoader(Numbered(4), batch_size=2, num_workers=1,
+                        multiprocessing_context="spawn", collate_fn=lambda samples: samples)
+    with pytest.raises(RuntimeError, match="pickled to reach the workers"):
+        next(iter(loader))

@@ -183,9 +183,19 @@ class WorkerPool:
             )
             for i in range(num_workers)
         ]
-        for process in self.processes:
-            process.start()
         self.epoch = 0
+        try:
+            for process in self.processes:
+                process.start()
+        except (AttributeError, TypeError, pickle.PicklingError) as error:
+            self.shutdown(wait=False)
+            raise RuntimeError(
+                f"DataLoader could not start its worker processes: {error}. With the "
+                f"{ctx.get_start_method()!r} start method the dataset, collate_fn and "
+                "worker_init_fn are pickled to reach the workers: define them at the top "
+                "level of a module (not as lambdas or inside a function or notebook cell), or "
+                "use num_workers=0."
+            ) from error
 
     def batches(self, index_batches: list[np.ndarray], prefetch: int,
                 backend: Any) -> Iterator[Any]:
@@ -245,6 +255,8 @@ class WorkerPool:
             if process.is_alive():
                 index_queue.put(None)
         for process in self.processes:
+            if process.pid is None:  # never started (the start failed)
+                continue
             process.join(timeout=5 if wait else 0)
             if process.is_alive():
                 process.terminate()
