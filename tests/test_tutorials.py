@@ -241,6 +241,8 @@ def basics_datasets(torch: Any) -> dict[str, Any]:
     out["batch_shapes"] = (tuple(train_features.size()), tuple(train_labels.size()))
     out["first"] = (train_features[0].squeeze(), train_labels[0])
     out["batches"] = [y.argmax(1) for _, y in train_dataloader]
+    # the same targets with torch.nn.functional.one_hot (int64, as PyTorch's)
+    out["one_hot_F"] = torch.nn.functional.one_hot(torch.tensor(labels[:5]), num_classes=10)
     return out
 
 

@@ -317,6 +317,38 @@ def binary_cross_entropy(probabilities: Tensor, target: Tensor | ArrayLike,
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+def one_hot(classes: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices to rows of zeros with a 1 at each index, as ``torch.nn.functional.one_hot``:
+    int64 of shape (*classes.shape, num_classes); ``num_classes=-1`` takes the largest index
+    + 1. Not differentiable (indices have no gradient).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.one_hot(tg.tensor([2, 0]), 3).tolist()
+        [[0, 0, 1], [1, 0, 0]]
+    """
+    if not isinstance(classes, Tensor) or classes.dtype != int64:  # type: ignore[redundant-expr]
+        raise TypeError(
+            "one_hot: expected an int64 Tensor of class indices, got "
+            f"{getattr(classes, 'dtype', type(classes).__name__)}; convert with .long()"
+        )
+    xp = classes.backend.xp
+    if num_classes == -1:
+        if classes.numel() == 0:
+            raise ValueError("one_hot: cannot infer num_classes of an empty tensor; pass it")
+        num_classes = int(xp.max(classes.data)) + 1
+    if classes.numel() and (int(xp.min(classes.data)) < 0
+                            or int(xp.max(classes.data)) >= num_classes):
+        raise ValueError(
+            f"one_hot: class values must lie in [0, {num_classes}), got "
+            f"{int(xp.min(classes.data))} .. {int(xp.max(classes.data))}"
+        )
+    positions = xp.arange(num_classes, dtype=classes.data.dtype)
+    hits = xp.astype(classes.data[..., None] == positions, classes.data.dtype)
+    return Tensor._from_data(hits, classes.backend)
+
+
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability ``p`` and scale the others by 1 / (1 - p), so the
     expected value stays ``x`` (inverted dropout). Identity when ``training`` is False.
