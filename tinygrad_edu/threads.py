@@ -120,7 +120,17 @@ def split(size: int, work: Callable[[int, int], Any], elements: int) -> None:
     """Run ``work(start, stop)`` over consecutive pieces of ``range(size)`` that together cover
     it, on up to ``work_threads()`` threads (this one included) when ``elements``, the array
     elements the whole work touches, is large enough; else ``work(0, size)`` here. ``work``
-    must write only what its own piece owns. An error in any piece is raised here."""
+    must write only what its own piece owns. An error in any piece is raised here.
+
+    Examples:
+        >>> import numpy as np
+        >>> out = np.empty(200_000)
+        >>> def square(start, stop):
+        ...     np.square(np.arange(start, stop, dtype=float), out=out[start:stop])
+        >>> split(len(out), square, elements=len(out))
+        >>> bool(out[-1] == 199_999.0**2)
+        True
+    """
     threads = min(work_threads(), size)
     if threads < 2 or elements < MIN_SPLIT_ELEMENTS:
         work(0, size)
