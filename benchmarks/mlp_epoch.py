@@ -251,14 +251,16 @@ def print_other_work(start: tuple[float, float] | None, seconds: float) -> None:
 
 def print_table(results: dict[str, dict[str, Any]], reference: str) -> None:
     header = (f"{'implementation':<22}{'s/epoch':>9}{'us/step':>9}{'vs NumPy':>10}"
-              f"{'peak RSS MB':>13}{'+MB in epochs':>15}")
+              f"{'median':>8}{'peak RSS MB':>13}{'+MB in epochs':>15}")
     print(f"\n{header}\n{'-' * len(header)}")
     base = min(results[reference]["seconds"])
+    base_median = float(np.median(results[reference]["seconds"]))
     for name, r in results.items():
         best = min(r["seconds"])
+        median = float(np.median(r["seconds"])) / base_median
         growth = "-" if r["growth_mb"] is None else f"{r['growth_mb']:.1f}"
         print(f"{name:<22}{best:>9.3f}{best / r['steps'] * 1e6:>9.0f}{best / base:>9.2f}x"
-              f"{r['max_rss_mb']:>13.0f}{growth:>15}")
+              f"{median:>7.2f}x{r['max_rss_mb']:>13.0f}{growth:>15}")
 
 
 MEMORY_NOTE = (

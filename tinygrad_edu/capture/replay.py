@@ -82,6 +82,8 @@ class Replay:
         escaping |= {src for _, src in copies}
         nodes = self._live(rec, escaping)
         self.names: dict[int, str] = {}
+        self.kept: list[Any] = []
+        self.counts: dict[str, int] = {}  # names given per hint, so that naming stays linear
         self.namespace: dict[str, Any] = {"GuardFailed": GuardFailed, "same": _same}
         for slot, memory in rec.state.items():
             self.namespace[f"v{slot}"] = memory
@@ -117,12 +119,13 @@ class Replay:
             hint = str(obj)
         else:
             hint = "c"
-        name, n = hint, 1
+        name, n = hint, self.counts.get(hint, 0)
         while name in self.namespace:
-            name, n = f"{hint}{n}", n + 1
+            name, n = f"{hint}{n + 1}", n + 1
+        self.counts[hint] = n
         self.namespace[name] = obj
         self.names[id(obj)] = name
-        self._keep = getattr(self, "_keep", []) + [obj]  # ids stay unique while kept alive
+        self.kept.append(obj)  # ids stay unique while the objects live
         return name
 
     def _r(self, v: Any) -> str:
@@ -176,7 +179,7 @@ class Replay:
             else:
                 array = rec.arrays[node.outs[0]] if len(node.outs) == 1 else None
                 if (isinstance(node.fn, np.ufunc) and isinstance(array, np.ndarray)
-                        and array.base is None and node.outs[0] not in escaping):
+                        and array.ndim and array.base is None and node.outs[0] not in escaping):
                     args += f", out={self._name(np.empty_like(array), 'buf')}"
                 method = METHODS.get(node.fn)
                 if method and node.args and isinstance(node.args[0], Ref):  # C, not Python
