@@ -63,12 +63,14 @@ def test_threaded_cnn_step_is_bit_identical_to_one_thread(
         assert s.dtype == t.dtype and np.array_equal(s, t)
 
 
+@pytest.mark.parametrize("channels", [1, 2, 5])  # pieces of the batch (1), of the channels
 def test_threaded_unfold_and_fold_equal_serial(counting: CountingPool,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               channels: int) -> None:
     from tinygrad_edu.ops.spatial import Fold, Unfold
 
     rng = np.random.default_rng(1)
-    images = tg.Tensor(rng.standard_normal((7, 2, 9, 8)))
+    images = tg.Tensor(rng.standard_normal((7, channels, 9, 8)))
     options = {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0)}
     results = []
     for workers in (1, 2):

@@ -87,15 +87,20 @@ class Unfold(Function):
         columns = xp.empty((c, kh * kw, oh, ow, n), dtype=x.dtype)
         offsets = _offsets(kernel_size, stride, (oh, ow))
 
-        def copy(start: int, stop: int) -> None:  # the images start..stop-1 (the last axis)
-            images = slice(start, stop)
-            for row, window in offsets:
-                columns[:, row, ..., images] = padded[window[:3] + (images,)]
+        by_channel = c > 1  # pieces of whole channels (blocks of memory), else of the batch
 
-        if splittable(padded, columns):  # NumPy: several threads, each a part of the batch
-            split(n, copy, columns.size)
+        def copy(start: int, stop: int) -> None:  # channels, or images, start..stop-1
+            part = slice(start, stop)
+            for row, window in offsets:
+                if by_channel:
+                    columns[part, row, ...] = padded[(part,) + window[1:]]
+                else:
+                    columns[:, row, ..., part] = padded[window[:3] + (part,)]
+
+        if splittable(padded, columns):  # NumPy: several threads, each a part
+            split(c if by_channel else n, copy, columns.size)
         else:
-            copy(0, n)
+            copy(0, c if by_channel else n)
         return xp.reshape(columns, (c * kh * kw, oh, ow, n))
 
     @staticmethod
@@ -134,19 +139,24 @@ class Fold(Function):
         out = xp.empty(shape, dtype=columns.dtype) if tiled else xp.zeros(shape, dtype=columns.dtype)
         offsets = _offsets(kernel_size, stride, (oh, ow))
 
-        def add(start: int, stop: int) -> None:  # images start..stop-1, sums in the same order
-            images = slice(start, stop)
+        by_channel = c > 1  # pieces of whole channels (blocks of memory), else of the batch
+
+        def add(start: int, stop: int) -> None:  # channels or images start..stop-1, same order
+            part = slice(start, stop)
             for row, window in offsets:
-                where = (*window[:3], images)
-                if overlap:
-                    out[where] += patches[:, row, ..., images]
+                if by_channel:
+                    where, patch = (part,) + window[1:], patches[part, row, ...]
                 else:
-                    out[where] = patches[:, row, ..., images]
+                    where, patch = window[:3] + (part,), patches[:, row, ..., part]
+                if overlap:
+                    out[where] += patch
+                else:
+                    out[where] = patch
 
         if splittable(patches, out):
-            split(n, add, columns.size)
+            split(c if by_channel else n, add, columns.size)
         else:
-            add(0, n)
+            add(0, c if by_channel else n)
         if ph or pw:
             out = out[:, ph:ph + h, pw:pw + w, :]
         return xp.permute_dims(out, BATCH_FIRST)
