@@ -131,6 +131,7 @@ def test_op_overhead_benchmark_runs_and_engines_agree() -> None:
     assert "every engine agrees on the number of operations, the loss and all" in result.stdout
     assert re.search(r"^tinygrad_edu Tensor\s+\d+", result.stdout, re.M), result.stdout
     assert re.search(r"^tinygrad_edu Value\s+\d+", result.stdout, re.M), result.stdout
+    assert re.search(r"^tinygrad_edu tg.jit\s+\d+", result.stdout, re.M), result.stdout
 
 
 def test_mlp_step_benchmark_runs_and_implementations_agree() -> None:
@@ -152,7 +153,7 @@ def test_mlp_epoch_benchmark_runs_and_implementations_agree() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all implementations agree on the loss and weights after 3 steps" in result.stdout
     assert "the first 512 images of" in result.stdout
-    for row in (r"tinygrad_edu", r"hand-written NumPy"):
+    for row in (r"tinygrad_edu", r"tinygrad_edu tg\.jit", r"hand-written NumPy"):
         assert re.search(rf"^{row}\s+[\d.]+\s+\d+\s+[\d.]+x\s+\d+", result.stdout, re.M), (
             result.stdout)
     assert re.search(r"^hand-written NumPy\s+[\d.]+\s+\d+\s+1\.00x", result.stdout, re.M)
