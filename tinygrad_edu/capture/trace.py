@@ -349,5 +349,10 @@ class RecordingXp:
     def zeros_like(self, *args: Any, **kwargs: Any) -> Any:
         return self._made("zeros_like", *args, **kwargs)
 
+    def ones_like(self, *args: Any, **kwargs: Any) -> Any:
+        # A constant, folded (backward()'s seed): plain, so that an engine cache keeping it
+        # holds no traced array that would slow eager mode down later.
+        return self._xp.ones_like(*plain(args), **plain(kwargs))
+
     def array(self, value: Any, dtype: Any = None, **kwargs: Any) -> Any:
         return self.asarray(value, dtype=dtype, copy=kwargs.pop("copy", True), **kwargs)
