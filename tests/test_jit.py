@@ -231,3 +231,16 @@ def test_the_cnn_replays_its_unfold_and_pooling_exactly() -> None:
         losses.append([step(tg.Tensor(rng.random((8, 1, 28, 28), dtype=np.float32)),
                             tg.Tensor(rng.integers(0, 10, 8))).item() for _ in range(5)])
     np.testing.assert_allclose(losses[1], losses[0], rtol=0, atol=1e-6)
+
+
+def test_loading_weights_between_replays_is_seen_by_the_next_replay() -> None:
+    results = []
+    for use_jit in (False, True):
+        model, _, _, step = make_run("sgd", use_jit)
+        saved = {k: v.clone() for k, v in model.state_dict().items()}
+        data = list(batches(6))
+        for x, y in data[:4]:
+            step(x, y)
+        model.load_state_dict(saved)  # back to the start: new values, maybe new arrays
+        results.append([step(x, y).item() for x, y in data[4:]])
+    np.testing.assert_allclose(results[1], results[0], rtol=0, atol=1e-6)
