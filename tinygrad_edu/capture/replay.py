@@ -80,13 +80,13 @@ class Replay:
         self.out_slots = _slots_of(returned)
         escaping = set(self.out_slots) | {s for _, _, s in binds if s is not None}
         escaping |= {src for _, src in copies}
-        nodes = self._live(rec, escaping)
         self.names: dict[int, str] = {}
         self.kept: list[Any] = []
         self.counts: dict[str, int] = {}  # names given per hint, so that naming stays linear
         self.namespace: dict[str, Any] = {"GuardFailed": GuardFailed, "same": _same}
         for slot, memory in rec.state.items():
             self.namespace[f"v{slot}"] = memory
+        nodes = self._fold(rec, self._live(rec, escaping))
         self.source = self._generate(rec, nodes, copies, binds, writes, slots)
         exec(compile(self.source, "<tg.jit replay>", "exec"), self.namespace)  # noqa: S102
         self.numbers = self.namespace["numbers"]
@@ -102,6 +102,25 @@ class Replay:
                 kept.append(node)
                 _refs((node.args, node.kwargs), needed)
         return kept[::-1]
+
+    def _fold(self, rec: Recorder, nodes: list[Any]) -> list[Any]:
+        """Constant folding of what a capture recorded only so that writes into it would be
+        seen: a new array (zeros, ones, full) that nothing writes into or views is the same at
+        every replay, so the one the capture made is kept as a constant."""
+        touched: set[int] = set()
+        for node in nodes:
+            if node.effect and node.guard is None:
+                _refs(node.kwargs.get("out", node.args[:1]), touched)
+            if any(getattr(rec.arrays[o], "base", None) is not None for o in node.outs):
+                _refs(node.args, touched)  # a view: it may be written through
+        kept = []
+        for node in nodes:
+            if (getattr(node.fn, "__name__", "") in ("zeros", "ones", "full") and node.outs
+                    and node.outs[0] not in touched):
+                self.namespace[f"v{node.outs[0]}"] = rec.arrays[node.outs[0]]
+            else:
+                kept.append(node)
+        return kept
 
     def _name(self, obj: Any, hint: str = "") -> str:
         if id(obj) in self.names:
