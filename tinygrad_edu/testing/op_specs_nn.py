@@ -5,8 +5,8 @@ int64 NumPy array) and turned into a Tensor on the inputs' backend when the row 
 
 Examples:
     >>> from tinygrad_edu.testing.op_specs_nn import NN_SPECS
-    >>> sorted(spec.name for spec in NN_SPECS)[:2]
-    ['cross_entropy', 'cross_entropy_spatial']
+    >>> [name for name in sorted(spec.name for spec in NN_SPECS) if "cross" in name][:3]
+    ['binary_cross_entropy', 'binary_cross_entropy_with_logits', 'cross_entropy']
 """
 
 from __future__ import annotations
