@@ -135,8 +135,14 @@ def test_the_shared_seed_cannot_be_changed() -> None:
     assert (a.grad.item(), b.grad.item()) == (6.0, 1.0)
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     loss = (x * x).sum()
-    (seed,) = tg.autograd.grad(loss, [loss])
-    with pytest.raises(ValueError, match="read-only"):
-        seed.data += 1
+    # tg.grad's results belong to the caller, as torch.autograd.grad's do: the gradient of the
+    # loss with respect to itself (the seed), or a view of it, can be changed in place.
+    (own,) = tg.autograd.grad(loss, [loss])
+    own += 1
+    assert own.item() == 2.0
+    one = tg.Tensor([5.0], requires_grad=True)
+    (view,) = tg.autograd.grad(one.reshape(()), [one])  # the seed, reshaped
+    view.add_(1.0)
+    assert view.tolist() == [2.0]
     (x * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]

@@ -273,7 +273,7 @@ def grad(
             "grad(): the output does not require grad: no input that requires grad went into "
             "it, or it was computed inside no_grad()."
         )
-    seed = outputs._seed_grad(grad_outputs)
+    seed = outputs._seed_grad(grad_outputs, fresh=True)
     if retain_graph is None:
         retain_graph = create_graph
     results = run_backward(

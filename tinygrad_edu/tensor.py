@@ -194,7 +194,10 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         summed = ops.Sum.apply(grad, axis=axes, keepdims=True) if axes else grad
         return summed.reshape(shape) if summed.shape != shape else summed
 
-    def _seed_grad(self, grad: Any) -> Tensor:
+    def _seed_grad(self, grad: Any, fresh: bool = False) -> Tensor:
+        # fresh: for tg.grad, whose results the caller owns (they may be the seed or views of it)
+        if grad is None and fresh:
+            grad = self.backend.xp.ones_like(self.data)
         if grad is None:
             if self.data.shape != () and self.numel() != 1:
                 raise RuntimeError(
