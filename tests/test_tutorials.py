@@ -31,8 +31,8 @@ DIFFERENCES (each is taken care of where it occurs below, and said there):
   (``binary_cross_entropy_with_logits``, ``mse_loss``, ``cross_entropy``) and ``linear`` are
   single nodes with PyTorch's names.
 * ``torch.save(model, path)`` (a pickled model) is refused, naming
-  ``save(model.state_dict(), path)``; ``torch.load(path, weights_only=True)``: see
-  :func:`test_load_accepts_weights_only`.
+  ``save(model.state_dict(), path)``; ``torch.load(path, weights_only=True)`` is accepted (a
+  safetensors file holds nothing but tensors): :func:`test_load_accepts_weights_only`.
 * ``AccumulateGrad.name()`` is ``AccumulateGrad`` where PyTorch says
   ``torch::autograd::AccumulateGrad`` (the graph walks below compare the last part).
 * dtypes print as ``tinygrad_edu.float32`` (the module's name), not ``torch.float32``.
@@ -109,20 +109,9 @@ def images(seed: int, count: int, shape: tuple[int, ...], classes: int) -> tuple
     return pictures, labels.astype(np.int64)
 
 
-MISSING: set[str] = set()  # PyTorch spellings a tutorial needed that tinygrad_edu lacks
-
-
 def load_weights(torch: Any, path: Path) -> Any:
-    """``torch.load(path, weights_only=True)``, as the tutorials write it. Where the keyword is
-    not accepted the file is read without it, and :data:`MISSING` records that (its own test
-    reports it), so the rest of the tutorial is still compared."""
-    try:
-        return torch.load(path, weights_only=True)
-    except TypeError as error:
-        if "weights_only" not in str(error):
-            raise
-        MISSING.add("torch.load(path, weights_only=True)")
-        return torch.load(path)
+    """``torch.load(path, weights_only=True)``, as the tutorials write it."""
+    return torch.load(path, weights_only=True)
 
 
 def dtype_name(tensor: Any) -> str:
@@ -937,12 +926,6 @@ def test_nn_really_matches_torch() -> None:
 
 
 # -- what the tutorials needed and did not find --------------------------------------------------
-@pytest.mark.xfail(
-    reason="tinygrad_edu.load does not accept PyTorch's weights_only= yet (its files hold "
-    "tensors only, so weights_only=True would change nothing); serialization.py is engineer "
-    "D's: the Save & Load, Quickstart and CIFAR tutorials read their weights without it",
-    raises=TypeError, strict=False,
-)
 def test_load_accepts_weights_only(tmp_path: Path) -> None:
     tinygrad_edu.save({"w": tinygrad_edu.ones(2)}, tmp_path / "w.safetensors")
     state = tinygrad_edu.load(tmp_path / "w.safetensors", weights_only=True)
