@@ -20,8 +20,8 @@ from tinygrad_edu.backends.registry import BackendError, UnknownBackendError
 ENV = registry.ENV_VAR
 
 CUPY_INSTALL = (
-    'pip install "tinygrad-edu[cuda12]" (for CUDA 13: pip install "tinygrad-edu[cuda13]"; '
-    'in a clone of the repository: pip install -e "backends/cupy[cuda12]")'
+    'pip install -e "backends/cupy[cuda12]" in a clone of the repository ([cuda13] for '
+    'CUDA 13); once the plugin is on PyPI: pip install "tinygrad-edu[cuda12]"'
 )
 
 

@@ -35,11 +35,11 @@ DEFAULT = "numpy"
 REGISTERED = "register_backend()"  # the "distribution" of a backend registered in code
 
 # Plugins we know of, so that asking for one that is not installed says how to install it:
-# first the command for someone who installed tinygrad-edu from PyPI (the extra pins the
-# plugin to this release), then the one for a clone of the repository.
+# the CuPy plugin is not on PyPI yet, so first the command for a clone of the repository, then
+# the extra that will pin the plugin to this release once it is published.
 KNOWN_PLUGINS = {
-    "cupy": 'pip install "tinygrad-edu[cuda12]" (for CUDA 13: pip install "tinygrad-edu[cuda13]"; '
-    'in a clone of the repository: pip install -e "backends/cupy[cuda12]")',
+    "cupy": 'pip install -e "backends/cupy[cuda12]" in a clone of the repository ([cuda13] for '
+    'CUDA 13); once the plugin is on PyPI: pip install "tinygrad-edu[cuda12]"',
 }
 # Libraries whose pip package is not simply their import name.
 KNOWN_LIBRARIES = {
