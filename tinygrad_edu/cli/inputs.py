@@ -113,7 +113,8 @@ def comparability_note(dataset: str, train_size: int | None, test_size: int) -> 
     (``train_size`` None: not known, the training images were not read)."""
     if dataset == "mnist-sample":
         return ("the accuracy is on 2,000 held-out digits of the MNIST test set (mnist-sample: "
-                "8,000 to train, 2,000 to test); it is not comparable with the standard "
+                "8,000 for training, --val-fraction of them held out for validation, 2,000 "
+                "to test); it is not comparable with the standard "
                 "60,000/10,000 MNIST benchmark (--dataset mnist with all four files)")
     if (train_size, test_size) in ((60_000, 10_000), (None, 10_000)):
         return None
