@@ -226,3 +226,15 @@ def test_classifier_accuracy_line_matches_torch() -> None:
     _, theirs = torch.max(torch.tensor(logits), 1)
     assert (ours == Tensor(labels)).sum().item() == (theirs == torch.tensor(labels)).sum().item()
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_function_forms_given_an_array_keep_pytorchs_meaning() -> None:
+    """``torch.max(outputs.data, 1)`` (the Blitz's classifier): here ``.data`` is the backend's
+    array, and NumPy's own ``max(1)`` would give values only, unpacked silently into a wrong
+    ``predicted``. The function forms turn an array into a Tensor first."""
+    outputs = tg.Tensor([[0.1, 2.0, 0.3], [1.5, 0.2, 0.1]], requires_grad=True)
+    _, predicted = tg.max(outputs.data, 1)
+    assert predicted.tolist() == [1, 0]
+    values, indices = tg.sort(np.array([3.0, 1.0, 2.0]), 0)  # NumPy's sort(0) returns None
+    assert (values.tolist(), indices.tolist()) == ([1.0, 2.0, 3.0], [1, 2, 0])
+    assert tg.sum(outputs.data, dim=1).tolist() == pytest.approx([2.4, 1.8])

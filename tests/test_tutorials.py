@@ -24,8 +24,8 @@ Tutorials:
 DIFFERENCES (each is taken care of where it occurs below, and said there):
 
 * ``tensor.data`` is the raw NumPy/CuPy array here, not a Tensor: ``f.data.sub_(...)`` (Blitz,
-  neural networks) is written ``with torch.no_grad(): f.sub_(...)``, and
-  ``torch.max(outputs.data, 1)`` (Blitz, classifier) as ``torch.max(outputs.detach(), 1)``.
+  neural networks) is written ``with torch.no_grad(): f.sub_(...)``; ``torch.max(outputs.data,
+  1)`` (Blitz, classifier) runs as written, since the function forms take an array too.
 * Composed functions end in the node of their last primitive (``binary_cross_entropy`` on
   probabilities shows its mean's ``DivBackward0``); the losses the tutorials print
   (``binary_cross_entropy_with_logits``, ``mse_loss``, ``cross_entropy``) and ``linear`` are
@@ -708,9 +708,7 @@ def blitz_classifier(torch: Any, path: Path) -> dict[str, Any]:
         for data in testloader:
             images_, labels = data
             outputs = net(images_)
-            # .data is the raw array here (see DIFFERENCES); detach() is the Tensor it means
-            data_of_outputs = outputs.data if torch.__name__ == "torch" else outputs.detach()
-            _, predicted = torch.max(data_of_outputs, 1)
+            _, predicted = torch.max(outputs.data, 1)
             total += labels.size(0)
             correct += (predicted == labels).sum().item()
             _, predictions = torch.max(outputs, 1)

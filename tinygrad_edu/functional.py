@@ -29,12 +29,12 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
 
 def maximum(x: Tensor, y: Any) -> Tensor:
     """Elementwise larger of ``x`` and ``y``."""
-    return x.maximum(y)
+    return _tensor(x).maximum(y)
 
 
 def minimum(x: Tensor, y: Any) -> Tensor:
     """Elementwise smaller of ``x`` and ``y``."""
-    return x.minimum(y)
+    return _tensor(x).minimum(y)
 
 
 def _into(out: Tensor | None, result: Tensor, name: str) -> Tensor:
@@ -93,6 +93,13 @@ def div(x: Any, y: Any, *, out: Tensor | None = None) -> Tensor:
     return _into(out, _as_tensor(x, y) / y, "div")
 
 
+def _tensor(x: Any) -> Tensor:
+    """``x`` as a Tensor. A function form given an array (``tg.max(outputs.data, 1)``, as
+    PyTorch's tutorials write it: here ``.data`` is the backend's array) must not fall through
+    to the array's own method, whose meaning differs (NumPy's ``max(1)`` gives values only)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
 def _as_tensor(x: Any, like: Any) -> Tensor:
     """``x`` as a Tensor (on ``like``'s backend when ``like`` is one), so that ``tg.mul(2, t)``
     works as in PyTorch."""
@@ -104,7 +111,7 @@ def _as_tensor(x: Any, like: Any) -> Tensor:
 
 def mm(x: Tensor, y: Any) -> Tensor:
     """The product of two matrices (2 axes each): ``x.mm(y)``."""
-    return x.mm(y)
+    return _tensor(x).mm(y)
 
 
 @torch_keywords
@@ -162,58 +169,58 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
     """Surround ``x`` with a constant border; ``pad_width`` as in ``numpy.pad``."""
-    return x.pad(pad_width, value)
+    return _tensor(x).pad(pad_width, value)
 
 
 # -- PyTorch's function forms: tg.exp(x) is x.exp(), as torch.exp(x) is x.exp() ---------------
 def exp(x: Tensor) -> Tensor:
     """e to the power of each element: ``x.exp()``."""
-    return x.exp()
+    return _tensor(x).exp()
 
 
 def log(x: Tensor) -> Tensor:
     """Natural logarithm of each element: ``x.log()``."""
-    return x.log()
+    return _tensor(x).log()
 
 
 def sqrt(x: Tensor) -> Tensor:
     """Square root of each element: ``x.sqrt()``."""
-    return x.sqrt()
+    return _tensor(x).sqrt()
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """Absolute value of each element: ``x.abs()``."""
-    return x.abs()
+    return _tensor(x).abs()
 
 
 def relu(x: Tensor) -> Tensor:
     """max(x, 0) for each element: ``x.relu()``."""
-    return x.relu()
+    return _tensor(x).relu()
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + e^-x) for each element: ``x.sigmoid()``."""
-    return x.sigmoid()
+    return _tensor(x).sigmoid()
 
 
 def sin(x: Tensor) -> Tensor:
     """Sine of each element, in radians: ``x.sin()``."""
-    return x.sin()
+    return _tensor(x).sin()
 
 
 def cos(x: Tensor) -> Tensor:
     """Cosine of each element, in radians: ``x.cos()``."""
-    return x.cos()
+    return _tensor(x).cos()
 
 
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent of each element: ``x.tanh()``."""
-    return x.tanh()
+    return _tensor(x).tanh()
 
 
 def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     """Every element limited to [min, max]: ``x.clip(min, max)``."""
-    return x.clip(min, max)
+    return _tensor(x).clip(min, max)
 
 
 clamp = clip
@@ -221,37 +228,37 @@ clamp = clip
 
 def sum(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A001
     """Sum over axes: ``x.sum(...)``, with the same arguments (``axis``/``dim``, ``keepdims``)."""
-    return x.sum(*args, **kwargs)
+    return _tensor(x).sum(*args, **kwargs)
 
 
 def mean(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Average over axes: ``x.mean(...)``, with the same arguments."""
-    return x.mean(*args, **kwargs)
+    return _tensor(x).mean(*args, **kwargs)
 
 
 def softmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Probabilities along an axis: ``x.softmax(...)``, with the same arguments."""
-    return x.softmax(*args, **kwargs)
+    return _tensor(x).softmax(*args, **kwargs)
 
 
 def log_softmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Log-probabilities along an axis: ``x.log_softmax(...)``, with the same arguments."""
-    return x.log_softmax(*args, **kwargs)
+    return _tensor(x).log_softmax(*args, **kwargs)
 
 
 def logsumexp(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """log(sum(exp(x))) over axes: ``x.logsumexp(...)``, with the same arguments."""
-    return x.logsumexp(*args, **kwargs)
+    return _tensor(x).logsumexp(*args, **kwargs)
 
 
 def argmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Position of the largest element: ``x.argmax(...)``, with the same arguments."""
-    return x.argmax(*args, **kwargs)
+    return _tensor(x).argmax(*args, **kwargs)
 
 
 def argmin(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Position of the smallest element: ``x.argmin(...)``, with the same arguments."""
-    return x.argmin(*args, **kwargs)
+    return _tensor(x).argmin(*args, **kwargs)
 
 
 # -- reductions with indices, as torch.max(x, 1): see tensor_methods/selection.py --------------
@@ -266,95 +273,95 @@ def max(x: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - PyTorch's 
         >>> predicted.tolist()
         [1, 0]
     """
-    return x.max(*args, **kwargs)
+    return _tensor(x).max(*args, **kwargs)
 
 
 def min(x: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001
     """As ``torch.min``: the smallest element, ``(values, indices)`` along a dim, or the
     elementwise smaller of two tensors (see :func:`max`)."""
-    return x.min(*args, **kwargs)
+    return _tensor(x).min(*args, **kwargs)
 
 
 def amax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """The largest elements over some dims (values only): ``x.amax(...)``."""
-    return x.amax(*args, **kwargs)
+    return _tensor(x).amax(*args, **kwargs)
 
 
 def amin(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """The smallest elements over some dims (values only): ``x.amin(...)``."""
-    return x.amin(*args, **kwargs)
+    return _tensor(x).amin(*args, **kwargs)
 
 
 def sort(x: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``(values, indices)`` sorted along a dim: ``x.sort(...)``."""
-    return x.sort(*args, **kwargs)
+    return _tensor(x).sort(*args, **kwargs)
 
 
 def argsort(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """The positions that sort a dim: ``x.argsort(...)``."""
-    return x.argsort(*args, **kwargs)
+    return _tensor(x).argsort(*args, **kwargs)
 
 
 def topk(x: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``(values, indices)`` of the k largest (or smallest) along a dim: ``x.topk(...)``."""
-    return x.topk(*args, **kwargs)
+    return _tensor(x).topk(*args, **kwargs)
 
 
 def kthvalue(x: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``(values, indices)`` of the k-th smallest along a dim: ``x.kthvalue(...)``."""
-    return x.kthvalue(*args, **kwargs)
+    return _tensor(x).kthvalue(*args, **kwargs)
 
 
 def median(x: Tensor, *args: Any, **kwargs: Any) -> Any:
     """The median, or ``(values, indices)`` along a dim: ``x.median(...)``."""
-    return x.median(*args, **kwargs)
+    return _tensor(x).median(*args, **kwargs)
 
 
 def mode(x: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``(values, indices)`` of the most frequent element along a dim: ``x.mode(...)``."""
-    return x.mode(*args, **kwargs)
+    return _tensor(x).mode(*args, **kwargs)
 
 
 def cummax(x: Tensor, dim: int) -> Any:
     """``(values, indices)`` of the running largest along ``dim``: ``x.cummax(dim)``."""
-    return x.cummax(dim)
+    return _tensor(x).cummax(dim)
 
 
 def cummin(x: Tensor, dim: int) -> Any:
     """``(values, indices)`` of the running smallest along ``dim``: ``x.cummin(dim)``."""
-    return x.cummin(dim)
+    return _tensor(x).cummin(dim)
 
 
 def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     """The elements of ``x`` at ``index`` along ``dim``: ``x.gather(dim, index)``."""
-    return x.gather(dim, index)
+    return _tensor(x).gather(dim, index)
 
 
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in another shape: ``x.reshape(...)``."""
-    return x.reshape(*shape)
+    return _tensor(x).reshape(*shape)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Axes ``start_dim`` to ``end_dim`` merged into one: ``x.flatten(...)``."""
-    return x.flatten(start_dim, end_dim)
+    return _tensor(x).flatten(start_dim, end_dim)
 
 
 def transpose(x: Tensor, axis0: int = -2, axis1: int = -1) -> Tensor:
     """Two axes swapped: ``x.transpose(axis0, axis1)``."""
-    return x.transpose(axis0, axis1)
+    return _tensor(x).transpose(axis0, axis1)
 
 
 def permute(x: Tensor, *axes: Any) -> Tensor:
     """Axes reordered: ``x.permute(...)``."""
-    return x.permute(*axes)
+    return _tensor(x).permute(*axes)
 
 
 def squeeze(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Axes of size 1 removed: ``x.squeeze(...)``."""
-    return x.squeeze(*args, **kwargs)
+    return _tensor(x).squeeze(*args, **kwargs)
 
 
 def unsqueeze(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """An axis of size 1 inserted: ``x.unsqueeze(...)``."""
-    return x.unsqueeze(*args, **kwargs)
+    return _tensor(x).unsqueeze(*args, **kwargs)
