@@ -125,19 +125,7 @@ class Replay:
     def _name(self, obj: Any, hint: str = "") -> str:
         if id(obj) in self.names:
             return self.names[id(obj)]
-        if hint:
-            pass
-        elif isinstance(obj, dict):
-            hint = "D"
-        elif isinstance(obj, np.ufunc) or callable(obj) and hasattr(obj, "__name__"):
-            owner = getattr(obj, "__self__", None)
-            hint = obj.__name__
-            if isinstance(owner, np.ufunc):
-                hint = f"{owner.__name__}_{hint}"
-        elif isinstance(obj, np.dtype):
-            hint = str(obj)
-        else:
-            hint = "c"
+        hint = hint or self._hint(obj)
         name, n = hint, self.counts.get(hint, 0)
         while name in self.namespace:
             name, n = f"{hint}{n + 1}", n + 1
@@ -146,6 +134,20 @@ class Replay:
         self.names[id(obj)] = name
         self.kept.append(obj)  # ids stay unique while the objects live
         return name
+
+    @staticmethod
+    def _hint(obj: Any) -> str:
+        """A readable stem for a name in the replay's source: the function's own name."""
+        if isinstance(obj, dict):
+            return "D"
+        if isinstance(obj, np.ufunc) or callable(obj) and hasattr(obj, "__name__"):
+            owner = getattr(obj, "__self__", None)  # np.add.reduce: owner np.add
+            if isinstance(owner, np.ufunc):
+                return f"{owner.__name__}_{obj.__name__}"
+            return str(obj.__name__)
+        if isinstance(obj, np.dtype):
+            return str(obj)
+        return "c"
 
     def _r(self, v: Any) -> str:
         if isinstance(v, Ref):
