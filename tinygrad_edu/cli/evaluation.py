@@ -24,6 +24,7 @@ from .inputs import (
     normalise,
     statistics,
     threads_set,
+    training_statistics,
 )
 from .output import plural
 from .parser import DATASETS, CommandError
@@ -72,7 +73,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     except RuntimeError as error:
         raise CommandError(f"{path} does not hold weights of the {name} model. "
                            f"{_shown(str(error), 400)}") from None
-    x_train = None
+    x_train, known = None, None
     if name == "lecture":
         if args.dataset or args.data_dir or args.download:
             raise CommandError("a lecture checkpoint is tested on its own task; leave out "
@@ -89,18 +90,25 @@ def _evaluate(args: argparse.Namespace) -> int:
         if args.data_dir is None and metadata.get("data_dir") and dataset != "mnist-sample":
             print(f"note: the run read its data from {_shown(metadata['data_dir'])}; this "
                   "reads the cache folder unless you pass --data-dir")
-        if {"mean", "std"} <= metadata.keys():  # the test set alone: no training image read
+        known = None if {"mean", "std"} <= metadata.keys() else training_statistics(
+            dataset, args.data_dir, args.download)
+        if {"mean", "std"} <= metadata.keys() or known:  # the test set alone is read
             test_set = load_test_images(dataset, args.data_dir, args.download, args.timeout)
             train_size = None
-        else:  # not from 'tinygrad-edu train': normalise as it would, by the training images
+        else:  # only t10k files: the training part is read with the test part anyway
             train_set, test_set = load_images(dataset, args.data_dir, args.download,
                                               args.timeout)
             x_train, train_size = train_set.tensors[0], len(train_set)
+        if known:  # not from 'tinygrad-edu train': normalised as it would, by the training set
+            print(f"note: {path} holds no normalisation; using the {dataset} training set's "
+                  f"mean {known[0]:.4f} and std {known[1]:.4f}")
         x_test, y_test = test_set.tensors
         note = comparability_note(dataset, train_size, len(test_set))
         class_names = _class_names(dataset)
     if {"mean", "std"} <= metadata.keys():
         mean, std = _normalisation(metadata, path)
+    elif known:
+        mean, std = known
     else:
         assert x_train is not None
         mean, std = statistics(x_train)

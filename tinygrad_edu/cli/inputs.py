@@ -63,6 +63,31 @@ def load_test_images(name: str, data_dir: Path | None, download: bool,
     return data.load_folder(folder, source.title, test_only=True)[1]
 
 
+# The mean and standard deviation of all pixels (scaled to [0, 1]) of each data set's training
+# images, for checkpoints that do not carry their own normalisation: evaluate then reads no
+# training image. Computed once from the files (in float64, rounded to 7 digits);
+# tests/test_cli_safety.py recomputes each whose files are present.
+TRAINING_STATISTICS = {
+    "mnist-sample": (0.1326198, 0.3106387),  # its 8,000 training digits
+    "mnist": (0.1306605, 0.3081078),  # the 60,000 of train-images-idx3-ubyte
+    "fashion-mnist": (0.2860406, 0.3530242),  # the 60,000 of train-images-idx3-ubyte
+}
+
+
+def training_statistics(name: str, data_dir: Path | None, download: bool
+                        ) -> tuple[float, float] | None:
+    """``TRAINING_STATISTICS[name]`` when the training part is the published one; None for a
+    folder holding only the two t10k files (its training part is 8,000 of those, read anyway
+    with the test part: compute its statistics with :func:`statistics`)."""
+    folder = _check_source(name, data_dir, download)
+    if folder is not None and not download and folder.is_dir() and not all(
+        (folder / stem).is_file() or (folder / f"{stem}.gz").is_file()
+        for stem in data.datasets.TRAIN
+    ):
+        return None
+    return TRAINING_STATISTICS[name]
+
+
 def _check_source(name: str, data_dir: Path | None, download: bool) -> Path | None:
     """The folder to read (None: the shipped sample), after the checks a user can get wrong."""
     if name == "mnist-sample":
