@@ -129,40 +129,130 @@ def test_metrics_json_is_strict_json_with_null_for_what_is_not_measured(
 
 
 # -- kills at every moment of a save, SIGTERM, temporary files ---------------------------------
-KILL_AT_RENAME = textwrap.dedent("""
-    import os, sys, types
+KILL_AT_EVERY_STEP = textwrap.dedent("""
+    # One process imports once, then forks a child per kill point: the child trains and is
+    # killed with kill -9 (no handler, no clean-up runs) at the Nth change it makes to the
+    # file system inside a commit (a rename, a link, a new or removed file or folder).
+    import json, os, sys
     from tinygrad_edu.cli import folder, main
-    renames, kill_at = [0], int(sys.argv[1])
-    def replace(source, target):  # the renames of the commits, counted
-        renames[0] += 1
-        if renames[0] == kill_at:
-            os.kill(os.getpid(), 9)  # kill -9: no handler, no clean-up runs
-        os.replace(source, target)
-    folder.os = types.ModuleType("os")
-    folder.os.__dict__.update(os.__dict__, replace=replace)
-    raise SystemExit(main(sys.argv[2:]))
+    mode, base, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+    state = {"kill_at": 0, "steps": 0, "in_commit": False, "per_commit": []}
+
+    def counted(name, real):
+        def call(*args, **kwargs):
+            if name == "symlink" and mode == "renames":  # as on Windows without the privilege
+                raise OSError(1, "Operation not permitted")
+            if state["in_commit"]:
+                state["steps"] += 1
+                if state["steps"] == state["kill_at"]:
+                    os.kill(os.getpid(), 9)
+            return real(*args, **kwargs)
+        return call
+
+    for name in ("replace", "rename", "symlink", "link", "mkdir", "unlink", "rmdir"):
+        setattr(os, name, counted(name, getattr(os, name)))
+    commit = folder.RunFolder.commit
+
+    def counting_commit(self, *args, **kwargs):
+        state["in_commit"], before = True, state["steps"]
+        try:
+            return commit(self, *args, **kwargs)
+        finally:
+            state["in_commit"] = False
+            state["per_commit"].append(state["steps"] - before)
+
+    folder.RunFolder.commit = counting_commit
+
+    def child(kill_at, out):
+        pid = os.fork()
+        if pid == 0:
+            state["kill_at"] = kill_at
+            sys.stdout = open(os.devnull, "w")
+            code = main([*argv, "--out", out])
+            with open(os.path.join(base, "steps.json"), "w") as file:
+                json.dump(state["per_commit"], file)
+            os._exit(code)
+        return os.waitpid(pid, 0)[1]
+
+    assert child(0, os.path.join(base, "whole")) == 0  # counts the steps of every commit
+    with open(os.path.join(base, "steps.json")) as file:
+        per_commit = json.load(file)
+    kills = range(1, per_commit[0] + per_commit[1] + 1)  # every step of epochs 1 and 2
+    statuses = {k: child(k, os.path.join(base, f"killed-{k}")) for k in kills}
+    print(json.dumps({"per_commit": per_commit, "statuses": statuses}))
 """)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="kill -9 (SIGKILL) needs a POSIX system")
-def test_a_kill_at_any_rename_leaves_a_consistent_run_that_resumes_exactly(
+def no_link_leads_nowhere(folder: Path) -> None:
+    for path in folder.iterdir():
+        assert not (path.is_symlink() and not path.exists()), f"{path} leads nowhere"
+
+
+def killed_at_every_step(tmp_path: Path, mode: str) -> tuple[list[int], dict[int, Path]]:
+    """Train 3 epochs once whole, then once per step of the first two commits, killed there."""
+    result = python("-c", KILL_AT_EVERY_STEP, mode, str(tmp_path), *LECTURE, "--epochs", "3",
+                    "--threads", "1", timeout=600,
+                    env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    for kill_at, status in report["statuses"].items():
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == 9, (kill_at, status)
+    return report["per_commit"], {int(k): tmp_path / f"killed-{k}" for k in report["statuses"]}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kill -9 at every step needs os.fork (POSIX)")
+def test_a_kill_at_any_step_of_a_commit_leaves_a_consistent_pair_that_resumes_exactly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    per_commit, killed = killed_at_every_step(tmp_path, "links")
     whole = tmp_path / "whole"
-    assert run(capsys, *LECTURE, "--epochs", "3", "--out", str(whole), "--threads", "1")[0] == 0
-    # epoch 1 is committed in 3 renames (no optimizer file to keep yet), epoch 2 in 4:
-    # killed at the 4th to 7th rename, the kill falls at each step of epoch 2's commit.
-    for kill_at in (4, 5, 6, 7):
-        out = tmp_path / f"killed-{kill_at}"
-        result = python("-c", KILL_AT_RENAME, str(kill_at), *LECTURE, "--epochs", "3",
-                        "--out", str(out), "--threads", "1")
-        assert result.returncode == -9, result.stderr
-        code, text, err = run(capsys, "train", "--resume", "--out", str(out), "--quiet",
-                              "--threads", "1")
-        assert code == 0, err
+    assert per_commit[0] >= 8 and per_commit[1] >= 6, per_commit  # the steps were counted
+    assert (whole / "model.safetensors").is_symlink() and consistent(whole) == 3
+    seen_in_epoch_2 = set()
+    for kill_at, out in killed.items():
+        # what a user reads right after the kill, through the names they know
+        no_link_leads_nowhere(out)
+        if (out / "model.safetensors").exists():
+            done = consistent(out)  # the checkpoint, its optimizer state and metrics agree
+            if kill_at <= per_commit[0]:
+                assert done == 1, kill_at
+            else:
+                seen_in_epoch_2.add(done)
+        else:  # killed inside the first commit: no checkpoint yet
+            assert kill_at <= per_commit[0], kill_at
+        # the next start cleans up and continues (or, with nothing saved, starts again)
+        resume = ("--resume",) if os.path.lexists(out / ".current") else (
+            "--model", "lecture", "--epochs", "3")
+        code, _, err = run(capsys, "train", *resume, "--out", str(out), "--quiet",
+                           "--threads", "1")
+        assert code == 0, (kill_at, err)
         assert consistent(out) == 3
         assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+        assert len(list(out.glob(".epoch-*"))) == 1, kill_at  # stale epochs are gone
+        for name, array in weights(whole).items():
+            np.testing.assert_array_equal(weights(out)[name], array, err_msg=f"{kill_at} {name}")
+    assert seen_in_epoch_2 == {1, 2}  # before the swap epoch 1, after it epoch 2, nothing else
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kill -9 at every step needs os.fork (POSIX)")
+def test_without_symbolic_links_a_kill_at_any_rename_still_resumes_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # os.symlink refuses (as on Windows without the privilege): files renamed into place
+    per_commit, killed = killed_at_every_step(tmp_path, "renames")
+    whole = tmp_path / "whole"
+    assert not (whole / "model.safetensors").is_symlink() and consistent(whole) == 3
+    assert not os.path.lexists(whole / ".current")
+    for kill_at, out in killed.items():
+        resume = ("--resume",) if (out / "model.safetensors").exists() else (
+            "--model", "lecture", "--epochs", "3", "--overwrite")  # no checkpoint was saved
+        code, _, err = run(capsys, "train", *resume, "--out", str(out), "--quiet",
+                           "--threads", "1")
+        assert code == 0, (kill_at, err)
+        assert consistent(out) == 3  # the older layout, continued with links
+        assert (out / "model.safetensors").is_symlink()
         assert not (out / ".optimizer-previous.safetensors").exists()
+        assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
         for name, array in weights(whole).items():
             np.testing.assert_array_equal(weights(out)[name], array, err_msg=f"{kill_at} {name}")
 
@@ -477,6 +567,73 @@ def test_evaluate_reads_only_the_test_files(
     code, text, err = run(capsys, "evaluate", "--checkpoint", str(path))
     assert code == 0, err
     assert read and all(name.startswith("t10k") for name in read), read
+
+
+def with_training_files(name: str) -> Path | None:
+    """A folder holding all four files of the data set, if this machine has one."""
+    from tinygrad_edu.data import datasets
+
+    for folder in (tg.data.data_home() / datasets.SOURCES[name].folder,
+                   Path("/usr/share/datasets") / name):
+        if all(any((folder / f"{stem}{ext}").is_file() for ext in ("", ".gz"))
+               for stem in (*datasets.TRAIN, *datasets.TEST)):
+            return folder
+    return None
+
+
+@pytest.mark.parametrize("name", ["mnist-sample", "mnist", "fashion-mnist"])
+def test_the_table_of_training_statistics_is_what_the_data_gives(name: str) -> None:
+    if name == "mnist-sample":
+        train, _ = tg.data.mnist_sample()
+    else:
+        folder = with_training_files(name)
+        if folder is None:
+            pytest.skip(f"needs the four {name} files (train-images-idx3-ubyte[.gz] ...) in "
+                        f"{tg.data.data_home()} or /usr/share/datasets/{name}")
+        train, _ = cli.load_images(name, folder, False)
+    images = train.tensors[0].numpy().astype(np.float64)
+    mean, std = cli.inputs.TRAINING_STATISTICS[name]
+    assert abs(images.mean() - mean) < 1e-6 and abs(images.std() - std) < 1e-6
+    assert cli.statistics(train.tensors[0]) == pytest.approx((mean, std), abs=1e-6)
+
+
+def test_evaluate_without_a_normalisation_reads_only_the_test_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tinygrad_edu.data import datasets
+
+    folder = tmp_path / "idx"  # all four files: 40 training and 20 test images
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for stem, count in zip((*datasets.TRAIN, *datasets.TEST), (40, 40, 20, 20), strict=True):
+        shape = (count, 28, 28) if "images" in stem else (count,)
+        array = rng.integers(0, 256 if "images" in stem else 10, shape, dtype=np.uint8)
+        write_idx(folder / f"{stem}.gz", bytes([0, 0, 8, len(shape)]) + b"".join(
+            size.to_bytes(4, "big") for size in shape), array.tobytes())
+    model = build_model("mlp")
+    path = tmp_path / "own.safetensors"  # saved by a user's own loop: no mean or std
+    tg.save(model.state_dict(), path, metadata={"model": "mlp", "dataset": "mnist"})
+    read: list[str] = []
+    real = datasets.read_idx
+
+    def recording(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(Path(file).name)
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(datasets, "read_idx", recording)
+    code, text, err = run(capsys, "evaluate", "--checkpoint", str(path), "--data-dir",
+                          str(folder))
+    assert code == 0, err
+    assert read and all(name.startswith("t10k") for name in read), read
+    assert "holds no normalisation; using the mnist training set's mean 0.1307 and std " \
+           "0.3081" in text
+    _, test = tg.data.mnist(root=folder)  # scored by hand, normalised by the table's numbers
+    images, labels = test.tensors
+    mean, std = cli.inputs.TRAINING_STATISTICS["mnist"]
+    with tg.no_grad():
+        predicted = model(cli.normalise(images, mean, std)).argmax(axis=1).numpy()
+    correct = int((predicted == labels.numpy()).sum())
+    assert f"({correct:,} of 20)" in text
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo (POSIX) for a FIFO")

@@ -2,19 +2,28 @@
 together, so that whatever stops the run (Ctrl-C, SIGTERM, kill -9, a full disk) the folder
 holds one complete epoch: a checkpoint, its optimizer state and metrics.json that agree.
 
-The files, and the order an epoch is committed in (each file first written completely under a
-temporary name ``.NAME.*.tmp``, flushed to disk, then renamed):
+The files a user reads:
 
-1. ``optimizer.safetensors``: the optimizer's state; the one it replaces is kept as
-   ``.optimizer-previous.safetensors`` until step 2 is done;
-2. ``model.safetensors``: the weights (PyTorch's names) and, as metadata, the settings, the
-   learning-rate schedule, the random state and the metrics. Its rename is the commit;
-3. ``metrics.json``: a copy of the metrics the checkpoint holds.
+- ``model.safetensors``: the weights (PyTorch's names) and, as metadata, the settings, the
+  learning-rate schedule, the random state and the metrics;
+- ``optimizer.safetensors``: the optimizer's state;
+- ``metrics.json``: a copy of the metrics the checkpoint holds;
+- ``loss.png`` and ``mistakes.png``, drawn after the last epoch.
 
-Each of the three names the same ``checkpoint_id``. A run killed between two renames leaves a
-newer file beside an older one; the next ``train`` into the folder (and ``--resume``) finds the
-pair that agrees with the checkpoint and rewrites the rest from it, and deletes the temporary
-files of killed runs.
+Each of the first three names the same ``checkpoint_id``. They are links into a hidden folder
+that holds the epoch's three files, and the commit of an epoch is one atomic rename of the
+link ``.current`` (``layout`` explains it step by step): after a kill at any moment,
+``model.safetensors`` and ``metrics.json`` are a pair of the same epoch, or there is no
+``model.safetensors`` yet (a kill inside the first epoch's commit can leave ``metrics.json``
+and ``optimizer.safetensors`` without it, until the next start links it).
+
+Where symbolic links cannot be made (Windows without the privilege), the files are renamed into
+place one by one, optimizer, checkpoint, metrics; a kill between two renames there leaves files
+of two epochs until the next start: :meth:`recover` (for ``--resume``) keeps the pair that
+agrees with the checkpoint and rewrites the rest from it.
+
+Every start (under the lock) removes what killed runs left: temporary files and epoch folders
+that are not current.
 """
 
 from __future__ import annotations
@@ -31,11 +40,12 @@ from typing import Any
 
 import tinygrad_edu as tg
 
+from . import layout
+from .layout import CURRENT, PREVIOUS
+from .layout import OPTIMIZER as OPTIMIZER  # (imported from here by training and resume)
 from .output import CHECKPOINT, METRICS, strict_json, write_atomically
 from .parser import CommandError
 
-OPTIMIZER = "optimizer.safetensors"
-PREVIOUS = ".optimizer-previous.safetensors"
 LOCK, OWNER = ".tinygrad-edu.lock", ".tinygrad-edu.owner"
 PICTURES = ("loss.png", "mistakes.png")
 RUN_FILES = (CHECKPOINT, OPTIMIZER, METRICS, *PICTURES, PREVIOUS)
@@ -47,6 +57,7 @@ class RunFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock: Any = None
+        self._links: bool | None = None  # whether symbolic links work here, once tried
 
     # -- the lock --------------------------------------------------------------------------
     def lock(self) -> None:
@@ -63,6 +74,7 @@ class RunFolder:
                 f"{self.path} is in use by another training ({_shown(other)}); wait for it to "
                 "finish, or choose another folder with --out") from None
         self._lock = lock
+        self._links = layout.links_work(self.path)
         write_atomically(self.path / OWNER, lambda file: file.write(
             f"process {os.getpid()}".encode()))
 
@@ -83,19 +95,17 @@ class RunFolder:
 
     # -- what the folder holds -------------------------------------------------------------
     def holds_a_run(self) -> bool:
-        return any((self.path / name).exists() for name in RUN_FILES)
+        return any(os.path.lexists(self.path / name) for name in (*RUN_FILES, CURRENT))
 
     def clean(self) -> None:
-        """Delete the temporary files that killed runs left (under the lock: none is live)."""
-        for path in self.path.glob(".*.tmp"):
-            with contextlib.suppress(OSError):
-                path.unlink()
+        """Delete what killed runs left (under the lock: none of it is live): temporary files
+        and epoch folders that are not current; link the names a kill left out."""
+        layout.tidy(self.path)
 
     def remove_run(self) -> None:
-        """--overwrite: the old run's files go, pictures included (nothing else is touched)."""
-        for name in RUN_FILES:
-            with contextlib.suppress(FileNotFoundError):
-                (self.path / name).unlink()
+        """--overwrite: the old run's files go, pictures and epoch folders included (nothing
+        else is touched)."""
+        layout.remove_run(self.path, RUN_FILES)
 
     def recover(self) -> dict[str, str] | None:
         """Make the folder's files agree with its checkpoint (after a kill between renames);
@@ -126,29 +136,18 @@ class RunFolder:
         metrics = {**metrics, "checkpoint_id": token}
         text = strict_json(metrics)
         metadata = {**metadata, "checkpoint_id": token, "metrics": text}
-        pending = []
-        try:
-            for name, write in (
-                (OPTIMIZER, None if optimizer is None else lambda path: tg.save(
-                    optimizer, path, metadata={"checkpoint_id": token})),
-                (CHECKPOINT, lambda path: tg.save(weights, path, metadata=metadata)),
-                (METRICS, lambda path: path.write_text(text, encoding="utf-8")),
-            ):
-                if write is None:
-                    continue
-                temporary = self.path / f".{name}.{secrets.token_hex(4)}.tmp"
-                pending.append((temporary, self.path / name))
-                write(temporary)
-            if (self.path / OPTIMIZER).exists() and optimizer is not None:
-                os.replace(self.path / OPTIMIZER, self.path / PREVIOUS)
-            for temporary, target in pending:
-                os.replace(temporary, target)
-            with contextlib.suppress(FileNotFoundError):
-                (self.path / PREVIOUS).unlink()
-        finally:
-            for temporary, _ in pending:
-                with contextlib.suppress(FileNotFoundError):
-                    temporary.unlink()
+        writes: list[tuple[str, layout.Write]] = []
+        if optimizer is not None:
+            writes.append((OPTIMIZER, lambda path: tg.save(
+                optimizer, path, metadata={"checkpoint_id": token})))
+        writes.append((CHECKPOINT, lambda path: tg.save(weights, path, metadata=metadata)))
+        writes.append((METRICS, lambda path: layout.write_file(path, text.encode())))
+        if self._links is None:
+            self._links = layout.links_work(self.path)
+        if self._links:
+            layout.commit_by_swap(self.path, int(metadata.get("epoch", 0)), token, writes)
+        else:
+            layout.commit_by_renames(self.path, writes)
 
 
 def _token_of(path: Path) -> str | None:
