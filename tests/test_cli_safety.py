@@ -264,9 +264,21 @@ def test_stale_temporary_files_are_removed_at_the_next_start(
     out.mkdir()
     for name in (".model.safetensors.1a2b.tmp", ".metrics.json.3c4d.tmp"):
         (out / name).write_bytes(b"half written")
-    code, _, err = run(capsys, *LECTURE, "--epochs", "1", "--out", str(out))
+    stale = out / ".epoch-0001-0123456789abcdef"  # an epoch a kill left before its commit
+    stale.mkdir()
+    (stale / "model.safetensors").write_bytes(b"half written")
+    (out / ".current.5e6f.tmp").symlink_to(stale.name)
+    code, _, err = run(capsys, *LECTURE, "--epochs", "2", "--out", str(out))
     assert code == 0, err
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not stale.exists() and len(list(out.glob(".epoch-*"))) == 1
+    assert consistent(out) == 2
+    # killed in the first commit after .current was switched, before the names were linked
+    (out / "model.safetensors").unlink()
+    (out / "metrics.json").unlink()
+    code, _, err = run(capsys, "train", "--resume", "--out", str(out))
+    assert code == 0, err  # the next start links the names again: the run is complete
+    assert consistent(out) == 2 and (out / "model.safetensors").is_symlink()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is a POSIX signal")
@@ -337,10 +349,12 @@ def test_a_second_training_into_a_busy_folder_refuses_at_once(
             assert code == 1, err
             one_error_line(err)
             assert f"in use by another training (process {process.pid})" in err
+            no_link_leads_nowhere(out)  # the refused runs removed nothing of the live one
     finally:
         process.kill()
         process.communicate(timeout=60)
     assert consistent(out) >= 1
+    assert len(list(out.glob(".epoch-*"))) in (1, 2)  # the current one (and one being written)
 
 
 def test_an_explicit_out_with_a_run_refuses_unless_resume_or_overwrite(
@@ -356,10 +370,48 @@ def test_an_explicit_out_with_a_run_refuses_unless_resume_or_overwrite(
     assert (out / "model.safetensors").read_bytes() == before
     for name in ("matplotlib", "matplotlib.figure", "matplotlib.ticker"):
         monkeypatch.setitem(sys.modules, name, None)  # no pictures this time
+    old_epoch = os.readlink(out / ".current")
     code, _, err = run(capsys, *LECTURE, "--epochs", "2", "--out", str(out), "--overwrite")
     assert code == 0, err
     assert not (out / "loss.png").exists()  # the old run's picture went with it
     assert consistent(out) == 2
+    assert not (out / old_epoch).exists() and len(list(out.glob(".epoch-*"))) == 1
+
+
+def test_a_folder_of_the_older_layout_evaluates_resumes_and_is_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole, out = tmp_path / "whole", tmp_path / "run"
+    argv = (*LECTURE, "--epochs", "3", "--threads", "1")
+    assert run(capsys, *argv, "--out", str(whole))[0] == 0
+    # the previous version's folder: the files themselves, renamed into place (as is still
+    # done where symbolic links cannot be made)
+    monkeypatch.setattr(cli.layout, "links_work", lambda folder: False)
+    real, calls = cli.training.train_one_epoch, []
+
+    def stop_in_epoch_2(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli.training, "train_one_epoch", stop_in_epoch_2)
+    assert run(capsys, *argv, "--out", str(out))[0] == 130
+    monkeypatch.undo()
+    assert not (out / "model.safetensors").is_symlink() and consistent(out) == 1
+    assert not os.path.lexists(out / ".current")
+    code, text, err = run(capsys, "evaluate", "--checkpoint", str(out / "model.safetensors"))
+    assert code == 0 and "lecture, 1 epoch on ball" in text, err
+    code, text, err = run(capsys, "train", "--resume", "--out", str(out), "--threads", "1")
+    assert code == 0, err
+    assert all((out / name).is_symlink() for name in (
+        "model.safetensors", "optimizer.safetensors", "metrics.json"))
+    assert consistent(out) == 3 and len(list(out.glob(".epoch-*"))) == 1
+    for name, array in weights(whole).items():
+        np.testing.assert_array_equal(weights(out)[name], array, err_msg=name)
+    code, _, err = run(capsys, *LECTURE, "--epochs", "1", "--out", str(out), "--overwrite")
+    assert code == 0, err
+    assert consistent(out) == 1 and len(list(out.glob(".epoch-*"))) == 1
 
 
 def test_without_out_every_run_gets_a_fresh_folder(
