@@ -15,7 +15,8 @@ Every error is one line, ``tinygrad-edu COMMAND: error: ...``, never a traceback
 
 The package: ``parser`` (the command line), ``training`` (``train``), ``evaluation``
 (``evaluate``), ``inputs`` (the data sets), ``folder`` (the output folder: its lock and the
-commit of every epoch), ``resume`` (what ``--resume`` needs), ``output`` (atomic files,
+commit of every epoch), ``layout`` (how the epochs lie on disk: links swapped atomically),
+``resume`` (what ``--resume`` needs), ``output`` (atomic files,
 signals), ``plots`` (the pictures), ``run`` (a run between epochs). Every name is re-exported
 here, so ``tinygrad_edu.cli.main`` and the rest stay.
 """
