@@ -719,6 +719,10 @@ def test_resume_refuses_a_folder_it_cannot_continue(
     assert "holds no state to resume from); start it again with --overwrite" in err
     code, _, err = run(capsys, "train", "--resume", "--out", str(tmp_path / "nothing"))
     assert code == 2 and "does not exist" in one_error_line(err)
+    (tmp_path / "empty").mkdir()  # a run stopped in its first epoch leaves no checkpoint
+    code, _, err = run(capsys, "train", "--resume", "--out", str(tmp_path / "empty"))
+    assert code == 1 and "holds no checkpoint to continue (no epoch was completed there); " \
+        "start the training without --resume" in one_error_line(err)
     code, _, err = run(capsys, "train", "--resume")
     assert code == 2 and "give it with --out" in one_error_line(err)
 

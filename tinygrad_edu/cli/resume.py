@@ -62,6 +62,9 @@ def read_resume(folder: Path, metadata: dict[str, str]) -> dict[str, Any]:
     """The run's saved state, checked; a one-line CommandError for anything unusable."""
     where = folder / CHECKPOINT
     fix = "start it again with --overwrite (or choose another --out)"
+    if not where.exists():
+        raise CommandError(f"{folder} holds no checkpoint to continue (no epoch was completed "
+                           "there); start the training without --resume")
     if metadata.get("format") != FORMAT or "resume" not in metadata:
         raise CommandError(f"{where} was not written by this version of 'tinygrad-edu train' "
                            f"(it holds no state to resume from); {fix}")
