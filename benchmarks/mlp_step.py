@@ -2,8 +2,8 @@
 
 The network is MNIST-sized: 784 -> 128 -> 10 with ReLU, the loss is cross-entropy written with
 tensor ops (``-(log_softmax(logits) * one_hot).sum() / batch_size``), and the step is plain SGD
-on ``.data``. The data are random numbers of the right shapes: only the time matters here, and
-nothing needs downloading. Every implementation starts from the same weights. Before timing,
+under ``no_grad``. The data are random numbers of the right shapes: only the time matters here,
+and nothing needs downloading. Every implementation starts from the same weights. Before timing,
 the script checks, at every batch size it will time, that one step gives the same loss and the
 same updated weights in all implementations.
 
@@ -80,7 +80,7 @@ def tinygrad_step(problem: Problem, backend: str) -> tuple[StepFunction, Callabl
         loss.backward()
         with tg.no_grad():
             for p in params:
-                p.data -= LEARNING_RATE * p.grad.data
+                p -= LEARNING_RATE * p.grad
         return loss.item()
 
     return step, lambda: [p.numpy() for p in params]

@@ -80,7 +80,7 @@ def test_deep_graph_is_garbage_collected_without_crashing() -> None:
 import gc, numpy as np, weakref, tinygrad_edu as tg
 x = tg.Tensor(np.ones(1), requires_grad=True)
 first = x * 2.0
-probe = weakref.ref(first.data)  # numpy arrays can be weakly referenced; tensors need not be
+probe = weakref.ref(first._data)  # numpy arrays can be weakly referenced; tensors need not be
 y = first
 for i in range(100_000):
     y = y * 1.0 if i % 2 else y + 1.0
@@ -106,7 +106,7 @@ print("freed")
 def test_graph_is_freed_after_the_output_goes_away() -> None:
     x = Tensor(np.ones(3), requires_grad=True)
     hidden = x * 2.0
-    probe = weakref.ref(hidden.data)
+    probe = weakref.ref(hidden._data)
     out = (hidden * hidden).sum()
     out.backward()
     del hidden, out
@@ -419,7 +419,7 @@ def test_gradients_of_two_leaves_do_not_share_memory() -> None:
     b = f64([3.0, 4.0])
     (a + b).sum().backward()
     assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
-    a.grad.data[0] = 100.0  # an in-place change to one gradient must not leak to the other
+    a.grad._data[0] = 100.0  # an in-place change to one gradient must not leak to the other
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
 
 
@@ -428,7 +428,7 @@ def test_grad_does_not_alias_the_upstream_gradient() -> None:
     upstream = f64([5.0, 6.0], requires_grad=False)
     (x + 0.0).backward(upstream)
     assert not np.shares_memory(x.grad.numpy(), upstream.numpy())
-    upstream.data[:] = 0.0
+    upstream._data[:] = 0.0
     np.testing.assert_array_equal(x.grad.numpy(), [5.0, 6.0])
 
 
@@ -571,8 +571,8 @@ def test_leaf_gradients_are_their_own_writable_arrays() -> None:
     b = tg.Tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()  # Add hands one gradient array to both inputs
     assert a.grad is not None and b.grad is not None
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    a.grad.data *= 0
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad._data *= 0
     assert b.grad.tolist() == [1.0, 1.0]
 
     # Linear's backward makes the weight and bias gradients afresh: the leaves keep them
@@ -582,13 +582,13 @@ def test_leaf_gradients_are_their_own_writable_arrays() -> None:
     bias = tg.zeros(2, requires_grad=True)
     F.linear(x, w, bias).sum().backward()
     assert w.grad is not None and bias.grad is not None
-    assert w.grad.data.flags.writeable and bias.grad.data.flags.writeable
+    assert w.grad._data.flags.writeable and bias.grad._data.flags.writeable
     np.testing.assert_allclose(w.grad.numpy(), np.tile(x.numpy().sum(0), (2, 1)), rtol=1e-6)
-    w.grad.data[...] = 7.0
+    w.grad._data[...] = 7.0
     assert bias.grad.tolist() == [4.0, 4.0]
 
     # A gradient returned by tg.grad belongs to the caller: passed on as a seed, it is copied.
     (gw,) = tg.grad(F.linear(x, w, bias).sum(), [w])
     leaf = tg.zeros(2, 3, requires_grad=True)
     leaf.backward(gw)
-    assert leaf.grad is not gw and not np.shares_memory(leaf.grad.data, gw.data)
+    assert leaf.grad is not gw and not np.shares_memory(leaf.grad._data, gw._data)

@@ -128,7 +128,7 @@ def test_advanced_indexing_matches_numpy(gpu: Any, name: str) -> None:
 def test_backend_loads_on_the_gpu(gpu: Any) -> None:
     assert gpu.device_name().startswith("CUDA GPU")
     t = tg.Tensor([1.0, 2.0], backend=GPU)
-    assert isinstance(t.data, cupy.ndarray) and str(t.device) == "cuda:0"
+    assert isinstance(t._data, cupy.ndarray) and str(t.device) == "cuda:0"
     assert t.device == tg.device("cuda") and t.device.type == "cuda"
 
 
@@ -199,7 +199,7 @@ def test_random_numbers_are_seeded_and_on_the_gpu(gpu: Any) -> None:
     first = tg.randn(1000, backend=GPU)
     tg.manual_seed(7)
     again = tg.randn(1000, backend=GPU)
-    assert isinstance(first.data, cupy.ndarray) and first.dtype == "float32"
+    assert isinstance(first._data, cupy.ndarray) and first.dtype == "float32"
     np.testing.assert_array_equal(first.numpy(), again.numpy())
     for dtype in ("float64", "float32"):
         uniform = tg.rand(100_000, dtype=dtype, backend=GPU).numpy()

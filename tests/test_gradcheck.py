@@ -68,7 +68,7 @@ class MutatingSquare(tg.Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        x.data[...] = 0.0
+        x._data[...] = 0.0
         return grad * 2.0 * x
 
 

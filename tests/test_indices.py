@@ -229,11 +229,16 @@ def test_classifier_accuracy_line_matches_torch() -> None:
 
 
 def test_function_forms_given_an_array_keep_pytorchs_meaning() -> None:
-    """``torch.max(outputs.data, 1)`` (the Blitz's classifier): here ``.data`` is the backend's
-    array, and NumPy's own ``max(1)`` would give values only, unpacked silently into a wrong
-    ``predicted``. The function forms turn an array into a Tensor first."""
+    """``torch.max(outputs.data, 1)`` (the Blitz's classifier) and ``outputs.data.max(1)[1]``
+    (PyTorch's old MNIST example): ``.data`` is a Tensor, as in PyTorch, so both give the
+    indices. NumPy's own ``max(1)`` would give values only, unpacked silently into a wrong
+    ``predicted``, so the function forms also turn an array into a Tensor first."""
     outputs = tg.Tensor([[0.1, 2.0, 0.3], [1.5, 0.2, 0.1]], requires_grad=True)
     _, predicted = tg.max(outputs.data, 1)
+    assert predicted.tolist() == [1, 0]
+    assert outputs.data.max(1)[1].tolist() == [1, 0]
+    assert outputs.data.max(1, keepdim=True)[1].tolist() == [[1], [0]]
+    _, predicted = tg.max(outputs.numpy(), 1)  # an array given to the function form
     assert predicted.tolist() == [1, 0]
     values, indices = tg.sort(np.array([3.0, 1.0, 2.0]), 0)  # NumPy's sort(0) returns None
     assert (values.tolist(), indices.tolist()) == ([1.0, 2.0, 3.0], [1, 2, 0])

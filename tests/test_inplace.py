@@ -52,12 +52,12 @@ def test_methods_match_torch_and_keep_the_object(name, args, kwargs) -> None:
     if name == "relu_":
         start -= 1.25
     x = tg.Tensor(start)
-    array = x.data
+    array = x._data
     ours_args, torch_args = _args(args, tg.Tensor(other), torch.tensor(other))
     returned = getattr(x, name)(*ours_args, **kwargs)
     expected = torch.tensor(start)
     getattr(expected, name)(*torch_args, **kwargs)
-    assert returned is x and x.data is array  # the same tensor, the same memory
+    assert returned is x and x._data is array  # the same tensor, the same memory
     assert x.dtype is tg.float32
     np.testing.assert_allclose(x.numpy(), expected.numpy(), rtol=1e-6)
     assert x._version == expected._version == 1
@@ -278,7 +278,7 @@ def test_read_only_memory_says_to_clone() -> None:
 def test_clone_is_differentiable_and_independent() -> None:
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     y = x.clone()
-    assert y.data is not x.data
+    assert y._data is not x._data
     (y * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
 

@@ -159,7 +159,7 @@ def test_a_nan_input_is_not_checked_as_in_eager_mode() -> None:
         model, _, _, step = make_run("sgd", use_jit)
         (x, y), (x2, y2) = list(batches(2))
         step(x, y), step(x2, y2)
-        x.data[0, 0] = np.nan
+        x._data[0, 0] = np.nan
         assert np.isnan(step(x, y).item())
         assert np.isnan(model[0].weight.numpy()).any()
 

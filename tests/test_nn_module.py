@@ -42,7 +42,7 @@ def test_parameter_wraps_and_results_are_plain_tensors() -> None:
     source = tg.Tensor([1.0, -2.0])
     w = nn.Parameter(source)
     assert w.requires_grad and isinstance(w, tg.Tensor) and w.is_leaf
-    assert w.data is source.data  # wraps, no copy
+    assert w._data is source._data  # wraps, no copy
     assert not nn.Parameter(source, requires_grad=False).requires_grad
     for result in (w * 2, w + w, w > 0, w == w, w.sum(), w.relu(), w[0], -w, w.detach()):
         assert type(result) is tg.Tensor
@@ -115,7 +115,7 @@ def test_load_state_dict_in_place_and_errors() -> None:
     assert result == ([], []) and result.missing_keys == []
     assert model[0].weight is weight  # the same Parameter object: optimizers keep working
     np.testing.assert_array_equal(weight.numpy(), other[0].weight.numpy())
-    assert model[0].weight.data is not other[0].weight.data  # copied, not shared
+    assert model[0].weight._data is not other[0].weight._data  # copied, not shared
 
     bad = dict(other.state_dict())
     del bad["0.bias"]

@@ -179,13 +179,13 @@ def test_a_linear_model_trains_like_torch(name: str) -> None:
 @pytest.mark.parametrize(("name", "options"), CASES, ids=[_case_id(c) for c in CASES])
 def test_the_parameter_stays_the_same_tensor_and_memory(name, options) -> None:
     w = tg.Tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
-    array = w.data
+    array = w._data
     optimizer = getattr(optim, name)([w], **options)
     for _ in range(3):
         optimizer.zero_grad()
         (w * w).sum().backward()
         optimizer.step()
-    assert w.data is array  # changed in place, so views and references see the new values
+    assert w._data is array  # changed in place, so views and references see the new values
     assert w._version >= 3  # the version counter saw every update
     assert w.requires_grad and w.is_leaf and w.grad_fn is None  # no graph was recorded
     for value in optimizer.state[w].values():

@@ -134,7 +134,7 @@ def test_a_step_counts_as_an_in_place_change() -> None:
 
 def test_a_read_only_parameter_is_refused_clearly() -> None:
     w = tg.Tensor([1.0, 2.0], requires_grad=True)
-    w.data.flags.writeable = False
+    w._data.flags.writeable = False
     w.grad = tg.Tensor([1.0, 1.0])
     with pytest.raises(ValueError, match="read-only.*clone"):
         tg.optim.Adam([w]).step()

@@ -32,11 +32,11 @@ def test_to_moves_data_and_keeps_dtype() -> None:
     x = tg.Tensor([[1.0, 2.0], [3.0, 4.0]])
     y = x.to(STRICT)
     assert y.backend.name == STRICT and x.backend.name == "numpy"
-    assert type(y.data).__module__.startswith("array_api_strict")
+    assert type(y._data).__module__.startswith("array_api_strict")
     assert y.dtype == "float32" and y.shape == (2, 2)
     assert y.tolist() == [[1.0, 2.0], [3.0, 4.0]]
     back = y.to("numpy")
-    assert isinstance(back.data, np.ndarray) and back.tolist() == x.tolist()
+    assert isinstance(back._data, np.ndarray) and back.tolist() == x.tolist()
     labels = tg.Tensor([3, 1]).to(STRICT)
     assert labels.dtype == "int64" and labels.tolist() == [3, 1]
 
@@ -90,7 +90,7 @@ def test_move_between_two_numpy_backends_copies() -> None:
     x = tg.Tensor([1.0, 2.0])
     y = x.to("other-numpy")
     assert y.backend.name == "other-numpy"
-    x.data[0] = 100.0  # the two tensors must not share memory
+    x._data[0] = 100.0  # the two tensors must not share memory
     assert y.tolist() == [1.0, 2.0]
 
 
@@ -113,8 +113,8 @@ def test_move_does_not_copy_what_to_numpy_already_copied() -> None:
     x = tg.Tensor([1.0, 2.0], backend=source)
     y = x.to("numpy")
     # The host copy to_numpy made is used as it is: no second copy on the way.
-    assert len(source.copies) == 1 and np.shares_memory(y.data, source.copies[0])
-    assert not np.shares_memory(y.data, x.data)
+    assert len(source.copies) == 1 and np.shares_memory(y._data, source.copies[0])
+    assert not np.shares_memory(y._data, x._data)
     assert y.tolist() == [1.0, 2.0]
 
 
@@ -122,11 +122,11 @@ def test_move_from_a_cpu_backend_never_shares_memory() -> None:
     # array_api_strict's to_numpy is a DLPack view of its own memory: the move must copy it.
     x = tg.Tensor([1.0, 2.0], backend=STRICT)
     y = x.to("numpy")
-    y.data[0] = 100.0
+    y._data[0] = 100.0
     assert x.tolist() == [1.0, 2.0]
     source = tg.Tensor([3.0, 4.0])
     moved = source.to(STRICT)
-    source.data[0] = -1.0
+    source._data[0] = -1.0
     assert moved.tolist() == [3.0, 4.0]
 
 

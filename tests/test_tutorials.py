@@ -23,9 +23,6 @@ Tutorials:
 
 DIFFERENCES (each is taken care of where it occurs below, and said there):
 
-* ``tensor.data`` is the raw NumPy/CuPy array here, not a Tensor: ``f.data.sub_(...)`` (Blitz,
-  neural networks) is written ``with torch.no_grad(): f.sub_(...)``; ``torch.max(outputs.data,
-  1)`` (Blitz, classifier) runs as written, since the function forms take an array too.
 * Composed functions end in the node of their last primitive (``binary_cross_entropy`` on
   probabilities shows its mean's ``DivBackward0``); the losses the tutorials print
   (``binary_cross_entropy_with_logits``, ``mse_loss``, ``cross_entropy``) and ``linear`` are
@@ -594,13 +591,8 @@ def blitz_neural_networks(torch: Any) -> dict[str, Any]:
     loss.backward()
     out["bias_grad_after"] = net.conv1.bias.grad
     learning_rate = 0.01
-    if torch.__name__ == "torch":
-        for f in net.parameters():
-            f.data.sub_(f.grad.data * learning_rate)
-    else:  # .data is the raw array here (see DIFFERENCES): the same update under no_grad
-        with torch.no_grad():
-            for f in net.parameters():
-                f.sub_(f.grad * learning_rate)
+    for f in net.parameters():
+        f.data.sub_(f.grad.data * learning_rate)
     optimizer = optim.SGD(net.parameters(), lr=0.01)
     losses = []
     for _ in range(3):

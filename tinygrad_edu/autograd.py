@@ -93,7 +93,7 @@ class Function:
                     raise _mixed_backends(cls, inputs)
                 if t.requires_grad:
                     needs_grad = _mode.enabled
-                arrays.append(t.data)
+                arrays.append(t._data)
         except (IndexError, AttributeError):
             raise TypeError(
                 f"{cls.__name__}.apply takes one or more Tensors (options by keyword), got "

@@ -104,7 +104,7 @@ class Context(list[Any]):
         mask = 0
         bit = 1  # no enumerate(): this runs once per recorded operation, and allocates nothing
         for tensor in self:
-            data = tensor.data
+            data = tensor._data
             for array in arrays:
                 if data is array:
                     mask |= bit
@@ -134,11 +134,11 @@ class Context(list[Any]):
         out: list[Any] = []
         for array in saved:
             for tensor in inputs:
-                if tensor.data is array:
+                if tensor._data is array:
                     out.append(tensor)
                     break
             else:
-                if output is not None and output.data is array:
+                if output is not None and output._data is array:
                     out.append(output)
                 else:
                     out.append(type(inputs[0])._from_data(array, self.backend))
@@ -159,7 +159,7 @@ class Context(list[Any]):
             i += 1
         output = self._output
         if output is not None and output._versions is not None and output._version != 0 and any(
-            output.data is array for array in self._saved or ()
+            output._data is array for array in self._saved or ()
         ):
             self._refuse(output, 0)  # the output did not exist yet when it was saved
 
@@ -196,9 +196,9 @@ class Context(list[Any]):
             )
         i = 0  # an index, not zip(): this runs once per node of every backward pass
         for input_grad in grads:
-            if input_grad is not None and input_grad.data.shape != self[i].data.shape:
+            if input_grad is not None and input_grad._data.shape != self[i]._data.shape:
                 return [
-                    g if g is None or g.data.shape == t.data.shape else self._fit(g, t)
+                    g if g is None or g._data.shape == t._data.shape else self._fit(g, t)
                     for g, t in zip(grads, self, strict=True)
                 ]
             i += 1
@@ -207,7 +207,7 @@ class Context(list[Any]):
     def _fit(self, grad: Any, input: Any) -> Any:
         """Sum a gradient in a broadcast shape back to its input's shape, after checking that
         it is one: a backward that returns some other shape is a bug in that backward."""
-        shape, got = input.data.shape, grad.data.shape
+        shape, got = input._data.shape, grad._data.shape
         if len(got) < len(shape) or any(
             n != 1 and n != m for n, m in zip(reversed(shape), reversed(got), strict=False)
         ):

@@ -94,9 +94,9 @@ def div(x: Any, y: Any, *, out: Tensor | None = None) -> Tensor:
 
 
 def _tensor(x: Any) -> Tensor:
-    """``x`` as a Tensor. A function form given an array (``tg.max(outputs.data, 1)``, as
-    PyTorch's tutorials write it: here ``.data`` is the backend's array) must not fall through
-    to the array's own method, whose meaning differs (NumPy's ``max(1)`` gives values only)."""
+    """``x`` as a Tensor. A function form given an array (``tg.max(array, 1)``) must not fall
+    through to the array's own method, whose meaning differs (NumPy's ``max(1)`` gives values
+    only, PyTorch's the pair of values and indices)."""
     return x if isinstance(x, Tensor) else Tensor(x)
 
 

@@ -83,21 +83,21 @@ def numerical_jacobian(
             index = tuple(int(i) for i in np.unravel_index(j, t.shape))
             value = float(original[index])
             try:
-                t.data[index] = value  # can it be changed in place at all?
+                t._data[index] = value  # can it be changed in place at all?
             except (ValueError, TypeError) as error:
                 raise TypeError(
                     f"gradcheck: input {k} cannot be changed in place ({error}); pass a "
                     "fresh tensor, e.g. tg.Tensor(x.numpy(), dtype=tg.float64)."
                 ) from error
             try:
-                t.data[index] = value + eps
+                t._data[index] = value + eps
                 with no_grad():
                     plus = [_to_float64(o) for o in _call(fn, inputs)]
-                t.data[index] = value - eps
+                t._data[index] = value - eps
                 with no_grad():
                     minus = [_to_float64(o) for o in _call(fn, inputs)]
             finally:
-                t.data[index] = value
+                t._data[index] = value
             for o, (p, m) in enumerate(zip(plus, minus, strict=True)):
                 result[o][k][:, j] = ((p - m) / (2 * eps)).reshape(-1)
     return result

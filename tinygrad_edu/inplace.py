@@ -18,7 +18,8 @@ Two rules keep gradients right, the same two as PyTorch's:
    backward remembers the count it saw, and ``backward()`` refuses to use a value that was
    changed since, instead of computing a wrong gradient from it.
 
-``tensor.data`` stays the untracked escape hatch: changing the raw array changes no count.
+``tensor.data`` stays the untracked escape hatch, as in PyTorch: it shares the memory but not the
+count, so changes made through it are not seen.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class InPlaceMixin:
         this tensor's shape: in-place results keep the tensor's dtype and shape."""
         if isinstance(value, InPlaceMixin):  # a Tensor (every Tensor is an InPlaceMixin)
             tensor: Any = value
-            array, mine = tensor.data, self.data  # the common case first: an optimizer's step
+            array, mine = tensor._data, self._data  # the common case first: an optimizer's step
             if (tensor.backend is self.backend and array.dtype == mine.dtype
                     and array.shape == mine.shape):
                 return array
@@ -101,9 +102,9 @@ class InPlaceMixin:
                 f"{name}: result type {value.dtype.name} can't be cast to this tensor's dtype "
                 f"{self.dtype.name}; convert first: x = x.float()"
             )
-        shape = self.data.shape
-        if check_shape and value.data.shape != shape:
-            other = value.data.shape
+        shape = self._data.shape
+        if check_shape and value._data.shape != shape:
+            other = value._data.shape
             if len(other) > len(shape) or any(
                 n != 1 and n != m for n, m in zip(reversed(other), reversed(shape), strict=False)
             ):
@@ -111,9 +112,9 @@ class InPlaceMixin:
                     f"{name}: an operand of shape {tuple(other)} cannot be broadcast to this "
                     f"tensor's shape {tuple(shape)}; an in-place result keeps the tensor's shape."
                 )
-        array = value.data
-        if array.dtype != self.data.dtype:
-            array = self.backend.xp.astype(array, self.data.dtype)
+        array = value._data
+        if array.dtype != self._data.dtype:
+            array = self.backend.xp.astype(array, self._data.dtype)
         return array
 
     def _update(self: Any, name: str, change: Callable[[Any], Any]) -> Any:
@@ -121,7 +122,7 @@ class InPlaceMixin:
         the change. A NumPy scalar (what a full reduction gives) cannot change in place: it is
         replaced by the result, which nothing else can share."""
         try:
-            result = change(self.data)
+            result = change(self._data)
         except ValueError as error:
             if "read-only" not in str(error):
                 raise
@@ -129,8 +130,8 @@ class InPlaceMixin:
                 f"{name}: this tensor's memory is read-only (expand and broadcast_to make "
                 "many positions share one element); copy it first: x = x.clone()"
             ) from None
-        if result is not self.data:
-            self.data = self.backend.xp.asarray(result, dtype=self.data.dtype)
+        if result is not self._data:
+            self._data = self.backend.xp.asarray(result, dtype=self._data.dtype)
         bump_version(self)
         return self
 
@@ -209,20 +210,21 @@ class InPlaceMixin:
     def sqrt_(self: Any) -> Any:
         """Replace every element by its square root, in place."""
         self._check_inplace("sqrt_")
-        return self._assign_("sqrt_", self.backend.xp.sqrt(self.data))
+        return self._assign_("sqrt_", self.backend.xp.sqrt(self._data))
 
     def relu_(self: Any) -> Any:
         """max(x, 0) in place (nan stays nan, as in PyTorch)."""
         self._check_inplace("relu_")
         xp = self.backend.xp
-        return self._assign_("relu_", xp.where(self.data < 0, xp.zeros_like(self.data), self.data))
+        data = self._data
+        return self._assign_("relu_", xp.where(data < 0, xp.zeros_like(data), data))
 
     def clamp_(self: Any, min: Any = None, max: Any = None) -> Any:
         """Limit every element to [min, max], in place (either bound may be None)."""
         self._check_inplace("clamp_", min, max)
         if min is None and max is None:
             raise ValueError("clamp_: give at least one of min= and max=")
-        return self._assign_("clamp_", self.clamp(min, max).data)
+        return self._assign_("clamp_", self.clamp(min, max)._data)
 
     clip_ = clamp_
 

@@ -1,8 +1,10 @@
 """Tensor: an array that remembers how it was computed, so it can send gradients back.
 
-A Tensor holds ``data`` (an array of its backend), and, when it ``requires_grad``, the
-operation that made it (``_ctx``). This file is the constructor and the autograd interface
-(``backward``, ``requires_grad_``, ``detach``, and what :mod:`tinygrad_edu.autograd` calls).
+A Tensor holds ``_data`` (an array of its backend), and, when it ``requires_grad``, the
+operation that made it (``_ctx``); ``x.data`` is PyTorch's escape hatch, a Tensor sharing that
+array but cut out of the graph. This file is the constructor and the autograd interface
+(``backward``, ``requires_grad_``, ``detach``, ``data``, and what :mod:`tinygrad_edu.autograd`
+calls).
 The rest comes from the mixins of :mod:`tinygrad_edu.tensor_methods`: properties (shape,
 dtype, device) in ``base.py``, operators and methods in ``elementwise.py``, ``reductions.py``,
 ``movement.py`` and ``indexing.py``, dtype and device changes and the printed form in
@@ -50,9 +52,9 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
     """
 
     __slots__ = (
-        "data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "_versions", "_fresh"
+        "_data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "_versions", "_fresh"
     )
-    data: Any
+    _data: Any  # the backend's array; the engine reads and writes it directly
     grad: Tensor | None
     requires_grad: builtins.bool
     backend: Backend
@@ -76,10 +78,10 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
             backend = pick_backend(backend, device)
         if isinstance(data, Tensor):
             backend = backend or data.backend
-            data = data.to(backend).data if data.backend is not backend else data.data
+            data = data.to(backend)._data if data.backend is not backend else data._data
         self.backend = get_backend(backend)
         dtype = None if dtype is None else to_dtype(dtype)
-        self.data = array_of(self.backend, data, dtype)
+        self._data = array_of(self.backend, data, dtype)
         self.grad: Tensor | None = None
         self.requires_grad = False
         self._ctx: Context | None = None
@@ -92,7 +94,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
     @classmethod
     def _from_data(cls, data: Any, backend: Backend) -> Tensor:
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t.backend = backend
         t.grad = None
         t.requires_grad = False
@@ -104,7 +106,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
     @classmethod
     def _from_op(cls, data: Any, backend: Backend, ctx: Context) -> Tensor:
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t.backend = backend
         t.grad = None
         t.requires_grad = True
@@ -120,14 +122,14 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
             return value
         xp = self.backend.xp
         if isinstance(value, int | float) and not isinstance(value, bool):
-            dtype = self.data.dtype
+            dtype = self._data.dtype
             if isinstance(value, float) and not self.dtype.is_floating:
                 dtype = self.backend.native_dtype(float32)
             elif self.dtype is bool_:
                 dtype = self.backend.native_dtype(int64)
             return Tensor._from_data(xp.asarray(value, dtype=dtype), self.backend)
         if isinstance(value, bool):
-            return Tensor._from_data(xp.asarray(value, dtype=self.data.dtype), self.backend)
+            return Tensor._from_data(xp.asarray(value, dtype=self._data.dtype), self.backend)
         return Tensor(value, backend=self.backend)
 
     def constant(self, value: Any) -> Tensor:
@@ -145,7 +147,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
             (tinygrad_edu.float64, False)
         """
         if isinstance(value, int | float):
-            data = self.backend.xp.asarray(value, dtype=self.data.dtype)
+            data = self.backend.xp.asarray(value, dtype=self._data.dtype)
             return Tensor._from_data(data, self.backend)
         if isinstance(value, Tensor):
             return value.detach()
@@ -166,10 +168,10 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
                 self.grad = grad
                 return
             # A private copy: the same gradient array may be flowing to other tensors too.
-            copy = self.backend.xp.asarray(grad.data, copy=True)
+            copy = self.backend.xp.asarray(grad._data, copy=True)
             self.grad = Tensor._from_data(copy, self.backend)
         else:
-            self.grad = Tensor._from_data(self.grad.data + grad.data, self.backend)
+            self.grad = Tensor._from_data(self.grad._data + grad._data, self.backend)
 
     @staticmethod
     def _grad_adder(create_graph: builtins.bool) -> Any:
@@ -180,13 +182,13 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
             return operator.add
 
         def add(a: Tensor, b: Tensor) -> Tensor:
-            return a._from_data(a.data + b.data, a.backend)
+            return a._from_data(a._data + b._data, a.backend)
 
         return add
 
     def _sum_to_shape(self, grad: Tensor) -> Tensor:
         """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched."""
-        shape = self.data.shape
+        shape = self._data.shape
         extra = grad.ndim - len(shape)
         axes = tuple(range(extra)) + tuple(
             i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
@@ -197,14 +199,14 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
     def _seed_grad(self, grad: Any, fresh: bool = False) -> Tensor:
         # fresh: for tg.grad, whose results the caller owns (they may be the seed or views of it)
         if grad is None and fresh:
-            grad = self.backend.xp.ones_like(self.data)
+            grad = self.backend.xp.ones_like(self._data)
         if grad is None:
-            if self.data.shape != () and self.numel() != 1:
+            if self._data.shape != () and self.numel() != 1:
                 raise RuntimeError(
                     f"backward() needs a scalar output, or pass grad= with shape {self.shape} "
                     "(the gradient of the final result with respect to this tensor)."
                 )
-            return Tensor._from_data(_one_like(self.backend, self.data), self.backend)
+            return Tensor._from_data(_one_like(self.backend, self._data), self.backend)
         # Straight to an array of this backend in this dtype: no registry look-up, at most one
         # dtype conversion (as in PyTorch, .grad keeps the tensor's dtype).
         if not isinstance(grad, Tensor):
@@ -214,9 +216,9 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
                 f"backward(): grad lives on backend {grad.backend.name!r} but the tensor on "
                 f"{self.backend.name!r}; move it first with grad.to({self.backend.name!r})."
             )
-        elif grad.data.dtype != self.data.dtype:
+        elif grad._data.dtype != self._data.dtype:
             grad = grad.astype(self.dtype)
-        if grad.data.shape != self.data.shape:
+        if grad._data.shape != self._data.shape:
             raise ValueError(
                 f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}; "
                 "they must be equal."
@@ -275,9 +277,43 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         """The same data, cut out of the graph (shares memory, no gradient flows back)."""
         # A new view of the memory, not the same array object: the engine recognises a saved
         # input by its array object, and a detached copy must not pass for the original.
-        out = Tensor._from_data(self.data[...], self.backend)
+        out = Tensor._from_data(self._data[...], self.backend)
         out._versions = shared_counter(self)  # the same memory: in-place changes show in both
         return out
+
+    @property
+    def data(self) -> Tensor:
+        """PyTorch's ``x.data``: a Tensor that shares ``x``'s memory but is cut out of the graph,
+        whose changes autograd does not see (no version count: prefer ``detach()``, which
+        keeps one, or an update inside ``with tg.no_grad():``). Assigning a Tensor to
+        ``x.data`` swaps in its memory, shape and dtype.
+
+        Examples:
+            >>> from tinygrad_edu import Tensor
+            >>> w = Tensor([1.0, 2.0], requires_grad=True)
+            >>> w.data.mul_(10)          # untracked, in place: w itself changes
+            tensor([10., 20.])
+            >>> w
+            tensor([10., 20.], requires_grad=True)
+        """
+        return Tensor._from_data(self._data[...], self.backend)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"x.data = ... needs a Tensor (got {type(value).__name__}), as in PyTorch; "
+                "wrap it first: x.data = tg.tensor(value)"
+            )
+        if value.backend is not self.backend:
+            raise RuntimeError(
+                f"x.data = ...: the new data lives on backend {value.backend.name!r} and the "
+                f"tensor on {self.backend.name!r}; move it first: value.to({self.backend.name!r})"
+            )
+        array, mine = value._data, self._data
+        if array.shape == mine.shape and getattr(array, "base", None) is mine:
+            return  # `x.data *= 2` writes through x.data's view, then assigns the view back
+        self._data = array
 
     def clone(self) -> Tensor:
         """A copy with memory of its own (gradients flow back to this tensor, as in PyTorch)."""

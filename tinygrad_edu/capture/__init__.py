@@ -109,7 +109,7 @@ def _tensors(args: Any, kwargs: Any) -> list[Tensor]:
 def _signature(args: Any, kwargs: Any) -> Any:
     def one(a: Any) -> Any:
         if isinstance(a, Tensor):
-            return ("T", a.shape, a.data.dtype, a.backend.name)
+            return ("T", a.shape, a._data.dtype, a.backend.name)
         return ("V", type(a), a) if a.__hash__ is not None else ("O", id(a))
     return tuple(one(a) for a in args), tuple((k, one(v)) for k, v in sorted(kwargs.items()))
 
@@ -186,14 +186,14 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
     inputs = _tensors(args, kwargs)
     wrapped: list[tuple[Any, Any, Traced]] = []  # (tensor, its memory, the traced view)
     for t in inputs:
-        traced = rec.new(t.data)
+        traced = rec.new(t._data)
         rec.inputs.append(traced._slot)
-        wrapped.append((t, t.data, traced))
+        wrapped.append((t, t._data, traced))
     for t in (*tensors, *(t.grad for t in tensors if t.grad is not None)):
         if not any(t is w[0] for w in wrapped):
-            traced = rec.new(t.data)
-            rec.state[traced._slot] = t.data
-            wrapped.append((t, t.data, traced))
+            traced = rec.new(t._data)
+            rec.state[traced._slot] = t._data
+            wrapped.append((t, t._data, traced))
     slots = _number_slots(optimizers)
     starts = [d[k] for d, k in slots]
     hooks = {"xp": RecordingXp(np), "to_numpy": _refusing(backend.to_numpy)}
@@ -203,7 +203,7 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
     vars(backend).update(hooks)
     try:
         for t, _, traced in wrapped:
-            t.data = traced
+            t._data = traced
         for n, (d, k) in enumerate(slots):
             v = d[k]
             d[k] = (tuple(Sym(x, f"n{n}[{i}]") for i, x in enumerate(v))
@@ -220,8 +220,8 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
         for name in hooks:
             delattr(backend, name)
         for t, memory, traced in wrapped:
-            if t.data is traced:
-                t.data = memory
+            if t._data is traced:
+                t._data = memory
         for (d, k), start in zip(slots, starts, strict=True):
             if isinstance(d[k], Sym | tuple):  # an error left it symbolic
                 d[k] = start if not isinstance(d[k], Sym) else type(start)(float(d[k]))
@@ -251,17 +251,17 @@ def _finish(rec: Recorder, fn: Any, result: Any, wrapped: Any, tensors: Any, slo
         return None  # the optimizer made new state (a first step): capture the next call
     copies, binds, writes = [], [], []
     for t, memory, traced in wrapped:
-        if t.data is not traced and isinstance(t.data, Traced):  # a new array: copied back
-            np.copyto(memory, t.data.view(np.ndarray))
-            copies.append((traced._slot, rec.template(t.data).slot))
-            t.data = traced
+        if t._data is not traced and isinstance(t._data, Traced):  # a new array: copied back
+            np.copyto(memory, t._data.view(np.ndarray))
+            copies.append((traced._slot, rec.template(t._data).slot))
+            t._data = traced
     for t in tensors:
         grad = t.grad
-        if grad is None or isinstance(grad.data, Traced):
-            slot = None if grad is None else rec.template(grad.data).slot
+        if grad is None or isinstance(grad._data, Traced):
+            slot = None if grad is None else rec.template(grad._data).slot
             binds.append((t, grad, slot))
             if grad is not None:
-                grad.data = grad.data.view(np.ndarray)
+                grad._data = grad._data.view(np.ndarray)
     for n, ((d, k), start) in enumerate(zip(slots, starts, strict=True)):
         end = d[k]
         if isinstance(end, Sym) and end.code != f"n{n}":

@@ -87,7 +87,7 @@ class CudaGraphStep:
         for static, new in zip((*self.static_args, *self.static_kwargs.values()),
                                (*args, *kwargs.values()), strict=True):
             if isinstance(new, Tensor):
-                static.data[...] = new.data
+                static._data[...] = new._data
         cp = self.backend.xp
         current = cp.cuda.get_current_stream()
         self.stream.wait_event(current.record())
@@ -98,7 +98,7 @@ class CudaGraphStep:
 
 def _fresh(value: Any) -> Any:
     if isinstance(value, Tensor):
-        return Tensor._from_data(value.data.copy(), value.backend)
+        return Tensor._from_data(value._data.copy(), value.backend)
     if isinstance(value, tuple | list):
         return type(value)(_fresh(v) for v in value)
     return value

@@ -33,9 +33,9 @@ class GuardFailed(Exception):
 
 def _out_spec(rec: Recorder, value: Any) -> Any:
     """What the function returned, with traced tensors as slots to fill at each replay."""
-    if isinstance(value, Tensor) and isinstance(value.data, Traced):
-        slot = rec.template(value.data).slot
-        value.data = value.data.view(np.ndarray)
+    if isinstance(value, Tensor) and isinstance(value._data, Traced):
+        slot = rec.template(value._data).slot
+        value._data = value._data.view(np.ndarray)
         return ("T", slot, value.backend)
     if isinstance(value, tuple | list):
         return ("S", type(value), [_out_spec(rec, v) for v in value])
@@ -223,10 +223,10 @@ class Replay:
 
     def valid(self) -> bool:
         """Whether the model still owns the memory the capture reads (no load_state_dict)."""
-        return all(t.data is memory for t, memory in self.checks)
+        return all(t._data is memory for t, memory in self.checks)
 
     def run(self, args: Any, kwargs: Any) -> Any:
-        arrays = [a.data for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        arrays = [a._data for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
         try:
             outs, grads = self.step(*arrays, *self.numbers())
         except GuardFailed as failed:
@@ -239,7 +239,7 @@ class Replay:
             return self.fn(*args, **kwargs)  # eagerly: the engine's own error, or its branch
         self.commit()
         for (t, grad), array in zip(self.binds, grads, strict=True):
-            grad.data = array
+            grad._data = array
             t.grad = grad
         for t in self.unbinds:
             t.grad = None

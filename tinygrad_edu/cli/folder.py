@@ -34,7 +34,6 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +83,12 @@ class RunFolder:
                 (self.path / OWNER).unlink()
             self._lock.release()
             self._lock = None
+
+    def remove_if_unused(self) -> None:
+        """The folder (made by this run) goes again when nothing of a run was saved into it:
+        an error or Ctrl-C in the first epoch. A file someone else put there keeps it."""
+        if not self.holds_a_run() and not any(p.name[0] != "." for p in self.path.iterdir()):
+            shutil.rmtree(self.path, ignore_errors=True)
 
     def _check_writable(self) -> None:
         try:
@@ -184,16 +189,3 @@ def fresh_folder(base: Path) -> Path:
             continue
         return candidate
     raise CommandError(f"{base.parent} holds 10,000 runs called {base.name}; pass --out")
-
-
-@contextlib.contextmanager
-def removed_if_unused(path: Path, created: bool) -> Iterator[None]:
-    """A folder this run created is removed again when the run fails before writing to it."""
-    try:
-        yield
-    except BaseException:
-        if created and path.is_dir() and not any(
-            p.name not in (LOCK, OWNER) for p in path.iterdir()
-        ):
-            shutil.rmtree(path, ignore_errors=True)
-        raise

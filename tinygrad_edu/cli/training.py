@@ -105,7 +105,7 @@ def train_one_epoch(model: tg.nn.Module, batches: Any, optimizer: tg.optim.Optim
 def _check_weights(model: tg.nn.Module, epoch: int) -> None:
     for parameter in model.parameters():
         xp = parameter.backend.xp
-        if not bool(xp.all(xp.isfinite(parameter.data))):
+        if not bool(xp.all(xp.isfinite(parameter._data))):
             raise Diverged("weights", math.nan, epoch)
 
 

@@ -87,7 +87,7 @@ def default_collate(samples: list[Any]) -> Any:
                 f"default_collate: cannot stack samples of different shapes {sorted(shapes)}; "
                 "make __getitem__ return tensors of one shape, or pass collate_fn=."
             )
-        arrays = [_on(backend, sample).data for sample in samples]
+        arrays = [_on(backend, sample)._data for sample in samples]
         return Tensor._from_data(backend.xp.stack(arrays), backend)
     if isinstance(first, int | float | bool | np.number | np.ndarray):
         return Tensor(np.stack([np.asarray(sample) for sample in samples]), backend=backend)
@@ -268,7 +268,7 @@ class DataLoader:
             order = positions[order]
         backend = get_backend()
         xp = backend.xp
-        arrays = [_on(backend, t).data for t in tensors]
+        arrays = [_on(backend, t)._data for t in tensors]
         index = backend.asarray(order)  # on the device once per epoch; sliced there per batch
         total = len(order)
         for start in range(0, stop, self.batch_size):

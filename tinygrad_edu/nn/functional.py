@@ -69,7 +69,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(x, tg.Tensor([[1.0, 1.0], [0.0, 1.0]]), tg.Tensor([0.5, 0.0])).tolist()
         [[3.5, 2.0]]
     """
-    x_data, w_data = x.data, weight.data
+    x_data, w_data = x._data, weight._data
     if (
         x_data.ndim == 0
         or w_data.ndim != 2
@@ -77,7 +77,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         or x_data.dtype != w_data.dtype
         or not weight.dtype.is_floating
         or (bias is not None and (
-            tuple(bias.data.shape) != (w_data.shape[0],) or bias.data.dtype != w_data.dtype
+            tuple(bias._data.shape) != (w_data.shape[0],) or bias._data.dtype != w_data.dtype
         ))
     ):
         _explain_bad_linear(x, weight, bias)
@@ -117,7 +117,7 @@ def _class_targets(op: str, inputs: Tensor, targets: Any, reduction: str) -> Any
     messages are worked out only when one fails."""
     if not isinstance(targets, Tensor):
         targets = Tensor(targets, backend=inputs.backend)
-    backend, array, shape = inputs.backend, targets.data, inputs.data.shape
+    backend, array, shape = inputs.backend, targets._data, inputs._data.shape
     if (
         reduction not in REDUCTIONS
         or targets.backend is not backend
@@ -288,7 +288,7 @@ def _broadcast_array(t: Any, x: Tensor, shape: tuple[int, ...], name: str) -> An
     if not isinstance(t, Tensor):
         t = Tensor(t, dtype=x.dtype, backend=x.backend)
     try:
-        return t.detach().to(x.backend).astype(x.dtype).broadcast_to(shape).data
+        return t.detach().to(x.backend).astype(x.dtype).broadcast_to(shape)._data
     except ValueError:
         raise ValueError(
             f"binary_cross_entropy_with_logits: {name} of shape {tuple(t.shape)} does not "
@@ -337,15 +337,15 @@ def one_hot(classes: Tensor, num_classes: int = -1) -> Tensor:
     if num_classes == -1:
         if classes.numel() == 0:
             raise ValueError("one_hot: cannot infer num_classes of an empty tensor; pass it")
-        num_classes = int(xp.max(classes.data)) + 1
-    if classes.numel() and (int(xp.min(classes.data)) < 0
-                            or int(xp.max(classes.data)) >= num_classes):
+        num_classes = int(xp.max(classes._data)) + 1
+    if classes.numel() and (int(xp.min(classes._data)) < 0
+                            or int(xp.max(classes._data)) >= num_classes):
         raise ValueError(
             f"one_hot: class values must lie in [0, {num_classes}), got "
-            f"{int(xp.min(classes.data))} .. {int(xp.max(classes.data))}"
+            f"{int(xp.min(classes._data))} .. {int(xp.max(classes._data))}"
         )
-    positions = xp.arange(num_classes, dtype=classes.data.dtype)
-    hits = xp.astype(classes.data[..., None] == positions, classes.data.dtype)
+    positions = xp.arange(num_classes, dtype=classes._data.dtype)
+    hits = xp.astype(classes._data[..., None] == positions, classes._data.dtype)
     return Tensor._from_data(hits, classes.backend)
 
 
@@ -365,9 +365,9 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     xp = x.backend.xp
     if p == 1.0:
-        return x * Tensor._from_data(xp.zeros((), dtype=x.data.dtype), x.backend)
+        return x * Tensor._from_data(xp.zeros((), dtype=x._data.dtype), x.backend)
     samples = x.backend.uniform(x.shape, x.dtype)
-    keep = xp.astype(samples >= p, x.data.dtype) * (1.0 / (1.0 - p))
+    keep = xp.astype(samples >= p, x._data.dtype) * (1.0 / (1.0 - p))
     return x * Tensor._from_data(keep, x.backend)
 
 

@@ -357,7 +357,7 @@ class Module:
                 if dtype is not None and moved.dtype.is_floating:
                     moved = moved.astype(dtype)  # integer buffers (counters) stay integers
                 if moved.backend is not t.backend or moved.dtype is not t.dtype:
-                    t.data, t.backend = moved.data, moved.backend
+                    t._data, t.backend = moved._data, moved.backend
         return self
 
     def double(self) -> Module:

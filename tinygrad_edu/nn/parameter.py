@@ -40,7 +40,7 @@ class Parameter(Tensor):
         if not isinstance(data, Tensor):
             data = Tensor(data)
         # Share the tensor's memory and its version counter: it is the same storage.
-        self.data = data.data
+        self._data = data._data
         self.backend = data.backend
         self.grad = None
         self.requires_grad = False

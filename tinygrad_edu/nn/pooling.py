@@ -159,7 +159,7 @@ def _argmax_positions(images: Tensor, out_h: int, out_w: int) -> Any:
     n, c, h, w = images.shape
     rows, kh = _window_table(h, out_h)
     cols, kw = _window_table(w, out_w)
-    data = xp.take(images.data, backend.asarray(rows.reshape(-1)), axis=2)
+    data = xp.take(images._data, backend.asarray(rows.reshape(-1)), axis=2)
     data = xp.take(data, backend.asarray(cols.reshape(-1)), axis=3)
     data = xp.reshape(data, (n, c, out_h, kh, out_w, kw))
     data = xp.reshape(xp.permute_dims(data, (0, 1, 2, 4, 3, 5)), (n, c, out_h, out_w, kh * kw))

@@ -49,9 +49,9 @@ def clip_grad_norm_(
         return tensor(0.0)
     xp = grads[0].backend.xp
     if norm_type == math.inf:
-        total = max((float(xp.max(xp.abs(g.data))) for g in grads if g.numel()), default=0.0)
+        total = max((float(xp.max(xp.abs(g._data))) for g in grads if g.numel()), default=0.0)
     else:
-        powers = [float(xp.sum(xp.abs(g.data) ** norm_type)) for g in grads]
+        powers = [float(xp.sum(xp.abs(g._data) ** norm_type)) for g in grads]
         total = sum(powers) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(

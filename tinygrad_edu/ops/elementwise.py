@@ -27,9 +27,9 @@ def scaled(grad: Any, share: Any) -> Any:
     ties)."""
     xp = grad.backend.xp
     if not grad.requires_grad:  # nothing to record: work on the arrays directly (the hot path)
-        return grad.constant(masked_product(xp, grad.data, share.data))
+        return grad.constant(masked_product(xp, grad._data, share._data))
     # Zeroed before the product, so that no inf * 0 is ever computed.
-    lost = share.data == 0
+    lost = share._data == 0
     return Where.apply(grad.constant(lost), grad.constant(0.0), grad) * share
 
 

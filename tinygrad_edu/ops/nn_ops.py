@@ -56,12 +56,12 @@ class Linear(Function):
                 return grad_x, grad_w
             return grad_x, grad_w, (flat_grad.sum(0) if needs[2] else None)
         xp = ctx.xp
-        g = grad.data
+        g = grad._data
         flat_grad = xp.reshape(g, (-1, out_features))
-        grad_x = grad.constant(xp.matmul(g, weight.data)) if needs[0] else None
+        grad_x = grad.constant(xp.matmul(g, weight._data)) if needs[0] else None
         grad_w = None
         if needs[1]:
-            flat_x = xp.reshape(x.data, (-1, in_features))
+            flat_x = xp.reshape(x._data, (-1, in_features))
             grad_w = _fresh(grad, xp.matmul(xp.permute_dims(flat_grad, (1, 0)), flat_x))
         if len(needs) == 2:
             return grad_x, grad_w
@@ -146,14 +146,14 @@ class CrossEntropy(Function):
         xp, targets = ctx.xp, ctx.targets
         shape = tuple(targets.shape)
         if is_grad_enabled():  # create_graph: recorded, so it can be differentiated again
-            one_hot = _one_hot(xp, targets, logits.shape[1], logits.data)
+            one_hot = _one_hot(xp, targets, logits.shape[1], logits._data)
             softmax = logits.log_softmax(1).exp()
             per_loss = _spread(None, grad, shape, ctx.reduction)
             return (softmax - logits.constant(one_hot)) * per_loss
-        per_loss = _spread(xp, grad.data, shape, ctx.reduction)
+        per_loss = _spread(xp, grad._data, shape, ctx.reduction)
         probabilities = ctx.probabilities
         if probabilities.ndim != 2:
-            one_hot = _one_hot(xp, targets, logits.shape[1], logits.data)
+            one_hot = _one_hot(xp, targets, logits.shape[1], logits._data)
             return grad.constant((probabilities - one_hot) * per_loss)
         # (softmax - one_hot) * per_loss without making the one-hot: the product everywhere,
         # then the N target entries redone as (p - 1) * per_loss (the same numbers, bit for bit).
@@ -180,7 +180,7 @@ class NLLLoss(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        one_hot = _one_hot(xp, ctx.targets, ctx.classes, grad.data)
+        one_hot = _one_hot(xp, ctx.targets, ctx.classes, grad._data)
         # Linear in the log-probabilities: the gradient depends on grad only, so this one
         # path (Tensor operations) serves both first and second order.
         per_loss = _spread(None, grad, tuple(ctx.targets.shape), ctx.reduction)

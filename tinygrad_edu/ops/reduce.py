@@ -103,8 +103,8 @@ class Var(Function):
         if dof <= 0 and (ctx.axis is None or x.ndim == 0):
             # PyTorch's rule over all elements: inf wherever x is not the mean, nan where it is.
             xp = ctx.xp
-            nan, inf = xp.full_like(x.data, float("nan")), xp.full_like(x.data, float("inf"))
-            return grad * grad.constant(xp.where(centered.data == 0, nan, inf))
+            nan, inf = xp.full_like(x._data, float("nan")), xp.full_like(x._data, float("inf"))
+            return grad * grad.constant(xp.where(centered._data == 0, nan, inf))
         # Over given axes PyTorch keeps the formula: n - c = 0 gives ±inf (nan at the mean),
         # n - c < 0 a finite gradient, although the value is inf.
         return grad * centered * (2.0 / dof if dof else float("inf"))

@@ -145,9 +145,9 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # where(), not grad * mask: an inf gradient must give 0, not inf * 0 = nan, where x <= 0.
         # "z <= 0" picks the zeros rather than "not z > 0": at a nan the gradient passes on.
-        blocked = out.data <= 0
+        blocked = out._data <= 0
         if not grad.requires_grad:  # nothing to record: work on the arrays directly
-            return grad.constant(ctx.backend.zero_where(grad.data, blocked))
+            return grad.constant(ctx.backend.zero_where(grad._data, blocked))
         return Where.apply(grad.constant(blocked), grad.constant(0.0), grad)
 
 

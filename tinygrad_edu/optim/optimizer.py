@@ -91,12 +91,12 @@ class Optimizer:
         parameter's dtype). A step records nothing, so the rules work on the backend's arrays
         directly, with no Tensor made per operation; the change is counted for autograd's
         in-place checks, as ``add_`` would count it."""
-        return Optimizer._writable(param), Optimizer._as_dtype_of(param, grad.data)
+        return Optimizer._writable(param), Optimizer._as_dtype_of(param, grad._data)
 
     @staticmethod
     def _writable(tensor: Tensor) -> Any:
         """``tensor``'s array, to be changed in place; the change is counted now."""
-        array = tensor.data
+        array = tensor._data
         flags = getattr(array, "flags", None)
         if flags is not None and not flags.writeable:
             raise ValueError(
@@ -108,8 +108,8 @@ class Optimizer:
 
     @staticmethod
     def _as_dtype_of(param: Tensor, array: Any) -> Any:
-        if array.dtype != param.data.dtype:
-            return param.backend.xp.astype(array, param.data.dtype)
+        if array.dtype != param._data.dtype:
+            return param.backend.xp.astype(array, param._data.dtype)
         return array
 
     # -- the training loop's calls ---------------------------------------------------------------

@@ -107,7 +107,7 @@ class SGD(Optimizer):
                 keep = 1 - group["dampening"]
                 b += g * keep if keep != 1 else g
             if group["nesterov"]:
-                g = g + buffer.data * momentum
+                g = g + buffer._data * momentum
             else:
-                g = buffer.data
+                g = buffer._data
         p += g * -group["lr"]

@@ -195,7 +195,7 @@ def _host_arrays(state_dict: Mapping[str, Any]) -> dict[str, np.ndarray]:
                 f"({type(name).__name__}); use names like '0.weight'."
             )
         if isinstance(value, Tensor):
-            array = np.asarray(value.backend.to_numpy(value.data))
+            array = np.asarray(value.backend.to_numpy(value._data))
         elif isinstance(value, np.ndarray | np.generic):
             array = np.asarray(value)
         elif isinstance(value, Mapping):

@@ -1,4 +1,4 @@
-"""What every Tensor is: its attributes (``data``, ``backend``, ...) and the properties read
+"""What every Tensor is: its attributes (``_data``, ``backend``, ...) and the properties read
 from them (shape, ndim, dtype, device, numel, size). The few methods that
 :class:`~tinygrad_edu.Tensor` defines in tensor.py or in another method module, and that the
 method modules call, are declared here for the type checker only."""
@@ -63,7 +63,7 @@ class TensorBase:
     __slots__ = ()
 
     if TYPE_CHECKING:
-        data: Any
+        _data: Any
         backend: Backend
         requires_grad: bool
         _ctx: Any
@@ -96,7 +96,7 @@ class TensorBase:
             >>> x.shape, x.shape == (2, 3), x.shape[0]
             (Size([2, 3]), True, 2)
         """
-        shape = self.data.shape
+        shape = self._data.shape
         try:  # one Size per distinct shape, made once: shape is read on hot paths
             return _SIZES[shape]
         except (KeyError, TypeError):
@@ -105,11 +105,11 @@ class TensorBase:
     @property
     def ndim(self) -> int:
         """The number of axes."""
-        return len(self.data.shape)
+        return len(self._data.shape)
 
     def dim(self) -> int:
         """The number of axes, as PyTorch names it (the same as :attr:`ndim`)."""
-        return len(self.data.shape)
+        return len(self._data.shape)
 
     def size(self, dim: int | None = None) -> Any:
         """The shape, or the size of axis ``dim``, as in PyTorch (NumPy's ``size``, the number
@@ -129,14 +129,14 @@ class TensorBase:
     def numel(self) -> int:
         """The number of elements (PyTorch's name; NumPy calls it ``size``)."""
         count = 1
-        for n in self.data.shape:
+        for n in self._data.shape:
             count *= n
         return count
 
     @property
     def dtype(self) -> DType:
         """The element type: ``tg.float32``, ``tg.float64``, ``tg.int64`` or ``tg.bool``."""
-        return self.backend.dtype_of(self.data)
+        return self.backend.dtype_of(self._data)
 
     @property
     def device(self) -> Device:

@@ -29,7 +29,17 @@ class ConversionMethods(TensorBase):
 
     def numpy(self) -> Any:
         """The data as a ``numpy.ndarray`` (copied to the host if the backend is a GPU)."""
-        return self.backend.to_numpy(self.data)
+        return self.backend.to_numpy(self._data)
+
+    def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> Any:
+        """``numpy.asarray(x)``: the data as a NumPy array (shared with the tensor on the CPU
+        backend, as PyTorch shares it)."""
+        array = self.numpy()
+        if dtype is not None and array.dtype != dtype:
+            if copy is False:
+                raise ValueError("numpy.asarray(x, dtype, copy=False): a dtype change copies")
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def item(self) -> Any:
         """The single element as a Python number."""
@@ -64,7 +74,7 @@ class ConversionMethods(TensorBase):
             return self
         native = self.backend.native_dtype(target)
         if self.requires_grad and not target.is_floating:
-            out = type(self)._from_data(self.backend.xp.astype(self.data, native), self.backend)
+            out = type(self)._from_data(self.backend.xp.astype(self._data, native), self.backend)
             return cast("Self", out)
         return cast("Self", ops.Cast.apply(self, dtype=native))
 
@@ -140,10 +150,10 @@ class ConversionMethods(TensorBase):
         return int(self.item())
 
     def __dlpack__(self, **kwargs: Any) -> Any:
-        return self.data.__dlpack__(**kwargs)
+        return self._data.__dlpack__(**kwargs)
 
     def __dlpack_device__(self) -> Any:
-        return self.data.__dlpack_device__()
+        return self._data.__dlpack_device__()
 
 
 def _names_a_dtype(name: str) -> builtins.bool:

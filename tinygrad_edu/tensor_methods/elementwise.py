@@ -26,11 +26,11 @@ class ElementwiseMethods(MovementMethods):
         if other.__class__ is not self.__class__:
             other = self._const(other)
         x, y = (other, self) if reverse else (self, other)
-        if x.data.dtype is not y.data.dtype or x.data.shape != y.data.shape:
+        if x._data.dtype is not y._data.dtype or x._data.shape != y._data.shape:
             if x.backend is not y.backend:
                 return fn.apply(x, y)  # raises the error that says how to move one of them
             x, y = promote(x, y)
-            if x.data.shape != y.data.shape:
+            if x._data.shape != y._data.shape:
                 broadcast_shapes(fn.__name__.lower(), x.shape, y.shape)
         return fn.apply(x, y)
 
@@ -115,7 +115,7 @@ class ElementwiseMethods(MovementMethods):
     # -- comparisons and logic: results are bool tensors, outside the graph ---------------
     def _compare(self, other: Any, name: str) -> Tensor:
         x, y = promote(self, self._const(other))
-        data = getattr(x.data, name)(y.data)
+        data = getattr(x._data, name)(y._data)
         return type(self)._from_data(data, self.backend)
 
     def __lt__(self, other: Any) -> Tensor:
@@ -142,7 +142,7 @@ class ElementwiseMethods(MovementMethods):
                 f"{name.strip('_')} needs bool or integer tensors, not {self.dtype.name}"
             )
         x, y = promote(self, self._const(other))
-        return type(self)._from_data(getattr(x.data, name)(y.data), self.backend)
+        return type(self)._from_data(getattr(x._data, name)(y._data), self.backend)
 
     def __and__(self, other: Any) -> Tensor:
         return self._logical(other, "__and__")
@@ -156,7 +156,7 @@ class ElementwiseMethods(MovementMethods):
     def __invert__(self) -> Tensor:
         if self.dtype.is_floating:
             raise TypeError(f"~ needs a bool or integer tensor, not {self.dtype.name}")
-        return type(self)._from_data(~self.data, self.backend)
+        return type(self)._from_data(~self._data, self.backend)
 
     # -- elementwise unary -------------------------------------------------------------------
     def _floating(self) -> Tensor:
@@ -230,7 +230,7 @@ class ElementwiseMethods(MovementMethods):
         condition, x, y = self._const(condition), self._const(x), self._const(y)
         if condition.dtype.name != "bool":
             raise TypeError(f"where: condition must be a bool tensor, not {condition.dtype.name}")
-        if x.data.dtype != y.data.dtype:
+        if x._data.dtype != y._data.dtype:
             x, y = promote(x, y)
         broadcast_shapes("where", condition.shape, x.shape, y.shape)
         return ops.Where.apply(condition, x, y)

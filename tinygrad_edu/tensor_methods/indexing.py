@@ -29,15 +29,15 @@ class IndexingMethods(MovementMethods):
 
     def __iter__(self) -> Iterator[Tensor]:
         """The sub-tensors along the first axis, as ``x[0], x[1], ...``."""
-        if not self.data.shape:
+        if not self._data.shape:
             raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.data.shape[0]):
+        for i in range(self._data.shape[0]):
             yield self[i]
 
     def __len__(self) -> int:
-        if not self.data.shape:
+        if not self._data.shape:
             raise TypeError("len() of a 0-d tensor")
-        return int(self.data.shape[0])
+        return int(self._data.shape[0])
 
     def _scalar_bools(self, key: Any) -> tuple[Tensor, Any]:
         """A ``True``/``False`` in the key is, as in NumPy, a 0-d mask: it adds an axis of size
@@ -109,8 +109,8 @@ class IndexingMethods(MovementMethods):
                     f"index tensor lives on backend {k.backend.name!r} but the indexed "
                     f"tensor on {self.backend.name!r}; move it with .to({self.backend.name!r})"
                 )
-            return k.data
-        return self.backend.asarray(type(self)(k, backend=self.backend).data)
+            return k._data
+        return self.backend.asarray(type(self)(k, backend=self.backend)._data)
 
 
 def _is_mask(k: Any) -> bool:

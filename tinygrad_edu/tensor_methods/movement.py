@@ -43,7 +43,7 @@ class MovementMethods(TensorBase):
                 f"matmul: shapes {x.shape} and {y.shape} do not line up "
                 f"({x.shape[-1]} != {inner_y})"
             )
-        if x.data.dtype != y.data.dtype:
+        if x._data.dtype != y._data.dtype:
             x, y = promote(x, y)
         vector_x, vector_y = x.ndim == 1, y.ndim == 1
         if vector_x:

@@ -60,7 +60,7 @@ class ReductionMethods(SelectionMethods):
         # cannot overflow (float32 std([-1e20, 1e20]) is 1.41e20, not inf).
         scale = x.detach().abs()._peak(axes, finite_only=True)  # a constant: not recorded
         xp = x.backend.xp
-        scale = x.constant(xp.where(scale.data == 0, xp.ones_like(scale.data), scale.data))
+        scale = x.constant(xp.where(scale._data == 0, xp.ones_like(scale._data), scale._data))
         out = ops.StdFromVar.apply((x / scale).var(axes, True, correction)) * scale
         return out if keepdims else out.squeeze(axes)
 
@@ -158,8 +158,8 @@ class ReductionMethods(SelectionMethods):
         xp = self.backend.xp
         if self.numel() == 0:
             shape = tuple(1 if axes is None or i in axes else n for i, n in enumerate(self.shape))
-            return self.constant(xp.zeros(shape, dtype=self.data.dtype))
-        peak = xp.max(self.data, axis=axes, keepdims=True)
+            return self.constant(xp.zeros(shape, dtype=self._data.dtype))
+        peak = xp.max(self._data, axis=axes, keepdims=True)
         if finite_only:
             peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
         return self.constant(peak)
@@ -198,11 +198,11 @@ class ReductionMethods(SelectionMethods):
     def _arg(self, name: str, axis: int | None, keepdims: bool) -> Tensor:
         xp = self.backend.xp
         if axis is None:
-            out = getattr(xp, name)(xp.reshape(self.data, (-1,)))
+            out = getattr(xp, name)(xp.reshape(self._data, (-1,)))
             if keepdims:
                 out = xp.reshape(out, (1,) * self.ndim)
         else:
-            out = getattr(xp, name)(self.data, axis=axis_index(axis, self.ndim), keepdims=keepdims)
+            out = getattr(xp, name)(self._data, axis=axis_index(axis, self.ndim), keepdims=keepdims)
         out = xp.astype(out, self.backend.native_dtype(int64))
         return type(self)._from_data(out, self.backend)
 
@@ -210,7 +210,7 @@ class ReductionMethods(SelectionMethods):
     def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Whether any element over ``axis`` is true (nonzero); bool, outside the graph."""
         out = self.backend.xp.any(
-            self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
+            self._data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
         )
         return type(self)._from_data(out, self.backend)
 
@@ -218,7 +218,7 @@ class ReductionMethods(SelectionMethods):
     def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Whether every element over ``axis`` is true (nonzero); bool, outside the graph."""
         out = self.backend.xp.all(
-            self.data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
+            self._data, axis=normalize_axis(axis, self.ndim), keepdims=keepdims
         )
         return type(self)._from_data(out, self.backend)
 

@@ -39,9 +39,9 @@ class SelectionMethods(ElementwiseMethods):
             [[2.0], [3.0]]
         """
         if isinstance(index, TensorBase):
-            array = index.data
+            array = index._data
         else:
-            array = type(self)(index, dtype=int64, backend=self.backend).data
+            array = type(self)(index, dtype=int64, backend=self.backend)._data
         if array.dtype != int64_of(self):
             raise TypeError(f"gather: index must hold int64 positions, not {array.dtype}")
         if array.ndim != self.ndim:
@@ -102,7 +102,7 @@ class SelectionMethods(ElementwiseMethods):
         axis = self._along(dim, name)
         xp = self.backend.xp
         pick = xp.argmax if name == "max" else xp.argmin
-        data = self.data if self.ndim else xp.reshape(self.data, (1,))
+        data = self._data if self.ndim else xp.reshape(self._data, (1,))
         index = pick(data, axis=axis, keepdims=True)
         if self.dtype.is_floating and self.ndim:
             nan = xp.isnan(data)
@@ -114,7 +114,7 @@ class SelectionMethods(ElementwiseMethods):
     def _argsort_data(self, axis: int, descending: bool) -> Any:
         """Stable positions that sort the data along ``axis``; nans count as the largest."""
         xp = self.backend.xp
-        data = self.data if self.ndim else xp.reshape(self.data, (1,))
+        data = self._data if self.ndim else xp.reshape(self._data, (1,))
         if not descending:
             return self._as_index(xp.argsort(data, axis=axis, stable=True))
         # Descending and stable: sort the reversed data ascending and reverse the answer, so
@@ -182,7 +182,7 @@ class SelectionMethods(ElementwiseMethods):
         """
         if dim is None:
             if self.numel() == 0:  # the median of no numbers: nan, as in PyTorch
-                return self.constant(self.backend.xp.full((), float("nan"), dtype=self.data.dtype))
+                return self.constant(self.backend.xp.full((), float("nan"), dtype=self._data.dtype))
             return ops.Median.apply(self)
         axis = self._along(dim, "median")
         xp = self.backend.xp
@@ -190,7 +190,7 @@ class SelectionMethods(ElementwiseMethods):
         size = order.shape[axis]
         index = order[(slice(None),) * axis + (slice((size - 1) // 2, (size + 1) // 2),)]
         if self.dtype.is_floating and self.ndim:
-            nan = xp.isnan(self.data)
+            nan = xp.isnan(self._data)
             if bool(xp.any(nan)):  # rows with a nan: the first nan, as in PyTorch
                 first_nan = xp.argmax(xp.astype(nan, int64_of(self)), axis=axis, keepdims=True)
                 index = xp.where(xp.any(nan, axis=axis, keepdims=True), first_nan, index)
@@ -201,7 +201,7 @@ class SelectionMethods(ElementwiseMethods):
         and the position of its last occurrence, as PyTorch: ``(values, indices)``."""
         axis = self._along(dim, "mode")
         xp = self.backend.xp
-        data = self.data if self.ndim else xp.reshape(self.data, (1,))
+        data = self._data if self.ndim else xp.reshape(self._data, (1,))
         moved = xp.moveaxis(data, axis, -1)
         size, ints = moved.shape[-1], int64_of(self)
         counts = xp.sum(xp.astype(moved[..., :, None] == moved[..., None, :], ints), axis=-1)
@@ -228,7 +228,7 @@ class SelectionMethods(ElementwiseMethods):
     def _running(self, name: str, dim: int) -> Any:
         axis = axis_index(dim, self.ndim, f"{name}: dim")
         xp = self.backend.xp
-        data = self.data if self.ndim else xp.reshape(self.data, (1,))
+        data = self._data if self.ndim else xp.reshape(self._data, (1,))
         size = data.shape[axis]
         if size == 0:
             index = self._as_index(xp.zeros(data.shape, dtype=int64_of(self)))

@@ -66,7 +66,7 @@ def promote(x: T, y: T) -> tuple[T, T]:
     beats float32. A 0-d tensor, like a Python number, does not widen a tensor with dimensions
     within the same kind: float32 [n] + float64 0-d stays float32, but int64 [n] + float64 0-d
     becomes float64."""
-    if x.data.dtype == y.data.dtype:
+    if x._data.dtype == y._data.dtype:
         return x, y
     dx, dy = x.dtype, y.dtype
     if (x.ndim == 0) != (y.ndim == 0):

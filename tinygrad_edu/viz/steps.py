@@ -172,14 +172,14 @@ def _jacobian(ctx: Any, node: Any, index: int) -> Any:
     if node.numel() * target.numel() > MAX_JACOBIAN_ENTRIES:
         return None
     xp, count = node.backend.xp, node.numel()
-    basis = xp.eye(count, dtype=node.data.dtype)
+    basis = xp.eye(count, dtype=node._data.dtype)
     rows = []
     for k in range(count):
-        one_hot = node._from_data(xp.reshape(basis[k], node.data.shape), node.backend)
+        one_hot = node._from_data(xp.reshape(basis[k], node._data.shape), node.backend)
         row = ctx.backward(one_hot, node)[index]
         if row is None:
             return None
-        rows.append(row.data)
+        rows.append(row._data)
     stacked = xp.reshape(xp.stack(rows), tuple(node.shape) + tuple(target.shape))
     return node._from_data(stacked, node.backend)
 
