@@ -11,6 +11,7 @@ same memory, and nothing is recorded.
 | ``Adam``          | step by the gradient's running mean over its RMS  | step, exp_avg, ...   |
 | ``AdamW``         | Adam with the weight decay applied to ``p``       | same as Adam         |
 | ``RMSprop``       | step by the gradient over its running RMS         | step, square_avg     |
+| ``Adadelta``      | steps sized by the RMS of the previous steps      | square_avg, acc_delta|
 
 Schedulers are in :mod:`tinygrad_edu.optim.lr_scheduler` (``StepLR``, ``CosineAnnealingLR``).
 
@@ -28,9 +29,10 @@ Examples:
 """
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
