@@ -179,10 +179,8 @@ def train(args: argparse.Namespace) -> int:
     finally:
         if folder is not None:
             folder.unlock()
-            if created and not any(p.name[0] != "." for p in folder.path.iterdir()):
-                for leftover in folder.path.iterdir():
-                    leftover.unlink()
-                folder.path.rmdir()
+            if created:
+                folder.remove_if_unused()
 
 
 def _open(folder: RunFolder, args: argparse.Namespace) -> RunFolder:
