@@ -457,6 +457,7 @@ def test_a_full_disk_is_named_and_the_last_checkpoint_kept(
     assert f"continue it: tinygrad-edu train --resume --out {out}" in err
     assert consistent(out) == 1
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert len(list(out.glob(".epoch-*"))) == 1  # the half-written epoch 2 is gone
 
 
 def test_a_failed_picture_does_not_fail_the_run(
@@ -686,6 +687,23 @@ def test_evaluate_without_a_normalisation_reads_only_the_test_files(
         predicted = model(cli.normalise(images, mean, std)).argmax(axis=1).numpy()
     correct = int((predicted == labels.numpy()).sum())
     assert f"({correct:,} of 20)" in text
+    # only the t10k files: the training part is 80 % of them, read anyway, so its own numbers
+    only_tests = tmp_path / "t10k-only"
+    only_tests.mkdir()
+    for stem in datasets.TEST:
+        (only_tests / f"{stem}.gz").write_bytes((folder / f"{stem}.gz").read_bytes())
+    read.clear()
+    code, text, err = run(capsys, "evaluate", "--checkpoint", str(path), "--data-dir",
+                          str(only_tests))
+    assert code == 0, err
+    assert "holds no normalisation" not in text and "test set: mnist, 4 samples" in text
+    assert read and all(name.startswith("t10k") for name in read), read
+    train, test = tg.data.mnist(root=only_tests)
+    images, labels = test.tensors
+    mean, std = cli.statistics(train.tensors[0])
+    with tg.no_grad():
+        predicted = model(cli.normalise(images, mean, std)).argmax(axis=1).numpy()
+    assert f"({int((predicted == labels.numpy()).sum())} of 4)" in text
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo (POSIX) for a FIFO")
