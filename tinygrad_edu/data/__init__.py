@@ -2,7 +2,9 @@
 
 The names follow PyTorch's ``torch.utils.data``: a :class:`Dataset` hands out samples, a
 :class:`DataLoader` serves them in shuffled mini-batches, :func:`random_split` makes the
-lecture's 80 % / 20 % split. :func:`mnist_sample` ships inside the package (no download).
+lecture's 80 % / 20 % split; samplers (:class:`RandomSampler`, :class:`WeightedRandomSampler`,
+:class:`BatchSampler`, ...) choose the order and the batches. :func:`mnist_sample` ships
+inside the package (no download).
 
 Examples:
     >>> from tinygrad_edu.data import DataLoader, mnist_sample
@@ -12,7 +14,15 @@ Examples:
     (Size([128, 1, 28, 28]), Size([128]))
 """
 
-from .dataset import Dataset, Subset, TensorDataset, random_split
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from .datasets import (
     FASHION_MNIST_CLASSES,
     SOURCES,
@@ -25,18 +35,37 @@ from .datasets import (
 from .download import ChecksumError, DownloadError, fetch_files
 from .idx import IdxError, read_idx
 from .loader import DataLoader, default_collate
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
+from .stack import StackDataset
 from .workers import WorkerInfo, get_worker_info
 
 __all__ = [
+    "BatchSampler",
+    "ChainDataset",
     "ChecksumError",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "DownloadError",
     "FASHION_MNIST_CLASSES",
     "IdxError",
+    "IterableDataset",
+    "RandomSampler",
     "SOURCES",
+    "Sampler",
+    "SequentialSampler",
+    "StackDataset",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "WorkerInfo",
     "data_home",
     "default_collate",
@@ -53,18 +82,7 @@ __all__ = [
 
 # torch.utils.data names this package does not offer, and what to use instead.
 _INSTEAD = {
-    "IterableDataset": "a map-style Dataset (__len__ and __getitem__), or a plain Python "
-    "generator of batches",
-    "Sampler": "DataLoader(shuffle=True, seed=...) for random order, or Subset(dataset, "
-    "indices) for a chosen order",
-    "RandomSampler": "DataLoader(shuffle=True, seed=...)",
-    "SequentialSampler": "DataLoader(shuffle=False), the default",
-    "SubsetRandomSampler": "DataLoader(Subset(dataset, indices), shuffle=True)",
-    "WeightedRandomSampler": "positions drawn with numpy.random.Generator.choice(n, p=weights), "
-    "wrapped in Subset(dataset, positions)",
-    "BatchSampler": "DataLoader(batch_size=..., drop_last=...)",
     "DistributedSampler": "one process (this library does not train across machines)",
-    "ConcatDataset": "one TensorDataset of concatenated tensors (tinygrad_edu.cat)",
 }
 
 

@@ -18,9 +18,10 @@ Examples:
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,38 @@ class Dataset:
         raise NotImplementedError(
             f"{type(self).__name__} must define __len__(self) returning the number of samples"
         )
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        """``a + b`` is ``ConcatDataset([a, b])``, as in PyTorch."""
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """The base class of *iterable* datasets: define ``__iter__``, which yields the samples
+    (a stream read from a file, a generator); no ``__getitem__`` is needed.
+
+    A DataLoader batches the stream in order (``shuffle`` and samplers do not apply). With
+    ``num_workers=n`` each worker iterates its own copy of the dataset, so, as in PyTorch,
+    every sample comes ``n`` times unless ``__iter__`` picks its share with
+    :func:`~tinygrad_edu.data.get_worker_info`; the loader hands out the workers' batches in
+    turn (worker 0, 1, ..., 0, 1, ...), skipping a worker once its stream ends.
+
+    Examples:
+        >>> class Count(IterableDataset):
+        ...     def __iter__(self):
+        ...         return iter(range(3))
+        >>> list(Count() + Count())
+        [0, 1, 2, 0, 1, 2]
+    """
+
+    __len__ = None  # type: ignore[assignment]  # len() is a TypeError unless defined, as in torch
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__(self)")
+
+    def __add__(self, other: Any) -> ChainDataset:  # type: ignore[override]
+        """``a + b`` is ``ChainDataset([a, b])``: one stream after the other."""
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -153,6 +186,72 @@ class Subset(Dataset):
 
     def __repr__(self) -> str:
         return f"Subset({len(self)} of {len(self.dataset)} samples of {self.dataset!r})"
+
+
+class ConcatDataset(Dataset):
+    """Several map-style datasets one after the other: positions ``0 .. len(a) - 1`` are
+    ``a``'s samples, the next ``len(b)`` are ``b``'s, and so on.
+
+    Attributes:
+        datasets: the datasets, in order.
+        cumulative_sizes: the running totals of their lengths (PyTorch's attribute).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> both = ConcatDataset([TensorDataset(tg.arange(3)), TensorDataset(tg.arange(10, 12))])
+        >>> len(both), both[3][0].item(), both[-1][0].item()
+        (5, 10, 11)
+    """
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable; pass a "
+                             "list of datasets, e.g. ConcatDataset([train, extra])")
+        for dataset in self.datasets:
+            if isinstance(dataset, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset; chain streams "
+                                "with ChainDataset([a, b]) instead")
+        totals, total = [], 0
+        for dataset in self.datasets:
+            total += len(dataset)
+            totals.append(total)
+        self.cumulative_sizes: list[int] = totals
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("ConcatDataset: absolute value of index should not exceed "
+                                 f"dataset length ({len(self)}), got index {index}")
+            index += len(self)
+        part = bisect.bisect_right(self.cumulative_sizes, index)
+        if part == len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} "
+                             "samples")
+        start = self.cumulative_sizes[part - 1] if part else 0
+        return self.datasets[part][index - start]
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets as one stream: all of the first, then the second, ...
+
+    Examples:
+        >>> list(ChainDataset([range(2), range(3)]))
+        [0, 1, 0, 1, 2]
+    """
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+
+    def __iter__(self) -> Iterator[Any]:
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:  # type: ignore[override]
+        return sum(len(dataset) for dataset in self.datasets)
 
 
 def host_rng(seed: int | None = None, generator: Any = None) -> np.random.Generator:

@@ -23,79 +23,19 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from ..backends.base import Backend
 from ..backends.registry import get_backend
 from ..tensor import Tensor
-from .dataset import Subset, TensorDataset, host_rng
+from .dataset import IterableDataset, host_rng
+from .fetch import End, Fetch, StreamFetch, _on, _tensor_source, default_collate, key
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 from .workers import WorkerPool
 
-
-def _tensor_source(dataset: Any) -> tuple[tuple[Tensor, ...], np.ndarray | None] | None:
-    """The tensors behind a TensorDataset, or a Subset (of a Subset...) of one, with the
-    positions the subsets pick; None for any other dataset (it must be read sample by sample).
-
-    Subclasses that override ``__getitem__`` (to augment samples, say) are read sample by
-    sample too, so their ``__getitem__`` runs."""
-    positions: np.ndarray | None = None
-    while isinstance(dataset, Subset) and type(dataset).__getitem__ is Subset.__getitem__:
-        positions = dataset.indices if positions is None else dataset.indices[positions]
-        dataset = dataset.dataset
-    if isinstance(dataset, TensorDataset) and (
-        type(dataset).__getitem__ is TensorDataset.__getitem__
-    ):
-        return dataset.tensors, positions
-    return None
-
-
-def _on(backend: Backend, tensor: Tensor) -> Tensor:
-    return tensor if tensor.backend is backend else tensor.to(backend)
-
-
-def default_collate(samples: list[Any]) -> Any:
-    """Stack a list of samples into one batch: tuples field by field, Tensors along a new
-    first axis, numbers and NumPy arrays into a Tensor, dicts key by key.
-
-    The batch is made on the current backend and records no graph.
-
-    Examples:
-        >>> import tinygrad_edu as tg
-        >>> x, y = default_collate([(tg.Tensor([1.0, 2.0]), 0), (tg.Tensor([3.0, 4.0]), 1)])
-        >>> x.tolist(), y.tolist()
-        ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
-    """
-    first = samples[0]
-    if isinstance(first, tuple | list):
-        sizes = {len(sample) for sample in samples}
-        if len(sizes) > 1:
-            raise ValueError(
-                f"default_collate: samples have different numbers of fields {sorted(sizes)}; "
-                "every __getitem__ must return the same structure, e.g. (image, label)."
-            )
-        return tuple(default_collate(list(field)) for field in zip(*samples, strict=True))
-    if isinstance(first, dict):
-        return {key: default_collate([sample[key] for sample in samples]) for key in first}
-    backend = get_backend()
-    if isinstance(first, Tensor):
-        shapes = {sample.shape for sample in samples}
-        if len(shapes) > 1:
-            raise ValueError(
-                f"default_collate: cannot stack samples of different shapes {sorted(shapes)}; "
-                "make __getitem__ return tensors of one shape, or pass collate_fn=."
-            )
-        arrays = [_on(backend, sample)._data for sample in samples]
-        return Tensor._from_data(backend.xp.stack(arrays), backend)
-    if isinstance(first, int | float | bool | np.number | np.ndarray):
-        return Tensor(np.stack([np.asarray(sample) for sample in samples]), backend=backend)
-    raise TypeError(
-        f"default_collate: cannot batch samples of type {type(first).__name__}; return Tensors, "
-        "numbers or NumPy arrays (or tuples/dicts of them) from __getitem__, or pass "
-        "collate_fn= to the DataLoader."
-    )
+__all__ = ["DataLoader", "default_collate"]
 
 
 def _check_worker_options(num_workers: Any, timeout: Any, prefetch_factor: Any,
@@ -120,31 +60,34 @@ def _check_worker_options(num_workers: Any, timeout: Any, prefetch_factor: Any,
         raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0")
 
 
-class _Fetch:
-    """Makes one batch from dataset positions, in a worker process: sent to every worker, so
-    it pickles (the dataset and collate_fn with it). Tensors of a TensorDataset are gathered
-    with one ``numpy.take`` each, as in the main process."""
-
-    def __init__(self, dataset: Any, collate_fn: Callable[[list[Any]], Any]) -> None:
-        self.dataset, self.collate_fn = dataset, collate_fn
-
-    def __call__(self, positions: np.ndarray) -> Any:
-        source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
-        if source is None:
-            return self.collate_fn([self.dataset[int(i)] for i in positions])
-        tensors, where = source
-        rows = positions if where is None else where[positions]
-        if not hasattr(self, "arrays"):  # once per worker
-            self.arrays = [t.numpy() for t in tensors]
-        backend = get_backend()
-        return tuple(Tensor._from_data(np.take(a, rows, axis=0), backend) for a in self.arrays)
+def _check_sampling(iterable: bool, batch_size: int, shuffle: Any, drop_last: bool,
+                    sampler: Any, batch_sampler: Any) -> None:
+    """PyTorch's rules for the options that choose the order and the batches."""
+    if iterable and (shuffle or sampler is not None or batch_sampler is not None):
+        given = "shuffle=True" if shuffle else "sampler" if sampler is not None else \
+            "batch_sampler"
+        raise ValueError(
+            f"DataLoader with IterableDataset: expected unspecified shuffle, sampler and "
+            f"batch_sampler options, but got {given}; an iterable dataset decides its own "
+            "order in __iter__")
+    if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
+                                      or drop_last):
+        raise ValueError(
+            "DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
+            "sampler, and drop_last; the batch sampler already chooses the batches (give "
+            "BatchSampler(sampler, batch_size, drop_last) those options instead)")
+    if sampler is not None and shuffle:
+        raise ValueError(
+            "DataLoader: sampler option is mutually exclusive with shuffle; the sampler "
+            "chooses the order (RandomSampler(dataset) shuffles)")
 
 
 class DataLoader:
     """Iterate over a dataset in mini-batches: each ``for`` loop over it is one epoch.
 
     Args:
-        dataset: a map-style dataset (``__len__`` and ``__getitem__``).
+        dataset: a map-style dataset (``__len__`` and ``__getitem__``), or an
+            :class:`~tinygrad_edu.data.IterableDataset`, whose stream is batched in order.
         batch_size: samples per batch.
         shuffle: visit the samples in a new random order each epoch.
         drop_last: leave out the last batch when it is smaller than ``batch_size``.
@@ -168,6 +111,19 @@ class DataLoader:
             ``multiprocessing`` context; default: the platform's.
         prefetch_factor: batches in flight per worker (default 2 with workers).
         persistent_workers: keep the worker processes from one epoch to the next.
+        sampler: the positions of an epoch, in order (a :class:`~tinygrad_edu.data.Sampler`
+            or any iterable of positions); cut into batches of ``batch_size``. Excludes
+            ``shuffle``.
+        batch_sampler: or whole batches, each a list of positions (a
+            :class:`~tinygrad_edu.data.BatchSampler`); excludes ``batch_size``, ``shuffle``,
+            ``sampler`` and ``drop_last``.
+
+    Without a sampler, a TensorDataset's batches are gathered with one ``take`` per tensor
+    from a permutation made on the device once per epoch; with one, each batch is one
+    ``take`` of the sampler's positions. The attributes ``sampler`` and ``batch_sampler`` are
+    those given, or, as in PyTorch, a :class:`~tinygrad_edu.data.SequentialSampler` or
+    :class:`~tinygrad_edu.data.RandomSampler` describing the default order (the loader draws
+    that order itself, from ``seed``/``generator``).
 
     Batches are tuples of Tensors on the backend that is current when the epoch starts (a
     dataset on another backend is moved there once per epoch). They are fresh copies (changing
@@ -176,6 +132,7 @@ class DataLoader:
 
     Examples:
         >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.data import TensorDataset
         >>> inputs = tg.Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
         >>> data = TensorDataset(inputs, tg.Tensor([0, 1, 0]))
         >>> for x, y in DataLoader(data, batch_size=2):
@@ -200,6 +157,8 @@ class DataLoader:
         multiprocessing_context: Any = None,
         prefetch_factor: int | None = None,
         persistent_workers: bool = False,
+        sampler: Iterable[Any] | None = None,
+        batch_sampler: Iterable[Any] | None = None,
     ) -> None:
         if (
             isinstance(batch_size, bool)
@@ -210,16 +169,26 @@ class DataLoader:
                 f"DataLoader: batch_size must be a positive int, got {batch_size!r}; "
                 "e.g. batch_size=128"
             )
-        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        self._iterable = isinstance(dataset, IterableDataset)
+        if not self._iterable and (not hasattr(dataset, "__len__")
+                                   or not hasattr(dataset, "__getitem__")):
             raise TypeError(
-                f"DataLoader needs a map-style dataset (with __len__ and __getitem__), got "
-                f"{type(dataset).__name__}; wrap tensors in TensorDataset(inputs, targets)."
+                f"DataLoader needs a map-style dataset (with __len__ and __getitem__) or an "
+                f"IterableDataset, got {type(dataset).__name__}; wrap tensors in "
+                "TensorDataset(inputs, targets)."
             )
+        _check_sampling(self._iterable, batch_size, shuffle, drop_last, sampler, batch_sampler)
         _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size: int | None = None if batch_sampler is not None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
+        self._custom = sampler is not None or batch_sampler is not None
+        if sampler is None and not self._iterable:
+            sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+        if batch_sampler is None and sampler is not None:
+            batch_sampler = BatchSampler(sampler, int(batch_size), self.drop_last)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
         self.collate_fn = collate_fn or default_collate
         self.num_workers = int(num_workers)
         self.pin_memory = bool(pin_memory)  # accepted; nothing to pin (see the class docstring)
@@ -236,9 +205,16 @@ class DataLoader:
         self._pool: WorkerPool | None = None
 
     def __len__(self) -> int:
-        """The number of batches in one epoch."""
-        count, rest = divmod(len(self.dataset), self.batch_size)
+        """The number of batches in one epoch (for an IterableDataset, from its ``__len__``,
+        as in PyTorch: a TypeError when it has none)."""
+        if self._custom:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
+        count, rest = divmod(len(self.dataset), self._size)
         return count + (1 if rest and not self.drop_last else 0)
+
+    @property
+    def _size(self) -> int:
+        return self.batch_size or 1
 
     def _order(self) -> np.ndarray:
         total = len(self.dataset)
@@ -251,16 +227,23 @@ class DataLoader:
         return self._rng.permutation(total)
 
     def __iter__(self) -> Iterator[Any]:
+        if self._iterable:
+            yield from self._stream()
+            return
+        if self._custom:
+            yield from self._sampled()
+            return
         order = self._order()
-        stop = len(self) * self.batch_size
+        size = self._size
+        stop = len(self) * size
         if self.num_workers > 0:  # the same batches, read in other processes
-            starts = range(0, stop, self.batch_size)
-            yield from self._from_workers([order[i : i + self.batch_size] for i in starts])
+            starts = range(0, stop, size)
+            yield from self._from_workers([order[i : i + size] for i in starts])
             return
         source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
         if source is None:
-            for start in range(0, stop, self.batch_size):
-                batch = order[start : start + self.batch_size]
+            for start in range(0, stop, size):
+                batch = order[start : start + size]
                 yield self.collate_fn([self.dataset[int(i)] for i in batch])
             return
         tensors, positions = source
@@ -271,21 +254,57 @@ class DataLoader:
         arrays = [_on(backend, t)._data for t in tensors]
         index = backend.asarray(order)  # on the device once per epoch; sliced there per batch
         total = len(order)
-        for start in range(0, stop, self.batch_size):
-            batch = index[start : min(start + self.batch_size, total)]
+        for start in range(0, stop, size):
+            batch = index[start : min(start + size, total)]
             yield tuple(Tensor._from_data(xp.take(a, batch, axis=0), backend) for a in arrays)
 
-    def _from_workers(self, batches: list[np.ndarray]) -> Iterator[Any]:
-        """The same batches, read by worker processes (see :mod:`.workers`)."""
+    def _sampled(self) -> Iterator[Any]:
+        """The batches of ``batch_sampler`` (or of ``sampler`` cut into ``batch_size``)."""
+        if self.num_workers > 0:
+            batches = [list(b) for b in self.batch_sampler]  # type: ignore[union-attr]
+            yield from self._from_workers(batches)
+            return
+        source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
+        if source is None:
+            for batch in self.batch_sampler:  # type: ignore[union-attr]
+                yield self.collate_fn([self.dataset[key(i)] for i in batch])
+            return
+        tensors, positions = source
+        backend = get_backend()
+        arrays = [_on(backend, t)._data for t in tensors]
+        for batch in self.batch_sampler:  # type: ignore[union-attr]
+            rows = np.asarray(batch, dtype=np.int64)
+            index = backend.asarray(rows if positions is None else positions[rows])
+            yield tuple(Tensor._from_data(backend.xp.take(a, index, axis=0), backend)
+                        for a in arrays)
+
+    def _stream(self) -> Iterator[Any]:
+        """An IterableDataset's stream in batches: here, or each worker batching its own copy
+        (the workers' batches in turn, as PyTorch hands them out)."""
+        if self.num_workers > 0:
+            yield from self._from_workers(None)
+            return
+        fetch = StreamFetch(self.dataset, self._size, self.drop_last, self.collate_fn)
+        while not isinstance(batch := fetch(0), End):
+            yield batch
+
+    def _from_workers(self, batches: list[Any] | None) -> Iterator[Any]:
+        """The same batches, read by worker processes (see :mod:`.workers`); ``None``: the
+        batches of an IterableDataset's stream."""
         pool = self._pool
         if pool is None:
-            pool = WorkerPool(_Fetch(self.dataset, self.collate_fn), self.num_workers,
-                              self.worker_init_fn, self._base_seed(),
+            fetch = (Fetch(self.dataset, self.collate_fn) if batches is not None else
+                     StreamFetch(self.dataset, self._size, self.drop_last, self.collate_fn))
+            pool = WorkerPool(fetch, self.num_workers, self.worker_init_fn, self._base_seed(),
                               self.multiprocessing_context, self.timeout)
             if self.persistent_workers:
                 self._pool = pool
         try:
-            yield from pool.batches(batches, int(self.prefetch_factor or 2), get_backend())
+            prefetch = int(self.prefetch_factor or 2)
+            if batches is None:
+                yield from pool.stream(prefetch, get_backend())
+            else:
+                yield from pool.batches(batches, prefetch, get_backend())
         except GeneratorExit:  # the loop stopped early: persistent workers stay
             raise
         except BaseException:
@@ -313,6 +332,10 @@ class DataLoader:
             self._pool.shutdown()  # type: ignore[union-attr]
 
     def __repr__(self) -> str:
+        if self._iterable or self._custom:
+            return (f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
+                    f"sampler={type(self.sampler).__name__}, batch_sampler="
+                    f"{type(self.batch_sampler).__name__})")
         return (
             f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}: {len(self)} batches)"

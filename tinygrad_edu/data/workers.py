@@ -35,6 +35,7 @@ import numpy as np
 
 from ..backends.registry import manual_seed, set_backend
 from ..tensor import Tensor
+from .fetch import End
 
 _POLL_SECONDS = 1.0  # how often a waiting main process checks that its workers are alive
 
@@ -218,6 +219,39 @@ class WorkerPool:
             if not ok:
                 _reraise(batch)
             yield to_tensors(batch, backend)
+
+    def stream(self, prefetch: int, backend: Any) -> Iterator[Any]:
+        """An iterable dataset's batches: task ``k`` asks the next worker in turn (skipping
+        those whose stream has ended) for the next batch of its own stream; the answers are
+        yielded in order of ``k``, a worker's end dropped, as PyTorch hands them out."""
+        self.epoch += 1
+        workers = len(self.processes)
+        active, owner, waiting = [True] * workers, {}, {}
+        sent = next_k = turn = 0
+        while True:
+            while any(active) and sent - next_k < prefetch * workers:
+                while not active[turn % workers]:
+                    turn += 1
+                owner[sent] = turn % workers
+                self.index_queues[turn % workers].put((self.epoch, sent, self.epoch))
+                sent, turn = sent + 1, turn + 1
+            if next_k == sent:
+                return
+            while next_k not in waiting:
+                epoch, k, ok, batch = self._receive(next_k)
+                if epoch == -1:
+                    _reraise(batch)
+                if epoch == self.epoch:
+                    waiting[k] = (ok, batch)
+            ok, batch = waiting.pop(next_k)
+            worker = owner.pop(next_k)
+            next_k += 1
+            if not ok:
+                _reraise(batch)
+            if isinstance(batch, End):  # (it answers End to every later task too)
+                active[worker] = False
+            else:
+                yield to_tensors(batch, backend)
 
     def _receive(self, k: int) -> Any:
         waited = 0.0
