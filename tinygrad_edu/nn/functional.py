@@ -373,6 +373,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 
 # Convolution, pooling and batch normalisation are written in their own file; they are part of
 # this namespace, as in PyTorch's torch.nn.functional.
+from .activation_functional import *  # noqa: E402, F403 (their __all__)
+from .functional_extra import *  # noqa: E402, F403
 from .pooling import (  # noqa: E402, F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

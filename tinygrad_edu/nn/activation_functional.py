@@ -1,0 +1,383 @@
+"""Activation functions beyond relu, sigmoid and tanh, with PyTorch's names and defaults; part
+of :mod:`tinygrad_edu.nn.functional` (``F.gelu``, ``F.leaky_relu``, ...).
+
+Each is one operation whose backward is one product, grad * f'(x), as in PyTorch: written as a
+chain of operations instead, an infinite incoming gradient would meet terms of opposite signs
+(x σ(x) has two) and give inf - inf = nan where PyTorch gives ±inf. The derivatives are the
+docstrings of the classes; f'(x) is built from Tensor operations, so second derivatives work,
+and the discarded side of every where() sees finite numbers only. :class:`Erf` and
+:class:`Log1p` are the primitives they need (NumPy has no erf; log1p keeps the digits that
+``log(1 + x)`` loses near 0). softsign is a composition, as in PyTorch.
+
+Examples:
+    >>> import tinygrad_edu as tg
+    >>> from tinygrad_edu.nn import functional as F
+    >>> F.leaky_relu(tg.Tensor([-2.0, 3.0]), 0.5).tolist()
+    [-1.0, 3.0]
+    >>> round(F.gelu(tg.Tensor([1.0])).item(), 6)
+    0.841345
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..functional import where
+from ..tensor import Tensor
+
+__all__ = [
+    "elu", "gelu", "hardtanh", "leaky_relu", "logsigmoid", "mish", "relu6", "silu", "softplus",
+    "softsign",
+]
+
+# -- erf, by a table of Taylor polynomials ---------------------------------------------------
+# erf(a) for |a| < 6 is a Taylor polynomial around the nearest multiple c of _STEP (so
+# |a - c| <= _STEP / 2). Its coefficients come from erf's derivatives:
+#     erf'(c) = 2/√π exp(-c²),  erf^(k+1)(c) = 2/√π (-1)^k H_k(c) exp(-c²)
+# (H_k: the Hermite polynomials, H_0 = 1, H_1 = 2c, H_{k+1} = 2c H_k - 2k H_{k-1}). Degree 16
+# on [c - 1/8, c + 1/8] leaves a remainder under 1e-18. Beyond 6, erf(a) = ±1 in float64.
+_STEP, _LIMIT, _DEGREE = 0.25, 6.0, 16
+
+
+def _erf_table() -> np.ndarray:
+    rows = []
+    for j in range(int(_LIMIT / _STEP) + 1):
+        c = j * _STEP
+        scale = 2.0 / math.sqrt(math.pi) * math.exp(-c * c)
+        hermite = [1.0, 2.0 * c]
+        for k in range(1, _DEGREE):
+            hermite.append(2.0 * c * hermite[k] - 2.0 * k * hermite[k - 1])
+        row = [math.erf(c)]
+        row += [scale * (-1) ** k * hermite[k] / math.factorial(k + 1) for k in range(_DEGREE)]
+        rows.append(row)
+    return np.array(rows)  # rows[j][k]: the coefficient of (a - c_j)**k
+
+
+_ERF_TABLE = _erf_table()
+
+
+def _erf_array(xp: Any, x: Any) -> Any:
+    """erf of a backend array, elementwise, in the array's dtype (nan stays nan)."""
+    a = xp.abs(x)
+    inside = a < _LIMIT
+    a = xp.where(inside, a, xp.zeros((), dtype=x.dtype))  # nan and |x| >= 6: any row will do
+    row = xp.astype(xp.floor(a / _STEP + 0.5), xp.int64)
+    t = a - xp.astype(row, x.dtype) * _STEP
+    table = xp.asarray(_ERF_TABLE, dtype=x.dtype)
+    flat_rows = xp.reshape(row, (-1,))
+    out = xp.zeros_like(t)
+    for k in range(_DEGREE, -1, -1):  # Horner: ((c16 t + c15) t + ...) t + c0
+        out = out * t + xp.reshape(xp.take(table[:, k], flat_rows), t.shape)
+    sign = xp.sign(x)
+    return xp.where(inside, sign * out, sign)
+
+
+class Erf(Function):
+    """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt;  dz/dx = 2/√π exp(-x²)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _erf_array(ctx.xp, x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * ((-(x * x)).exp() * (2.0 / math.sqrt(math.pi)))
+
+
+class Log1p(Function):
+    """z = log(1 + x), exact near x = 0;  dz/dx = 1 / (1 + x)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return ctx.xp.log1p(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1.0)
+
+
+# -- the activations: forward on arrays, backward grad * f'(x) on Tensors -----------------------
+class _Pointwise(Function):
+    @classmethod
+    def forward(cls, ctx: Any, x: Any, **options: Any) -> Any:
+        ctx.save_for_backward(x)
+        ctx.options = options
+        return cls.value(ctx.xp, x, **options)
+
+    @classmethod
+    def backward(cls, ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return cls.gradient(x, grad, **ctx.options)
+
+    @staticmethod
+    def value(*args: Any, **options: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def gradient(*args: Any, **options: Any) -> Tensor:
+        raise NotImplementedError
+
+
+class LeakyRelu(_Pointwise):
+    """z = x where x > 0 else s x;  dz/dx = 1 where x > 0, else s (s at 0, as PyTorch)"""
+
+    @staticmethod
+    def value(xp: Any, x: Any, slope: float) -> Any:
+        return xp.where(x > 0, x, x * slope)
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor, slope: float) -> Tensor:
+        return where(x > 0, grad, grad * slope)
+
+
+class Gelu(_Pointwise):
+    """z = x Φ(x), Φ(x) = (1 + erf(x / √2)) / 2;  dz/dx = Φ(x) + x exp(-x² / 2) / √(2π)"""
+
+    @staticmethod
+    def value(xp: Any, x: Any) -> Any:
+        return x * 0.5 * (_erf_array(xp, x * (1.0 / math.sqrt(2.0))) + 1.0)
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor) -> Tensor:
+        cdf = (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+        pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+        return grad * (cdf + x * pdf)
+
+
+_KAPPA, _BETA = 0.044715, math.sqrt(2.0 / math.pi)
+
+
+class GeluTanh(_Pointwise):
+    """z = x (1 + tanh(u)) / 2, u = √(2/π) (x + 0.044715 x³);
+    dz/dx = (1 + tanh(u)) / 2 + x (1 - tanh(u)²) √(2/π) (1 + 3 · 0.044715 x²) / 2"""
+
+    @staticmethod
+    def value(xp: Any, x: Any) -> Any:
+        return x * 0.5 * (xp.tanh((x + x * x * x * _KAPPA) * _BETA) + 1.0)
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor) -> Tensor:
+        t = ((x + x * x * x * _KAPPA) * _BETA).tanh()
+        inner = (x * x * (3.0 * _KAPPA) + 1.0) * _BETA
+        return grad * ((t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * inner)
+
+
+class Silu(_Pointwise):
+    """z = x σ(x);  dz/dx = σ(x) (1 + x (1 - σ(x)))"""
+
+    @staticmethod
+    def value(xp: Any, x: Any) -> Any:
+        return x / (xp.exp(-x) + 1.0)
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor) -> Tensor:
+        s = x.sigmoid()
+        return grad * s * ((1.0 - s) * x + 1.0)
+
+
+class Elu(_Pointwise):
+    """z = x where x > 0 else α (exp(x) - 1);  dz/dx = 1 where x > 0, else α exp(x)"""
+
+    @staticmethod
+    def value(xp: Any, x: Any, alpha: float) -> Any:
+        negative = x <= 0
+        return xp.where(negative, xp.expm1(xp.where(negative, x, 0.0)) * alpha, x)
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor, alpha: float) -> Tensor:
+        return where(x <= 0, grad * x.clamp(max=0.0).exp() * alpha, grad)
+
+
+class Softplus(_Pointwise):
+    """z = log(1 + exp(βx)) / β (x where βx > threshold);  dz/dx = σ(βx) (1 there)"""
+
+    @staticmethod
+    def value(xp: Any, x: Any, beta: float, threshold: float) -> Any:
+        scaled = x * beta
+        small = xp.log1p(xp.exp(xp.minimum(scaled, threshold))) / beta
+        return xp.where(scaled > threshold, x, small)
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor, beta: float, threshold: float) -> Tensor:
+        scaled = x * beta
+        z = scaled.clamp(max=threshold).exp()
+        return where(scaled > threshold, grad, grad * z / (z + 1.0))
+
+
+class Hardtanh(_Pointwise):
+    """z = min(max(x, low), high);  dz/dx = 1 where low < x < high (and at nan), else 0"""
+
+    @staticmethod
+    def value(xp: Any, x: Any, low: float, high: float) -> Any:
+        return xp.clip(x, low, high)
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor, low: float, high: float) -> Tensor:
+        return where((x <= low) | (x >= high), 0.0, grad)
+
+
+class LogSigmoid(_Pointwise):
+    """z = log σ(x) = min(x, 0) - log(1 + exp(-|x|));  dz/dx = 1 - σ(x) = σ(-x)"""
+
+    @staticmethod
+    def value(xp: Any, x: Any) -> Any:
+        return xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor) -> Tensor:
+        z = (-x.abs()).exp()
+        return grad * where(x < 0, 1.0 / (z + 1.0), z / (z + 1.0))
+
+
+class Mish(_Pointwise):
+    """z = x tanh(softplus(x));  dz/dx = tanh(softplus(x)) + x σ(x) (1 - tanh(softplus(x))²)"""
+
+    @staticmethod
+    def value(xp: Any, x: Any) -> Any:
+        return x * xp.tanh(Softplus.value(xp, x, 1.0, 20.0))
+
+    @staticmethod
+    def gradient(x: Tensor, grad: Tensor) -> Tensor:
+        t = Log1p.apply(x.clamp(max=20.0).exp()).tanh()  # tanh(20) is 1 in float64 already
+        return grad * (t + x * x.sigmoid() * (1.0 - t * t))
+
+
+def _floating(x: Any, name: str) -> Tensor:
+    if not isinstance(x, Tensor) or not x.dtype.is_floating:
+        raise TypeError(f"{name}: expected a floating-point Tensor, got "
+                        f"{getattr(x, 'dtype', type(x).__name__)}; convert it with .float()")
+    return x
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else ``negative_slope * x`` (the slope is taken at 0, as in PyTorch).
+    ``inplace`` is accepted for PyTorch code and computes out of place (as do the others).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> [round(v, 4) for v in F.leaky_relu(tg.Tensor([-1.0, 0.0, 2.0])).tolist()]
+        [-0.01, 0.0, 2.0]
+    """
+    return LeakyRelu.apply(_floating(x, "leaky_relu"), slope=negative_slope)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """The Gaussian error linear unit x Φ(x) = x (1 + erf(x / √2)) / 2; ``approximate="tanh"``:
+    x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, as PyTorch.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> [round(v, 4) for v in F.gelu(tg.Tensor([-1.0, 0.0, 2.0])).tolist()]
+        [-0.1587, 0.0, 1.9545]
+    """
+    x = _floating(x, "gelu")
+    if approximate == "none":
+        return Gelu.apply(x)
+    if approximate == "tanh":
+        return GeluTanh.apply(x)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
+    """x · sigmoid(x) (also called swish).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.silu(tg.Tensor([0.0])).tolist()
+        [0.0]
+    """
+    return Silu.apply(_floating(x, "silu"))
+
+
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha (exp(x) - 1).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> [round(v, 4) for v in F.elu(tg.Tensor([-1.0, 2.0])).tolist()]
+        [-0.6321, 2.0]
+    """
+    return Elu.apply(_floating(x, "elu"), alpha=alpha)
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, a smooth relu; where ``beta * x > threshold``, x itself
+    (as PyTorch, which avoids the overflow of exp there).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> [round(v, 4) for v in F.softplus(tg.Tensor([0.0, 30.0])).tolist()]
+        [0.6931, 30.0]
+    """
+    return Softplus.apply(_floating(x, "softplus"), beta=beta, threshold=threshold)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.hardtanh(tg.Tensor([-3.0, 0.5, 3.0])).tolist()
+        [-1.0, 0.5, 1.0]
+    """
+    x = _floating(x, "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return Hardtanh.apply(x, low=min_val, high=max_val)
+
+
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6): ``hardtanh(x, 0, 6)``."""
+    return hardtanh(x, 0.0, 6.0)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), stable for any x.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.logsigmoid(tg.Tensor([-1000.0])).tolist()
+        [-1000.0]
+    """
+    return LogSigmoid.apply(_floating(x, "logsigmoid"))
+
+
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
+    """x · tanh(softplus(x)).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> round(F.mish(tg.Tensor([1.0])).item(), 4)
+        0.8651
+    """
+    return Mish.apply(_floating(x, "mish"))
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|) (a composition, as in PyTorch).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.softsign(tg.Tensor([1.0, -3.0])).tolist()
+        [0.5, -0.75]
+    """
+    x = _floating(x, "softsign")
+    return x / (x.abs() + 1.0)

@@ -1,0 +1,359 @@
+"""More of :mod:`tinygrad_edu.nn.functional`, with PyTorch's names and defaults: ``embedding``,
+``layer_norm``, the losses ``l1_loss``, ``smooth_l1_loss``, ``huber_loss`` and ``kl_div``,
+``pad``, ``normalize``, ``cosine_similarity`` and ``dropout2d``.
+
+Each is a composition of differentiable operations, so its gradient follows from the chain
+rule. Where a ``where`` throws one side away, that side is computed from finite numbers only,
+so an infinite incoming gradient gives 0 there, never inf * 0 = nan (as in PyTorch).
+
+Examples:
+    >>> import tinygrad_edu as tg
+    >>> from tinygrad_edu.nn import functional as F
+    >>> F.l1_loss(tg.Tensor([1.0, -1.0]), tg.Tensor([0.0, 0.0])).item()
+    1.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..dtypes import int64
+from ..functional import where
+from ..tensor import Tensor
+
+__all__ = [
+    "cosine_similarity", "dropout2d", "embedding", "huber_loss", "kl_div", "l1_loss",
+    "layer_norm", "normalize", "pad", "smooth_l1_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """The rows of ``weight`` (num_embeddings, dim) picked by the int64 indices ``input``:
+    shape (*input.shape, dim). The gradient adds up at each picked row (an index that repeats
+    adds several times); the row ``padding_idx`` gets no gradient.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.embedding(tg.tensor([2, 0]), tg.Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])).tolist()
+        [[4.0, 5.0], [0.0, 1.0]]
+    """
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            "embedding: max_norm, scale_grad_by_freq and sparse=True are not supported; leave "
+            "them at their defaults (rescale rows yourself under tg.no_grad() if you need it)"
+        )
+    if not isinstance(input, Tensor) or input.dtype is not int64:  # type: ignore[redundant-expr]
+        raise TypeError(
+            "embedding: the indices must be an int64 Tensor, got "
+            f"{getattr(input, 'dtype', type(input).__name__)}; convert them with .long()"
+        )
+    if not isinstance(weight, Tensor) or weight.ndim != 2:  # type: ignore[redundant-expr]
+        raise ValueError(
+            "embedding: weight must be a 2-D Tensor (num_embeddings, embedding_dim), got shape "
+            f"{getattr(weight, 'shape', type(weight).__name__)}"
+        )
+    rows = weight.shape[0]
+    xp = input.backend.xp
+    if input.numel() and (int(xp.min(input._data)) < 0 or int(xp.max(input._data)) >= rows):
+        raise IndexError(
+            f"embedding: index out of range: the indices lie in {int(xp.min(input._data))}.."
+            f"{int(xp.max(input._data))}, the table has {rows} rows (0..{rows - 1})"
+        )
+    out = weight[input]
+    if padding_idx is not None:
+        padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
+        pad_rows = (input == padding_idx).unsqueeze(-1)
+        out = where(pad_rows, out.detach(), out)
+    return out
+
+
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise over the last dimensions (``normalized_shape``), per sample::
+
+        out = (x - mean) / sqrt(var + eps) * weight + bias
+
+    mean and var (biased) are taken over those dimensions of each sample.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> [round(v, 3) for v in F.layer_norm(tg.Tensor([1.0, 3.0]), (2,)).tolist()]
+        [-1.0, 1.0]
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    n = len(shape)
+    if n == 0 or tuple(input.shape[input.ndim - n:]) != shape or input.ndim < n:
+        raise ValueError(
+            f"layer_norm: input of shape {input.shape} does not end in normalized_shape "
+            f"{list(shape)}; normalized_shape must be the input's last dimensions, e.g. "
+            f"{list(input.shape[-1:])} for the last one"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ValueError(f"layer_norm: {name} of shape {t.shape} must have the shape "
+                             f"normalized_shape {list(shape)}")
+    axes = tuple(range(input.ndim - n, input.ndim))
+    centred = input - input.mean(axes, keepdims=True)
+    var = (centred * centred).mean(axes, keepdims=True)
+    out = centred / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def _legacy(size_average: Any, reduce: Any, name: str) -> None:
+    if size_average is not None or reduce is not None:
+        raise TypeError(f"{name}: size_average and reduce are PyTorch's deprecated arguments "
+                        "and not supported; pass reduction='mean', 'sum' or 'none'")
+
+
+def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _pair(x: Tensor, target: Any, name: str) -> Tensor:
+    if not isinstance(target, Tensor):
+        target = Tensor(target, dtype=x.dtype, backend=x.backend)
+    if x.shape != target.shape:
+        raise ValueError(
+            f"{name}: input of shape {x.shape} and target of shape {target.shape} differ; they "
+            "must be equal (PyTorch would broadcast them with a warning, a classic silent bug: "
+            "reshape one, e.g. prediction.reshape(-1) or target.reshape(-1, 1))"
+        )
+    return target
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Tensor:
+    """The absolute error |input - target|, averaged ("mean"), summed ("sum") or not ("none");
+    the gradient at a zero error is 0.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.l1_loss(tg.Tensor([1.0, 3.0]), tg.Tensor([2.0, 1.0]), reduction="sum").item()
+        3.0
+    """
+    _legacy(size_average, reduce, "l1_loss")
+    target = _pair(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction, "l1_loss")
+
+
+def _huber(input: Tensor, target: Tensor, limit: float, quad: float, lin: float) -> Tensor:
+    """quad * d² where |d| < limit, else lin * (|d| - limit / 2); d = input - target."""
+    d = input - target
+    size = d.abs()
+    large = size >= limit  # False at nan, which takes the quadratic side, as in PyTorch
+    inside = where(large, 0.0, d)  # the quadratic side sees 0 where it is thrown away
+    return where(large, (size - limit * 0.5) * lin, inside * inside * quad)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d² / beta where |d| < beta, else |d| - beta / 2 (d = input - target); beta = 0 is
+    the L1 loss.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> x, zero = tg.Tensor([0.5, 3.0]), tg.Tensor([0.0, 0.0])
+        >>> F.smooth_l1_loss(x, zero, reduction="none").tolist()
+        [0.125, 2.5]
+    """
+    _legacy(size_average, reduce, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    target = _pair(input, target, "smooth_l1_loss")
+    if beta == 0:
+        return _reduce((input - target).abs(), reduction, "smooth_l1_loss")
+    return _reduce(_huber(input, target, beta, 0.5 / beta, 1.0), reduction, "smooth_l1_loss")
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """0.5 d² where |d| < delta, else delta (|d| - delta / 2): ``delta`` times
+    ``smooth_l1_loss`` with beta = delta.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.huber_loss(tg.Tensor([0.5, 3.0]), tg.Tensor([0.0, 0.0]), reduction="none").tolist()
+        [0.125, 2.5]
+    """
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    target = _pair(input, target, "huber_loss")
+    return _reduce(_huber(input, target, delta, 0.5, delta), reduction, "huber_loss")
+
+
+def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """The Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``,
+    pointwise ``target * (log(target) - input)`` (0 where target = 0); with
+    ``log_target=True`` the target is given as log-probabilities too. ``reduction``:
+    "batchmean" (the sum over a batch divided by its size: the true KL divergence; PyTorch
+    advises it), "sum", "mean" (over every element) or "none".
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> p = tg.Tensor([[0.5, 0.5]])
+        >>> F.kl_div(p.log(), p, reduction="batchmean").item()
+        0.0
+    """
+    _legacy(size_average, reduce, "kl_div")
+    target = _pair(input, target, "kl_div")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        zero = target == 0
+        xlogx = where(zero, 0.0, target * where(zero, 1.0, target).log())
+        loss = xlogx - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction, "kl_div")
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """Pad (or, with negative numbers, crop) the last dimensions. ``pad`` is PyTorch's:
+    ``(left, right)`` for the last dimension, then ``(top, bottom)`` for the one before, and
+    so on. ``mode``: "constant" (``value``, default 0), "reflect" (mirror without repeating
+    the edge), "replicate" (repeat the edge) or "circular" (wrap around).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.pad(tg.Tensor([[1.0, 2.0]]), (1, 0), value=9.0).tolist()
+        [[9.0, 1.0, 2.0]]
+        >>> F.pad(tg.Tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect").tolist()
+        [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
+    """
+    widths = [int(p) for p in pad]
+    if len(widths) % 2 or len(widths) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: the padding {tuple(widths)} must hold a (before, after) pair for each of the "
+            f"last dimensions, at most {input.ndim} pairs for an input of shape {input.shape}"
+        )
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
+    if mode != "constant" and value:
+        raise ValueError(f"pad: value applies to mode='constant' only, not {mode!r}")
+    pairs = {input.ndim - 1 - i: (widths[2 * i], widths[2 * i + 1])
+             for i in range(len(widths) // 2)}
+    if mode == "constant":
+        crop = tuple(slice(max(-pairs[d][0], 0), input.shape[d] - max(-pairs[d][1], 0))
+                     if d in pairs else slice(None) for d in range(input.ndim))
+        out = input[crop] if any(min(p) < 0 for p in pairs.values()) else input
+        grow = [(max(pairs[d][0], 0), max(pairs[d][1], 0)) if d in pairs else (0, 0)
+                for d in range(input.ndim)]
+        return out.pad(grow, 0.0 if value is None else value) if any(map(any, grow)) else out
+    out = input
+    for d, (before, after) in pairs.items():
+        size = input.shape[d]
+        positions = np.arange(-before, size + after)
+        if mode == "replicate":
+            positions = np.clip(positions, 0, size - 1)
+        elif mode == "circular":
+            if max(before, after) > size:
+                raise ValueError(f"pad: circular padding {max(before, after)} is larger than "
+                                 f"dimension {d} of size {size}")
+            positions = positions % size
+        else:
+            if max(before, after) >= size:
+                raise ValueError(f"pad: reflect padding {max(before, after)} must be smaller "
+                                 f"than dimension {d} of size {size}")
+            positions = np.abs(positions)
+            positions = np.where(positions > size - 1, 2 * (size - 1) - positions, positions)
+        index = Tensor(positions.astype(np.int64), backend=input.backend)
+        out = out[(slice(None),) * d + (index,)]
+    return out
+
+
+def _norm(x: Tensor, p: float, dim: int | tuple[int, ...]) -> Tensor:
+    """The p-norm over ``dim`` (kept), with the gradient 0 at a zero vector, as PyTorch."""
+    if p == math.inf:
+        return x.abs().amax(dim, keepdims=True)
+    if p == 1:
+        return x.abs().sum(dim, keepdims=True)
+    total = (x * x).sum(dim, keepdims=True) if p == 2 else (x.abs() ** p).sum(dim, keepdims=True)
+    positive = total > 0
+    root = where(positive, total, 1.0)
+    root = root.sqrt() if p == 2 else root ** (1.0 / p)
+    return where(positive, root, 0.0)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """``input / max(‖input‖_p, eps)`` along ``dim``: vectors scaled to length 1.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+                >>> [round(v, 6) for v in F.normalize(tg.Tensor([[3.0, 4.0]]), dim=1)[0].tolist()]
+        [0.6, 0.8]
+    """
+    return input / _norm(input, p, dim).clamp(min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (they broadcast):
+    ``sum(x1 / max(‖x1‖, eps) * x2 / max(‖x2‖, eps))``, as PyTorch computes it.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.cosine_similarity(tg.Tensor([[1.0, 0.0]]), tg.Tensor([[1.0, 1.0]])).tolist()
+        [0.7071067690849304]
+    """
+    def unit(x: Tensor) -> Tensor:
+        norm = _norm(x, 2, dim)
+        # clamped without a gradient of its own, as PyTorch's in-place clamp under no_grad
+        return x / (norm + (norm.clamp(min=eps) - norm).detach())
+
+    return (unit(x1) * unit(x2)).sum(dim)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels: each (sample, channel) map of an (N, C, H, W) input (or each
+    channel of a (C, H, W) one) with probability ``p``; the rest scaled by 1 / (1 - p).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.dropout2d(tg.ones(1, 2, 2, 2), training=False).shape
+        Size([1, 2, 2, 2])
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: p is a probability and must lie in [0, 1], got {p}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected an input of shape (N, C, H, W) or (C, H, W), "
+                         f"got {input.shape}")
+    if not training or p == 0.0:
+        return input
+    shape = (*input.shape[:-2], 1, 1)
+    if p == 1.0:
+        return input * 0.0
+    samples = input.backend.uniform(shape, input.dtype)
+    keep = input.backend.xp.astype(samples >= p, input._data.dtype) * (1.0 / (1.0 - p))
+    return input * Tensor._from_data(keep, input.backend)
