@@ -309,7 +309,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
     Examples:
         >>> import tinygrad_edu as tg
         >>> from tinygrad_edu.nn import functional as F
-                >>> [round(v, 6) for v in F.normalize(tg.Tensor([[3.0, 4.0]]), dim=1)[0].tolist()]
+        >>> [round(v, 6) for v in F.normalize(tg.Tensor([[3.0, 4.0]]), dim=1)[0].tolist()]
         [0.6, 0.8]
     """
     return input / _norm(input, p, dim).clamp(min=eps)
