@@ -328,3 +328,70 @@ def randn_like(
 ) -> Tensor:
     """Standard normal random numbers with the shape, dtype and backend of ``t``."""
     return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
+
+
+def randperm(
+    n: int, dtype: Any = int64, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None,
+) -> Tensor:
+    """The numbers 0 to n - 1 in a random order, as PyTorch's ``randperm`` (how a training
+    loop shuffles its examples). Reproducible after :func:`manual_seed` (with other numbers
+    than PyTorch's).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> sorted(tg.randperm(5).tolist())
+        [0, 1, 2, 3, 4]
+    """
+    count = _shape((n,))[0]
+    b = _backend(backend, device)
+    order = b.xp.argsort(b.uniform((count,), to_dtype("float64")), stable=True)
+    return _make(b.xp.astype(order, b.native_dtype(to_dtype(dtype))), b, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None, *,
+              backend: BackendArg = None) -> Tensor:
+    """``data`` as a Tensor, sharing memory where it can, as PyTorch's ``as_tensor``: a Tensor
+    already of that dtype and backend is returned itself, a NumPy array of a tinygrad_edu
+    dtype becomes a CPU tensor sharing its memory (as :func:`from_numpy`); anything else is
+    copied, as :func:`tensor` does.
+
+    Examples:
+        >>> import numpy as np, tinygrad_edu as tg
+        >>> a = np.array([1.0, 2.0], dtype=np.float32)
+        >>> x = tg.as_tensor(a)
+        >>> a[0] = 9.0
+        >>> x.tolist()
+        [9.0, 2.0]
+    """
+    where = pick(backend, device)
+    target = None if where is None else get_backend(where)
+    if isinstance(data, Tensor):
+        out = data if target is None or data.backend is target else data.to(target)
+        return out if dtype is None else out.astype(dtype)
+    import numpy as np
+
+    cpu = get_backend("numpy")
+    if (isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64, np.int64, bool)
+            and (target or get_backend()) is cpu
+            and (dtype is None or cpu.native_dtype(to_dtype(dtype)) == data.dtype)):
+        return Tensor._from_data(data, cpu)
+    return Tensor(data, dtype=dtype, backend=target)
+
+
+def get_default_dtype() -> DType:
+    """The dtype that floating-point data gets when no ``dtype=`` is given: ``tg.float32``
+    (as PyTorch's ``get_default_dtype``)."""
+    return float32
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Accepts ``tg.float32``, the default already; tinygrad_edu cannot change the default.
+    For float64 everywhere, pass ``dtype=tg.float64`` where tensors are made, or convert a
+    model with ``model.double()``."""
+    if to_dtype(dtype) is not float32:
+        raise NotImplementedError(
+            f"set_default_dtype({dtype!r}): tinygrad_edu's default floating dtype is always "
+            "float32; pass dtype=tg.float64 where you make tensors (tg.tensor(data, "
+            "dtype=tg.float64), tg.zeros(..., dtype=tg.float64)) or use model.double()."
+        )

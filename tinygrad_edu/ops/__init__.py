@@ -10,6 +10,8 @@ file (``ops/``)        primitives
 ``unary.py``           Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar, Abs, Relu, Sigmoid, Tanh,
                        Clip, Clone, Cast
 ``reduce.py``          Sum, Max, Min, Median, Var
+``scan.py``            Cumsum, Prod
+``accurate.py``        Log1p, Expm1 (log and exp accurate near 0)
 ``linalg.py``          MatMul
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
 ``transfer.py``        ToBackend
@@ -38,6 +40,11 @@ transpose, T, mT, t              Permute                                   tm/mo
 squeeze, unsqueeze, flatten      Reshape                                   tm/movement.py
 broadcast_to                     Expand                                    tm/movement.py
 stack                            Reshape, Concatenate                      functional.py
+sign, round, floor, ceil, trunc  Where that never takes x (derivative 0)   tm/maths.py
+reciprocal, norm, dot, outer     Div; Mul, Sum, StdFromVar; MatMul; Mul    tm/maths.py
+split, chunk, roll, flip, ...    GetItem (repeats add up)                  tm/pieces.py
+repeat; tril, triu               Reshape, Expand; Where                    tm/pieces.py
+masked_fill, Tensor.where        Where                                     tm/comparison.py
 conv2d, max_pool2d, avg_pool2d   Unfold, MatMul, Max, Sum, Reshape         nn/spatial_functional
 mse_loss, dropout                Sub, Mul, Sum, Div                        nn/functional.py
 ===============================  ========================================  ===================
@@ -50,11 +57,13 @@ shape, in one place (:meth:`tinygrad_edu.context.Context.backward`). An op makes
 constants its backward needs with :meth:`Tensor.constant <tinygrad_edu.Tensor.constant>`.
 """
 
+from .accurate import Expm1, Log1p
 from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import BinaryCrossEntropyWithLogits, CrossEntropy, Linear, MseLoss, NLLLoss
 from .reduce import Max, Median, Min, Sum, Var
+from .scan import Cumsum, Prod
 from .spatial import Fold, Unfold
 from .transfer import ToBackend
 from .unary import (
@@ -84,6 +93,10 @@ __all__ = [
     "Concatenate",
     "Cos",
     "CrossEntropy",
+    "Cumsum",
+    "Expm1",
+    "Log1p",
+    "Prod",
     "Div",
     "Exp",
     "Expand",

@@ -12,14 +12,22 @@ from typing import TYPE_CHECKING, Any
 from .. import ops
 from ..dtypes import bool_, int64
 from .base import TensorBase
+from .comparison import ComparisonMethods
+from .like import LikeMethods
+from .maths import MathMethods
+from .pieces import PieceMethods
 from .selection import SelectionMethods
 from .shapes import Axis, axis_index, normalize_axis, torch_keywords
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-class ReductionMethods(SelectionMethods):
-    """Reductions of a Tensor over some axes (``axis=`` or PyTorch's ``dim=``)."""
+class ReductionMethods(
+    SelectionMethods, ComparisonMethods, LikeMethods, PieceMethods, MathMethods
+):
+    """Reductions of a Tensor over some axes (``axis=`` or PyTorch's ``dim=``); the other
+    method families of PyTorch's beginner surface join here (comparisons, tensors made like
+    this one, pieces, more math)."""
 
     __slots__ = ()
 
@@ -44,16 +52,28 @@ class ReductionMethods(SelectionMethods):
         return x.sum(axes, keepdims) / self._count(axes)
 
     @torch_keywords
-    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+    def var(
+        self, axis: Axis = None, keepdims: bool = False, correction: int = 1, *,
+        unbiased: bool | None = None,
+    ) -> Tensor:
         """Variance over ``axis``, divided by ``n - correction`` (1 by default, as in PyTorch;
-        pass ``correction=0`` for NumPy's default)."""
+        pass ``correction=0`` for NumPy's default). PyTorch's older ``unbiased=False`` is
+        ``correction=0``."""
+        if unbiased is not None:
+            correction = int(unbiased)
         axes = normalize_axis(axis, self.ndim)
         return ops.Var.apply(self._floating(), axis=axes, keepdims=keepdims, correction=correction)
 
     @torch_keywords
-    def std(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        """Standard deviation: the square root of :meth:`var`. Where it is 0 (constant data)
-        the gradient is 0, as in PyTorch, rather than the 0/0 that sqrt's rule would give."""
+    def std(
+        self, axis: Axis = None, keepdims: bool = False, correction: int = 1, *,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """Standard deviation: the square root of :meth:`var` (``unbiased=False`` is
+        ``correction=0``). Where it is 0 (constant data) the gradient is 0, as in PyTorch,
+        rather than the 0/0 that sqrt's rule would give."""
+        if unbiased is not None:
+            correction = int(unbiased)
         x = self._floating()
         axes = normalize_axis(axis, self.ndim)
         # std(x) = s * std(x / s) for a constant s > 0: with s the largest |x| the squares

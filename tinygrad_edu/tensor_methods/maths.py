@@ -1,0 +1,209 @@
+"""More math, as PyTorch's beginners use it: rounding (``sign``, ``round``, ``floor``, ``ceil``,
+``trunc``), ``reciprocal``, ``log1p``, ``expm1``, ``cumsum``, ``prod``, ``norm`` and the
+products ``dot``, ``outer``, ``bmm``.
+
+Rounding is piecewise constant, so its derivative is 0 (PyTorch's too): the result is a
+:class:`~tinygrad_edu.ops.elementwise.Where` that never takes the input, which sends a 0 back
+(never a nan, even where the input is inf). ``log1p``, ``expm1``, ``cumsum`` and ``prod`` are
+primitives (:mod:`tinygrad_edu.ops.accurate`, :mod:`tinygrad_edu.ops.scan`); ``reciprocal``,
+``norm`` and the products are composed (see the table in :mod:`tinygrad_edu.ops`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from .. import ops
+from ..dtypes import bool_, int64, to_dtype
+from ..ops.accurate import Expm1, Log1p
+from ..ops.scan import Cumsum, Prod
+from .base import TensorBase
+from .shapes import Axis, axis_index, normalize_axis
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class MathMethods(TensorBase):
+    """Rounding, accurate log and exp near 0, running sums, products and norms of a Tensor."""
+
+    __slots__ = ()
+
+    # -- piecewise constant: derivative 0 ------------------------------------------------------
+    def _constant_piece(self, values: Any) -> Tensor:
+        """``values`` (an array of this shape) as the result of a differentiable op whose
+        derivative is 0: a Where that always takes ``values`` (PyTorch's rounding ops are
+        recorded too, with a zero gradient)."""
+        out = self.constant(values)
+        if not self.requires_grad:
+            return out
+        never = self.constant(self.backend.xp.zeros(self._data.shape, dtype=bool))
+        return cast("Tensor", ops.Where.apply(never, self, out))
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of each element (nan stays nan); derivative 0."""
+        xp = self.backend.xp
+        if self.dtype is bool_:
+            return cast("Tensor", self).clone()
+        return self._constant_piece(xp.sign(self._data))
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Each element rounded to ``decimals`` places, halves to the even neighbour
+        (``round(2.5) = 2``), as ``torch.round``; derivative 0."""
+        if not self.dtype.is_floating:
+            return cast("Tensor", self).clone()
+        xp = self.backend.xp
+        if decimals == 0:
+            return self._constant_piece(xp.round(self._data))
+        scale = 10.0**decimals  # as PyTorch: round(x * 10^d) / 10^d
+        return self._constant_piece(xp.round(self._data * scale) / scale)
+
+    def floor(self) -> Tensor:
+        """The largest whole number <= each element; derivative 0."""
+        return self._rounded("floor")
+
+    def ceil(self) -> Tensor:
+        """The smallest whole number >= each element; derivative 0."""
+        return self._rounded("ceil")
+
+    def trunc(self) -> Tensor:
+        """Each element with its fraction dropped (toward 0); derivative 0."""
+        return self._rounded("trunc")
+
+    def _rounded(self, name: str) -> Tensor:
+        if not self.dtype.is_floating:  # whole numbers already, as in PyTorch
+            return cast("Tensor", self).clone()
+        return self._constant_piece(getattr(self.backend.xp, name)(self._data))
+
+    # -- elementwise -----------------------------------------------------------------------
+    def reciprocal(self) -> Tensor:
+        """1 / x, elementwise (integers give float32, as in PyTorch; 1 / 0 = inf)."""
+        return 1.0 / cast("Tensor", self)._floating()
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate for tiny x (see :class:`~tinygrad_edu.ops.accurate.Log1p`)."""
+        return cast("Tensor", Log1p.apply(cast("Tensor", self)._floating()))
+
+    def expm1(self) -> Tensor:
+        """exp(x) - 1, accurate for tiny x (see :class:`~tinygrad_edu.ops.accurate.Expm1`)."""
+        return cast("Tensor", Expm1.apply(cast("Tensor", self)._floating()))
+
+    # -- running sums and products ---------------------------------------------------------
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """The running sum along ``dim``: ``[x0, x0 + x1, x0 + x1 + x2, ...]``, as
+        ``torch.cumsum`` (integers and bools sum in int64).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([1.0, 2.0, 3.0]).cumsum(0).tolist()
+            [1.0, 3.0, 6.0]
+        """
+        x = self._sum_dtype(dtype)
+        if x.ndim == 0:
+            axis_index(dim, 0, "cumsum: dim")
+            return x.clone()
+        return cast("Tensor", Cumsum.apply(x, axis=axis_index(dim, x.ndim, "cumsum: dim")))
+
+    def _sum_dtype(self, dtype: Any) -> Tensor:
+        """This tensor in the dtype a sum or product gives: ``dtype`` if given, else int64
+        for integers and bools (as PyTorch), else its own."""
+        x = cast("Tensor", self)
+        if dtype is not None:
+            return x.astype(to_dtype(dtype))
+        return x if x.dtype.is_floating else x.astype(int64)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The product of the elements (over one ``dim``, or all), as ``torch.prod``: 1 for
+        no elements; integers and bools multiply in int64. The gradient of each element is
+        the product of the others, exact where there are zeros.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+            >>> x.prod(1).tolist()
+            [2.0, 12.0]
+            >>> x.prod().backward()
+            >>> x.grad.tolist()
+            [[24.0, 12.0], [8.0, 6.0]]
+        """
+        x = self._sum_dtype(dtype)
+        if dim is None:
+            out = cast("Tensor", Prod.apply(x, axis=None))
+            return out.reshape((1,) * x.ndim) if keepdim else out
+        axis = axis_index(dim, x.ndim, "prod: dim")
+        if x.ndim == 0:
+            return x.clone()
+        return cast("Tensor", Prod.apply(x, axis=axis, keepdims=keepdim))
+
+    # -- norms -----------------------------------------------------------------------------
+    def norm(
+        self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, *, dtype: Any = None
+    ) -> Tensor:
+        """The p-norm over ``dim`` (all elements by default), as ``torch.norm``: ``p=2``
+        (or ``"fro"``) the square root of the sum of squares, ``p=1`` the sum of absolute
+        values, ``p=inf`` the largest absolute value, ``p=0`` the count of nonzeros, any
+        other p ``(sum |x|^p)^(1/p)``. At a zero vector the 2-norm's gradient is 0, as in
+        PyTorch. Floating-point tensors only, as in PyTorch.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([3.0, 4.0]).norm().item()
+            5.0
+        """
+        x = cast("Tensor", self) if dtype is None else cast("Tensor", self).astype(dtype)
+        if not x.dtype.is_floating:
+            raise TypeError(
+                f"norm: needs a floating-point tensor, not {x.dtype.name} (as in PyTorch); "
+                "convert first: x.float().norm()"
+            )
+        if p == "nuc" or (isinstance(p, str) and p != "fro"):
+            raise ValueError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
+        axes = normalize_axis(dim, x.ndim)
+        size = x.abs()
+        if p in ("fro", 2, 2.0):
+            squares = (x * x).sum(axes, keepdims=keepdim)
+            return cast("Tensor", ops.StdFromVar.apply(squares))  # gradient 0 where it is 0
+        if p in (1, 1.0):
+            return size.sum(axes, keepdims=keepdim)
+        if p == float("inf"):
+            return size.amax(axes, keepdims=keepdim)
+        if p == float("-inf"):
+            return size.amin(axes, keepdims=keepdim)
+        if p in (0, 0.0):
+            return (x != 0).astype(x.dtype).sum(axes, keepdims=keepdim)
+        return (size**p).sum(axes, keepdims=keepdim) ** (1.0 / p)
+
+    # -- products --------------------------------------------------------------------------
+    def dot(self, other: Any) -> Tensor:
+        """The dot product of two 1-D tensors of one size and dtype, as ``torch.dot``."""
+        other = self._const(other)
+        if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape:
+            raise ValueError(
+                f"dot: needs two 1-D tensors of the same size, got shapes {self.shape} and "
+                f"{other.shape}; use matmul (or @) for matrices"
+            )
+        if self.dtype is not other.dtype:
+            raise RuntimeError(
+                f"dot: the vectors have dtypes {self.dtype.name} and {other.dtype.name}; they "
+                f"must match, as in PyTorch: convert one first, e.g. other.to({self.dtype.name})"
+            )
+        return cast("Tensor", self).matmul(other)
+
+    def outer(self, other: Any) -> Tensor:
+        """The outer product of two 1-D tensors: ``out[i, j] = x[i] * y[j]``."""
+        other = self._const(other)
+        if self.ndim != 1 or other.ndim != 1:
+            raise ValueError(
+                f"outer: needs two 1-D tensors, got shapes {self.shape} and {other.shape}"
+            )
+        return cast("Tensor", self).reshape(-1, 1) * other.reshape(1, -1)
+
+    def bmm(self, other: Any) -> Tensor:
+        """A batch of matrix products, as ``torch.bmm``: shapes (b, n, m) and (b, m, p) give
+        (b, n, p); no broadcasting (see :meth:`matmul` for that)."""
+        other = self._const(other)
+        if self.ndim != 3 or other.ndim != 3 or self.shape[0] != other.shape[0]:
+            raise ValueError(
+                f"bmm: needs two 3-D tensors with the same batch size, got shapes {self.shape} "
+                f"and {other.shape}; use matmul (or @) to broadcast"
+            )
+        return cast("Tensor", self).matmul(other)
