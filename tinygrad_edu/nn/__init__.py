@@ -2,12 +2,18 @@
 
 - :class:`Module`, :class:`Parameter`: models as trees of layers, with ``parameters()``,
   ``state_dict()`` and ``load_state_dict()``;
-- layers: :class:`Linear`, :class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`Flatten`,
-  :class:`Dropout`, :class:`Sequential`, :class:`ModuleList`, :class:`Conv2d`,
-  :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`AdaptiveAvgPool2d` (and the other adaptive
-  pools), :class:`BatchNorm1d`, :class:`BatchNorm2d`;
-- :class:`Softmax`, :class:`LogSoftmax`;
-- losses: :class:`CrossEntropyLoss`, :class:`NLLLoss`, :class:`MSELoss`, :class:`BCELoss`,
+- layers: :class:`Linear`, :class:`Embedding`, :class:`Flatten`, :class:`Unflatten`,
+  :class:`Dropout`, :class:`Dropout2d`, :class:`Conv2d`, :class:`MaxPool2d`,
+  :class:`AvgPool2d`, :class:`AdaptiveAvgPool2d` (and the other adaptive pools),
+  :class:`BatchNorm1d`, :class:`BatchNorm2d`, :class:`LayerNorm`, :class:`CosineSimilarity`;
+- activations: :class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`LeakyReLU`,
+  :class:`GELU`, :class:`SiLU`, :class:`ELU`, :class:`Softplus`, :class:`Hardtanh`,
+  :class:`ReLU6`, :class:`LogSigmoid`, :class:`Mish`, :class:`Softsign`, :class:`Softmax`,
+  :class:`LogSoftmax`;
+- containers: :class:`Sequential`, :class:`ModuleList`, :class:`ModuleDict`,
+  :class:`ParameterList`, :class:`ParameterDict`;
+- losses: :class:`CrossEntropyLoss`, :class:`NLLLoss`, :class:`MSELoss`, :class:`L1Loss`,
+  :class:`SmoothL1Loss`, :class:`HuberLoss`, :class:`KLDivLoss`, :class:`BCELoss`,
   :class:`BCEWithLogitsLoss`;
 - :mod:`.functional` (``import tinygrad_edu.nn.functional as F``) and :mod:`.init`.
 
@@ -24,6 +30,19 @@ Examples:
 from . import functional as functional
 from . import init as init
 from . import utils as utils
+from .activations import (
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    Mish,
+    ReLU6,
+    SiLU,
+    Softplus,
+    Softsign,
+)
+from .containers import ModuleDict, ParameterDict, ParameterList
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     Dropout,
@@ -38,7 +57,18 @@ from .layers import (
     Softmax,
     Tanh,
 )
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .layers_more import CosineSimilarity, Dropout2d, Embedding, LayerNorm, Unflatten
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module
 from .norm import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
@@ -55,23 +85,45 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "Conv2d",
+    "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout2d",
+    "ELU",
+    "Embedding",
     "Flatten",
+    "GELU",
+    "Hardtanh",
+    "HuberLoss",
     "Identity",
+    "KLDivLoss",
+    "L1Loss",
+    "LayerNorm",
+    "LeakyReLU",
     "Linear",
+    "LogSigmoid",
     "LogSoftmax",
     "MSELoss",
     "MaxPool2d",
+    "Mish",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "ReLU",
+    "ReLU6",
     "Sequential",
+    "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
+    "Softplus",
+    "Softsign",
     "Tanh",
+    "Unflatten",
     "functional",
     "init",
 ]

@@ -13,6 +13,8 @@ Examples:
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -81,3 +83,75 @@ class BCELoss(_Loss):
 
     def forward(self, probabilities: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy(probabilities, target, self.weight, self.reduction)
+
+
+class _LegacyLoss(_Loss):
+    """A loss whose PyTorch signature starts with the deprecated size_average and reduce."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        if size_average is not None or reduce is not None:
+            raise TypeError(f"{type(self).__name__}: size_average and reduce are PyTorch's "
+                            "deprecated arguments and not supported; pass reduction=")
+        super().__init__(reduction)
+
+
+class L1Loss(_LegacyLoss):
+    """Mean absolute error |x - target| ("mean", "sum" or "none"). See
+    :func:`~tinygrad_edu.nn.functional_extra.l1_loss`."""
+
+    def forward(self, x: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(x, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_LegacyLoss):
+    """Quadratic for errors below ``beta``, linear above. See
+    :func:`~tinygrad_edu.nn.functional_extra.smooth_l1_loss`."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, x: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(x, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """Quadratic for errors below ``delta``, then linear with slope delta. See
+    :func:`~tinygrad_edu.nn.functional_extra.huber_loss`."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, x: Tensor, target: Tensor) -> Tensor:
+        return F.huber_loss(x, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(Module):
+    """The Kullback-Leibler divergence of the target from log-probabilities; ``reduction``
+    "batchmean" gives the true KL divergence (PyTorch's default "mean" averages over every
+    element). See :func:`~tinygrad_edu.nn.functional_extra.kl_div`.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu import nn
+        >>> p = tg.Tensor([[0.25, 0.75]])
+        >>> nn.KLDivLoss(reduction="batchmean")(p.log(), p).item()
+        0.0
+    """
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            raise TypeError("KLDivLoss: size_average and reduce are PyTorch's deprecated "
+                            "arguments and not supported; pass reduction=")
+        if reduction not in ("mean", "batchmean", "sum", "none"):
+            raise ValueError("KLDivLoss: reduction must be one of 'mean', 'batchmean', 'sum', "
+                             f"'none', got {reduction!r}")
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, x: Tensor, target: Tensor) -> Tensor:
+        return F.kl_div(x, target, reduction=self.reduction, log_target=self.log_target)
