@@ -233,8 +233,9 @@ class LogSigmoid(_Pointwise):
 
     @staticmethod
     def gradient(x: Tensor, grad: Tensor) -> Tensor:
-        z = (-x.abs()).exp()
-        return grad * where(x < 0, 1.0 / (z + 1.0), z / (z + 1.0))
+        negative = x < 0
+        z = where(negative, x, -x).exp()  # exp(-|x|); not abs(), whose derivative at 0 is 0
+        return grad * where(negative, 1.0 / (z + 1.0), z / (z + 1.0))
 
 
 class Mish(_Pointwise):

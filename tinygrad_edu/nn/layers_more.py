@@ -124,7 +124,7 @@ class LayerNorm(Module):
         >>> from tinygrad_edu import nn
         >>> ln = nn.LayerNorm(3)
         >>> ln
-        LayerNorm((3,), eps=1e-05, elementwise_affine=True)
+        LayerNorm((3,), eps=1e-05, elementwise_affine=True, bias=True)
         >>> [round(v, 3) for v in ln(tg.Tensor([[1.0, 2.0, 3.0]]))[0].tolist()]
         [-1.225, 0.0, 1.225]
     """
@@ -162,7 +162,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class Unflatten(Module):
