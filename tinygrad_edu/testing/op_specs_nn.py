@@ -138,7 +138,7 @@ def _pad_reference(x: np.ndarray, widths: tuple[int, ...], mode: str) -> np.ndar
     pairs = [(0, 0)] * x.ndim
     for i in range(len(widths) // 2):
         pairs[x.ndim - 1 - i] = (widths[2 * i], widths[2 * i + 1])
-    numpy_mode = {"replicate": "edge", "circular": "wrap"}.get(mode, mode)
+    numpy_mode: Any = {"replicate": "edge", "circular": "wrap"}.get(mode, mode)
     return np.pad(x, pairs, mode=numpy_mode)
 
 
