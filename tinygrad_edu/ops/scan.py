@@ -80,13 +80,9 @@ def _others(xp: Any, data: Any, out: Any, axis: int | None) -> Any:
     after = xp.flip(cumulative_prod(xp.flip(moved, axis=-1), axis=-1), axis=-1)
     after = xp.concat([after[..., 1:], ones], axis=-1)
     total = xp.reshape(out, (1,)) if axis is None else xp.moveaxis(out, axis, -1)
-    errstate = getattr(xp, "errstate", None)
-    if errstate is not None:
-        with errstate(invalid="ignore", divide="ignore"):
-            divided = total / moved
-    else:
-        divided = total / moved
-    has_zero = xp.any(moved == 0, axis=-1, keepdims=True)
+    zero = moved == 0
+    has_zero = xp.any(zero, axis=-1, keepdims=True)
+    divided = total / xp.where(zero, xp.ones_like(moved), moved)  # used where no zero is
     others = xp.where(has_zero, before * after, divided)
     return xp.reshape(others, data.shape) if axis is None else xp.moveaxis(others, -1, axis)
 
