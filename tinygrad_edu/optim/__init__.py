@@ -11,9 +11,14 @@ same memory, and nothing is recorded.
 | ``Adam``          | step by the gradient's running mean over its RMS  | step, exp_avg, ...   |
 | ``AdamW``         | Adam with the weight decay applied to ``p``       | same as Adam         |
 | ``RMSprop``       | step by the gradient over its running RMS         | step, square_avg     |
+| ``Adagrad``       | step by g over the root of its summed squares     | step, sum            |
+| ``Adamax``        | Adam with a running maximum of abs(g) for v       | step, exp_avg, ...   |
+| ``NAdam``         | Adam with Nesterov momentum                       | step, mu_product, ...|
+| ``RAdam``         | Adam, rectified: momentum first, adaptive later   | same as Adam         |
 | ``Adadelta``      | steps sized by the RMS of the previous steps      | square_avg, acc_delta|
 
-Schedulers are in :mod:`tinygrad_edu.optim.lr_scheduler` (``StepLR``, ``CosineAnnealingLR``).
+Schedulers are in :mod:`tinygrad_edu.optim.lr_scheduler` (``StepLR``, ``CosineAnnealingLR``,
+``OneCycleLR``, ``ReduceLROnPlateau``, ...: PyTorch's set).
 
 Examples:
     >>> import tinygrad_edu as tg
@@ -30,9 +35,14 @@ Examples:
 
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adam_variants import Adamax, NAdam, RAdam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adadelta", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = [
+    "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam",
+    "RMSprop", "lr_scheduler",
+]

@@ -11,81 +11,28 @@ PyTorch::
 
 The learning rates are the same floats as PyTorch's, step for step: each scheduler updates the
 current rate from the previous one with PyTorch's (recursive) formula.
+
+| scheduler                     | the rate at epoch ``t``                                     |
+|-------------------------------|-------------------------------------------------------------|
+| ``StepLR``                    | times ``gamma`` every ``step_size`` epochs                  |
+| ``MultiStepLR``               | times ``gamma`` at each milestone                           |
+| ``ExponentialLR``             | times ``gamma`` every epoch                                 |
+| ``LambdaLR``                  | ``initial_lr * lr_lambda(t)``                               |
+| ``MultiplicativeLR``          | times ``lr_lambda(t)`` every epoch                          |
+| ``LinearLR``, ``ConstantLR``  | a warm-up factor for the first ``total_iters`` epochs       |
+| ``CosineAnnealingLR``         | half a cosine down to ``eta_min``                           |
+| ``CosineAnnealingWarmRestarts`` | cosines that restart, each ``T_mult`` times longer        |
+| ``OneCycleLR``                | up to ``max_lr`` and down again, per batch (and momentum)   |
+| ``SequentialLR``              | one scheduler after another, switched at milestones         |
+| ``ReduceLROnPlateau``         | times ``factor`` when a metric stops improving              |
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from typing import Any
 
 from .optimizer import Optimizer
-
-
-class LRScheduler:
-    """Base class of the schedulers: a subclass writes ``get_lr()``.
-
-    Args:
-        optimizer: the optimizer whose learning rates to change.
-        last_epoch: the index of the last epoch done; -1 (the default) starts afresh and
-            records each group's ``initial_lr``. Another value resumes a schedule and needs
-            ``initial_lr`` in every group.
-    """
-
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"{type(self).__name__} needs a tinygrad_edu optimizer, but got "
-                f"{type(optimizer).__name__}; e.g. {type(self).__name__}(tg.optim.SGD(...), ...)."
-            )
-        self.optimizer = optimizer
-        for number, group in enumerate(optimizer.param_groups):
-            if last_epoch == -1:
-                group.setdefault("initial_lr", group["lr"])
-            elif "initial_lr" not in group:
-                raise KeyError(
-                    f"param 'initial_lr' is not specified in param_groups[{number}] when "
-                    f"resuming a scheduler with last_epoch={last_epoch}; load the optimizer's "
-                    "state_dict first, or start afresh with last_epoch=-1."
-                )
-        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        self._initial = True  # the first step, made here, only records the starting rates
-        self.step()
-        self._initial = False
-
-    def get_lr(self) -> list[float]:
-        """The learning rate of each group for epoch ``last_epoch`` (called by ``step()``)."""
-        raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
-
-    def step(self) -> None:
-        """Move to the next epoch and set each group's learning rate."""
-        if self._step_count == 1 and self.optimizer._step_count == 0:
-            warnings.warn(
-                "Detected a call of lr_scheduler.step() before optimizer.step(): call them in "
-                "the opposite order, optimizer.step() (every batch) and then scheduler.step() "
-                "(every epoch), or the first learning rate of the schedule is skipped.",
-                UserWarning,
-                stacklevel=2,
-            )
-        self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates that the last ``step()`` set, one per parameter group."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """The scheduler's state (everything but the optimizer), to resume a schedule."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Resume from ``state_dict()``."""
-        self.__dict__.update(state_dict)
+from .scheduler import LRScheduler
 
 
 class StepLR(LRScheduler):
@@ -128,6 +75,10 @@ class StepLR(LRScheduler):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
+                for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -192,3 +143,32 @@ class CosineAnnealingLR(LRScheduler):
         # lr_t - eta_min = (lr_{t-1} - eta_min) * (1 + cos(pi t / T)) / (1 + cos(pi (t-1) / T))
         ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
         return [ratio * (group["lr"] - eta_min) + eta_min for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (base_lr - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base_lr in self.base_lrs]
+
+
+# The other schedulers live in two modules of their own; this module is where PyTorch code
+# finds them (torch.optim.lr_scheduler.X).
+from .cycles import (  # noqa: E402
+    CosineAnnealingWarmRestarts,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+)
+from .schedules import (  # noqa: E402
+    ConstantLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiplicativeLR,
+    MultiStepLR,
+)
+
+__all__ = [
+    "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR",
+    "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR",
+    "ReduceLROnPlateau", "SequentialLR", "StepLR",
+]
