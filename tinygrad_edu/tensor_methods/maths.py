@@ -40,11 +40,15 @@ class MathMethods(TensorBase):
         return cast("Tensor", ops.Where.apply(never, self, out))
 
     def sign(self) -> Tensor:
-        """-1, 0 or 1 by the sign of each element (nan stays nan); derivative 0."""
+        """-1, 0 or 1 by the sign of each element (0 for nan, as PyTorch); derivative 0."""
         xp = self.backend.xp
         if self.dtype is bool_:
             return cast("Tensor", self).clone()
-        return self._constant_piece(xp.sign(self._data))
+        data = self._data
+        signs = xp.sign(data)
+        if self.dtype.is_floating:  # sign(nan) is 0 in PyTorch
+            signs = xp.where(xp.isnan(data), xp.zeros_like(signs), signs)
+        return self._constant_piece(signs)
 
     def round(self, decimals: int = 0) -> Tensor:
         """Each element rounded to ``decimals`` places, halves to the even neighbour
@@ -169,7 +173,8 @@ class MathMethods(TensorBase):
         if p == float("-inf"):
             return size.amin(axes, keepdims=keepdim)
         if p in (0, 0.0):
-            return (x != 0).astype(x.dtype).sum(axes, keepdims=keepdim)
+            nonzero = x._constant_piece((x._data != 0).astype(x._data.dtype))  # derivative 0
+            return nonzero.sum(axes, keepdims=keepdim)
         return (size**p).sum(axes, keepdims=keepdim) ** (1.0 / p)
 
     # -- products --------------------------------------------------------------------------
