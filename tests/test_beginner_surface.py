@@ -492,3 +492,14 @@ def test_every_function_form_is_a_torch_function_and_the_method_agrees() -> None
     same(tg.narrow(mine, 1, 1, 2), torch.narrow(theirs, 1, 1, 2))
     same(tg.index_select(mine.numpy(), 0, tg.tensor([1])),  # an array: made a Tensor first
          torch.index_select(theirs, 0, torch.tensor([1])))
+
+
+def test_add_and_sub_take_alpha() -> None:
+    for name in ("add", "sub"):
+        same_grad(lambda x, name=name: getattr(x, name)(tg.tensor([1.0, -2.0]), alpha=3),
+                  [0.5, 2.0],
+                  lambda x, name=name: getattr(x, name)(torch.tensor([1.0, -2.0]), alpha=3))
+        same_grad(lambda x, name=name: getattr(tg.ones(2), name)(x, alpha=-0.5), [0.5, 2.0],
+                  lambda x, name=name: getattr(torch.ones(2), name)(x, alpha=-0.5))
+        mine, theirs = pair([1, 2], "int64")
+        same(getattr(mine, name)(2, alpha=2), getattr(theirs, name)(2, alpha=2))

@@ -80,13 +80,13 @@ class ElementwiseMethods(MovementMethods):
     def __rmatmul__(self, other: Any) -> Tensor:
         return self._const(other).matmul(self)
 
-    def add(self, other: Any) -> Tensor:
-        """x + other, elementwise with broadcasting (``torch.add``)."""
-        return self + other
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """x + alpha * other, elementwise with broadcasting (``torch.add``)."""
+        return self + (other if alpha == 1 else other * alpha)
 
-    def sub(self, other: Any) -> Tensor:
-        """x - other, elementwise with broadcasting (``torch.sub``)."""
-        return self - other
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """x - alpha * other, elementwise with broadcasting (``torch.sub``)."""
+        return self - (other if alpha == 1 else other * alpha)
 
     def mul(self, other: Any) -> Tensor:
         """x * other, elementwise with broadcasting (``torch.mul``)."""
