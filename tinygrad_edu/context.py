@@ -99,12 +99,16 @@ class Context(list[Any]):
 
         For each saved input the version of its storage is noted too, so that ``backward``
         can refuse a value that an in-place operation changed since (see :mod:`.inplace`)."""
-        self._saved = arrays
         self._versions = None
         mask = 0
-        bit = 1  # no enumerate(): this runs once per recorded operation, and allocates nothing
+        bit, i = 1, 0  # no enumerate(): this runs once per recorded operation
+        # The inputs themselves, in order (x * y saves x and y): nothing need be kept but a
+        # marker, one object fewer per operation for Python's cycle collector to walk.
+        in_order = len(arrays) == len(self)
         for tensor in self:
             data = tensor._data
+            if in_order and arrays[i] is not data:
+                in_order = False
             for array in arrays:
                 if data is array:
                     mask |= bit
@@ -112,10 +116,12 @@ class Context(list[Any]):
                     if counter is not None and counter[0]:
                         if self._versions is None:
                             self._versions = {}
-                        self._versions[bit.bit_length() - 1] = counter[0]
+                        self._versions[i] = counter[0]
                     break
             bit <<= 1
+            i += 1
         self._saved_inputs = mask
+        self._saved = _INPUTS if in_order else arrays
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -129,8 +135,10 @@ class Context(list[Any]):
                 "retain_graph=True to the first backward() if you need to call it twice."
             )
         inputs = self  # the context is the list of its inputs
-        output = self._output
         self._check_versions()
+        if saved is _INPUTS:  # the inputs, in order: as PyTorch, their current data
+            return tuple(inputs)
+        output = self._output
         out: list[Any] = []
         for array in saved:
             for tensor in inputs:
@@ -235,6 +243,14 @@ class Context(list[Any]):
 
     def __repr__(self) -> str:
         return f"<{node_name(self)} object at {id(self):#x}>"
+
+
+class _SavedInputs(tuple):  # type: ignore[type-arg]
+    """The marker of a context that saved exactly its inputs, in order (empty, so that code
+    looking through the saved arrays finds none of the output among them)."""
+
+
+_INPUTS = _SavedInputs()
 
 
 class UnrecordedContext:
