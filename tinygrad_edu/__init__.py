@@ -164,6 +164,7 @@ from .functional import (
     unsqueeze,
     where,
 )
+from .generator import Generator  # torch.Generator: seeded host-side draws
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -217,6 +218,7 @@ __all__ = [
     "sort",
     "topk",
     "Size",
+    "Generator",
     "inference_mode",
     "is_inference_mode_enabled",
     "clamp",

@@ -1,16 +1,15 @@
 """Tensor: an array that remembers how it was computed, so it can send gradients back.
 
 A Tensor holds ``_data`` (an array of its backend), and, when it ``requires_grad``, the
-operation that made it (``_ctx``); ``x.data`` is PyTorch's escape hatch, a Tensor sharing that
-array but cut out of the graph. This file is the constructor and the autograd interface
-(``backward``, ``requires_grad_``, ``detach``, ``data``, and what :mod:`tinygrad_edu.autograd`
-calls).
-The rest comes from the mixins of :mod:`tinygrad_edu.tensor_methods`: properties (shape,
-dtype, device) in ``base.py``, operators and methods in ``elementwise.py``, ``reductions.py``,
-``movement.py`` and ``indexing.py``, dtype and device changes and the printed form in
-``conversion.py``; in-place updates come from :mod:`tinygrad_edu.inplace`. Methods call the
-differentiable primitives in :mod:`tinygrad_edu.ops` or compose them (the table in
-:mod:`tinygrad_edu.ops` says where each derivative is).
+operation that made it (``_ctx``). This file is the constructor and the autograd interface
+(``backward``, ``requires_grad_``, ``detach``, and what :mod:`tinygrad_edu.autograd` calls).
+The rest comes from the mixins of :mod:`tinygrad_edu.tensor_methods`: properties (shape, dtype,
+device) in ``base.py``, operators and methods in ``elementwise.py``, ``reductions.py``,
+``movement.py`` and ``indexing.py``, dtype and device changes, the printed form and PyTorch's
+``x.data`` (a Tensor sharing ``_data``, cut out of the graph) in ``conversion.py``; in-place updates
+come from :mod:`tinygrad_edu.inplace`. Methods call the differentiable primitives in
+:mod:`tinygrad_edu.ops` or compose them (the table in :mod:`tinygrad_edu.ops` says where each
+derivative is).
 """
 
 from __future__ import annotations
@@ -280,40 +279,6 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         out = Tensor._from_data(self._data[...], self.backend)
         out._versions = shared_counter(self)  # the same memory: in-place changes show in both
         return out
-
-    @property
-    def data(self) -> Tensor:
-        """PyTorch's ``x.data``: a Tensor that shares ``x``'s memory but is cut out of the graph,
-        whose changes autograd does not see (no version count: prefer ``detach()``, which
-        keeps one, or an update inside ``with tg.no_grad():``). Assigning a Tensor to
-        ``x.data`` swaps in its memory, shape and dtype.
-
-        Examples:
-            >>> from tinygrad_edu import Tensor
-            >>> w = Tensor([1.0, 2.0], requires_grad=True)
-            >>> w.data.mul_(10)          # untracked, in place: w itself changes
-            tensor([10., 20.])
-            >>> w
-            tensor([10., 20.], requires_grad=True)
-        """
-        return Tensor._from_data(self._data[...], self.backend)
-
-    @data.setter
-    def data(self, value: Any) -> None:
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"x.data = ... needs a Tensor (got {type(value).__name__}), as in PyTorch; "
-                "wrap it first: x.data = tg.tensor(value)"
-            )
-        if value.backend is not self.backend:
-            raise RuntimeError(
-                f"x.data = ...: the new data lives on backend {value.backend.name!r} and the "
-                f"tensor on {self.backend.name!r}; move it first: value.to({self.backend.name!r})"
-            )
-        array, mine = value._data, self._data
-        if array.shape == mine.shape and getattr(array, "base", None) is mine:
-            return  # `x.data *= 2` writes through x.data's view, then assigns the view back
-        self._data = array
 
     def clone(self) -> Tensor:
         """A copy with memory of its own (gradients flow back to this tensor, as in PyTorch)."""

@@ -1,7 +1,8 @@
-"""Conversions: out to NumPy and Python (numpy, item, tolist, float(x), int(x), bool(x),
-DLPack), to other dtypes and to other backends or devices (to, cpu, cuda), and the printed form.
-None of them is recorded, except ``to``, whose move (:class:`~tinygrad_edu.ops.transfer.ToBackend`)
-and dtype change (:class:`~tinygrad_edu.ops.unary.Cast`) are differentiable."""
+"""Conversions: out to NumPy and Python (numpy, ``numpy.asarray(x)``, item, tolist, float(x),
+int(x), bool(x), DLPack), out of the graph (PyTorch's ``x.data``), to other dtypes and to other
+backends or devices (to, cpu, cuda), and the printed form. None of them is recorded, except ``to``, whose move
+(:class:`~tinygrad_edu.ops.transfer.ToBackend`) and dtype change
+(:class:`~tinygrad_edu.ops.unary.Cast`) are differentiable."""
 
 from __future__ import annotations
 
@@ -30,6 +31,40 @@ class ConversionMethods(TensorBase):
     def numpy(self) -> Any:
         """The data as a ``numpy.ndarray`` (copied to the host if the backend is a GPU)."""
         return self.backend.to_numpy(self._data)
+
+    @property
+    def data(self) -> Self:
+        """PyTorch's ``x.data``: a Tensor that shares ``x``'s memory but is cut out of the graph,
+        whose changes autograd does not see (no version count: prefer ``detach()``, which
+        keeps one, or an update inside ``with tg.no_grad():``). Assigning a Tensor to
+        ``x.data`` swaps in its memory, shape and dtype.
+
+        Examples:
+            >>> from tinygrad_edu import Tensor
+            >>> w = Tensor([1.0, 2.0], requires_grad=True)
+            >>> w.data.mul_(10)          # untracked, in place: w itself changes
+            tensor([10., 20.])
+            >>> w
+            tensor([10., 20.], requires_grad=True)
+        """
+        return type(self)._from_data(self._data[...], self.backend)  # type: ignore[return-value]
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if not isinstance(value, ConversionMethods):
+            raise TypeError(
+                f"x.data = ... needs a Tensor (got {type(value).__name__}), as in PyTorch; "
+                "wrap it first: x.data = tg.tensor(value)"
+            )
+        if value.backend is not self.backend:
+            raise RuntimeError(
+                f"x.data = ...: the new data lives on backend {value.backend.name!r} and the "
+                f"tensor on {self.backend.name!r}; move it first: value.to({self.backend.name!r})"
+            )
+        array, mine = value._data, self._data
+        if array.shape == mine.shape and getattr(array, "base", None) is mine:
+            return  # `x.data *= 2` writes through x.data's view, then assigns the view back
+        self._data = array
 
     def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> Any:
         """``numpy.asarray(x)``: the data as a NumPy array (shared with the tensor on the CPU
