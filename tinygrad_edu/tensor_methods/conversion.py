@@ -1,7 +1,7 @@
 """Conversions: out to NumPy and Python (numpy, ``numpy.asarray(x)``, item, tolist, float(x),
 int(x), bool(x), DLPack), out of the graph (PyTorch's ``x.data``), to other dtypes and to other
-backends or devices (to, cpu, cuda), and the printed form. None of them is recorded, except ``to``, whose move
-(:class:`~tinygrad_edu.ops.transfer.ToBackend`) and dtype change
+backends or devices (to, cpu, cuda), and the printed form. None of them is recorded, except
+``to``, whose move (:class:`~tinygrad_edu.ops.transfer.ToBackend`) and dtype change
 (:class:`~tinygrad_edu.ops.unary.Cast`) are differentiable."""
 
 from __future__ import annotations
