@@ -345,3 +345,16 @@ def test_random_split_respects_its_generator() -> None:
     a = [s.indices.tolist() for s in random_split(table(10), [0.7, 0.3], generator=rng(5))]
     b = [s.indices.tolist() for s in random_split(table(10), [0.7, 0.3], generator=rng(5))]
     assert a == b and sorted(a[0] + a[1]) == list(range(10)) and len(a[0]) == 7
+
+
+def test_samplers_take_tg_generator_as_torch_code_passes_it() -> None:
+    def draws(seed: int) -> list[list[int]]:
+        return [list(RandomSampler(range(8), generator=tg.Generator().manual_seed(seed))),
+                list(SubsetRandomSampler([1, 5, 9], generator=tg.Generator().manual_seed(seed))),
+                list(WeightedRandomSampler([1.0, 3.0], 6,
+                                           generator=tg.Generator().manual_seed(seed)))]
+
+    assert draws(42) == draws(42) and draws(42) != draws(43)
+    loader = DataLoader(table(6), batch_size=4, generator=tg.Generator().manual_seed(0),
+                        shuffle=True)
+    assert sorted(sum(labels(loader), [])) == list(range(6))
