@@ -926,13 +926,11 @@ def test_load_accepts_weights_only(tmp_path: Path) -> None:
     ("name", "hint"),
     [("cuda.Stream", "cupy.cuda.Stream"), ("cuda.Event", "cupy.cuda"),
      ("cuda.manual_seed_all", "tinygrad_edu.manual_seed"),
-     ("utils.data.IterableDataset", "map-style Dataset"),
-     ("utils.data.RandomSampler", "shuffle=True"),
-     ("utils.data.WeightedRandomSampler", "Subset(dataset, positions)")],
+     ("utils.data.DistributedSampler", "one process")],
 )
 def test_what_cannot_be_offered_says_what_to_use(name: str, hint: str) -> None:
-    """CUDA streams and events, samplers: PyTorch names with no counterpart here fail with an
-    error that says what to use instead."""
+    """CUDA streams and events, the distributed sampler: PyTorch names with no counterpart here
+    fail with an error that says what to use instead."""
     module_name, attribute = name.rsplit(".", 1)
     module = tinygrad_edu
     for part in module_name.split("."):
