@@ -460,3 +460,16 @@ def test_a_small_text_classifier_trains_as_torch() -> None:
         losses.append(curve)
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
     assert losses[0][-1] < losses[0][0]
+
+
+# -- names that are not here ----------------------------------------------------------------------
+@pytest.mark.parametrize("name, advice", [("LSTM", "nn.Linear"), ("MultiheadAttention", "softmax"),
+                                          ("Conv1d", "Conv2d"), ("GroupNorm", "LayerNorm"),
+                                          ("EmbeddingBag", "Embedding"), ("Upsample", "not part")])
+def test_missing_pytorch_names_say_what_to_use(name: str, advice: str) -> None:
+    assert hasattr(torch.nn, name)  # a real PyTorch name
+    assert not hasattr(nn, name)
+    with pytest.raises(AttributeError, match=f"has no {name}: .*{advice}"):
+        getattr(nn, name)
+    with pytest.raises(AttributeError, match="has no attribute 'NoSuchLayer'"):
+        nn.NoSuchLayer  # noqa: B018

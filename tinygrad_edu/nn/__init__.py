@@ -73,6 +73,7 @@ from .module import Module
 from .norm import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
+from .unsupported import missing as _missing
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -127,3 +128,8 @@ __all__ = [
     "functional",
     "init",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """PyTorch names that are not here say what to use instead (see :mod:`.unsupported`)."""
+    raise _missing(name)

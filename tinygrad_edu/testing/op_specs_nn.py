@@ -291,7 +291,7 @@ NN_SPECS: tuple[OpSpec, ...] = (
            _cosine, _vector_shapes(2),
            avoid=lambda x, y, dim: bool((np.sqrt(np.minimum((x**2).sum(axis=dim),
                                                             (y**2).sum(axis=dim))) < 0.1).any())),
-    OpSpec("pad", lambda x, widths, mode: F.pad(x, widths, mode=mode), _pad_reference,
+    OpSpec("nn_pad", lambda x, widths, mode: F.pad(x, widths, mode=mode), _pad_reference,
            _pad_shapes()),
     OpSpec(
         "binary_cross_entropy",

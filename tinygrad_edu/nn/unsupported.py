@@ -1,0 +1,50 @@
+"""PyTorch ``nn`` names that tinygrad_edu does not have, each with what to use instead: reading
+``nn.LSTM`` raises an AttributeError that says so (``hasattr(nn, "LSTM")`` stays False).
+
+Examples:
+    >>> from tinygrad_edu import nn
+    >>> hasattr(nn, "LSTM")
+    False
+    >>> try:
+    ...     nn.Conv1d
+    ... except AttributeError as error:
+    ...     print(str(error).split(":")[0])
+    tinygrad_edu.nn has no Conv1d
+"""
+
+from __future__ import annotations
+
+_RECURRENT = ("write the recurrence yourself: an nn.Linear (or two) applied in a Python loop "
+              "over the time steps, as PyTorch's 'NLP From Scratch' tutorial builds its RNN")
+_ATTENTION = ("build attention from matmul and softmax: F.softmax(q @ k.transpose(-2, -1) / "
+              "d ** 0.5, dim=-1) @ v, with nn.Linear for the projections and nn.LayerNorm")
+_CONV1D = ("use nn.Conv2d on x.unsqueeze(2) with kernel_size=(1, k), then squeeze(2): a 1-D "
+           "signal is an image of height 1")
+_POOL1D = "use the 2-D layer on x.unsqueeze(2) with kernel_size=(1, k), then squeeze(2)"
+_NORM = "use nn.LayerNorm (per sample) or nn.BatchNorm2d (per channel)"
+_NONE = "it is not part of this educational library (docs/pytorch.md: 'What is not here')"
+
+UNSUPPORTED: dict[str, str] = {
+    **dict.fromkeys(("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"), _RECURRENT),
+    **dict.fromkeys(("Transformer", "TransformerEncoder", "TransformerDecoder",
+                     "TransformerEncoderLayer", "TransformerDecoderLayer",
+                     "MultiheadAttention"), _ATTENTION),
+    **dict.fromkeys(("Conv1d",), _CONV1D),
+    **dict.fromkeys(("MaxPool1d", "AvgPool1d"), _POOL1D),
+    **dict.fromkeys(("GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "BatchNorm3d",
+                     "LocalResponseNorm"), _NORM),
+    "EmbeddingBag": "use nn.Embedding, then .sum(1) or .mean(1) over the bag axis",
+    "ConvTranspose2d": ("transposed convolution is not here; to upsample, repeat each pixel by "
+                        "indexing (rows = [i // 2 for i in range(2 * H)], cols likewise: "
+                        "x[:, :, rows][:, :, :, cols]) and follow with nn.Conv2d"),
+    **dict.fromkeys(("Conv3d", "ConvTranspose1d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d",
+                     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
+                     "CTCLoss", "DataParallel", "SyncBatchNorm"), _NONE),
+}
+
+
+def missing(name: str) -> AttributeError:
+    """The AttributeError for ``nn.<name>``: what to use instead when the name is PyTorch's."""
+    if name in UNSUPPORTED:
+        return AttributeError(f"tinygrad_edu.nn has no {name}: {UNSUPPORTED[name]}")
+    return AttributeError(f"module 'tinygrad_edu.nn' has no attribute {name!r}")
