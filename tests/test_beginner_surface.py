@@ -503,3 +503,42 @@ def test_add_and_sub_take_alpha() -> None:
                   lambda x, name=name: getattr(torch.ones(2), name)(x, alpha=-0.5))
         mine, theirs = pair([1, 2], "int64")
         same(getattr(mine, name)(2, alpha=2), getattr(theirs, name)(2, alpha=2))
+
+
+# -- every backend gives the NumPy backend's numbers -------------------------------------------
+ON_EVERY_BACKEND: dict[str, Callable[[Any], Any]] = {
+    "isclose": lambda x: x.isclose(x.flip(0)), "isfinite": lambda x: x.isfinite(),
+    "isnan_int": lambda x: x.long().isnan(), "logical_and": lambda x: x.logical_and(x > 0),
+    "masked_fill": lambda x: x.masked_fill(x > 0, -1.0), "where": lambda x: x.where(x > 0, 0.0),
+    "new_full": lambda x: x.new_full((2,), 3), "split": lambda x: x.split([1, 2], 1)[1],
+    "index_select": lambda x: x.index_select(1, x.new_tensor([2, 0, 2], dtype=tg.int64)),
+    "flip": lambda x: x.flip(0, 1), "roll": lambda x: x.roll((1, 2), (0, 1)),
+    "repeat": lambda x: x.repeat(2, 1), "tril": lambda x: x.tril(),
+    "nonzero": lambda x: x.nonzero(),
+    "sign": lambda x: x.sign(), "round": lambda x: x.round(decimals=1),
+    "reciprocal": lambda x: x.reciprocal(), "log1p": lambda x: x.abs().log1p(),
+    "expm1": lambda x: x.expm1(), "cumsum": lambda x: x.cumsum(1), "prod": lambda x: x.prod(1),
+    "prod_all": lambda x: x.prod(), "norm": lambda x: x.norm(), "norm0": lambda x: x.norm(0),
+    "outer": lambda x: x[0].outer(x[1]),
+    "bmm": lambda x: x.reshape(1, 2, 3).bmm(x.reshape(1, 3, 2)),
+}
+
+
+@pytest.mark.parametrize("backend", [b for b in tg.available_backends() if b != "numpy"])
+@pytest.mark.parametrize("name", sorted(ON_EVERY_BACKEND))
+def test_every_backend_agrees_with_numpy(name: str, backend: str) -> None:
+    data = np.array([[1.0, -2.0, 0.0], [4.0, 0.5, 2.5]])
+    results = []
+    for where in ("numpy", backend):
+        x = tg.tensor(data, backend=where, requires_grad=True)
+        out = ON_EVERY_BACKEND[name](x)
+        assert out.backend.name == where
+        grad = None
+        if out.requires_grad:
+            out.sum().backward()
+            grad = x.grad.numpy()
+        results.append((out.numpy(), grad))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
+    if results[0][1] is not None:
+        np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12)
+    assert tg.tensor([1.0], backend=backend).element_size() == 4

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function
+from ..dtypes import bool_
 from ..grad_mode import _mode
 from .elementwise import Where
 from .reduce import _kept_shape
@@ -94,6 +95,6 @@ def _others_recorded(x: Any, axis: int | None) -> Any:
     size = moved.shape[-1]
     xp = x.backend.xp
     grid = moved.unsqueeze(-2).expand(*moved.shape[:-1], size, size)
-    diagonal = x.constant(xp.eye(size, dtype=xp.bool))
+    diagonal = x.constant(xp.eye(size, dtype=x.backend.native_dtype(bool_)))
     others = Prod.apply(Where.apply(diagonal, x.constant(1.0), grid), axis=grid.ndim - 1)
     return back(others)

@@ -129,7 +129,8 @@ class ComparisonMethods(TensorBase):
         if self.dtype.is_floating:
             out = getattr(xp, name)(self._data)
         else:  # integers and bools are always finite
-            out = xp.full(self._data.shape, name == "isfinite", dtype=xp.bool)
+            out = xp.full(self._data.shape, name == "isfinite",
+                          dtype=self.backend.native_dtype(bool_))
         return type(self)._from_data(out, self.backend)
 
     def logical_and(self, other: Any) -> Tensor:

@@ -131,7 +131,7 @@ class LikeMethods(TensorBase):
 
     def element_size(self) -> int:
         """Bytes per element: 4 for float32, 8 for float64 and int64, 1 for bool."""
-        return int(self._data.dtype.itemsize)
+        return _BYTES[self.dtype.name]
 
     @property
     def is_cuda(self) -> builtins.bool:
@@ -203,3 +203,5 @@ class LikeMethods(TensorBase):
         values = getattr(self.detach(), fn)()._data
         return self._assign_(name, values)
 
+
+_BYTES = {"float32": 4, "float64": 8, "int64": 8, "bool": 1}  # per element, as in PyTorch

@@ -36,7 +36,8 @@ class MathMethods(TensorBase):
         out = self.constant(values)
         if not self.requires_grad:
             return out
-        never = self.constant(self.backend.xp.zeros(self._data.shape, dtype=bool))
+        xp, no = self.backend.xp, self.backend.native_dtype(bool_)
+        never = self.constant(xp.zeros(self._data.shape, dtype=no))
         return cast("Tensor", ops.Where.apply(never, self, out))
 
     def sign(self) -> Tensor:
@@ -173,7 +174,8 @@ class MathMethods(TensorBase):
         if p == float("-inf"):
             return size.amin(axes, keepdims=keepdim)
         if p in (0, 0.0):
-            nonzero = x._constant_piece((x._data != 0).astype(x._data.dtype))  # derivative 0
+            counts = x.backend.xp.astype(x._data != 0, x._data.dtype)
+            nonzero = x._constant_piece(counts)  # recorded, with derivative 0
             return nonzero.sum(axes, keepdims=keepdim)
         return (size**p).sum(axes, keepdims=keepdim) ** (1.0 / p)
 
