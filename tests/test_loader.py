@@ -223,3 +223,22 @@ def test_spawn_with_an_unpicklable_collate_fn_says_why() -> None:
                         multiprocessing_context="spawn", collate_fn=lambda samples: samples)
     with pytest.raises(RuntimeError, match="pickled to reach the workers"):
         next(iter(loader))
+
+
+def test_positional_arguments_follow_pytorchs_order() -> None:
+    """``DataLoader(ds, 64, True, sampler, ...)``: the positional order is PyTorch's, so a
+    positional argument never lands silently on another parameter (``seed`` is ours,
+    keyword-only)."""
+    import inspect
+
+    ours = list(inspect.signature(DataLoader).parameters)
+    positional = [name for name, p in inspect.signature(DataLoader).parameters.items()
+                  if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    assert positional == ["dataset", "batch_size", "shuffle", "sampler", "batch_sampler",
+                          "num_workers", "collate_fn", "pin_memory", "drop_last", "timeout",
+                          "worker_init_fn", "multiprocessing_context", "generator"]
+    assert "seed" in ours
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch)")
+    theirs = [name for name, p in inspect.signature(torch.utils.data.DataLoader).parameters.items()
+              if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    assert positional == theirs[: len(positional)]

@@ -146,19 +146,20 @@ class DataLoader:
         dataset: Any,
         batch_size: int = 1,
         shuffle: bool = False,
-        drop_last: bool = False,
-        seed: int | None = None,
-        generator: np.random.Generator | None = None,
-        collate_fn: Callable[[list[Any]], Any] | None = None,
+        sampler: Iterable[Any] | None = None,
+        batch_sampler: Iterable[Any] | None = None,
         num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
         pin_memory: bool = False,
+        drop_last: bool = False,
         timeout: float = 0,
         worker_init_fn: Callable[[int], None] | None = None,
         multiprocessing_context: Any = None,
+        generator: np.random.Generator | None = None,
+        *,  # PyTorch's positional order up to here, so DataLoader(ds, 64, True) means the same
         prefetch_factor: int | None = None,
         persistent_workers: bool = False,
-        sampler: Iterable[Any] | None = None,
-        batch_sampler: Iterable[Any] | None = None,
+        seed: int | None = None,
     ) -> None:
         if (
             isinstance(batch_size, bool)
