@@ -146,3 +146,44 @@ def test_the_shared_seed_cannot_be_changed() -> None:
     assert view.tolist() == [2.0]
     (x * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_split_threads_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """$TINYGRAD_EDU_SPLIT_THREADS sets the engine's own thread count (1: no splitting),
+    whatever BLAS uses; unset, the count follows BLAS as before."""
+    from tinygrad_edu import threads
+
+    monkeypatch.setattr(threads, "_workers", None)
+    monkeypatch.setenv("TINYGRAD_EDU_SPLIT_THREADS", "1")
+    assert threads.work_threads() == 1
+    monkeypatch.setattr(threads, "_workers", None)
+    monkeypatch.delenv("TINYGRAD_EDU_SPLIT_THREADS")
+    assert threads.work_threads() == min(tg.get_num_threads(), threads.usable_cores())
+
+
+def test_a_saved_input_gives_its_current_data_as_in_torch() -> None:
+    """x.data = t between forward and backward: the gradient uses the new data, as PyTorch's
+    does (the context keeps its inputs, not copies of their arrays)."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([2.0], requires_grad=True)
+        w = lib.tensor([3.0], requires_grad=True)
+        h = w * 1
+        y = (x * h).sum()
+        h.data = lib.tensor([5.0])
+        y.backward()
+        results.append(x.grad.tolist())
+    assert results[0] == results[1] == [5.0]
+
+
+def test_mul_backward_records_with_create_graph_and_not_without() -> None:
+    """The direct product of Mul's backward is taken only when nothing is recorded."""
+    x = tg.Tensor(3.0, requires_grad=True)
+    (dx,) = tg.grad(x * x * x, x, create_graph=True)
+    assert dx.requires_grad and dx.item() == 27.0
+    (ddx,) = tg.grad(dx, x)
+    assert ddx.item() == 18.0
+    y = tg.Tensor(3.0, requires_grad=True)
+    (dy,) = tg.grad(y * y, y)
+    assert not dy.requires_grad and dy.item() == 6.0

@@ -84,19 +84,30 @@ def get_num_threads() -> int:
 # relu) runs on one core unless split: NumPy releases the GIL inside its loops, so pieces of an
 # array given to a pool of threads run at the same time. Each element is computed by the same
 # operations in the same order as in one piece, so the result is the same to the last bit.
+# It stays on by default: ``python benchmarks/split_threads.py`` (on and off in turns, one
+# process) on the 2-core machine with other programs taking 65 % of it gave a median 15 ms of
+# wall time per CNN step (batch 64) split over 2 threads against 62 ms on one. Set
+# $TINYGRAD_EDU_SPLIT_THREADS=1 to turn it off (the script sets the same count in-process).
 MIN_SPLIT_ELEMENTS = 1 << 16  # below this, handing work to a thread costs more than it saves
 _workers: int | None = None  # threads for the engine's own loops; None: not read from BLAS yet
+SPLIT_THREADS_ENV = "TINYGRAD_EDU_SPLIT_THREADS"  # the count for the engine's loops, if set
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
 def work_threads() -> int:
-    """How many threads unfold, fold and relu split their work over: ``get_num_threads()``
-    (at most the usable cores), read once and then kept up to date by ``set_num_threads``, so
-    that hot paths read a number, not the BLAS library. 1 turns the splitting off."""
+    """How many threads unfold, fold and relu split their work over:
+    ``$TINYGRAD_EDU_SPLIT_THREADS`` when set (a whole number; 1 turns the splitting off), else
+    ``get_num_threads()`` (at most
+    the usable cores), read once and then kept up to date by ``set_num_threads``, so that hot
+    paths read a number, not the BLAS library."""
     global _workers
     if _workers is None:
-        _workers = min(get_num_threads(), usable_cores())
+        chosen = os.environ.get(SPLIT_THREADS_ENV, "")
+        if chosen.isdigit() and int(chosen) >= 1:
+            _workers = min(int(chosen), usable_cores())
+        else:
+            _workers = min(get_num_threads(), usable_cores())
     return _workers
 
 
