@@ -473,3 +473,54 @@ def test_missing_pytorch_names_say_what_to_use(name: str, advice: str) -> None:
         getattr(nn, name)
     with pytest.raises(AttributeError, match="has no attribute 'NoSuchLayer'"):
         nn.NoSuchLayer  # noqa: B018
+
+
+# -- differential fuzzing of the masked activations (as tests/test_masked_fuzz.py) ----------------
+hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (dev extra)")
+st = hypothesis.strategies
+FUZZ_VALUES = [0.0, -0.0, 1.0, -1.0, 6.0, 20.0, 21.0, INF, -INF, NAN, 3e38, -3e38, 1e-45]
+FUZZ_STEPS: dict[str, Any] = {
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.1), lambda x: TF.leaky_relu(x, 0.1)),
+    "hardtanh": (F.hardtanh, TF.hardtanh),
+    "relu6": (F.relu6, TF.relu6),
+    "elu": (F.elu, TF.elu),
+    "softplus": (F.softplus, TF.softplus),
+    "relu": (F.relu, TF.relu),
+    "scale": (lambda x: x * 2.0, lambda x: x * 2.0),
+}
+
+
+@st.composite
+def masked_programs(draw: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    values = st.sampled_from(FUZZ_VALUES) | st.floats(-8, 8, width=32)
+    x = np.array(draw(st.lists(values, min_size=4, max_size=4)), dtype=dtype)
+    steps = draw(st.lists(st.sampled_from(sorted(FUZZ_STEPS)), min_size=1, max_size=3))
+    cotangent = np.array(draw(st.sampled_from(FUZZ_VALUES)), dtype=dtype)
+    return steps, x, cotangent
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+@hypothesis.given(masked_programs())
+def test_masked_activation_programs_match_torch(program: tuple[Any, ...]) -> None:
+    steps, x, cotangent = program
+
+    def ours(t: Any) -> Any:
+        for name in steps:
+            t = FUZZ_STEPS[name][0](t)
+        return t
+
+    def theirs(t: Any) -> Any:
+        for name in steps:
+            t = FUZZ_STEPS[name][1](t)
+        return t
+
+    mine, reference = both(ours, theirs, [x], cotangent)
+    for a, b in zip(mine, reference, strict=True):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=f"program {steps}")
+        finite = np.isfinite(b)
+        np.testing.assert_array_equal(a[~finite & ~np.isnan(b)], b[~finite & ~np.isnan(b)],
+                                      err_msg=f"program {steps}")
+        np.testing.assert_allclose(a[finite], b[finite], rtol=1e-5, atol=1e-30,
+                                   err_msg=f"program {steps}")
