@@ -188,6 +188,16 @@ def no_link_leads_nowhere(folder: Path) -> None:
         assert not (path.is_symlink() and not path.exists()), f"{path} leads nowhere"
 
 
+def all_names_or_none(folder: Path) -> bool:
+    """What a user reads right after a kill: the checkpoint, its optimizer state and metrics
+    all there, or none of them (before the first commit the names may be links that lead
+    nowhere yet, which read as no run). Returns whether they are there."""
+    there = {name: (folder / name).exists()
+             for name in ("model.safetensors", "optimizer.safetensors", "metrics.json")}
+    assert len(set(there.values())) == 1, there
+    return there["model.safetensors"]
+
+
 def killed_at_every_step(tmp_path: Path, mode: str) -> tuple[list[int], dict[int, Path]]:
     """Train 3 epochs once whole, then once per step of the first two commits, killed there."""
     result = python("-c", KILL_AT_EVERY_STEP, mode, str(tmp_path), *LECTURE, "--epochs", "3",
@@ -211,8 +221,7 @@ def test_a_kill_at_any_step_of_a_commit_leaves_a_consistent_pair_that_resumes_ex
     seen_in_epoch_2 = set()
     for kill_at, out in killed.items():
         # what a user reads right after the kill, through the names they know
-        no_link_leads_nowhere(out)
-        if (out / "model.safetensors").exists():
+        if all_names_or_none(out):
             done = consistent(out)  # the checkpoint, its optimizer state and metrics agree
             if kill_at <= per_commit[0]:
                 assert done == 1, kill_at

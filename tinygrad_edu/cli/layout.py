@@ -15,17 +15,19 @@ symbolic link switches the run from the previous epoch's folder to the new one::
 An epoch is committed in four steps:
 
 1. its three files are written into a new ``.epoch-NNNN-ID/`` (each flushed to disk);
-2. a link ``.current.XXXX.tmp -> .epoch-NNNN-ID`` is renamed over ``.current``. A rename
-   replaces its target atomically, so ``model.safetensors`` and ``metrics.json`` lead into
-   either the old epoch's folder or the new one, never one of each: this rename is the commit;
-3. the first time only, the three names a user reads are made as links into ``.current``
-   (``model.safetensors`` last: whenever it exists, the other two are its pair);
+2. the first time only, the three names a user reads are made as links into ``.current``,
+   which does not exist yet: for that moment they lead nowhere, and read as no run at all;
+3. a link ``.current.XXXX.tmp -> .epoch-NNNN-ID`` is renamed over ``.current``. A rename
+   replaces its target atomically, so all three names lead into either the old epoch's
+   folder or the new one (or, at the first epoch, nowhere or into it), never a mix: this
+   rename is the commit;
 4. the previous epoch's folder is removed.
 
-A kill before step 2 leaves the previous epoch (the new folder is stale); after it, the new
-one. The next start (under the folder's lock) removes stale epoch folders and temporary files
-and makes any link of step 3 a kill left out. Two reads that straddle a commit can still see
-two epochs; a reader that must not can resolve ``.current`` once and read both files there.
+A kill before step 3 leaves the previous epoch (the new folder is stale); after it, the new
+one. The next start (under the folder's lock) removes stale epoch folders, temporary files
+and links that lead nowhere, and makes any link a kill left out. Two reads that straddle a
+commit can still see two epochs; a reader that must not can resolve ``.current`` once and read
+both files there.
 
 Where symbolic links cannot be made (Windows without the privilege, some network or FAT file
 systems: ``os.symlink`` raises), :func:`commit_by_renames` keeps the files themselves in the
@@ -95,6 +97,8 @@ def commit_by_swap(folder: Path, epoch: int, token: str,
         for name, write in writes:
             write(directory / name)
         fsync_directory(directory)
+        if previous is None:  # the first epoch: the names lead nowhere until the commit
+            _link_ahead(folder, [name for name, _ in writes])
         _point_current_at(folder, directory.name)  # the commit
         committed = True
     finally:
@@ -217,6 +221,16 @@ def fsync_directory(directory: Path) -> None:
 def _fsync_file(path: Path) -> None:
     with open(path, "rb+") as file:
         os.fsync(file.fileno())
+
+
+def _link_ahead(folder: Path, names: Sequence[str]) -> None:
+    """Before the first commit: each name a user reads becomes a link into ``.current``,
+    which does not exist yet, so all of them start to lead somewhere at the same rename."""
+    for name in LINKED:
+        path = folder / name
+        if name in names and not path.exists():
+            _replace_with_link(path, os.path.join(CURRENT, name))
+    fsync_directory(folder)
 
 
 def _point_current_at(folder: Path, name: str) -> None:
