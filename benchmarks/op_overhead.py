@@ -17,7 +17,8 @@ Each engine runs the same network from the same starting weights:
 
 The script checks that every engine records the same number of operations (each engine counts
 its own graph) and computes the same loss and gradients. Then it reports the best of
-``--repeats`` timings of one forward + backward (+ zeroing the gradients), and microseconds per
+``--repeats`` timings of one forward + backward (+ zeroing the gradients), the engines taking
+turns, with how much of the machine other programs took meanwhile, and microseconds per
 recorded operation.
 
 Run:
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from mlp_epoch import cpu_seconds, print_other_work
 
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import topological_order
@@ -270,51 +272,64 @@ class Result:
     grads: list[float]
 
 
-def time_steps(engine: Engine, model: Model, repeats: int) -> tuple[float, float, float, Any]:
-    """Best (total, forward, backward) seconds of ``repeats`` steps, and the last loss."""
-    best = (math.inf, 0.0, 0.0)
-    loss = None
-    for _ in range(repeats):
-        loss = None
-        gc.collect()  # start each repetition with no garbage left from the previous graph
-        start = time.perf_counter()
-        for p in model.parameters:
-            engine.zero_grad(p)
-        loss = svm_loss(model)
-        middle = time.perf_counter()
-        loss.backward()
-        end = time.perf_counter()
-        if end - start < best[0]:
-            best = (end - start, middle - start, end - middle)
-    return (*best, loss)
+def time_step(engine: Engine, model: Model) -> tuple[float, float, float]:
+    """(total, forward, backward) seconds of one step; the graph is dropped before returning,
+    so that the next engine's step does not run beside it."""
+    gc.collect()  # start with no garbage left from the previous graph
+    start = time.perf_counter()
+    for p in model.parameters:
+        engine.zero_grad(p)
+    loss = svm_loss(model)
+    middle = time.perf_counter()
+    loss.backward()
+    end = time.perf_counter()
+    return end - start, middle - start, end - middle
 
 
-def measure(engine: Engine, xs: np.ndarray, ys: np.ndarray, repeats: int) -> Result:
-    model = build_model(engine, xs, ys)
+def measure_all(engines: list[Engine], xs: np.ndarray, ys: np.ndarray,
+                repeats: int) -> list[Result]:
+    """Every engine's best step of ``repeats``, the engines taking turns (so that a burst of
+    other work on the machine slows one turn of each rather than all turns of one), then the
+    same with the cycle collector off; then one more step of each for its loss and gradients."""
+    models = [build_model(engine, xs, ys) for engine in engines]
     # Python's cycle collector walks every live container object now and then. Freezing what
     # exists before timing (imported modules, e.g. all of torch; the data; the weights) means
     # it walks only the graph being measured, whichever libraries this process imported.
     gc.collect()
     gc.freeze()
+    best = [(math.inf, 0.0, 0.0)] * len(engines)
+    best_no_gc = [math.inf] * len(engines)
     try:
-        best, forward, backward, loss = time_steps(engine, model, repeats)
+        for _ in range(repeats):
+            for i, (engine, model) in enumerate(zip(engines, models, strict=True)):
+                best[i] = min(best[i], time_step(engine, model))
         gc.disable()
         try:
-            best_no_gc = time_steps(engine, model, repeats)[0]
+            for _ in range(repeats):
+                for i, (engine, model) in enumerate(zip(engines, models, strict=True)):
+                    best_no_gc[i] = min(best_no_gc[i], time_step(engine, model)[0])
         finally:
             gc.enable()
     finally:
         gc.unfreeze()
-    return Result(
-        engine=engine.name,
-        ops=engine.count_ops(loss),
-        best_s=best,
-        forward_s=forward,
-        backward_s=backward,
-        best_no_gc_s=best_no_gc,
-        loss=engine.read_value(loss),
-        grads=[engine.read_grad(p) for p in model.parameters],
-    )
+    results = []
+    for i, (engine, model) in enumerate(zip(engines, models, strict=True)):
+        for p in model.parameters:
+            engine.zero_grad(p)
+        loss = svm_loss(model)
+        loss.backward()
+        results.append(Result(
+            engine=engine.name,
+            ops=engine.count_ops(loss),
+            best_s=best[i][0],
+            forward_s=best[i][1],
+            backward_s=best[i][2],
+            best_no_gc_s=best_no_gc[i],
+            loss=engine.read_value(loss),
+            grads=[engine.read_grad(p) for p in model.parameters],
+        ))
+        del loss
+    return results
 
 
 def measure_jit(xs: np.ndarray, ys: np.ndarray, repeats: int) -> Result:
@@ -375,7 +390,8 @@ def main(argv: list[str] | None = None) -> list[Result]:
     optional = {"torch": torch_engine(), "micrograd": micrograd_engine()}
     missing = [name for name, engine in optional.items() if engine is None]
     engines = [tinygrad_tensor_engine(), tinygrad_value_engine(), *optional.values()]
-    results = [measure(e, xs, ys, args.repeats) for e in engines if e is not None]
+    started, began = cpu_seconds(), time.perf_counter()
+    results = measure_all([e for e in engines if e is not None], xs, ys, args.repeats)
     results.insert(1, measure_jit(xs, ys, args.repeats))  # fwd+bwd replayed: no fwd/bwd split
     check_agreement(results)
 
@@ -410,6 +426,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
         "slower than tinygrad_edu's Tensor.\n'gc off': the same step with Python's cycle "
         "collector switched off, to show how much of the time it takes."
     )
+    print_other_work(started, time.perf_counter() - began)
     return results
 
 
