@@ -542,3 +542,20 @@ def test_every_backend_agrees_with_numpy(name: str, backend: str) -> None:
     if results[0][1] is not None:
         np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12)
     assert tg.tensor([1.0], backend=backend).element_size() == 4
+
+
+def test_t_int_is_contiguous() -> None:
+    for data in ([[1.0, 2.0, 3.0]], [1.0, 2.0], 5.0):
+        mine, theirs = pair(data)
+        assert mine.t_() is mine
+        theirs.t_()
+        same(mine, theirs)
+        same_grad(tg.t, data, torch.t)
+    with pytest.raises(ValueError, match="at most 2"):
+        tg.zeros(1, 2, 3).t_()
+    with pytest.raises(RuntimeError, match="leaf"):
+        tg.ones(2, 2, requires_grad=True).t_()
+    mine, theirs = pair([1.7, -1.7, 0.0])
+    assert mine.int().tolist() == theirs.int().tolist()  # int64 here, int32 in PyTorch
+    assert mine.int().dtype is tg.int64
+    assert mine.is_contiguous() and theirs.is_contiguous()

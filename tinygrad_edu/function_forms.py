@@ -153,6 +153,11 @@ def unbind(x: Any, dim: int = 0) -> tuple[Tensor, ...]:
     return _tensor(x).unbind(dim)
 
 
+def t(x: Any) -> Tensor:
+    """The transpose of a matrix (at most 2 dims): ``x.t()``."""
+    return _tensor(x).t()
+
+
 def narrow(x: Any, dim: int, start: int, length: int) -> Tensor:
     """``length`` elements along ``dim`` from ``start``: ``x.narrow(dim, start, length)``."""
     return _tensor(x).narrow(dim, start, length)

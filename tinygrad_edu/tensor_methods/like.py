@@ -124,12 +124,21 @@ class LikeMethods(TensorBase):
         """This tensor in ``other``'s dtype: ``self.to(other.dtype)``."""
         return cast("Tensor", self.astype(other.dtype))
 
+    def int(self) -> Tensor:
+        """This tensor as integers (int64: tinygrad_edu has no int32, so ``x.int()`` is
+        ``x.long()`` here, where PyTorch gives int32), outside the graph."""
+        return cast("Tensor", self).long()
+
+    def is_contiguous(self) -> builtins.bool:
+        """True, as the layout is the backend's business here (see :meth:`contiguous`)."""
+        return True
+
     # -- facts ---------------------------------------------------------------------------------
-    def nelement(self) -> int:
+    def nelement(self) -> builtins.int:
         """The number of elements (PyTorch's older name for :meth:`numel`)."""
         return self.numel()
 
-    def element_size(self) -> int:
+    def element_size(self) -> builtins.int:
         """Bytes per element: 4 for float32, 8 for float64 and int64, 1 for bool."""
         return _BYTES[self.dtype.name]
 
@@ -156,9 +165,18 @@ class LikeMethods(TensorBase):
         """:meth:`squeeze` in place: this tensor takes the new shape. Returns ``self``."""
         return self._reshape_("squeeze_", self.squeeze(dim))
 
-    def unsqueeze_(self: Any, dim: int) -> Any:
+    def unsqueeze_(self: Any, dim: builtins.int) -> Any:
         """:meth:`unsqueeze` in place. Returns ``self``."""
         return self._reshape_("unsqueeze_", self.unsqueeze(dim))
+
+    def t_(self: Any) -> Any:
+        """:meth:`t` in place: a matrix becomes its transpose. Returns ``self``."""
+        self._check_inplace("t_")
+        if self.ndim == 2:
+            self._data = self.backend.xp.permute_dims(self._data, (1, 0))
+        else:
+            self.t()  # the same check as t(): at most 2 axes
+        return self
 
     def _reshape_(self: Any, name: str, shaped: Any) -> Any:
         self._check_inplace(name)
