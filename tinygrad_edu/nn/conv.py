@@ -38,7 +38,9 @@ class Conv2d(Module):
     OH = (H + 2 padding - kernel_height) // stride + 1 (OW alike); weight
     (out_channels, in_channels, kh, kw), bias (out_channels,). Both start uniform in
     [-1/sqrt(fan_in), 1/sqrt(fan_in)], fan_in = in_channels * kh * kw (PyTorch's default,
-    ``kaiming_uniform_(a=sqrt(5))``).
+    ``kaiming_uniform_(a=sqrt(5))``). The arguments come in PyTorch's order; ``padding`` may
+    also be ``"valid"`` (0) or ``"same"`` (stride 1, odd kernels); ``dilation``, ``groups``
+    and ``padding_mode`` other than PyTorch's defaults are refused by name.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -53,9 +55,18 @@ class Conv2d(Module):
     bias: Parameter | None  # None when made with bias=False
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
-                 stride: IntOrPair = 1, padding: IntOrPair = 0, bias: bool = True,
+                 stride: IntOrPair = 1, padding: IntOrPair = 0, dilation: IntOrPair = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        # PyTorch's positional order; what this library does not compute is refused by name
+        for name, value, plain in (("dilation", dilation, (1, (1, 1))), ("groups", groups, (1,)),
+                                   ("padding_mode", padding_mode, ("zeros",))):
+            if isinstance(value, bool) or value not in plain:
+                raise NotImplementedError(
+                    f"Conv2d({name}={value!r}) is not supported here: only {name}={plain[0]!r} "
+                    "(the plain convolution); leave it out"
+                )
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if (
                 not isinstance(value, int)  # type: ignore[redundant-expr]
@@ -66,6 +77,15 @@ class Conv2d(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":  # PyTorch's: the output as large as the input, stride 1
+            if self.stride != (1, 1) or not all(k % 2 for k in self.kernel_size):
+                raise ValueError(
+                    "Conv2d(padding='same') needs stride=1 and an odd kernel_size here; give "
+                    "the padding as a number instead (kernel_size // 2 keeps the size)"
+                )
+            padding = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
         self.padding = _pair(padding, "padding", "Conv2d", 0)
         options = {"dtype": dtype or "float32", "device": device}
         self.weight = Parameter(zeros(out_channels, in_channels, *self.kernel_size, **options))

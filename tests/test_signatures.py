@@ -1,0 +1,69 @@
+"""PyTorch's positional order: a learner's ``nn.Conv2d(1, 6, 5, 1, 0, 1, 1, False)`` or
+``DataLoader(ds, 64, False, sampler)`` must not put a value on another parameter here than in
+PyTorch, where it would change a number without an error. Each check compares the parameter
+names a positional call fills (``inspect.signature``) with PyTorch's."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+
+NO_TORCH = "PyTorch is not installed (pip install torch); the signatures are compared with it"
+
+
+def positional(obj: Any) -> list[str]:
+    return [name for name, p in inspect.signature(obj).parameters.items()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and name != "self"]
+
+
+@pytest.mark.parametrize("path", ["nn.Conv2d", "nn.Linear", "nn.MaxPool2d", "nn.AvgPool2d",
+                                  "nn.BatchNorm2d", "nn.BatchNorm1d", "nn.Dropout",
+                                  "utils.data.DataLoader", "optim.SGD", "optim.Adam",
+                                  "optim.lr_scheduler.StepLR"])
+def test_positional_order_is_pytorchs(path: str) -> None:
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    ours, theirs = tg, torch
+    for part in path.split("."):
+        ours, theirs = getattr(ours, part), getattr(theirs, part)
+    mine, pytorch = positional(ours), positional(theirs)
+    assert mine == pytorch[: len(mine)], (mine, pytorch)
+
+
+def test_conv2d_positional_call_means_the_same() -> None:
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    ours, theirs = tg.nn.Conv2d(1, 6, 5, 1, 2, 1, 1, False), torch.nn.Conv2d(1, 6, 5, 1, 2, 1, 1,
+                                                                             False)
+    assert ours.bias is None and theirs.bias is None
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.numpy()))
+    x = np.random.default_rng(0).normal(size=(2, 1, 9, 9)).astype(np.float32)
+    np.testing.assert_allclose(ours(tg.tensor(x)).numpy(),
+                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_same_and_valid_padding_as_pytorch() -> None:
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    for padding in ("same", "valid"):
+        ours = tg.nn.Conv2d(2, 3, (3, 5), padding=padding)
+        theirs = torch.nn.Conv2d(2, 3, (3, 5), padding=padding)
+        theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in
+                                ours.state_dict().items()})
+        x = np.random.default_rng(1).normal(size=(1, 2, 6, 8)).astype(np.float32)
+        np.testing.assert_allclose(ours(tg.tensor(x)).numpy(),
+                                   theirs(torch.from_numpy(x)).detach().numpy(),
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_refuses_what_it_does_not_compute() -> None:
+    for options, word in (({"dilation": 2}, "dilation"), ({"groups": 3}, "groups"),
+                          ({"padding_mode": "reflect"}, "padding_mode")):
+        with pytest.raises(NotImplementedError, match=rf"{word}=.* is not supported here"):
+            tg.nn.Conv2d(3, 3, 3, **options)
+    with pytest.raises(ValueError, match=r"padding='same'\) needs stride=1 and an odd"):
+        tg.nn.Conv2d(1, 1, 2, padding="same")
+    assert tg.nn.Conv2d(1, 1, 3, dilation=(1, 1), groups=1).padding == (0, 0)
