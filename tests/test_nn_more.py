@@ -462,8 +462,84 @@ def test_a_small_text_classifier_trains_as_torch() -> None:
     assert losses[0][-1] < losses[0][0]
 
 
+# -- recurrent layers ----------------------------------------------------------------------------
+RECURRENT = [
+    ("RNN", {}), ("RNN", {"nonlinearity": "relu", "bias": False}), ("GRU", {}), ("LSTM", {}),
+    ("GRU", {"num_layers": 2, "bidirectional": True, "batch_first": True}),
+    ("LSTM", {"num_layers": 2, "bidirectional": True}), ("RNN", {"num_layers": 3}),
+]
+
+
+def _copy_weights(ours: Any, theirs: Any) -> None:
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: tg.Tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name, options", RECURRENT, ids=lambda v: str(v))
+def test_recurrent_layer_matches_torch(name: str, options: dict[str, Any], dtype: str) -> None:
+    theirs = getattr(torch.nn, name)(3, 4, dtype=getattr(torch, dtype), **options)
+    ours = getattr(nn, name)(3, 4, dtype=dtype, **options)
+    assert repr(ours) == repr(theirs)
+    _copy_weights(ours, theirs)
+    lstm = name == "LSTM"
+    layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
+    x = RNG.standard_normal((2, 5, 3) if options.get("batch_first") else (5, 2, 3)).astype(dtype)
+    h0 = RNG.standard_normal((layers, 2, 4)).astype(dtype)
+    c0 = RNG.standard_normal((layers, 2, 4)).astype(dtype)
+
+    def run(lib: Any, layer: Any, x: Any, h0: Any, c0: Any) -> Any:
+        out, h_n = layer(x, (h0, c0) if lstm else h0)
+        if lstm:
+            return out.sum() + (h_n[0] * 2.0).sum() + (h_n[1] * 3.0).sum()
+        return out.sum() + (h_n * 2.0).sum()
+
+    mine, reference = both(lambda *a: run(tg, ours, *a), lambda *a: run(torch, theirs, *a),
+                           [x, h0, c0], np.array(1.0), grads=(0, 1, 2) if lstm else (0, 1))
+    close = {"rtol": 1e-4, "atol": 1e-5} if dtype == "float32" else tol(np.float64)
+    assert_match(mine, reference, **close)
+    for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), **close)
+    unbatched = x[:, 0] if not options.get("batch_first") else x[0]
+    out, expected = ours(tg.Tensor(unbatched))[0], theirs(torch.tensor(unbatched))[0]
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), **close)
+
+
+@pytest.mark.parametrize("name", ["RNNCell", "GRUCell", "LSTMCell"])
+def test_recurrent_cell_matches_torch(name: str) -> None:
+    theirs, ours = getattr(torch.nn, name)(3, 4, dtype=torch.float64), getattr(nn, name)(3, 4)
+    assert repr(ours) == repr(theirs)
+    ours = ours.double()
+    _copy_weights(ours, theirs)
+    x, h = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 4))
+
+    def pick(out: Any) -> Any:
+        return out[0] * 2.0 + out[1] if isinstance(out, tuple) else out
+
+    state = (lambda lib: (lib.tensor(h), lib.tensor(h * 0.5))) if name == "LSTMCell" else (
+        lambda lib: lib.tensor(h))
+    mine, reference = both(lambda t: pick(ours(t, state(tg))),
+                           lambda t: pick(theirs(t, state(torch))), [x])
+    assert_match(mine, reference, **tol(np.float64))
+
+
+def test_recurrent_starts_as_torch_and_errors_name_the_fix() -> None:
+    lstm = nn.LSTM(10, 20, num_layers=2)
+    bound = 1 / np.sqrt(20)  # every weight uniform in (-1/sqrt(hidden), 1/sqrt(hidden))
+    for p in lstm.parameters():
+        assert np.abs(p.numpy()).max() <= bound and p.numpy().std() > bound / 3
+    assert lstm.weight_ih_l1.shape == torch.nn.LSTM(10, 20, num_layers=2).weight_ih_l1.shape
+    with pytest.raises(ValueError, match=r"expected an input of shape \(L, N, 10\)"):
+        lstm(tg.zeros(3, 2, 7))
+    with pytest.raises(ValueError, match=r"\(h_0, c_0\), each of shape \(2, 2, 20\)"):
+        lstm(tg.zeros(3, 2, 10), (tg.zeros(1, 2, 20), tg.zeros(1, 2, 20)))
+    with pytest.raises(NotImplementedError, match="proj_size"):
+        nn.LSTM(10, 20, proj_size=5)
+
+
 # -- names that are not here ----------------------------------------------------------------------
-@pytest.mark.parametrize("name, advice", [("LSTM", "nn.Linear"), ("MultiheadAttention", "softmax"),
+@pytest.mark.parametrize("name, advice", [("Transformer", "nn.Linear"),
+                                          ("MultiheadAttention", "softmax"),
                                           ("Conv1d", "Conv2d"), ("GroupNorm", "LayerNorm"),
                                           ("EmbeddingBag", "Embedding"), ("Upsample", "not part")])
 def test_missing_pytorch_names_say_what_to_use(name: str, advice: str) -> None:

@@ -10,6 +10,7 @@
   :class:`GELU`, :class:`SiLU`, :class:`ELU`, :class:`Softplus`, :class:`Hardtanh`,
   :class:`ReLU6`, :class:`LogSigmoid`, :class:`Mish`, :class:`Softsign`, :class:`Softmax`,
   :class:`LogSoftmax`;
+- recurrent: :class:`RNN`, :class:`GRU`, :class:`LSTM` and their cells;
 - containers: :class:`Sequential`, :class:`ModuleList`, :class:`ModuleDict`,
   :class:`ParameterList`, :class:`ParameterDict`;
 - losses: :class:`CrossEntropyLoss`, :class:`NLLLoss`, :class:`MSELoss`, :class:`L1Loss`,
@@ -73,6 +74,7 @@ from .module import Module
 from .norm import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .unsupported import missing as _missing
 
 __all__ = [
@@ -94,11 +96,15 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GELU",
+    "GRU",
+    "GRUCell",
     "Hardtanh",
     "HuberLoss",
     "Identity",
     "KLDivLoss",
     "L1Loss",
+    "LSTM",
+    "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -114,6 +120,8 @@ __all__ = [
     "Parameter",
     "ParameterDict",
     "ParameterList",
+    "RNN",
+    "RNNCell",
     "ReLU",
     "ReLU6",
     "Sequential",

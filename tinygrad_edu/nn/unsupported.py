@@ -1,9 +1,10 @@
 """PyTorch ``nn`` names that tinygrad_edu does not have, each with what to use instead: reading
-``nn.LSTM`` raises an AttributeError that says so (``hasattr(nn, "LSTM")`` stays False).
+``nn.Transformer`` raises an AttributeError that says so (``hasattr(nn, "Transformer")`` stays
+False).
 
 Examples:
     >>> from tinygrad_edu import nn
-    >>> hasattr(nn, "LSTM")
+    >>> hasattr(nn, "Transformer")
     False
     >>> try:
     ...     nn.Conv1d
@@ -14,8 +15,6 @@ Examples:
 
 from __future__ import annotations
 
-_RECURRENT = ("write the recurrence yourself: an nn.Linear (or two) applied in a Python loop "
-              "over the time steps, as PyTorch's 'NLP From Scratch' tutorial builds its RNN")
 _ATTENTION = ("build attention from matmul and softmax: F.softmax(q @ k.transpose(-2, -1) / "
               "d ** 0.5, dim=-1) @ v, with nn.Linear for the projections and nn.LayerNorm")
 _CONV1D = ("use nn.Conv2d on x.unsqueeze(2) with kernel_size=(1, k), then squeeze(2): a 1-D "
@@ -25,7 +24,6 @@ _NORM = "use nn.LayerNorm (per sample) or nn.BatchNorm2d (per channel)"
 _NONE = "it is not part of this educational library (docs/pytorch.md: 'What is not here')"
 
 UNSUPPORTED: dict[str, str] = {
-    **dict.fromkeys(("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"), _RECURRENT),
     **dict.fromkeys(("Transformer", "TransformerEncoder", "TransformerDecoder",
                      "TransformerEncoderLayer", "TransformerDecoderLayer",
                      "MultiheadAttention"), _ATTENTION),
