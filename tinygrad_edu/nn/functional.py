@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..dtypes import bool_, int64
+from ..dtypes import int64
 from ..ops.nn_ops import BinaryCrossEntropyWithLogits, CrossEntropy, Linear, MseLoss, NLLLoss
 from ..tensor import Tensor
+from .loss_options import REDUCTIONS, check_options, class_loss, class_targets
+from .loss_options import legacy_reduction as _legacy
+from .loss_options import probability_loss as _probability_loss
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-REDUCTIONS = ("mean", "sum", "none")
 
 
 def relu(x: Tensor) -> Tensor:
@@ -110,80 +112,26 @@ def _explain_bad_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> None:
     )
 
 
-def _class_targets(op: str, inputs: Tensor, targets: Any, reduction: str) -> Any:
-    """Check scores (N, C, ...) against class indices (N, ...) and return the targets' array.
+def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | None = None,
+                  size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """The cross-entropy of softmax(input) and the true classes: -log softmax(input)[target].
 
-    The checks that pass on every training step are kept few and cheap; the detailed error
-    messages are worked out only when one fails."""
-    if not isinstance(targets, Tensor):
-        targets = Tensor(targets, backend=inputs.backend)
-    backend, array, shape = inputs.backend, targets._data, inputs._data.shape
-    if (
-        reduction not in REDUCTIONS
-        or targets.backend is not backend
-        or array.dtype != backend.native_dtype(int64)
-        or not inputs.dtype.is_floating
-        or len(shape) < 2
-        or tuple(array.shape) != (shape[0], *shape[2:])
-    ):
-        _explain_bad_targets(op, inputs, targets, reduction)
-    if array.size and _out_of_range(backend.xp, array, shape[1]):
-        low, high = int(backend.xp.min(array)), int(backend.xp.max(array))
-        raise IndexError(
-            f"{op}: target {low if low < 0 else high} is out of bounds: the input has "
-            f"{shape[1]} classes, so targets must lie in 0..{shape[1] - 1}."
-        )
-    return array
-
-
-def _out_of_range(xp: Any, targets: Any, classes: int) -> bool:
-    """Whether a target lies outside 0..classes-1: one pass over the targets (a maximum) where
-    their int64 bits can be read as uint64, which puts every negative number above 2**63;
-    else a minimum and a maximum (the array API standard has no such reinterpretation)."""
-    if hasattr(targets, "view"):  # NumPy and CuPy arrays
-        return bool(xp.max(targets.view(xp.uint64)) >= classes)
-    return bool(xp.min(targets) < 0) or bool(xp.max(targets) >= classes)
-
-
-def _explain_bad_targets(op: str, inputs: Tensor, targets: Tensor, reduction: str) -> None:
-    """Raise the error that says what is wrong with the targets (or the input, or reduction)."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if targets.backend is not inputs.backend:
-        raise RuntimeError(
-            f"{op}: the input lives on backend {inputs.backend.name!r} and the targets on "
-            f"{targets.backend.name!r}; move the targets: targets.to({inputs.backend.name!r})"
-        )
-    if targets.dtype is not int64:
-        hint = "targets.long()" if targets.dtype is not bool_ else "targets.long() (0 and 1)"
-        raise TypeError(
-            f"{op}: targets must be class indices (int64), got {targets.dtype.name}; pass "
-            f"class indices as int64: {hint}. (Class probabilities as targets are not "
-            "supported.)"
-        )
-    if not inputs.dtype.is_floating:
-        raise TypeError(f"{op}: the input is {inputs.dtype.name}; it must be float: x.float()")
-    if inputs.ndim > 2:
-        wanted = f"({inputs.shape[0]}, {', '.join(map(str, inputs.shape[2:]))})"
-    else:
-        wanted = f"({inputs.shape[0]},)" if inputs.ndim == 2 else "(N,)"
-    raise ValueError(
-        f"{op}: input of shape {inputs.shape} and targets of shape {targets.shape} do not "
-        f"match: the input must be (N, C) or (N, C, d1, ...), with C classes on axis 1, "
-        f"and the targets then {wanted}, one class index per row."
-    )
-
-
-def cross_entropy(logits: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
-    """The cross-entropy of softmax(logits) and the true classes: -log softmax(logits)[target].
-
-    One fused, numerically stable operation (see :class:`~tinygrad_edu.ops.nn_ops.CrossEntropy`).
+    The plain call is one fused, numerically stable operation (see
+    :class:`~tinygrad_edu.ops.nn_ops.CrossEntropy`); ``weight``, an ``ignore_index`` that
+    occurs, ``label_smoothing`` or probability targets compose it from differentiable
+    operations, with PyTorch's formulas (:mod:`~tinygrad_edu.nn.loss_options`).
 
     Args:
-        logits: raw scores, (N, C) or (N, C, d1, ...), C classes on axis 1.
-        targets: int64 class indices in 0..C-1, (N,) or (N, d1, ...).
-        reduction: "mean" (over every target; nan for an empty batch, as in PyTorch), "sum"
-            or "none" (one loss per target).
+        input: raw scores (logits), (N, C) or (N, C, d1, ...), C classes on axis 1.
+        target: int64 class indices in 0..C-1, (N,) or (N, d1, ...); or class probabilities
+            of the input's shape and dtype.
+        weight: one number per class (C,): "mean" is then sum(w[t] loss) / sum(w[t]).
+        size_average, reduce: PyTorch's deprecated arguments: refused (the error names the
+            ``reduction=`` they stand for).
+        ignore_index: targets equal to it add 0 and leave the mean's denominator.
+        reduction: "mean" (nan when no target is left, as in PyTorch), "sum" or "none".
+        label_smoothing: e in [0, 1]: the target becomes (1 - e) one-hot + e / C.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -192,15 +140,28 @@ def cross_entropy(logits: Tensor, targets: Tensor, reduction: str = "mean") -> T
         >>> F.cross_entropy(logits, tg.Tensor([1])).item()
         100000000.0
     """
-    array = _class_targets("cross_entropy", logits, targets, reduction)
-    return CrossEntropy.apply(logits, targets=array, reduction=reduction)
+    reduction = _legacy("cross_entropy", size_average, reduce, reduction)
+    if isinstance(target, Tensor) and target.dtype.is_floating and target.shape == input.shape:
+        check_options("cross_entropy", input, weight, label_smoothing)
+        if target.dtype is not input.dtype or reduction not in REDUCTIONS:
+            class_targets("cross_entropy", input, target, reduction)  # raises the error
+        return _probability_loss(input.log_softmax(1), target, weight, reduction,
+                                 label_smoothing)
+    array, plain = class_targets("cross_entropy", input, target, reduction, ignore_index)
+    if plain and weight is None and not label_smoothing:
+        return CrossEntropy.apply(input, targets=array, reduction=reduction)
+    check_options("cross_entropy", input, weight, label_smoothing)
+    return class_loss(input.log_softmax(1), array, weight, ignore_index, reduction,
+                      label_smoothing)
 
 
-def nll_loss(log_probs: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
-    """The negative log-likelihood -log_probs[n, targets[n]], e.g. after ``log_softmax``.
+def nll_loss(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | None = None,
+             size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood -input[n, target[n]], e.g. after ``log_softmax``.
 
-    ``nll_loss(log_softmax(x, dim=1), t)`` equals ``cross_entropy(x, t)``; shapes and
-    ``reduction`` as there.
+    ``nll_loss(log_softmax(x, dim=1), t)`` equals ``cross_entropy(x, t)``; shapes,
+    ``weight``, ``ignore_index`` and ``reduction`` as there.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -208,15 +169,21 @@ def nll_loss(log_probs: Tensor, targets: Tensor, reduction: str = "mean") -> Ten
         >>> F.nll_loss(tg.Tensor([[-0.5, -1.0]]), tg.Tensor([1])).item()
         1.0
     """
-    array = _class_targets("nll_loss", log_probs, targets, reduction)
-    return NLLLoss.apply(log_probs, targets=array, reduction=reduction)
+    reduction = _legacy("nll_loss", size_average, reduce, reduction)
+    array, plain = class_targets("nll_loss", input, target, reduction, ignore_index)
+    if plain and weight is None:
+        return NLLLoss.apply(input, targets=array, reduction=reduction)
+    check_options("nll_loss", input, weight, 0.0)
+    return class_loss(input, array, weight, ignore_index, reduction)
 
 
-def mse_loss(x: Tensor, target: Tensor | ArrayLike, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor | ArrayLike, size_average: Any = None,
+             reduce: Any = None, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """The squared error (x - target)², averaged ("mean"), summed ("sum") or not ("none").
 
     Unlike PyTorch (which warns and broadcasts) a shape mismatch is an error: predictions of
     shape (N, 1) against targets of shape (N,) would broadcast to (N, N), a classic silent bug.
+    ``weight`` (the input's shape) scales each error; "mean" is then sum(w e²) / sum(w).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -224,6 +191,7 @@ def mse_loss(x: Tensor, target: Tensor | ArrayLike, reduction: str = "mean") -> 
         >>> F.mse_loss(tg.Tensor([1.0, 3.0]), tg.Tensor([1.0, 1.0])).item()
         2.0
     """
+    x, reduction = input, _legacy("mse_loss", size_average, reduce, reduction)
     if reduction not in REDUCTIONS:
         raise ValueError(f"mse_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if not isinstance(target, Tensor):
@@ -234,6 +202,13 @@ def mse_loss(x: Tensor, target: Tensor | ArrayLike, reduction: str = "mean") -> 
             f"{tuple(target.shape)} differ; they must be equal (reshape one, e.g. "
             "prediction.reshape(-1) or target.reshape(-1, 1))."
         )
+    if weight is not None and weight.shape != x.shape:
+        raise ValueError(f"mse_loss: weight of shape {tuple(weight.shape)} must have the "
+                         f"input's shape {tuple(x.shape)} (as in PyTorch)")
+    if weight is not None:  # PyTorch's weighted mean: sum(w e²) / sum(w)
+        weighted = (x - target).square() * weight
+        return weighted.sum() / weight.sum() if reduction == "mean" else _reduce(
+            weighted, reduction, "mse_loss")
     return MseLoss.apply(x, target, reduction=reduction)  # one node, as PyTorch's MseLoss
 
 
@@ -256,8 +231,9 @@ def _same_shape(x: Tensor, target: Any, name: str) -> Tensor:
     return target
 
 
-def binary_cross_entropy_with_logits(x: Tensor, target: Tensor | ArrayLike,
-                                     weight: Tensor | None = None, reduction: str = "mean",
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor | ArrayLike,
+                                     weight: Tensor | None = None, size_average: Any = None,
+                                     reduce: Any = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of sigmoid(x) against targets in [0, 1], from the logits ``x``::
 
@@ -272,7 +248,9 @@ def binary_cross_entropy_with_logits(x: Tensor, target: Tensor | ArrayLike,
         >>> round(F.binary_cross_entropy_with_logits(tg.Tensor([0.0]), tg.Tensor([1.0])).item(), 4)
         0.6931
     """
-    target = _same_shape(x, target, "binary_cross_entropy_with_logits")
+    x, name = input, "binary_cross_entropy_with_logits"
+    reduction = _legacy(name, size_average, reduce, reduction)
+    target = _same_shape(x, target, name)
     if reduction not in REDUCTIONS:
         raise ValueError(f"binary_cross_entropy_with_logits: reduction must be one of "
                          f"{REDUCTIONS}, got {reduction!r}")
@@ -296,8 +274,9 @@ def _broadcast_array(t: Any, x: Tensor, shape: tuple[int, ...], name: str) -> An
         ) from None
 
 
-def binary_cross_entropy(probabilities: Tensor, target: Tensor | ArrayLike,
-                         weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Tensor, target: Tensor | ArrayLike,
+                         weight: Tensor | None = None, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
     """-(target * log(p) + (1 - target) * log(1 - p)), each log clamped at -100 as in PyTorch
     (so p = 0 or 1 gives a large finite loss, not inf). Prefer
     :func:`binary_cross_entropy_with_logits` on the logits: it is stable.
@@ -308,6 +287,8 @@ def binary_cross_entropy(probabilities: Tensor, target: Tensor | ArrayLike,
         >>> round(F.binary_cross_entropy(tg.Tensor([0.5]), tg.Tensor([1.0])).item(), 4)
         0.6931
     """
+    probabilities = input
+    reduction = _legacy("binary_cross_entropy", size_average, reduce, reduction)
     target = _same_shape(probabilities, target, "binary_cross_entropy")
     log_p = probabilities.log().clamp(min=-100.0)
     log_not_p = (1.0 - probabilities).log().clamp(min=-100.0)

@@ -17,72 +17,103 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import functional as F
+from .loss_options import REDUCTIONS, legacy_reduction
 from .module import Module
 
 
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in F.REDUCTIONS:
+        if reduction not in REDUCTIONS:
             raise ValueError(
-                f"{type(self).__name__}: reduction must be one of {F.REDUCTIONS}, got "
+                f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got "
                 f"{reduction!r}"
             )
         self.reduction = reduction
 
     def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+        parts = [] if self.reduction == "mean" else [f"reduction={self.reduction!r}"]
+        if getattr(self, "ignore_index", -100) != -100:
+            parts.append(f"ignore_index={self.ignore_index}")
+        if getattr(self, "label_smoothing", 0.0):
+            parts.append(f"label_smoothing={self.label_smoothing}")
+        return ", ".join(parts)
 
 
 class CrossEntropyLoss(_Loss):
     """Cross-entropy of softmax(logits) against class indices: logits (N, C) or
-    (N, C, d1, ...), int64 targets (N,) or (N, d1, ...). See
-    :func:`~tinygrad_edu.nn.functional.cross_entropy`."""
+    (N, C, d1, ...), int64 targets (N,) or (N, d1, ...), or class probabilities of the logits'
+    shape; ``weight`` (a buffer, as in PyTorch), ``ignore_index`` and ``label_smoothing`` as
+    in :func:`~tinygrad_edu.nn.functional.cross_entropy`. ``size_average``/``reduce`` are
+    refused (pass ``reduction=``)."""
 
-    def forward(self, logits: Tensor, targets: Tensor) -> Tensor:
-        return F.cross_entropy(logits, targets, reduction=self.reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(legacy_reduction(type(self).__name__, size_average, reduce, reduction))
+        self.register_buffer("weight", weight)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (after ``log_softmax``) against class
-    indices. See :func:`~tinygrad_edu.nn.functional.nll_loss`."""
+    indices; ``weight`` and ``ignore_index`` as in
+    :func:`~tinygrad_edu.nn.functional.nll_loss`."""
 
-    def forward(self, log_probs: Tensor, targets: Tensor) -> Tensor:
-        return F.nll_loss(log_probs, targets, reduction=self.reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(legacy_reduction(type(self).__name__, size_average, reduce, reduction))
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
 
 
 class MSELoss(_Loss):
     """Mean squared error (x - target)² ("mean", "sum" or "none"). See
     :func:`~tinygrad_edu.nn.functional.mse_loss`."""
 
-    def forward(self, x: Tensor, target: Tensor) -> Tensor:
-        return F.mse_loss(x, target, reduction=self.reduction)
+    def __init__(self, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(legacy_reduction(type(self).__name__, size_average, reduce, reduction))
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy from logits (sigmoid included, stable); see
     :func:`~tinygrad_edu.nn.functional.binary_cross_entropy_with_logits`."""
 
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean",
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 reduce: Any = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
-        super().__init__(reduction)
+        super().__init__(legacy_reduction(type(self).__name__, size_average, reduce, reduction))
         self.weight, self.pos_weight = weight, pos_weight
 
-    def forward(self, x: Tensor, target: Tensor) -> Tensor:
-        return F.binary_cross_entropy_with_logits(x, target, self.weight, self.reduction,
-                                                  self.pos_weight)
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
 
 
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (after a sigmoid); see
     :func:`~tinygrad_edu.nn.functional.binary_cross_entropy`."""
 
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(legacy_reduction(type(self).__name__, size_average, reduce, reduction))
         self.weight = weight
 
-    def forward(self, probabilities: Tensor, target: Tensor) -> Tensor:
-        return F.binary_cross_entropy(probabilities, target, self.weight, self.reduction)
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class _LegacyLoss(_Loss):

@@ -213,21 +213,21 @@ NN_SPECS: tuple[OpSpec, ...] = (
     OpSpec("linear_no_bias", F.linear, _linear, _linear_shapes(bias=False)),
     OpSpec(
         "cross_entropy",
-        lambda x, targets, reduction: F.cross_entropy(x, _targets(targets, x), reduction),
+        lambda x, targets, reduction: F.cross_entropy(x, _targets(targets, x), reduction=reduction),
         _cross_entropy, _class_shapes(spatial=False), ANY,
     ),
     OpSpec(
         "cross_entropy_spatial",
-        lambda x, targets, reduction: F.cross_entropy(x, _targets(targets, x), reduction),
+        lambda x, targets, reduction: F.cross_entropy(x, _targets(targets, x), reduction=reduction),
         _cross_entropy, _class_shapes(spatial=True), ANY,
     ),
     OpSpec(
         "nll_loss",
-        lambda x, targets, reduction: F.nll_loss(x, _targets(targets, x), reduction),
+        lambda x, targets, reduction: F.nll_loss(x, _targets(targets, x), reduction=reduction),
         _nll_loss, _class_shapes(spatial=False), ANY,
     ),
     OpSpec(
-        "mse_loss", lambda x, y, reduction: F.mse_loss(x, y, reduction), _mse_loss,
+        "mse_loss", lambda x, y, reduction: F.mse_loss(x, y, reduction=reduction), _mse_loss,
         _pair_shapes(), ANY,
     ),
     OpSpec(
