@@ -559,3 +559,32 @@ def test_t_int_is_contiguous() -> None:
     assert mine.int().tolist() == theirs.int().tolist()  # int64 here, int32 in PyTorch
     assert mine.int().dtype is tg.int64
     assert mine.is_contiguous() and theirs.is_contiguous()
+
+
+def test_remainder_and_floor_divide() -> None:
+    a, b = [5.5, -5.5, 3.0, 7.0, -0.0, 1e-3], [2.0, 2.0, -2.0, 0.5, 3.0, -7.0]
+    for dtype in ("float32", "float64"):
+        (mine_a, theirs_a), (mine_b, theirs_b) = pair(a, dtype), pair(b, dtype)
+        same_grad(lambda x, d=mine_b: x % d, a, lambda x, d=theirs_b: x % d, dtype=dtype)
+        same_grad(lambda y, n=mine_a: n % y, b, lambda y, n=theirs_a: n % y, dtype=dtype)
+        same_grad(lambda x: tg.remainder(x, 1.5), a, lambda x: torch.remainder(x, 1.5))
+        mine, theirs = pair(a, dtype)
+        for other in (2.0, -3, 0.0):
+            same(mine // other, theirs // other)
+            same(mine % other, theirs % other)
+        same(tg.floor_divide(mine, tg.tensor(b, dtype=dtype)),
+             torch.floor_divide(theirs, torch.tensor(b, dtype=getattr(torch, dtype))))
+    mine, theirs = pair([7, -7, 0, 5], "int64")
+    for other in (2, -3, 2.5):
+        same(mine // other, theirs // other)
+        same(mine % other, theirs % other)
+        same(other // mine[:2], other // theirs[:2])
+        same(other % mine[:2], other % theirs[:2])
+        same(tg.remainder(other, mine[:2]), torch.remainder(other, theirs[:2]))
+        same(tg.floor_divide(other, mine[:2]), torch.floor_divide(other, theirs[:2]))
+    same(tg.arange(10) % 2 == 0, torch.arange(10) % 2 == 0)
+    same(pair([INF, -INF, NAN])[0] % 2, pair([INF, -INF, NAN])[1] % 2)
+    with pytest.raises(ZeroDivisionError):
+        mine // 0
+    with pytest.raises(ZeroDivisionError):
+        mine % tg.tensor([1, 0, 1, 1])

@@ -74,6 +74,7 @@ from .function_forms import (  # more function forms: tg.cumsum(x, 0) is x.cumsu
     expm1,
     flip,
     floor,
+    floor_divide,
     ge,
     gt,
     index_select,
@@ -99,6 +100,7 @@ from .function_forms import (  # more function forms: tg.cumsum(x, 0) is x.cumsu
     pow,  # noqa: F401
     prod,
     reciprocal,
+    remainder,
     roll,
     round,  # noqa: F401
     select,
@@ -331,6 +333,7 @@ __all__ = [
     "expm1",
     "flip",
     "floor",
+    "floor_divide",
     "ge",
     "gt",
     "index_select",
@@ -355,6 +358,7 @@ __all__ = [
     "outer",
     "prod",
     "reciprocal",
+    "remainder",
     "roll",
     "select",
     "sign",

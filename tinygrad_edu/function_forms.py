@@ -256,6 +256,20 @@ def expm1(x: Any) -> Tensor:
     return _tensor(x).expm1()
 
 
+def remainder(x: Any, y: Any) -> Tensor:
+    """``x % y``, with the sign of ``y`` (either may be a number): ``x.remainder(y)``."""
+    if not isinstance(x, Tensor) and isinstance(y, Tensor):
+        return y.__rmod__(x)
+    return _tensor(x).remainder(y)
+
+
+def floor_divide(x: Any, y: Any) -> Tensor:
+    """``x // y``, rounded down (either may be a number): ``x.floor_divide(y)``."""
+    if not isinstance(x, Tensor) and isinstance(y, Tensor):
+        return y.__rfloordiv__(x)
+    return _tensor(x).floor_divide(y)
+
+
 def cumsum(x: Any, dim: int, *, dtype: Any = None) -> Tensor:
     """The running sum along ``dim``: ``x.cumsum(dim)``."""
     return _tensor(x).cumsum(dim, dtype=dtype)

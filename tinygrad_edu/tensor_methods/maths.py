@@ -17,7 +17,14 @@ from ..dtypes import bool_, int64, to_dtype
 from ..ops.accurate import Expm1, Log1p
 from ..ops.scan import Cumsum, Prod
 from .base import TensorBase
-from .shapes import Axis, axis_index, normalize_axis
+from .shapes import (
+    Axis,
+    axis_index,
+    broadcast_shapes,
+    ignore_float_errors,
+    normalize_axis,
+    promote,
+)
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -91,6 +98,54 @@ class MathMethods(TensorBase):
     def expm1(self) -> Tensor:
         """exp(x) - 1, accurate for tiny x (see :class:`~tinygrad_edu.ops.accurate.Expm1`)."""
         return cast("Tensor", Expm1.apply(cast("Tensor", self)._floating()))
+
+    # -- integer division and remainder, as Python's // and % ---------------------------------
+    def remainder(self, other: Any) -> Tensor:
+        """``x % other``: the remainder with the sign of ``other`` (Python's rule, and
+        PyTorch's), ``x - floor(x / other) * other``; its derivative is 1 for ``x`` and
+        ``-floor(x / other)`` for ``other``. Integers by 0 raise, floats give nan.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> (tg.arange(6) % 3).tolist(), (tg.tensor([5.5, -5.5]) % 2).tolist()
+            ([0, 1, 2, 0, 1, 2], [1.5, 0.5])
+        """
+        return self._divide("remainder", other, reverse=False)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """``x // other``: the quotient rounded down (``-7 // 2 = -4``), as PyTorch; outside
+        the graph, since PyTorch has no derivative for it either."""
+        return self._divide("floor_divide", other, reverse=False)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return self._divide("remainder", other, reverse=False)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return self._divide("remainder", other, reverse=True)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return self._divide("floor_divide", other, reverse=False)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return self._divide("floor_divide", other, reverse=True)
+
+    def _divide(self, name: str, other: Any, reverse: bool) -> Tensor:
+        x, y = cast("Tensor", self), self._const(other)
+        if reverse:
+            x, y = y, x
+        x, y = promote(x, y)
+        broadcast_shapes(name, x.shape, y.shape)
+        xp = self.backend.xp
+        if not x.dtype.is_floating:
+            if bool(xp.any(y._data == 0)):
+                raise ZeroDivisionError(f"{name}: integer division by zero")
+            out = getattr(xp, name)(x._data, y._data)
+            return type(self)._from_data(out, self.backend)
+        if name == "floor_divide":
+            with ignore_float_errors(xp):
+                out = xp.floor_divide(x._data, y._data)
+            return type(self)._from_data(out, self.backend)
+        return x - (x / y).floor() * y
 
     # -- running sums and products ---------------------------------------------------------
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
