@@ -537,6 +537,40 @@ def test_recurrent_starts_as_torch_and_errors_name_the_fix() -> None:
         nn.LSTM(10, 20, proj_size=5)
 
 
+# -- transposed convolution ---------------------------------------------------------------------
+@pytest.mark.parametrize("options", [
+    {"kernel_size": 3}, {"kernel_size": 4, "stride": 2, "padding": 1},
+    {"kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1},
+    {"kernel_size": (2, 3), "stride": (3, 1), "padding": (0, 2)},
+    {"kernel_size": 5, "padding": 3}, {"kernel_size": 4, "bias": False}, {"kernel_size": 1},
+], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv_transpose2d_matches_torch(options: dict[str, Any], dtype: str) -> None:
+    theirs = torch.nn.ConvTranspose2d(3, 2, dtype=getattr(torch, dtype), **options)
+    ours = nn.ConvTranspose2d(3, 2, dtype=dtype, **options)
+    assert repr(ours) == repr(theirs)
+    _copy_weights(ours, theirs)
+    x = RNG.standard_normal((2, 3, 5, 6)).astype(dtype)
+    close = {"rtol": 1e-4, "atol": 1e-5} if dtype == "float32" else tol(np.float64)
+    assert_match(*both(ours, theirs, [x]), **close)
+    for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), **close)
+
+
+def test_conv_transpose2d_starts_as_torch_and_refuses_what_it_lacks() -> None:
+    layer = nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
+    bound = 1 / np.sqrt(32 * 4 * 4)  # fan_in of a transposed kernel: out_channels * kh * kw
+    assert np.abs(layer.weight.numpy()).max() <= bound and layer.weight.numpy().std() > bound / 3
+    assert layer(tg.zeros(1, 64, 7, 7)).shape == (1, 32, 14, 14)  # DCGAN's upsampling step
+    with pytest.raises(NotImplementedError, match="groups"):
+        nn.ConvTranspose2d(4, 4, 3, groups=2)
+    with pytest.raises(ValueError, match=r"expected an input of shape \(N, 64, H, W\)"):
+        layer(tg.zeros(1, 3, 7, 7))
+    with pytest.raises(ValueError, match="output_padding"):
+        F.conv_transpose2d(tg.zeros(1, 1, 2, 2), tg.zeros(1, 1, 3, 3), stride=2,
+                           output_padding=2)
+
+
 # -- names that are not here ----------------------------------------------------------------------
 @pytest.mark.parametrize("name, advice", [("Transformer", "nn.Linear"),
                                           ("MultiheadAttention", "softmax"),

@@ -3,7 +3,8 @@
 - :class:`Module`, :class:`Parameter`: models as trees of layers, with ``parameters()``,
   ``state_dict()`` and ``load_state_dict()``;
 - layers: :class:`Linear`, :class:`Embedding`, :class:`Flatten`, :class:`Unflatten`,
-  :class:`Dropout`, :class:`Dropout2d`, :class:`Conv2d`, :class:`MaxPool2d`,
+  :class:`Dropout`, :class:`Dropout2d`, :class:`Conv2d`, :class:`ConvTranspose2d`,
+  :class:`MaxPool2d`,
   :class:`AvgPool2d`, :class:`AdaptiveAvgPool2d` (and the other adaptive pools),
   :class:`BatchNorm1d`, :class:`BatchNorm2d`, :class:`LayerNorm`, :class:`CosineSimilarity`;
 - activations: :class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`LeakyReLU`,
@@ -45,6 +46,7 @@ from .activations import (
 )
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .conv_transpose import ConvTranspose2d
 from .layers import (
     Dropout,
     Flatten,
@@ -88,6 +90,7 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "Conv2d",
+    "ConvTranspose2d",
     "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",

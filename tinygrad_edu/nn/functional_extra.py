@@ -1,6 +1,7 @@
 """More of :mod:`tinygrad_edu.nn.functional`, with PyTorch's names and defaults: ``embedding``,
 ``layer_norm``, the losses ``l1_loss``, ``smooth_l1_loss``, ``huber_loss`` and ``kl_div``,
-``pad``, ``normalize``, ``cosine_similarity`` and ``dropout2d``.
+``pad``, ``normalize``, ``cosine_similarity`` and ``dropout2d`` (and ``conv_transpose2d``, from
+:mod:`.conv_transpose`).
 
 Each is a composition of differentiable operations, so its gradient follows from the chain
 rule. Where a ``where`` throws one side away, that side is computed from finite numbers only,
@@ -24,10 +25,11 @@ import numpy as np
 from ..dtypes import int64
 from ..functional import where
 from ..tensor import Tensor
+from .conv_transpose import conv_transpose2d as conv_transpose2d
 
 __all__ = [
-    "cosine_similarity", "dropout2d", "embedding", "huber_loss", "kl_div", "l1_loss",
-    "layer_norm", "normalize", "pad", "smooth_l1_loss",
+    "conv_transpose2d", "cosine_similarity", "dropout2d", "embedding", "huber_loss", "kl_div",
+    "l1_loss", "layer_norm", "normalize", "pad", "smooth_l1_loss",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")

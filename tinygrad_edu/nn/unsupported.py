@@ -32,9 +32,6 @@ UNSUPPORTED: dict[str, str] = {
     **dict.fromkeys(("GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "BatchNorm3d",
                      "LocalResponseNorm"), _NORM),
     "EmbeddingBag": "use nn.Embedding, then .sum(1) or .mean(1) over the bag axis",
-    "ConvTranspose2d": ("transposed convolution is not here; to upsample, repeat each pixel by "
-                        "indexing (rows = [i // 2 for i in range(2 * H)], cols likewise: "
-                        "x[:, :, rows][:, :, :, cols]) and follow with nn.Conv2d"),
     **dict.fromkeys(("Conv3d", "ConvTranspose1d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d",
                      "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
                      "CTCLoss", "DataParallel", "SyncBatchNorm"), _NONE),
