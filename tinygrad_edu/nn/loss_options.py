@@ -200,9 +200,13 @@ def probability_loss(log_probs: Tensor, target: Tensor, weight: Tensor | None,
 
 
 def _divide(total: Tensor, count: Tensor) -> Tensor:
-    """total / count, with 0 / 0 = nan (PyTorch's mean of nothing) and no NumPy warning."""
-    errstate = getattr(total.backend.xp, "errstate", None)
+    """total / count, with 0 / 0 = nan (PyTorch's mean of nothing) and no NumPy warning, also
+    in the backward: a constant count is inverted here, so the backward only multiplies."""
+    xp = total.backend.xp
+    errstate = getattr(xp, "errstate", None)
     if errstate is None:
         return total / count
     with errstate(divide="ignore", invalid="ignore"):
-        return total / count
+        if count.requires_grad:  # a weight that learns: its gradient goes through count
+            return total / count
+        return total * Tensor._from_data(1.0 / count._data, total.backend)
