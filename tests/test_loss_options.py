@@ -307,6 +307,13 @@ def test_deprecated_size_average_and_reduce_are_refused_with_the_reduction_to_us
 
 def test_bad_options_are_refused_clearly() -> None:
     x, t = tg.randn(3, 4), tg.tensor([0, 1, 3])
+    # a reduction passed where PyTorch's order has another parameter is refused, not misread
+    for call in (lambda: F.cross_entropy(x, t, "sum"), lambda: F.nll_loss(x, t, None, "sum"),
+                 lambda: F.mse_loss(x, x, "sum"), lambda: nn.MSELoss("none"),
+                 lambda: nn.BCELoss(None, "sum"),
+                 lambda: F.binary_cross_entropy_with_logits(x, x.sigmoid(), None, "sum")):
+        with pytest.raises(TypeError, match="weight must be a Tensor|pass reduction='(sum|none)'"):
+            call()
     with pytest.raises(TypeError, match="weight is float64 and the input float32"):
         F.cross_entropy(x, t, weight=tg.ones(4, dtype=tg.float64))
     with pytest.raises(TypeError, match="weight is float64 and the input float32"):

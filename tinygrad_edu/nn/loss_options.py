@@ -39,6 +39,10 @@ def legacy_reduction(name: str, size_average: Any, reduce: Any, reduction: str) 
     ``size_average``/``reduce`` stand for (they are refused here, not mapped)."""
     if size_average is None and reduce is None:
         return reduction
+    for value in (size_average, reduce):
+        if isinstance(value, str):  # a reduction passed where PyTorch has size_average/reduce
+            raise TypeError(f"{name}: got {value!r} for size_average or reduce; as in PyTorch, "
+                            f"reduction comes after them: pass reduction={value!r} as a keyword")
     average = True if size_average is None else bool(size_average)
     meant = "none" if reduce is not None and not reduce else ("mean" if average else "sum")
     raise TypeError(
