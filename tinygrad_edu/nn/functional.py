@@ -2,7 +2,8 @@
 
 Layers (:mod:`tinygrad_edu.nn`) hold the weights and call these. ``linear``, ``cross_entropy``
 and ``nll_loss`` are each one differentiable operation (see :mod:`tinygrad_edu.ops.nn_ops`):
-the derivatives are the docstrings of those classes.
+the derivatives are the docstrings of those classes. The losses' options (``weight``,
+``ignore_index``, ``label_smoothing``) compose them instead (:mod:`.loss_options`).
 
 Examples:
     >>> import tinygrad_edu as tg
@@ -140,7 +141,8 @@ def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | No
         >>> F.cross_entropy(logits, tg.Tensor([1])).item()
         100000000.0
     """
-    reduction = _legacy("cross_entropy", size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:  # refused: the error names reduction=
+        _legacy("cross_entropy", size_average, reduce, reduction)
     if isinstance(target, Tensor) and target.dtype.is_floating and target.shape == input.shape:
         check_options("cross_entropy", input, weight, label_smoothing)
         if target.dtype is not input.dtype or reduction not in REDUCTIONS:
@@ -169,7 +171,8 @@ def nll_loss(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | None = 
         >>> F.nll_loss(tg.Tensor([[-0.5, -1.0]]), tg.Tensor([1])).item()
         1.0
     """
-    reduction = _legacy("nll_loss", size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:  # refused: the error names reduction=
+        _legacy("nll_loss", size_average, reduce, reduction)
     array, plain = class_targets("nll_loss", input, target, reduction, ignore_index)
     if plain and weight is None:
         return NLLLoss.apply(input, targets=array, reduction=reduction)
