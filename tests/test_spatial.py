@@ -93,11 +93,12 @@ def test_pooling_matches_torch(backend: Backend, dtype: str, x_shape: tuple, ker
              ours, theirs, dtype)
 
 
-def test_max_pool_splits_the_gradient_among_ties(backend: Backend) -> None:
-    """Documented difference: a tie shares the gradient evenly (PyTorch picks one element)."""
+def test_max_pool_gives_a_tie_to_the_first_element(backend: Backend) -> None:
+    """As PyTorch: one element of a tied window (the first, row-major) gets the whole gradient
+    (more cases against torch in tests/test_pool_ties.py)."""
     x = tg.Tensor(np.zeros((1, 1, 2, 2)), backend=backend, requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
-    assert x.grad.tolist() == [[[[0.25, 0.25], [0.25, 0.25]]]]
+    assert x.grad.tolist() == [[[[1.0, 0.0], [0.0, 0.0]]]]
 
 
 def test_max_pool_never_picks_the_padding(backend: Backend) -> None:

@@ -55,7 +55,7 @@ class Conv2d(Module):
     bias: Parameter | None  # None when made with bias=False
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
-                 stride: IntOrPair = 1, padding: IntOrPair = 0, dilation: IntOrPair = 1,
+                 stride: IntOrPair = 1, padding: IntOrPair | str = 0, dilation: IntOrPair = 1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
@@ -138,7 +138,7 @@ class MaxPool2d(_Pool2d):
     :func:`~tinygrad_edu.nn.spatial_functional.max_pool2d`.
 
     Shapes: input (N, C, H, W), output (N, C, OH, OW), OH = (H + 2 padding - kh) // stride + 1.
-    At a tie the gradient is split evenly among the largest elements (PyTorch gives it to one).
+    At a tie the first largest element (row-major) gets the whole gradient, as in PyTorch.
 
     Examples:
         >>> import tinygrad_edu as tg

@@ -18,7 +18,7 @@ How each is computed, from operations the engine already differentiates:
 * **max**: find the position of the largest element of each window (no gradient needed), then
   pick those elements out of ``x`` with one index operation. The gradient goes to the picked
   element only, so at a tie exactly one element gets it, the first in row-major order within
-  the window, as in PyTorch (``max_pool2d`` splits it among ties instead).
+  the window, as in PyTorch (and as ``max_pool2d``).
 
 Examples:
     >>> import tinygrad_edu as tg

@@ -11,10 +11,10 @@ and pooling is unfold, then a max or a mean over each window. Only the unfold/fo
 keep the batch axis last in memory, see :mod:`tinygrad_edu.ops.spatial`; results are
 (N, C, H, W) views of such memory, which is why ``.numpy()`` of them is not C-contiguous.)
 
-One difference from PyTorch: when several elements of a max-pooling window tie for the
-largest, the gradient is split evenly among them (the rule of ``Tensor.max``); PyTorch gives
-all of it to one of them. Both are valid subgradients; they differ only at ties (after a ReLU,
-windows of zeros tie often).
+Max pooling follows PyTorch at ties too: one element of each window gets the whole gradient,
+the first largest in row-major order (in a window holding nans, the last nan; never the
+padding), where ``Tensor.amax`` would split it among the ties. After a ReLU, windows of zeros
+tie often, so the two rules give different gradients.
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
 
     Returns:
         A tensor of shape (N, C, OH, OW). Gradient: 1 at the largest element of each window,
-        split evenly among ties (PyTorch gives it all to one element).
+        the first one in row-major order at a tie (as PyTorch), 0 elsewhere.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -227,8 +227,14 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
     windows = _pool(x, kernel_size, stride, padding, "max_pool2d", float("-inf"))
-    # max()'s rule, not amax's: exactly 0 off the maximum even for an inf gradient.
-    return Max.apply(windows, axis=(1,)).permute(3, 0, 1, 2)
+    inside = None
+    if _pair(padding, "padding", "max_pool2d", 0) != (0, 0):  # which window positions are input
+        ones = Tensor._from_data(x.backend.xp.ones((1, 1, *x.shape[2:]), dtype=x._data.dtype),
+                                 x.backend)
+        inside = _pool(ones, kernel_size, stride, padding, "max_pool2d", 0.0)._data != 0
+    # PyTorch's rule: the first largest element of a window (row-major; a nan counts as the
+    # largest) gets all of its gradient, the others exactly 0, even for an inf gradient.
+    return Max.apply(windows, axis=(1,), first=True, within=inside).permute(3, 0, 1, 2)
 
 
 def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,

@@ -38,11 +38,12 @@ class Max(Function):
     number of ties goes to them and exactly 0 elsewhere, even for an inf gradient; a nan
     maximum shares it among the nans. ``amax`` (``amax=True``): ``torch.amax``'s formula
     (grad / count) * mask, so an inf gradient gives inf * 0 = nan off the maximum, and a nan
-    maximum (count 0) nan for its whole slice, exactly as PyTorch computes them."""
+    maximum (count 0) nan for its whole slice, exactly as PyTorch computes them. Max pooling
+    (``first=True``, see :func:`_extreme`) gives one element of each window all of it."""
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False, amax=False):
-        return _extreme(ctx, ctx.xp.max, x, axis, keepdims, amax)
+    def forward(ctx, x, axis=None, keepdims=False, amax=False, first=False, within=None):
+        return _extreme(ctx, ctx.xp.max, x, axis, keepdims, amax, first, within)
 
     @staticmethod
     def backward(ctx, grad):
@@ -110,9 +111,14 @@ class Var(Function):
         return grad * centered * (2.0 / dof if dof else float("inf"))
 
 
-def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool, amax: bool = False) -> Any:
+def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool, amax: bool = False,
+             first: bool = False, within: Any = None) -> Any:
     """The forward of Max and Min: ``pick`` (xp.max or xp.min) over ``axis``, and, when a
-    gradient will be needed, which elements were picked and how many (see Max)."""
+    gradient will be needed, which elements were picked and how many (see Max). ``first``
+    (max pooling, one axis): one element per window gets the whole gradient, as in PyTorch's
+    pooling: the first largest, or, in a window holding nans, the last nan; ``within`` (a
+    boolean array that broadcasts to ``x``) marks the elements that may be picked (a padded
+    window's inputs: its padding never gets a gradient, even when its inputs are all -inf)."""
     xp = ctx.xp
     ctx.kept_shape = _kept_shape(x.shape, axis)
     out = pick(x, axis=axis, keepdims=True)
@@ -120,11 +126,32 @@ def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool, amax: bool 
     if any(ctx.needs_input_grad) and ctx.backend.dtype_of(x).is_floating:
         ctx.amax = amax
         picked = x == out
+        if within is not None:
+            picked = picked & within
+        if first:
+            _keep_one(xp, picked, axis[0], range(x.shape[axis[0]]))
         if not amax and xp.any(xp.isnan(out)):  # a nan is the answer: the nans share it
-            picked = picked | (xp.isnan(x) & xp.isnan(out))
+            nans = xp.isnan(x) & xp.isnan(out)
+            if first:  # PyTorch's pooling loop keeps the last nan it meets
+                _keep_one(xp, nans, axis[0], reversed(range(x.shape[axis[0]])))
+            picked = picked | nans
         picked = xp.astype(picked, x.dtype)
         ctx.save_for_backward(picked, xp.sum(picked, axis=axis, keepdims=True))
     return out if keepdims else xp.reshape(out, _drop(x.shape, axis))
+
+
+def _keep_one(xp: Any, mask: Any, along: int, order: Any) -> None:
+    """Clear ``mask`` (in place) along one axis but for its first True in ``order``: a pooling
+    window's few positions, so a loop over them beats a cumulative sum."""
+    taken = None
+    for k in order:
+        key = (*(slice(None),) * along, k, ...)  # the trailing ... as the array API asks
+        if taken is None:
+            taken = xp.asarray(mask[key], copy=True)
+            continue
+        here = mask[key] & ~taken
+        mask[key] = here
+        taken = taken | here
 
 
 def _drop(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
