@@ -150,12 +150,16 @@ def topological_order(root: Any) -> list[Any]:
         for parent in inputs:
             if parent.requires_grad and parent not in visited:
                 visited.add(parent)
-                stack.append((parent, _inputs_of(parent)))
+                ctx = parent._ctx  # (inline: a call per node costs more than this line)
+                stack.append((parent, iter(ctx.inputs) if ctx is not None else _NO_INPUTS))
                 break  # visit this input's inputs first; come back to ours afterwards
         else:  # every input is in the order already, so the node can follow them
             stack.pop()
             order.append(node)
     return order
+
+
+_NO_INPUTS: Iterator[Any] = iter(())  # a leaf's inputs: none (exhausted, so safe to share)
 
 
 def _inputs_of(node: Any) -> Iterator[Any]:
@@ -177,22 +181,17 @@ def run_backward(
     or every Value). Otherwise ``.grad`` is left alone and the gradients of ``targets`` are
     returned, in order (None for a target the output does not depend on).
     """
-    # Where a node's finished gradient goes is decided once, before the loop.
+    # Where a node's finished gradient goes: into .grad (targets=None, inline below: a call
+    # per node costs), or into the results for the targets.
     found: dict[Any, Any] = {}  # by node, as pending below
-    if targets is None:
+    to_grad = targets is None
+    wanted = set() if targets is None else set(targets)
 
-        def deliver(node: Any, node_grad: Any) -> None:
-            if node._ctx is None or node._retains_grad:  # a leaf, or asked to keep its grad
-                node._accumulate_grad(node_grad, create_graph)
-
-    else:
-        wanted = set(targets)
-
-        def deliver(node: Any, node_grad: Any) -> None:
-            if node in wanted:
-                if getattr(node_grad, "_fresh", False):
-                    node_grad._fresh = False  # handed to the caller: not a leaf's to keep
-                found[node] = node_grad
+    def deliver(node: Any, node_grad: Any) -> None:
+        if node in wanted:
+            if getattr(node_grad, "_fresh", False):
+                node_grad._fresh = False  # handed to the caller: not a leaf's to keep
+            found[node] = node_grad
 
     add = root._grad_adder(create_graph)  # how two gradients of one node are summed
     pending: dict[Any, Any] = {root: grad}  # gradients still being summed, by node
@@ -203,8 +202,11 @@ def run_backward(
             node_grad = pending.pop(node, None)
             if node_grad is None:
                 continue
-            deliver(node, node_grad)
             ctx = node._ctx
+            if not to_grad:
+                deliver(node, node_grad)
+            elif ctx is None or node._retains_grad:  # a leaf, or asked to keep its grad
+                node._accumulate_grad(node_grad, create_graph)
             if ctx is None:
                 continue
             input_grads = ctx.backward(node_grad, node)  # one per input, checked there
