@@ -60,3 +60,18 @@ def test_a_context_is_its_list_of_inputs_and_compares_by_identity() -> None:
     # Lists compare their items (here elementwise Tensors); contexts compare as objects.
     assert first == first and first != second and not (first == second)
     assert len({first, second, first}) == 2
+
+
+@pytest.mark.parametrize("op", ["add", "mul"])
+def test_a_recorded_operation_allocates_two_tracked_objects(op: str, collector_off: None) -> None:
+    # Allocations, not survivors: each tracked allocation counts towards the next collection.
+    # x * y saves exactly its inputs, so its context keeps a marker, not a tuple of arrays.
+    x = tg.tensor(1.5, dtype=tg.float64, requires_grad=True)
+    y = tg.tensor(2.0, dtype=tg.float64)
+    results = [x + y if op == "add" else x * y for _ in range(10)]  # warm up, list grown
+    results = []
+    before = gc.get_count()[0]
+    for _ in range(500):
+        results.append(x + y if op == "add" else x * y)
+    per_op = (gc.get_count()[0] - before) / len(results)
+    assert per_op == pytest.approx(2.0, abs=0.1)  # (the list's own growth: a few reallocations)
