@@ -327,6 +327,8 @@ def test_bad_options_are_refused_clearly() -> None:
     with pytest.raises(TypeError, match="Class probabilities as targets must have the input's"
                                         " shape"):
         F.cross_entropy(x, tg.rand(3, 4, dtype=tg.float64))
+    with pytest.raises(ValueError, match="ignore_index applies to class-index targets only"):
+        F.cross_entropy(x, tg.rand(3, 4), ignore_index=1)  # PyTorch refuses it too
     with pytest.raises(ValueError, match="weight of shape"):
         F.mse_loss(x, x, weight=tg.ones(3))
     # targets out of range stay an IndexError, also next to ignored ones

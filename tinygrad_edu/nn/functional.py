@@ -16,6 +16,7 @@ Examples:
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..dtypes import int64
@@ -45,8 +46,22 @@ def tanh(x: Tensor) -> Tensor:
     return x.tanh()
 
 
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
+def _implicit_dim(name: str, x: Tensor, dim: int | None) -> int:
+    """``dim``, or, when it is left out, PyTorch's old rule (0 for 0-, 1- and 3-D inputs, else
+    1), with a warning as PyTorch gives: ``F.log_softmax(x)`` of an (N, C, H, W) batch is over
+    the channels there, so it must be here too."""
+    if dim is not None:
+        return dim
+    implicit = 0 if x.ndim in (0, 1, 3) else 1
+    warnings.warn(f"{name}(x) without dim= uses PyTorch's old implicit rule, dim={implicit} "
+                  f"for a {x.ndim}-D input; write {name}(x, dim={implicit})", UserWarning,
+                  stacklevel=3)
+    return implicit
+
+
+def softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``: scores to probabilities (stable for large scores).
+    Without ``dim``, PyTorch's old implicit choice, with a warning (see ``log_softmax``).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -54,12 +69,14 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
         >>> F.softmax(tg.Tensor([0.0, 0.0]), dim=0).tolist()
         [0.5, 0.5]
     """
-    return x.softmax(dim)
+    return x.softmax(_implicit_dim("softmax", x, dim))
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """x - logsumexp(x) along ``dim``: log-probabilities, stable for large scores."""
-    return x.log_softmax(dim)
+def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
+    """x - logsumexp(x) along ``dim``: log-probabilities, stable for large scores. Without
+    ``dim`` (older tutorials' ``F.log_softmax(x)``), PyTorch's implicit choice, which PyTorch
+    warns about: 0 for 0-, 1- and 3-D inputs, else 1 (the classes of an (N, C) batch)."""
+    return x.log_softmax(_implicit_dim("log_softmax", x, dim))
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -144,7 +161,7 @@ def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | No
     if size_average is not None or reduce is not None:  # refused: the error names reduction=
         _legacy("cross_entropy", size_average, reduce, reduction)
     if isinstance(target, Tensor) and target.dtype.is_floating and target.shape == input.shape:
-        check_options("cross_entropy", input, weight, label_smoothing)
+        check_options("cross_entropy", input, weight, label_smoothing, ignore_index)
         if target.dtype is not input.dtype or reduction not in REDUCTIONS:
             class_targets("cross_entropy", input, target, reduction)  # raises the error
         return _probability_loss(input.log_softmax(1), target, weight, reduction,

@@ -125,11 +125,16 @@ def _explain_bad_targets(op: str, inputs: Tensor, targets: Tensor, reduction: st
     )
 
 
-def check_options(op: str, inputs: Tensor, weight: Any, label_smoothing: float) -> None:
+def check_options(op: str, inputs: Tensor, weight: Any, label_smoothing: float,
+                  probability_ignore_index: int = -100) -> None:
     """A clear error for a ``weight`` that is not one number per class of the input's dtype
-    and backend, or a ``label_smoothing`` outside [0, 1]."""
+    and backend, a ``label_smoothing`` outside [0, 1], or an ``ignore_index`` given with
+    class-probability targets (``probability_ignore_index``; PyTorch refuses it too)."""
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    if probability_ignore_index != -100:
+        raise ValueError(f"{op}: ignore_index applies to class-index targets only; these "
+                         "targets are class probabilities (give an ignored row zeros instead)")
     if weight is None:
         return
     if not isinstance(weight, Tensor):
