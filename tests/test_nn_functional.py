@@ -244,8 +244,8 @@ def test_activations_and_dim_keyword() -> None:
     np.testing.assert_allclose(F.tanh(x).numpy(), np.tanh([[-1.0, 0.0, 2.0]]), rtol=1e-6)
     np.testing.assert_allclose(F.softmax(x, dim=1).numpy().sum(), 1.0, rtol=1e-6)
     np.testing.assert_allclose(F.softmax(x, dim=0).numpy(), [[1.0, 1.0, 1.0]])
-    np.testing.assert_allclose(F.log_softmax(x, dim=-1).exp().numpy(), F.softmax(x).numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(F.log_softmax(x, dim=-1).exp().numpy(),
+                               F.softmax(x, dim=1).numpy(), rtol=1e-6)
 
 
 def test_dropout_scales_and_drops(backend: tg.Backend) -> None:

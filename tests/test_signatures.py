@@ -67,3 +67,18 @@ def test_conv2d_refuses_what_it_does_not_compute() -> None:
     with pytest.raises(ValueError, match=r"padding='same'\) needs stride=1 and an odd"):
         tg.nn.Conv2d(1, 1, 2, padding="same")
     assert tg.nn.Conv2d(1, 1, 3, dilation=(1, 1), groups=1).padding == (0, 0)
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3), (2, 3, 4), (2, 3, 4, 5)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_without_dim_takes_pytorchs_implicit_dim(name: str, shape: tuple) -> None:
+    """Older tutorials write ``F.log_softmax(x)``: PyTorch then picks dim 0 for 0-, 1- and 3-D
+    inputs and dim 1 otherwise (with a warning); the last axis, for a 4-D batch, would be
+    another number without an error."""
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    with pytest.warns(UserWarning, match=rf"{name}\(x, dim="):
+        ours = getattr(tg.nn.functional, name)(tg.tensor(x)).numpy()
+    with pytest.warns(UserWarning):
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
