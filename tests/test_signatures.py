@@ -82,3 +82,29 @@ def test_softmax_without_dim_takes_pytorchs_implicit_dim(name: str, shape: tuple
     with pytest.warns(UserWarning):
         theirs = getattr(torch.nn.functional, name)(torch.tensor(x)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+def test_binary_cross_entropy_edges_as_pytorch() -> None:
+    """p = 0 or 1 (a sigmoid saturated in float32): PyTorch's loss is 100 and its gradient
+    +-1e12, finite, so the chain rule through the sigmoid gives 0 and training goes on; a
+    composed log would give 0 / 0 = nan. Every reduction, with and without weights, and the
+    target's gradient."""
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    p = np.array([0.0, 1.0, 0.5, 1e-30, 1e-7, 1 - 1e-7, 0.3, 0.999], np.float32)
+    y = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.25, 0.0], np.float32)
+    w = np.random.default_rng(0).random(8).astype(np.float32)
+    for reduction in ("mean", "sum", "none"):
+        for weight in (None, w):
+            results = []
+            for lib in (tg, torch):
+                a, t = lib.tensor(p, requires_grad=True), lib.tensor(y, requires_grad=True)
+                loss = lib.nn.functional.binary_cross_entropy(
+                    a, t, weight=None if weight is None else lib.tensor(weight),
+                    reduction=reduction)
+                (loss.sum() if reduction == "none" else loss).backward()
+                results.append([loss.detach().numpy(), a.grad.numpy(), t.grad.numpy()])
+            for ours, theirs in zip(*results, strict=True):
+                np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    z = tg.tensor([20.0, -20.0], requires_grad=True)  # sigmoid(20) is exactly 1.0 in float32
+    tg.nn.functional.binary_cross_entropy(z.sigmoid(), tg.tensor([0.0, 1.0])).backward()
+    assert np.isfinite(z.grad.numpy()).all()

@@ -20,7 +20,14 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..dtypes import int64
-from ..ops.nn_ops import BinaryCrossEntropyWithLogits, CrossEntropy, Linear, MseLoss, NLLLoss
+from ..ops.nn_ops import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    CrossEntropy,
+    Linear,
+    MseLoss,
+    NLLLoss,
+)
 from ..tensor import Tensor
 from .loss_options import REDUCTIONS, check_options, class_loss, class_targets
 from .loss_options import legacy_reduction as _legacy
@@ -298,7 +305,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor | ArrayLike,
                          weight: Tensor | None = None, size_average: Any = None,
                          reduce: Any = None, reduction: str = "mean") -> Tensor:
     """-(target * log(p) + (1 - target) * log(1 - p)), each log clamped at -100 as in PyTorch
-    (so p = 0 or 1 gives a large finite loss, not inf). Prefer
+    (so p = 0 or 1 gives a large finite loss, not inf), with PyTorch's gradient (finite there
+    too: see :class:`~tinygrad_edu.ops.nn_ops.BinaryCrossEntropy`). Prefer
     :func:`binary_cross_entropy_with_logits` on the logits: it is stable.
 
     Examples:
@@ -307,15 +315,14 @@ def binary_cross_entropy(input: Tensor, target: Tensor | ArrayLike,
         >>> round(F.binary_cross_entropy(tg.Tensor([0.5]), tg.Tensor([1.0])).item(), 4)
         0.6931
     """
-    probabilities = input
-    reduction = _legacy("binary_cross_entropy", size_average, reduce, reduction)
-    target = _same_shape(probabilities, target, "binary_cross_entropy")
-    log_p = probabilities.log().clamp(min=-100.0)
-    log_not_p = (1.0 - probabilities).log().clamp(min=-100.0)
-    loss = -(target * log_p + (1.0 - target) * log_not_p)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    name = "binary_cross_entropy"
+    reduction = _legacy(name, size_average, reduce, reduction)
+    target = _same_shape(input, target, name)
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    weights = None if weight is None else _broadcast_array(weight, input, tuple(input.shape),
+                                                           name)
+    return BinaryCrossEntropy.apply(input, target, weight=weights, reduction=reduction)
 
 
 def one_hot(classes: Tensor, num_classes: int = -1) -> Tensor:

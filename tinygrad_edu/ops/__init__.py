@@ -17,7 +17,8 @@ file (``ops/``)        primitives
 ``transfer.py``        ToBackend
 ``spatial.py``         Unfold, Fold (im2col and its adjoint, for convolution and pooling)
 ``nn_ops.py``          Linear, CrossEntropy, NLLLoss, MseLoss,
-                       BinaryCrossEntropyWithLogits (fused, for speed)
+                       BinaryCrossEntropyWithLogits (fused, for speed), BinaryCrossEntropy
+                       (PyTorch's finite gradient at p = 0 or 1)
 =====================  ==================================================================
 
 A composed operation has no derivative of its own: the engine differentiates the primitives
@@ -61,7 +62,14 @@ from .accurate import Expm1, Log1p
 from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
-from .nn_ops import BinaryCrossEntropyWithLogits, CrossEntropy, Linear, MseLoss, NLLLoss
+from .nn_ops import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    CrossEntropy,
+    Linear,
+    MseLoss,
+    NLLLoss,
+)
 from .reduce import Max, Median, Min, Sum, Var
 from .scan import Cumsum, Prod
 from .spatial import Fold, Unfold
@@ -84,6 +92,7 @@ from .unary import (
 )
 
 __all__ = [
+    "BinaryCrossEntropy",
     "BinaryCrossEntropyWithLogits",
     "Abs",
     "Add",

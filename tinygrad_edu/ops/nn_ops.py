@@ -14,6 +14,7 @@ The inputs are checked by :mod:`tinygrad_edu.nn.functional`, the public entry po
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from ..autograd import Function, is_grad_enabled
@@ -207,6 +208,43 @@ class MseLoss(Function):
         scaled = (x - target) * (grad * 2.0)
         needs = ctx.needs_input_grad
         return scaled if needs[0] else None, -scaled if needs[1] else None
+
+
+class BinaryCrossEntropy(Function):
+    """loss = -w (y max(log p, -100) + (1 - y) max(log(1 - p), -100))   (p: probabilities,
+    y: targets in [0, 1], weight w);
+    d loss / dp = w (p - y) / max(p (1 - p), 1e-12),
+    d loss / dy = w (log(1 - p) - log p)   (not clamped: +-inf at p = 0 or 1, as PyTorch's)
+
+    PyTorch's formulas, its edges included: at p = 0 or 1 the loss is 100 and the gradient
+    +-1e12, finite, so a sigmoid that saturated to exactly 1.0 in float32 before it still
+    trains (the chain rule multiplies 1e12 by the sigmoid's 0; a composed log would give
+    0 / 0 = nan there)."""
+
+    @staticmethod
+    def forward(ctx, p, target, weight=None, reduction="mean"):
+        xp = ctx.xp
+        ctx.save_for_backward(p, target)
+        ctx.weight, ctx.reduction = weight, reduction
+        errstate = getattr(xp, "errstate", None)  # NumPy warns about log(0); the clamp is meant
+        with errstate(divide="ignore") if errstate else contextlib.nullcontext():
+            log_p, log_q = xp.log(p), xp.log(1 - p)
+        loss = -(target * xp.maximum(log_p, -100) + (1 - target) * xp.maximum(log_q, -100))
+        return _reduce(xp, loss if weight is None else loss * weight, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, target = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            grad = grad / max(p.numel(), 1)
+        if ctx.weight is not None:
+            grad = grad * p.constant(ctx.weight)
+        needs = ctx.needs_input_grad  # Tensor operations: first and second order alike
+        grad_p = grad * (p - target) / (p * (1 - p)).clamp(min=1e-12) if needs[0] else None
+        grad_target = None
+        if needs[1]:
+            grad_target = grad * ((1 - p).log() - p.log())
+        return grad_p, grad_target
 
 
 class BinaryCrossEntropyWithLogits(Function):
