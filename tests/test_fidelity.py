@@ -1,7 +1,8 @@
-"""PyTorch's positional order: a learner's ``nn.Conv2d(1, 6, 5, 1, 0, 1, 1, False)`` or
-``DataLoader(ds, 64, False, sampler)`` must not put a value on another parameter here than in
-PyTorch, where it would change a number without an error. Each check compares the parameter
-names a positional call fills (``inspect.signature``) with PyTorch's."""
+"""Lines that run in both libraries must give PyTorch's numbers, also where the difference
+would hide: positional arguments (a learner's ``nn.Conv2d(1, 6, 5, 1, 0, 1, 1, False)`` or
+``DataLoader(ds, 64, False, sampler)`` must fill the same parameters as in PyTorch; checked
+with ``inspect.signature``), ``F.log_softmax(x)`` without a dim, and binary cross-entropy at
+p = 0 or 1. Found by comparing signatures and edge values with PyTorch's."""
 
 from __future__ import annotations
 
