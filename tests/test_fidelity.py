@@ -109,3 +109,17 @@ def test_binary_cross_entropy_edges_as_pytorch() -> None:
     z = tg.tensor([20.0, -20.0], requires_grad=True)  # sigmoid(20) is exactly 1.0 in float32
     tg.nn.functional.binary_cross_entropy(z.sigmoid(), tg.tensor([0.0, 1.0])).backward()
     assert np.isfinite(z.grad.numpy()).all()
+
+
+def test_pow_gradient_at_a_zero_exponent_is_zero_even_for_a_subnormal_base() -> None:
+    """d/dx x**0 = 0, as PyTorch; for a subnormal float32 x, x**-1 overflows to inf and the
+    formula y * x**(y - 1) would give 0 * inf = nan."""
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    base = np.array([1e-40, -1e-40, 0.0, 2.0, np.nan], np.float32)
+    grads = []
+    for lib in (tg, torch):
+        x = lib.tensor(base, requires_grad=True)
+        (x ** lib.zeros(5)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert (grads[0] == 0).all()

@@ -132,8 +132,10 @@ class Pow(Function):
         if ctx.needs_input_grad[0]:
             # Only at x = 0 too: for x > 0 the true x**(y - 1) must stay, or the second
             # derivative d/dy (y * x**(y - 1)) = x**(-1) at y = 0 comes out as 1.
-            # At a nan x too: nan**0 is the constant 1, whose derivative is 0.
-            grad_x = grad * y * _one_where((y == 0.0) & ((x == 0.0) | (x != x)), x) ** (y - 1)
+            # At a nan x too: nan**0 is the constant 1, whose derivative is 0. And at a
+            # subnormal x, whose x**-1 overflows to inf (0 * inf would be nan; PyTorch gives 0).
+            tiny = float(x.backend.xp.finfo(x._data.dtype).smallest_normal)
+            grad_x = grad * y * _one_where((y == 0.0) & ((x.abs() < tiny) | (x != x)), x) ** (y - 1)
         if ctx.needs_input_grad[1]:
             # Only computed when the exponent needs a gradient: log(x) is undefined for x < 0.
             grad_y = grad * out * _one_where((x == 0.0) & (y >= 0.0), x).log()
