@@ -292,6 +292,10 @@ def test_flip_roll_repeat_tril_triu() -> None:
     same(mine.triu(), theirs.triu())
     with pytest.raises(ValueError, match="2 dims"):
         tg.ones(3).tril()
+    with pytest.raises(TypeError):
+        torch.ones(3).flip()
+    with pytest.raises(TypeError, match="dims"):
+        tg.ones(3).flip()
 
 
 def test_nonzero() -> None:

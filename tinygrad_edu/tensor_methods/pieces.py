@@ -139,6 +139,8 @@ class PieceMethods(TensorBase):
     def flip(self, *dims: Any) -> Tensor:
         """The elements in reverse order along ``dims``, as ``torch.flip``:
         ``x.flip(0)``, ``x.flip(0, 1)`` or ``x.flip([0, 1])``."""
+        if not dims:
+            raise TypeError("flip() needs the dims to reverse, as in PyTorch: x.flip(0)")
         axes = {axis_index(d, self.ndim, "flip: dim") for d in _shape_args(dims)}
         if self.ndim == 0:
             return cast("Tensor", self)[...]
