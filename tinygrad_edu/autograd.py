@@ -195,6 +195,7 @@ def run_backward(
 
     add = root._grad_adder(create_graph)  # how two gradients of one node are summed
     pending: dict[Any, Any] = {root: grad}  # gradients still being summed, by node
+    hooked = HookHandle.registered > 0  # any register_hook at all (else no lookup per node)
     with set_grad_enabled(create_graph):
         # The chain rule: each node comes after every node that uses it, so its gradient is
         # complete when it is reached; it is delivered, then passed on to the node's inputs.
@@ -202,6 +203,8 @@ def run_backward(
             node_grad = pending.pop(node, None)
             if node_grad is None:
                 continue
+            if hooked and getattr(node, "_hooks", None):
+                node_grad = HookHandle.run(node._hooks, node_grad)
             ctx = node._ctx
             if not to_grad:
                 deliver(node, node_grad)
@@ -221,6 +224,37 @@ def run_backward(
     if targets is None:
         return None
     return [found.get(t) for t in targets]
+
+
+class HookHandle:
+    """What ``Tensor.register_hook`` returns: ``remove()`` takes the hook off again (PyTorch's
+    ``RemovableHandle``; also a context manager). ``registered`` counts the hooks ever added, so
+    that a backward with none to run looks for none."""
+
+    registered = 0
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+        HookHandle.registered += 1
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+    @staticmethod
+    def run(hooks: list[Any], grad: Any) -> Any:
+        """Each hook in turn sees the gradient; one that returns a tensor replaces it."""
+        for hook in list(hooks):
+            result = hook(grad)
+            if result is not None:
+                grad = result
+        return grad
 
 
 def _one_output(outputs: Sequence[Any], grad_outputs: Any) -> tuple[Any, Any]:

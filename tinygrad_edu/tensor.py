@@ -51,7 +51,8 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
     """
 
     __slots__ = (
-        "_data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "_versions", "_fresh"
+        "_data", "grad", "requires_grad", "backend", "_ctx", "_retains_grad", "_versions", "_fresh",
+        "_hooks",
     )
     _data: Any  # the backend's array; the engine reads and writes it directly
     grad: Tensor | None
@@ -63,6 +64,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
     # Set (by a backward that made a new array for exactly one input, see ops/nn_ops.py) when no
     # other tensor holds this array: a leaf can then keep it as its .grad without a copy.
     _fresh: builtins.bool
+    _hooks: list[Any]  # set by register_hook only (read with getattr: most tensors have none)
     __array_priority__ = 1000  # numpy_array * tensor must call Tensor.__rmul__
 
     def __init__(
@@ -279,6 +281,30 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         out = Tensor._from_data(self._data[...], self.backend)
         out._versions = shared_counter(self)  # the same memory: in-place changes show in both
         return out
+
+    def register_hook(self, hook: Any) -> autograd.HookHandle:
+        """Call ``hook(grad)`` when backward has this tensor's whole gradient; a tensor it returns
+        replaces the gradient (for ``.grad`` and for what flows on), as in PyTorch. Returns a
+        handle whose ``remove()`` takes the hook off.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+            >>> handle = x.register_hook(lambda g: g * 10)
+            >>> (x * x).sum().backward()
+            >>> x.grad.tolist()
+            [20.0, 40.0]
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "register_hook: this tensor does not require grad, so no gradient reaches it; "
+                "call x.requires_grad_() first"
+            )
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = []
+        hooks.append(hook)
+        return autograd.HookHandle(hooks, hook)
 
     def clone(self) -> Tensor:
         """A copy with memory of its own (gradients flow back to this tensor, as in PyTorch)."""
