@@ -46,6 +46,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..serialization import fsync_directory
 from .output import CHECKPOINT, METRICS
 
 CURRENT = ".current"
@@ -206,16 +207,6 @@ def write_file(path: Path, data: bytes) -> None:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make renames and new names inside ``directory`` durable (POSIX; Windows needs not)."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 def _fsync_file(path: Path) -> None:

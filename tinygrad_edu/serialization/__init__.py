@@ -263,7 +263,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
 def _write_all(file: Any, data: bytes) -> None:
@@ -272,8 +272,9 @@ def _write_all(file: Any, data: bytes) -> None:
         file.write(view[start : start + _CHUNK])
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows cannot open a directory, and needs not."""
+def fsync_directory(directory: Path) -> None:
+    """Make renames and new names inside ``directory`` durable (POSIX); Windows cannot open a
+    directory, and needs not. The command line's run folders use it too."""
     with contextlib.suppress(OSError):
         descriptor = os.open(directory, os.O_RDONLY)
         try:
