@@ -123,3 +123,16 @@ def test_pow_gradient_at_a_zero_exponent_is_zero_even_for_a_subnormal_base() -> 
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
     assert (grads[0] == 0).all()
+
+
+def test_erf_matches_pytorch_in_float32_and_float64() -> None:
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    x = np.concatenate([np.linspace(-7, 7, 201), [0.0, -0.0, np.inf, -np.inf, np.nan]])
+    for dtype, tolerance in ((np.float32, 1.2e-7), (np.float64, 2.3e-16)):
+        ours = tg.tensor(x.astype(dtype), requires_grad=True)
+        theirs = torch.tensor(x.astype(dtype), requires_grad=True)
+        tg.erf(ours).sum().backward()
+        torch.erf(theirs).sum().backward()
+        np.testing.assert_allclose(tg.erf(ours.detach()).numpy(),
+                                   torch.erf(theirs).detach().numpy(), rtol=0, atol=tolerance)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=0, atol=tolerance)

@@ -246,6 +246,11 @@ def trunc(x: Any) -> Tensor:
     return _tensor(x).trunc()
 
 
+def erf(x: Any) -> Tensor:
+    """The error function: ``x.erf()``."""
+    return _tensor(x).erf()
+
+
 def log1p(x: Any) -> Tensor:
     """log(1 + x), accurate for tiny x: ``x.log1p()``."""
     return _tensor(x).log1p()

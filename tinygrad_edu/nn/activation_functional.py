@@ -5,9 +5,10 @@ Each is one operation whose backward is one product, grad * f'(x), as in PyTorch
 chain of operations instead, an infinite incoming gradient would meet terms of opposite signs
 (x σ(x) has two) and give inf - inf = nan where PyTorch gives ±inf. The derivatives are the
 docstrings of the classes; f'(x) is built from Tensor operations, so second derivatives work,
-and the discarded side of every where() sees finite numbers only. :class:`Erf` and
-:class:`Log1p` are the primitives they need (NumPy has no erf; log1p keeps the digits that
-``log(1 + x)`` loses near 0). softsign is a composition, as in PyTorch.
+and the discarded side of every where() sees finite numbers only. They use the primitives
+:class:`~tinygrad_edu.ops.erf.Erf` (NumPy has no erf) and
+:class:`~tinygrad_edu.ops.accurate.Log1p` (log1p keeps the digits that ``log(1 + x)`` loses
+near 0). softsign is a composition, as in PyTorch.
 
 Examples:
     >>> import tinygrad_edu as tg
@@ -23,88 +24,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from ..autograd import Function, is_grad_enabled
 from ..functional import where
+from ..ops.accurate import Log1p
+from ..ops.erf import Erf, erf_array
 from ..tensor import Tensor
 
 __all__ = [
     "elu", "gelu", "hardtanh", "leaky_relu", "logsigmoid", "mish", "relu6", "silu", "softplus",
     "softsign",
 ]
-
-# -- erf, by a table of Taylor polynomials ---------------------------------------------------
-# erf(a) for |a| < 6 is a Taylor polynomial around the nearest multiple c of _STEP (so
-# |a - c| <= _STEP / 2). Its coefficients come from erf's derivatives:
-#     erf'(c) = 2/√π exp(-c²),  erf^(k+1)(c) = 2/√π (-1)^k H_k(c) exp(-c²)
-# (H_k: the Hermite polynomials, H_0 = 1, H_1 = 2c, H_{k+1} = 2c H_k - 2k H_{k-1}). Degree 16
-# on [c - 1/8, c + 1/8] leaves a remainder under 1e-18. Beyond 6, erf(a) = ±1 in float64.
-_STEP, _LIMIT, _DEGREE = 0.25, 6.0, 16
-
-
-def _erf_table() -> np.ndarray:
-    rows = []
-    for j in range(int(_LIMIT / _STEP) + 1):
-        c = j * _STEP
-        scale = 2.0 / math.sqrt(math.pi) * math.exp(-c * c)
-        hermite = [1.0, 2.0 * c]
-        for k in range(1, _DEGREE):
-            hermite.append(2.0 * c * hermite[k] - 2.0 * k * hermite[k - 1])
-        row = [math.erf(c)]
-        row += [scale * (-1) ** k * hermite[k] / math.factorial(k + 1) for k in range(_DEGREE)]
-        rows.append(row)
-    return np.array(rows)  # rows[j][k]: the coefficient of (a - c_j)**k
-
-
-_ERF_TABLE = _erf_table()
-
-
-def _erf_array(xp: Any, x: Any) -> Any:
-    """erf of a backend array, elementwise, in the array's dtype (nan stays nan)."""
-    a = xp.abs(x)
-    inside = a < _LIMIT
-    a = xp.where(inside, a, xp.zeros((), dtype=x.dtype))  # nan and |x| >= 6: any row will do
-    row = xp.astype(xp.floor(a / _STEP + 0.5), xp.int64)
-    t = a - xp.astype(row, x.dtype) * _STEP
-    table = xp.asarray(_ERF_TABLE, dtype=x.dtype)
-    flat_rows = xp.reshape(row, (-1,))
-    out = xp.zeros_like(t)
-    # float32 needs degree 8 only (remainder < 1e-10): half the passes over the data.
-    degree = 8 if x.dtype == xp.float32 else _DEGREE
-    for k in range(degree, -1, -1):  # Horner: ((c_d t + c_(d-1)) t + ...) t + c0
-        out = out * t + xp.reshape(xp.take(table[:, k], flat_rows), t.shape)
-    sign = xp.sign(x)
-    return xp.where(inside, sign * out, sign)
-
-
-class Erf(Function):
-    """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt;  dz/dx = 2/√π exp(-x²)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _erf_array(ctx.xp, x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * ((-(x * x)).exp() * (2.0 / math.sqrt(math.pi)))
-
-
-class Log1p(Function):
-    """z = log(1 + x), exact near x = 0;  dz/dx = 1 / (1 + x)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return ctx.xp.log1p(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad / (x + 1.0)
-
 
 # -- the activations: forward on arrays, backward grad * f'(x) on Tensors -----------------------
 class _Pointwise(Function):
@@ -145,7 +74,7 @@ class Gelu(_Pointwise):
 
     @classmethod
     def forward(cls, ctx: Any, x: Any, **options: Any) -> Any:
-        cdf = (_erf_array(ctx.xp, x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+        cdf = (erf_array(ctx.xp, x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
         ctx.save_for_backward(x, cdf)  # Φ(x) kept: backward need not compute erf again
         return x * cdf
 

@@ -12,6 +12,7 @@ file (``ops/``)        primitives
 ``reduce.py``          Sum, Max, Min, Median, Var
 ``scan.py``            Cumsum, Prod
 ``accurate.py``        Log1p, Expm1 (log and exp accurate near 0)
+``erf.py``             Erf (from a table of Taylor polynomials: NumPy has no erf)
 ``linalg.py``          MatMul
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
 ``transfer.py``        ToBackend
@@ -60,6 +61,7 @@ constants its backward needs with :meth:`Tensor.constant <tinygrad_edu.Tensor.co
 
 from .accurate import Expm1, Log1p
 from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
+from .erf import Erf
 from .linalg import MatMul
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import (
@@ -103,6 +105,7 @@ __all__ = [
     "Cos",
     "CrossEntropy",
     "Cumsum",
+    "Erf",
     "Expm1",
     "Log1p",
     "Prod",

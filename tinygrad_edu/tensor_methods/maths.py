@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import ops
 from ..dtypes import bool_, int64, to_dtype
 from ..ops.accurate import Expm1, Log1p
+from ..ops.erf import Erf
 from ..ops.scan import Cumsum, Prod
 from .base import TensorBase
 from .shapes import (
@@ -94,6 +95,11 @@ class MathMethods(TensorBase):
     def log1p(self) -> Tensor:
         """log(1 + x), accurate for tiny x (see :class:`~tinygrad_edu.ops.accurate.Log1p`)."""
         return cast("Tensor", Log1p.apply(cast("Tensor", self)._floating()))
+
+    def erf(self) -> Tensor:
+        """The error function, 2/sqrt(pi) times the integral of exp(-t**2) from 0 to x (see
+        :class:`~tinygrad_edu.ops.erf.Erf`)."""
+        return cast("Tensor", Erf.apply(cast("Tensor", self)._floating()))
 
     def expm1(self) -> Tensor:
         """exp(x) - 1, accurate for tiny x (see :class:`~tinygrad_edu.ops.accurate.Expm1`)."""

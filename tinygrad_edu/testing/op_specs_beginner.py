@@ -1,5 +1,5 @@
 """Op-spec rows for the operations of PyTorch's beginner surface: the primitives cumsum, prod,
-log1p and expm1, and the composed norm, reciprocal, roll, tril and masked_fill.
+log1p, expm1 and erf, and the composed norm, reciprocal, roll, tril and masked_fill.
 
 Examples:
     >>> from tinygrad_edu.testing.op_specs_beginner import BEGINNER_SPECS
@@ -9,6 +9,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -90,6 +91,8 @@ BEGINNER_SPECS: tuple[OpSpec, ...] = (
                                                             st.just({})), NEAR_ZERO),
     OpSpec("expm1", lambda x: x.expm1(), np.expm1, st.tuples(shapes().map(lambda s: (s,)),
                                                             st.just({}))),
+    OpSpec("erf", lambda x: x.erf(), np.vectorize(math.erf, otypes=[float]),
+           st.tuples(shapes().map(lambda s: (s,)), st.just({}))),
     OpSpec("norm", lambda x, p, axis, keepdims: x.norm(p, axis, keepdims), _norm,
            _norm_options(), ANY, avoid=_near_zero_norm),
     OpSpec("reciprocal", lambda x: x.reciprocal(), lambda x: 1.0 / x,
