@@ -23,10 +23,10 @@ Tutorials:
 
 DIFFERENCES (each is taken care of where it occurs below, and said there):
 
-* Composed functions end in the node of their last primitive (``binary_cross_entropy`` on
-  probabilities shows its mean's ``DivBackward0``); the losses the tutorials print
-  (``binary_cross_entropy_with_logits``, ``mse_loss``, ``cross_entropy``) and ``linear`` are
-  single nodes with PyTorch's names.
+* Composed functions end in the node of their last primitive (``x.mean()`` shows its
+  ``DivBackward0``, a loss with ``weight=`` or ``label_smoothing`` its last step); the losses
+  the tutorials print (``binary_cross_entropy``, ``binary_cross_entropy_with_logits``,
+  ``mse_loss``, ``cross_entropy``) and ``linear`` are single nodes with PyTorch's names.
 * ``torch.save(model, path)`` (a pickled model) is refused, naming
   ``save(model.state_dict(), path)``; ``torch.load(path, weights_only=True)`` is accepted (a
   safetensors file holds nothing but tensors): :func:`test_load_accepts_weights_only`.
