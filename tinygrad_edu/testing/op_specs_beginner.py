@@ -4,7 +4,7 @@ log1p, expm1 and erf, and the composed norm, reciprocal, roll, tril and masked_f
 Examples:
     >>> from tinygrad_edu.testing.op_specs_beginner import BEGINNER_SPECS
     >>> sorted(spec.name for spec in BEGINNER_SPECS)[:3]
-    ['cumsum', 'expm1', 'log1p']
+    ['cumsum', 'erf', 'expm1']
 """
 
 from __future__ import annotations
