@@ -93,7 +93,7 @@ class Adam(Optimizer):
         self, param: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
     ) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         if not state:
             state["step"] = 0
             state["exp_avg"] = zeros_like(param)
@@ -106,17 +106,9 @@ class Adam(Optimizer):
         # change in place; g is a new array wherever it is changed.
         p, g = self._arrays(param, grad)
         xp = param.backend.xp
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * weight_decay
-            else:
-                g = g + p * weight_decay
+        g = decayed_gradient(p, g, group)
         m, v = self._writable(state["exp_avg"]), self._writable(state["exp_avg_sq"])
-        m += (g - m) * (1 - beta1)  # m = m + (1 - beta1) (g - m), a step towards g
-        v *= beta2
-        v += g * g * (1 - beta2)
+        update_moments(m, v, g, beta1, beta2)
         # The bias corrections are Python floats, computed in double precision as PyTorch does.
         step_size = lr / (1 - beta1**step)
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
@@ -127,6 +119,28 @@ class Adam(Optimizer):
         denominator = xp.sqrt(v) / bias_correction2_sqrt
         denominator += group["eps"]
         p += m / denominator * -step_size
+
+
+def decayed_gradient(p: Any, g: Any, group: dict[str, Any]) -> Any:
+    """The gradient array after ``maximize`` and the weight decay of Adam's family: added to
+    the gradient (L2), or, with ``decoupled_weight_decay``, taken off ``p`` itself, in place
+    (AdamW's rule). ``g`` is a new array wherever it changes."""
+    if group["maximize"]:
+        g = -g
+    weight_decay = group["weight_decay"]
+    if weight_decay != 0:
+        if group["decoupled_weight_decay"]:
+            p *= 1 - group["lr"] * weight_decay
+        else:
+            g = g + p * weight_decay
+    return g
+
+
+def update_moments(m: Any, v: Any, g: Any, beta1: float, beta2: float) -> None:
+    """Adam's running moments, in place: m steps towards g, v towards g * g."""
+    m += (g - m) * (1 - beta1)  # m = m + (1 - beta1) (g - m), a step towards g
+    v *= beta2
+    v += g * g * (1 - beta2)
 
 
 class AdamW(Adam):

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..creation import zeros_like
 from ..tensor import Tensor
-from .adam import Adam
+from .adam import Adam, decayed_gradient, update_moments
 from .optimizer import Optimizer
 
 
@@ -141,7 +141,7 @@ class NAdam(Optimizer):
     def _update(self, param: Tensor, grad: Tensor, group: dict[str, Any],
                 state: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay, decay = group["lr"], group["weight_decay"], group["momentum_decay"]
+        lr, decay = group["lr"], group["momentum_decay"]
         first = "mu_product" not in state
         if first:
             state["mu_product"] = 1.0
@@ -149,13 +149,7 @@ class NAdam(Optimizer):
         step = state["step"]
         p, g = self._arrays(param, grad)
         xp = param.backend.xp
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * weight_decay
-            else:
-                g = g + p * weight_decay
+        g = decayed_gradient(p, g, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * decay))
         product = state["mu_product"] * mu
@@ -163,9 +157,7 @@ class NAdam(Optimizer):
         # makes the state: no capture keeps that step, so a plain float is stored.
         state["mu_product"] = float(product) if first else product
         m, v = self._writable(state["exp_avg"]), self._writable(state["exp_avg_sq"])
-        m += (g - m) * (1 - beta1)
-        v *= beta2
-        v += g * g * (1 - beta2)
+        update_moments(m, v, g, beta1, beta2)
         denominator = xp.sqrt(v / (1 - beta2**step))
         denominator += group["eps"]
         p += g / denominator * (-lr * (1.0 - mu) / (1.0 - product))
@@ -224,22 +216,14 @@ class RAdam(Optimizer):
     def _update(self, param: Tensor, grad: Tensor, group: dict[str, Any],
                 state: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         _start(param, state, "exp_avg", "exp_avg_sq")
         step = state["step"]
         p, g = self._arrays(param, grad)
         xp = param.backend.xp
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * weight_decay
-            else:
-                g = g + p * weight_decay
+        g = decayed_gradient(p, g, group)
         m, v = self._writable(state["exp_avg"]), self._writable(state["exp_avg_sq"])
-        m += (g - m) * (1 - beta1)
-        v *= beta2
-        v += g * g * (1 - beta2)
+        update_moments(m, v, g, beta1, beta2)
         correction2 = 1 - beta2**step
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * beta2**step / correction2
