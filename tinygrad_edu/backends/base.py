@@ -25,6 +25,8 @@ A new backend subclasses :class:`Backend`, sets ``name`` and ``xp``, and impleme
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -151,3 +153,15 @@ def _may_share_memory(host: np.ndarray, array: Any) -> bool:
     except Exception:  # no DLPack: the device is unknown
         return True
     return int(device_type) in (1, 3)
+
+
+@contextlib.contextmanager
+def ignore_float_errors(xp: Any, **kinds: str) -> Iterator[None]:
+    """NumPy's floating-point warnings off (``invalid``, ``over``, ... by default all of them)
+    where a nan or inf is expected and dealt with; backends without ``errstate`` warn never."""
+    errstate = getattr(xp, "errstate", None)
+    if errstate is None:
+        yield
+        return
+    with errstate(**(kinds or {"all": "ignore"})):
+        yield

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backends.base import ignore_float_errors
 from ..dtypes import bool_, int64
 from ..functional import where
 from ..tensor import Tensor
@@ -211,11 +212,7 @@ def probability_loss(log_probs: Tensor, target: Tensor, weight: Tensor | None,
 def _divide(total: Tensor, count: Tensor) -> Tensor:
     """total / count, with 0 / 0 = nan (PyTorch's mean of nothing) and no NumPy warning, also
     in the backward: a constant count is inverted here, so the backward only multiplies."""
-    xp = total.backend.xp
-    errstate = getattr(xp, "errstate", None)
-    if errstate is None:
-        return total / count
-    with errstate(divide="ignore", invalid="ignore"):
+    with ignore_float_errors(total.backend.xp, divide="ignore", invalid="ignore"):
         if count.requires_grad:  # a weight that learns: its gradient goes through count
             return total / count
         return total * Tensor._from_data(1.0 / count._data, total.backend)

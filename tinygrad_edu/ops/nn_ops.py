@@ -14,10 +14,10 @@ The inputs are checked by :mod:`tinygrad_edu.nn.functional`, the public entry po
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from ..autograd import Function, is_grad_enabled
+from ..backends.base import ignore_float_errors
 
 
 def _fresh(like: Any, array: Any) -> Any:
@@ -226,8 +226,7 @@ class BinaryCrossEntropy(Function):
         xp = ctx.xp
         ctx.save_for_backward(p, target)
         ctx.weight, ctx.reduction = weight, reduction
-        errstate = getattr(xp, "errstate", None)  # NumPy warns about log(0); the clamp is meant
-        with errstate(divide="ignore") if errstate else contextlib.nullcontext():
+        with ignore_float_errors(xp, divide="ignore"):  # log(0): the clamp below is meant
             log_p, log_q = xp.log(p), xp.log(1 - p)
         loss = -(target * xp.maximum(log_p, -100) + (1 - target) * xp.maximum(log_q, -100))
         return _reduce(xp, loss if weight is None else loss * weight, reduction)
@@ -243,7 +242,8 @@ class BinaryCrossEntropy(Function):
         grad_p = grad * (p - target) / (p * (1 - p)).clamp(min=1e-12) if needs[0] else None
         grad_target = None
         if needs[1]:
-            grad_target = grad * ((1 - p).log() - p.log())
+            with ignore_float_errors(ctx.xp, divide="ignore"):  # +-inf at p = 0 or 1 is meant
+                grad_target = grad * ((1 - p).log() - p.log())
         return grad_p, grad_target
 
 

@@ -3,11 +3,11 @@ PyTorch's keyword spellings, pad widths. Plain functions, no autograd."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from ..backends.base import ignore_float_errors as ignore_float_errors  # (used from here)
 from ..dtypes import DType, bool_, float64, int64
 
 if TYPE_CHECKING:
@@ -129,13 +129,3 @@ def pad_widths(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     return cast("tuple[tuple[int, int], ...]", widths)  # pairs, as just checked
 
 
-@contextlib.contextmanager
-def ignore_float_errors(xp: Any, **kinds: str) -> Iterator[None]:
-    """NumPy's floating-point warnings off (``invalid``, ``over``, ... by default all of them)
-    where a nan or inf is expected and dealt with; backends without ``errstate`` warn never."""
-    errstate = getattr(xp, "errstate", None)
-    if errstate is None:
-        yield
-        return
-    with errstate(**(kinds or {"all": "ignore"})):
-        yield
