@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import autograd
+from ..ops.pool import TiledMaxPool
 from ..ops.reduce import Max
 from ..ops.spatial import Fold, Unfold, output_size_of
 from ..tensor import Tensor
@@ -226,6 +227,13 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         >>> F.max_pool2d(x, 2).tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
+    _check_images(x, "max_pool2d")
+    kernel = _pair(kernel_size, "kernel_size", "max_pool2d", 1)
+    step = kernel if stride is None else _pair(stride, "stride", "max_pool2d", 1)
+    if step == kernel != (1, 1) and _pair(padding, "padding", "max_pool2d", 0) == (0, 0):
+        # Windows side by side, no padding (MaxPool2d(2)): strided views, nothing unfolded.
+        _positions(x, kernel, kernel, (0, 0), "max_pool2d")
+        return TiledMaxPool.apply(x, kernel_size=kernel)
     windows = _pool(x, kernel_size, stride, padding, "max_pool2d", float("-inf"))
     inside = None
     if _pair(padding, "padding", "max_pool2d", 0) != (0, 0):  # which window positions are input

@@ -17,6 +17,7 @@ file (``ops/``)        primitives
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
 ``transfer.py``        ToBackend
 ``spatial.py``         Unfold, Fold (im2col and its adjoint, for convolution and pooling)
+``pool.py``            TiledMaxPool (max pooling over windows side by side, for speed)
 ``nn_ops.py``          Linear, CrossEntropy, NLLLoss, MseLoss,
                        BinaryCrossEntropyWithLogits (fused, for speed), BinaryCrossEntropy
                        (PyTorch's finite gradient at p = 0 or 1)
@@ -48,6 +49,7 @@ split, chunk, roll, flip, ...    GetItem (repeats add up)                  tm/pi
 repeat; tril, triu               Reshape, Expand; Where                    tm/pieces.py
 masked_fill, Tensor.where        Where                                     tm/comparison.py
 conv2d, max_pool2d, avg_pool2d   Unfold, MatMul, Max, Sum, Reshape         nn/spatial_functional
+                                 (max_pool2d of tiling windows: TiledMaxPool)
 mse_loss, dropout                Sub, Mul, Sum, Div                        nn/functional.py
 ===============================  ========================================  ===================
 
@@ -72,6 +74,7 @@ from .nn_ops import (
     MseLoss,
     NLLLoss,
 )
+from .pool import TiledMaxPool
 from .reduce import Max, Median, Min, Sum, Var
 from .scan import Cumsum, Prod
 from .spatial import Fold, Unfold
@@ -139,6 +142,7 @@ __all__ = [
     "Sub",
     "Sum",
     "Tanh",
+    "TiledMaxPool",
     "ToBackend",
     "Unfold",
     "Var",

@@ -140,6 +140,18 @@ def pool_signatures(draw: Any) -> Signature:
 
 
 @st.composite
+def tiled_pool_signatures(draw: Any) -> Signature:
+    """Windows side by side with no padding (max_pool2d's fast path): stride None or the
+    kernel, sides that the kernel may not divide (the tail is in no window)."""
+    kernel = draw(st.sampled_from([2, 3, (2, 3), (3, 1)]))
+    kh, kw = _pair(kernel)
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)),
+             draw(st.integers(kh, 2 * kh + 1)), draw(st.integers(kw, 2 * kw + 1)))
+    stride = draw(st.sampled_from([None, kernel]))
+    return (shape,), {"kernel_size": kernel, "stride": stride, "padding": 0}
+
+
+@st.composite
 def adaptive_pool_signatures(draw: Any) -> Signature:
     """x (N, C, H, W) and an output size: smaller, equal or larger than the input, dividing it
     or not, an int, a pair, or a pair with None."""
@@ -208,6 +220,11 @@ SPATIAL_SPECS: tuple[OpSpec, ...] = (
     OpSpec(
         "max_pool2d", F.max_pool2d,
         lambda x, **params: pool_reference(x, np.max, **params), pool_signatures(),
+        avoid=_near_tie_in_window, distinct=True,
+    ),
+    OpSpec(
+        "max_pool2d_tiled", F.max_pool2d,
+        lambda x, **params: pool_reference(x, np.max, **params), tiled_pool_signatures(),
         avoid=_near_tie_in_window, distinct=True,
     ),
     OpSpec(
