@@ -7,7 +7,9 @@ Convolution is unfold, then a matrix product::
     out     = out + bias, reshaped to (N, O, OH, OW)
 
 and pooling is unfold, then a max or a mean over each window. Only the unfold/fold pair in
-:mod:`tinygrad_edu.ops.spatial` is new; every derivative comes from the engine. (The columns
+:mod:`tinygrad_edu.ops.spatial` is new; every derivative comes from the engine. (Max pooling
+over windows side by side, without padding, as ``MaxPool2d(2)``, skips the unfolding: one
+primitive of its own, :class:`~tinygrad_edu.ops.pool.TiledMaxPool`, for speed.) (The columns
 keep the batch axis last in memory, see :mod:`tinygrad_edu.ops.spatial`; results are
 (N, C, H, W) views of such memory, which is why ``.numpy()`` of them is not C-contiguous.)
 
@@ -220,12 +222,20 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         A tensor of shape (N, C, OH, OW). Gradient: 1 at the largest element of each window,
         the first one in row-major order at a tie (as PyTorch), 0 elsewhere.
 
+    Windows side by side (stride = kernel, the default) with no padding take a faster path
+    that copies no window (:class:`~tinygrad_edu.ops.pool.TiledMaxPool`); the results are
+    the same. Rows and columns that fill no whole window are left out, as in PyTorch.
+
     Examples:
         >>> import tinygrad_edu as tg
         >>> import tinygrad_edu.nn.spatial_functional as F
         >>> x = tg.arange(16.0).reshape(1, 1, 4, 4)
         >>> F.max_pool2d(x, 2).tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
+        >>> x = tg.zeros(1, 1, 3, 3, requires_grad=True)  # one tie of four zeros, and a tail
+        >>> F.max_pool2d(x, 2).sum().backward()
+        >>> x.grad.tolist()  # the first element of the window; the last row and column: 0
+        [[[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]]
     """
     _check_images(x, "max_pool2d")
     kernel = _pair(kernel_size, "kernel_size", "max_pool2d", 1)

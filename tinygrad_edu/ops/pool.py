@@ -77,15 +77,20 @@ class TiledMaxPool(Function):
         blocked.reverse()
         if is_grad_enabled():  # create_graph: recorded Tensor operations
             return _spread_recorded(ctx, grad, blocked, x.shape)
-        xp, data = ctx.xp, x._data
+        # Each window's gradient copied to all of its elements, then zeroed off the winner
+        # in one call on the whole array (x's shape and memory order): one large call rather
+        # than kh * kw small ones, each of which would pay the hook's fixed cost.
+        xp, data, g = ctx.xp, x._data, grad._data
         (kh, kw), (h, w) = ctx.kernel_size, data.shape[2:]
-        tiled = h % kh == 0 and w % kw == 0  # else the dropped tail must be 0
-        out = xp.empty_like(data) if tiled else xp.zeros_like(data)  # x's memory order
-        g = grad._data
+        # Rows and columns in no window: a gradient of 0 (and not blocked: 0 stays 0).
+        fresh = xp.empty_like if h % kh == 0 and w % kw == 0 else xp.zeros_like
+        spread, off = fresh(data), fresh(data, dtype=xp.bool)
         for k, mask in enumerate(blocked):
             a, b = divmod(k, kw)
-            out[:, :, a:h - h % kh:kh, b:w - w % kw:kw] = ctx.backend.zero_where(g, mask)
-        result = grad.constant(out)
+            key = (slice(None), slice(None), slice(a, h - h % kh, kh), slice(b, w - w % kw, kw))
+            spread[key] = g
+            off[key] = mask
+        result = grad.constant(ctx.backend.zero_where(spread, off))
         result._fresh = True  # made for x alone: a leaf may keep it as its .grad, uncopied
         return result
 
