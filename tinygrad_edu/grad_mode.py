@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from threading import get_ident
 from typing import Any
 
 
@@ -33,18 +34,20 @@ class _GradMode(contextlib.ContextDecorator):
     """Recording on or off inside a ``with`` block or a decorated function, then back.
 
     One object may be entered by several threads at once (a decorated function called from
-    two threads), so the modes to go back to are kept per thread."""
+    two threads), so the modes to go back to are kept per thread: a stack per thread id, in a
+    plain dict (a ``threading.local`` per block cost more than the rest of an optimizer step's
+    bookkeeping; a block is made at every ``step()`` and ``backward()``)."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self._local = threading.local()
+        self._stacks: dict[int, list[bool]] = {}
 
     @property
     def previous(self) -> list[bool]:
         """This thread's modes to restore, innermost last."""
-        stack: list[bool] | None = getattr(self._local, "stack", None)
+        stack = self._stacks.get(get_ident())
         if stack is None:
-            stack = self._local.stack = []
+            stack = self._stacks[get_ident()] = []
         return stack
 
     def __enter__(self) -> None:
@@ -52,7 +55,10 @@ class _GradMode(contextlib.ContextDecorator):
         _mode.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self.previous.pop()
+        stack = self._stacks[get_ident()]
+        _mode.enabled = stack.pop()
+        if not stack:  # (a finished thread's id may be given to a new one)
+            del self._stacks[get_ident()]
 
 
 class set_grad_enabled(_GradMode):

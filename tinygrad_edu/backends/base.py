@@ -13,6 +13,7 @@ hook                   why the standard is not enough
 ``scatter_add``        the gradient of ``x[idx]`` when ``idx`` repeats an element
 ``setitem``            ``x[idx] = v`` in place (the standard cannot assign through index arrays)
 ``zero_where``         ``where(mask, 0, grad)``, relu's backward (a backend may do it faster)
+``relu``               ``maximum(x, 0)``, relu's forward (likewise: a default, for speed)
 ``seed``, ``uniform``  random numbers (the standard has none)
 ``normal``
 ``to_numpy``           copying to the host (``numpy.asarray`` fails on GPU arrays)
@@ -101,6 +102,11 @@ class Backend:
         ``where`` suits every backend; NumPy's is slow on a mask with no pattern, so the NumPy
         backend overrides it."""
         return self.xp.where(mask, self.xp.zeros((), dtype=grad.dtype), grad)
+
+    def relu(self, x: Array) -> Array:
+        """``maximum(x, 0)`` elementwise; a nan passes through (as in PyTorch). ``maximum``
+        suits every backend; the NumPy backend overrides it for speed."""
+        return self.xp.maximum(x, self.xp.zeros((), dtype=x.dtype))
 
     def scatter_add(self, target: Array, index: Any, values: Array) -> None:
         """``target[index] += values`` in place, where repeated indices *accumulate*."""

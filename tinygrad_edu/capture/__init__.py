@@ -82,7 +82,7 @@ class Jit:
         if backend is not None and backend.name == "cupy":
             capture = self.captures[key] = CudaGraphStep(self.fn, _discover(self.fn))
             return capture.run(args, kwargs)
-        if backend is None or backend.xp is not np:
+        if backend is None or getattr(backend.xp, "__numpy__", backend.xp) is not np:
             return self.fn(*args, **kwargs)  # only NumPy arrays can be traced: run eagerly
         try:
             result, capture = _capture(self.fn, args, kwargs, backend)

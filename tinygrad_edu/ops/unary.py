@@ -7,7 +7,6 @@ clip, and the copies (clone, cast).
 from __future__ import annotations
 
 from ..autograd import Function
-from ..threads import elementwise
 from .elementwise import Where, _as_float, scaled
 
 
@@ -136,7 +135,7 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         # maximum, not where(x > 0, x, 0): a nan passes through (as in PyTorch), not hidden as 0.
-        out = elementwise(ctx.xp.maximum, x, ctx.xp.zeros((), dtype=x.dtype))  # (threads)
+        out = ctx.backend.relu(x)  # the backend's maximum(x, 0) (NumPy's: faster, threads)
         ctx.save_for_backward(out)  # z > 0 exactly where x > 0, so z is all backward needs
         return out
 

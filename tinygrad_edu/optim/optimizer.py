@@ -91,7 +91,8 @@ class Optimizer:
         parameter's dtype). A step records nothing, so the rules work on the backend's arrays
         directly, with no Tensor made per operation; the change is counted for autograd's
         in-place checks, as ``add_`` would count it."""
-        return Optimizer._writable(param), Optimizer._as_dtype_of(param, grad._data)
+        array, g = Optimizer._writable(param), grad._data
+        return array, g if g.dtype == array.dtype else Optimizer._as_dtype_of(param, g)
 
     @staticmethod
     def _writable(tensor: Tensor) -> Any:

@@ -93,6 +93,9 @@ class SGD(Optimizer):
         # buffer change in place; g is a new array wherever it is changed.
         p, g = self._arrays(param, grad)
         momentum = group["momentum"]
+        if momentum == 0 and not group["maximize"] and group["weight_decay"] == 0:
+            p += g * -group["lr"]  # plain gradient descent, the usual case: no more to decide
+            return
         if group["maximize"]:
             g = -g
         if group["weight_decay"] != 0:

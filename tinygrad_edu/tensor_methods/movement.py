@@ -184,10 +184,14 @@ class MovementMethods(TensorBase):
             return self.reshape(1)
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = self._data.shape
+        if end == start:
+            return cast("Tensor", self)
         merged = 1
-        for n in self.shape[start : end + 1]:
+        for n in shape[start : end + 1]:
             merged *= n
-        return self.reshape((*self.shape[:start], merged, *self.shape[end + 1 :]))
+        # (a valid shape by construction: no need for reshape's checks)
+        return ops.Reshape.apply(self, shape=(*shape[:start], merged, *shape[end + 1 :]))
 
     def pad(self, pad_width: Any, value: float = 0.0) -> Tensor:
         """Surround with a constant border. ``pad_width`` is NumPy's: an int, one
