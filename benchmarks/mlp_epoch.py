@@ -18,6 +18,15 @@ implementation is then timed in a process of its own, so that its peak memory (m
 its own; the time of an epoch is the best of ``--repeats`` epochs. PyTorch gets as many
 threads as NumPy's BLAS has.
 
+Then all implementations again in ONE process, taking turns of ``--turn-steps`` steps each
+(``--turns`` turns, the order rotated every turn): this machine is a virtual one whose speed
+drifts by up to a third over seconds (the same NumPy epoch measured 820 µs/step in one
+process and 1,100 in the next), so separate processes can land in different speeds. Within one
+turn all implementations meet the same speed; the median over turns of each implementation's
+time divided by NumPy's time in the same turn is the ratio this table reports. Where in memory
+a process's arrays land also changes the speed of the same matrix product by up to a third
+(cache conflicts), so the comparison runs in ``--turn-processes`` processes, each drawing anew.
+
 Run:
     python benchmarks/mlp_epoch.py                      # needs Fashion-MNIST (see --data-dir)
     python benchmarks/mlp_epoch.py --repeats 5
@@ -222,6 +231,58 @@ def time_in_rounds(script: str, names: list[str], forwarded: list[str],
     return results
 
 
+def time_interleaved(engines: dict[str, Any], turns: int,
+                     turn_steps: int) -> dict[str, list[float]]:
+    """All implementations in this process, taking ``turns`` turns of ``turn_steps`` training
+    steps each (batch gathering included; the epochs go on from turn to turn, reshuffled at
+    each epoch's end), the order rotated every turn: each one's µs per step in every turn."""
+    steppers = {name: engine.stepper(seed=0) for name, engine in engines.items()}
+    for stepper in steppers.values():  # warm up: captures, caches, the first allocations
+        for _ in range(2 * turn_steps):
+            next(stepper)
+    names = list(steppers)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for turn in range(turns):
+        for name in names[turn % len(names):] + names[: turn % len(names)]:
+            stepper = steppers[name]
+            start = time.perf_counter()
+            for _ in range(turn_steps):
+                next(stepper)
+            times[name].append((time.perf_counter() - start) / turn_steps * 1e6)
+    return times
+
+
+def interleaved_in_processes(script: str, forwarded: list[str], processes: int,
+                             reference: str) -> dict[str, dict[str, float]]:
+    """:func:`time_interleaved` in ``processes`` fresh processes, one after another: where in
+    memory a process's arrays land changes the speed of the same matrix product by up to a
+    third here (cache conflicts between the batch and the weights), so each process draws
+    anew. Per implementation: the best and the median µs per step over all turns, and the
+    median over all turns of its time divided by the reference's in the same turn."""
+    times: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    for _ in range(processes):
+        one = json.loads(run_child(script, "interleaved", forwarded).splitlines()[-1])
+        for name, t in one.items():
+            times.setdefault(name, []).extend(t)
+            ratios.setdefault(name, []).extend(
+                a / b for a, b in zip(t, one[reference], strict=True))
+    return {name: {"best": min(t), "median": float(np.median(t)),
+                   "ratio": float(np.median(ratios[name]))} for name, t in times.items()}
+
+
+def print_interleaved(results: dict[str, dict[str, float]], reference: str, turns: int,
+                      turn_steps: int, processes: int) -> None:
+    print(f"\nthe same, all in one process ({processes} processes, each {turns} turns of "
+          f"{turn_steps} steps per implementation, the order rotated every turn):")
+    header = f"{'implementation':<22}{'best us/step':>14}{'median':>9}{'vs ' + reference:>25}"
+    print(f"{header}\n{'-' * len(header)}")
+    for name, r in results.items():
+        print(f"{name:<22}{r['best']:>14.0f}{r['median']:>9.0f}{r['ratio']:>24.3f}x")
+    print(f"vs {reference}: the median over turns of (its time / {reference}'s time in the same "
+          "turn).")
+
+
 def cpu_seconds() -> tuple[float, float] | None:
     """(CPU time the whole machine was busy, CPU time of this process and its finished
     children), in seconds; None where /proc/stat is missing (not Linux)."""
@@ -324,6 +385,15 @@ class NumpyMLP:
     def weights(self) -> list[np.ndarray]:
         return self.params
 
+    def stepper(self, seed: int) -> Any:
+        """One training step per next(), epoch after epoch (as epoch() gathers batches)."""
+        while True:
+            order = np.random.default_rng(seed).permutation(len(self.images))
+            for start in range(0, len(order), BATCH_SIZE):
+                batch = order[start : start + BATCH_SIZE]
+                yield self.step_on(self.images.take(batch, axis=0), self.labels.take(batch))
+            seed += 1
+
 
 class TinygradMLP:
     """As a user of tinygrad_edu writes it."""
@@ -360,6 +430,14 @@ class TinygradMLP:
 
     def weights(self) -> list[np.ndarray]:
         return [p.numpy() for p in self.model.parameters()]
+
+    def stepper(self, seed: int) -> Any:
+        """One training step per next(), epoch after epoch (as epoch() gathers batches)."""
+        while True:
+            for x, y in self.tg.data.DataLoader(self.dataset, batch_size=BATCH_SIZE,
+                                                shuffle=True, seed=seed):
+                yield self.step(x, y)
+            seed += 1
 
 
 class TinygradJitMLP(TinygradMLP):
@@ -417,6 +495,17 @@ class TorchMLP:
     def weights(self) -> list[np.ndarray]:
         return [p.detach().numpy() for p in self.model.parameters()]
 
+    def stepper(self, seed: int) -> Any:
+        """One training step per next(), epoch after epoch (as epoch() gathers batches)."""
+        while True:
+            order = self.torch.randperm(len(self.images),
+                                        generator=self.torch.Generator().manual_seed(seed))
+            for start in range(0, len(order), BATCH_SIZE):
+                batch = order[start : start + BATCH_SIZE]
+                yield self.step(self.images.index_select(0, batch),
+                                self.labels.index_select(0, batch))
+            seed += 1
+
 
 IMPLEMENTATIONS = {"tinygrad_edu": TinygradMLP, "tinygrad_edu tg.jit": TinygradJitMLP,
                    "hand-written NumPy": NumpyMLP, "PyTorch CPU": TorchMLP}
@@ -433,7 +522,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2,
                         help="processes per implementation, taking turns (default 2)")
     parser.add_argument("--limit", type=int, help="use only the first N training images")
-    parser.add_argument("--child", choices=(*ENGINES, "check"), help=argparse.SUPPRESS)
+    parser.add_argument("--turns", type=int, default=30,
+                        help="turns of the one-process comparison (default 30; 0: skip it)")
+    parser.add_argument("--turn-steps", type=int, default=40,
+                        help="training steps per implementation per turn (default 40)")
+    parser.add_argument("--turn-processes", type=int, default=3,
+                        help="processes of the one-process comparison, each with its own "
+                             "turns (default 3)")
+    parser.add_argument("--child", choices=(*ENGINES, "check", "interleaved"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     forwarded = ["--data-dir", str(args.data_dir), "--repeats", str(args.repeats)]
     forwarded += ["--limit", str(args.limit)] if args.limit else []
@@ -448,6 +545,16 @@ def main(argv: list[str] | None = None) -> None:
                            if name != "PyTorch CPU" or torch_available()}
         check_agreement(implementations, *load_training_set(args.data_dir, args.limit),
                         BATCH_SIZE)
+        return
+    if args.child == "interleaved":  # all implementations in this one process
+        if torch_available():
+            import torch
+
+            torch.set_num_threads(threads)
+        data = load_training_set(args.data_dir, args.limit)
+        engines = {name: IMPLEMENTATIONS[name](*data) for name in ENGINES
+                   if name != "PyTorch CPU" or torch_available()}
+        print(json.dumps(time_interleaved(engines, args.turns, args.turn_steps)))
         return
     if args.child:  # one implementation, timed in a process of its own
         if args.child == "PyTorch CPU":
@@ -473,6 +580,12 @@ def main(argv: list[str] | None = None) -> None:
           "the same start")
     print_table(results, "hand-written NumPy")
     print(f"\nus/step: the best epoch's time over its steps. {MEMORY_NOTE}")
+    if args.turns > 0:
+        turn_args = [*forwarded, "--turns", str(args.turns), "--turn-steps", str(args.turn_steps)]
+        interleaved = interleaved_in_processes(__file__, turn_args, args.turn_processes,
+                                               "hand-written NumPy")
+        print_interleaved(interleaved, "hand-written NumPy", args.turns, args.turn_steps,
+                          args.turn_processes)
     print_other_work(started, time.perf_counter() - began)
     if os.environ.get("OPENBLAS_CORETYPE"):
         print(f"note: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} is set, which may slow "

@@ -166,3 +166,23 @@ def test_no_grad_blocks_keep_their_modes_per_thread() -> None:
             assert tg.is_grad_enabled()
         assert not tg.is_grad_enabled()
     assert tg.is_grad_enabled()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "permuted", "mixed"])
+def test_numpy_zero_where_on_large_and_permuted_arrays_equals_where(dtype: Any,
+                                                                    layout: str) -> None:
+    """The split (threads) and int8-widening paths: exact zeros, inf and nan kept elsewhere."""
+    backend = tg.get_backend("numpy")
+    rng = np.random.default_rng(4)
+    grad = rng.standard_normal((8, 26, 26, 64)).astype(dtype)
+    grad.flat[::7] = INF
+    grad.flat[3::11] = NAN
+    grad.flat[5::13] = -0.0
+    mask = rng.random(grad.shape) < 0.5
+    if layout != "C":
+        grad = grad.transpose(3, 0, 1, 2)
+        mask = mask.transpose(3, 0, 1, 2) if layout == "permuted" else np.ascontiguousarray(
+            mask.transpose(3, 0, 1, 2))
+    got = backend.zero_where(grad, mask)
+    assert _same_bits(got, np.where(mask, dtype(0), grad))

@@ -14,6 +14,7 @@ from .numpy_xp import xp as thin_numpy
 
 # The integer type of each float type's width: a float's bits, read as that integer.
 _BITS = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+_ONE = np.int8(1)
 
 
 class NumpyBackend(Backend):
@@ -45,18 +46,23 @@ class NumpyBackend(Backend):
                 or grad.shape != mask.shape or not grad.ndim):  # (a scalar: a full max's)
             return super().zero_where(grad, mask)
         view = grad.view(bits)
-        # (a subclass, tg.jit's recording array: on this thread, so that it is recorded in order)
-        if (grad.size < threads.MIN_SPLIT_ELEMENTS or type(grad) is not np.ndarray
-                or not threads.splittable(grad, mask)):
+        if type(grad) is not np.ndarray or type(mask) is not np.ndarray or mask.dtype != bool:
+            # (tg.jit's recording arrays: every call recorded, in order, on this thread)
             word = np.subtract(mask, 1, dtype=bits)  # True -> 0, False -> -1 (every bit set)
             np.bitwise_and(view, word, out=word)
             return word.view(grad.dtype)
-        word = np.empty_like(grad, dtype=bits)
+        # The same from the mask's bytes read as int8, which NumPy widens to the word about 1.5
+        # times faster than bools.
+        flags, word = mask.view(np.int8), np.empty_like(grad, dtype=bits)
+        if grad.size < threads.MIN_SPLIT_ELEMENTS or not threads.splittable(grad, mask):
+            np.subtract(flags, _ONE, out=word)
+            np.bitwise_and(view, word, out=word)
+            return word.view(grad.dtype)
         lead = (slice(None),) * threads.outer_axis(grad)
 
         def piece(start: int, stop: int) -> None:  # the same, on a block (threads.split)
             key = (*lead, slice(start, stop))
-            np.subtract(mask[key], 1, out=word[key], dtype=bits)
+            np.subtract(flags[key], _ONE, out=word[key])
             np.bitwise_and(view[key], word[key], out=word[key])
 
         threads.split(grad.shape[len(lead)], piece, grad.size)
