@@ -2,16 +2,20 @@
 
 The CNN of ``tinygrad-edu train --model cnn``: Conv2d(1, 8, 3), ReLU, MaxPool2d(2),
 Conv2d(8, 16, 3), ReLU, MaxPool2d(2), Flatten, Linear(400, 10); cross-entropy, Adam (lr 1e-3),
-batch 64, float32, shuffle and batch gathering included. Two implementations:
+batch 64, float32, shuffle and batch gathering included. Three implementations:
 
 - ``tinygrad_edu``: ``tinygrad_edu.models.cnn()``, ``optim.Adam``, ``data.DataLoader``;
+- ``tinygrad_edu tg.jit``: the same step under ``@tg.jit`` (as ``tinygrad-edu train`` runs it);
 - PyTorch on the CPU (a row when torch is installed), the same layers from ``torch.nn``, with
   ``torch.randperm`` and ``index_select`` for the batches.
 
 As in ``mlp_epoch.py`` (whose helpers this script uses): the same starting weights, a check
 that a few steps give the same losses and weights before any timing, each implementation
 timed in processes of its own (taking turns), the best epoch counts, PyTorch gets as many
-threads as NumPy's BLAS.
+threads as NumPy's BLAS. (No one-process comparison in turns here, unlike ``mlp_epoch.py``:
+with two threads, the thread pools of NumPy's BLAS, of tinygrad_edu and of PyTorch, all in
+one process, spin and wait on each other, which measured PyTorch 1.7 times slower there than
+in a process of its own.)
 
 Every process first raises two thresholds of glibc's allocator (see ``tune_malloc``); the
 option ``--default-malloc`` leaves them alone, to see what they change.
@@ -51,7 +55,7 @@ from mlp_epoch import (
 
 LEARNING_RATE = 1e-3
 BATCH_SIZE = 64
-ENGINES = ("tinygrad_edu", "PyTorch CPU")
+ENGINES = ("tinygrad_edu", "tinygrad_edu tg.jit", "PyTorch CPU")
 
 
 def tune_malloc() -> bool:
@@ -125,6 +129,26 @@ class TinygradCNN:
         return [p.numpy() for p in self.model.parameters()]
 
 
+
+class TinygradJitCNN(TinygradCNN):
+    """The same, with the step under ``@tg.jit`` (as ``tinygrad-edu train`` runs it): captured
+    at its first calls, then replayed as straight-line NumPy code."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        super().__init__(images, labels)
+        self.captured = self.tg.jit(self.traced_step)
+
+    def traced_step(self, x: Any, y: Any) -> Any:
+        loss = self.F.cross_entropy(self.model(x), y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return loss
+
+    def step(self, x: Any, y: Any) -> float:
+        return float(self.captured(x, y).item())
+
+
 class TorchCNN:
     """As a user of PyTorch writes it, on the CPU."""
 
@@ -166,7 +190,9 @@ class TorchCNN:
         return [p.detach().numpy() for p in self.model.parameters()]
 
 
-IMPLEMENTATIONS = {"tinygrad_edu": TinygradCNN, "PyTorch CPU": TorchCNN}
+
+IMPLEMENTATIONS = {"tinygrad_edu": TinygradCNN, "tinygrad_edu tg.jit": TinygradJitCNN,
+                   "PyTorch CPU": TorchCNN}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -223,15 +249,20 @@ def main(argv: list[str] | None = None) -> None:
     print("all implementations agree on the losses and weights after 3 steps from the same "
           "start")
     header = (f"{'implementation':<22}{'s/epoch':>9}{'us/step':>9}{'vs PyTorch':>12}"
-              f"{'peak RSS MB':>13}{'+MB in epochs':>15}")
+              f"{'median':>8}{'peak RSS MB':>13}{'+MB in epochs':>15}")
     print(f"\n{header}\n{'-' * len(header)}")
-    reference = min(results["PyTorch CPU"]["seconds"]) if "PyTorch CPU" in results else None
+    torch_seconds = results["PyTorch CPU"]["seconds"] if "PyTorch CPU" in results else None
     for name, r in results.items():
         best = min(r["seconds"])
-        ratio = f"{best / reference:.2f}x" if reference else "-"
+        ratio = median = "-"
+        if torch_seconds:
+            ratio = f"{best / min(torch_seconds):.2f}x"
+            median = f"{np.median(r['seconds']) / np.median(torch_seconds):.2f}x"
         growth = "-" if r["growth_mb"] is None else f"{r['growth_mb']:.1f}"
-        print(f"{name:<22}{best:>9.2f}{best / r['steps'] * 1e6:>9.0f}{ratio:>12}"
+        print(f"{name:<22}{best:>9.2f}{best / r['steps'] * 1e6:>9.0f}{ratio:>12}{median:>8}"
               f"{r['max_rss_mb']:>13.0f}{growth:>15}")
+    print("vs PyTorch: the best epoch over PyTorch's best; median: the median epoch over "
+          "PyTorch's median.")
     print(f"\nus/step: the best epoch's time over its steps. {MEMORY_NOTE}")
     print_other_work(started, time.perf_counter() - began)
 
