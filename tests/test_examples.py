@@ -149,7 +149,8 @@ SAMPLE = ROOT / "tinygrad_edu" / "data" / "mnist_sample"  # t10k files only: eno
 
 def test_mlp_epoch_benchmark_runs_and_implementations_agree() -> None:
     result = run_benchmark("mlp_epoch.py", "--data-dir", str(SAMPLE), "--limit", "512",
-                           "--repeats", "1", "--rounds", "1")
+                           "--repeats", "1", "--rounds", "1", "--turns", "2", "--turn-steps", "3",
+                           "--turn-processes", "1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all implementations agree on the loss and weights after 3 steps" in result.stdout
     assert "the first 512 images of" in result.stdout
@@ -157,6 +158,11 @@ def test_mlp_epoch_benchmark_runs_and_implementations_agree() -> None:
         assert re.search(rf"^{row}\s+[\d.]+\s+\d+\s+[\d.]+x\s+\d+", result.stdout, re.M), (
             result.stdout)
     assert re.search(r"^hand-written NumPy\s+[\d.]+\s+\d+\s+1\.00x", result.stdout, re.M)
+    # the one-process comparison in turns: every row, NumPy's own ratio exactly 1
+    turns = result.stdout.split("all in one process", 1)[1]
+    for row in (r"tinygrad_edu", r"tinygrad_edu tg\.jit"):
+        assert re.search(rf"^{row}\s+\d+\s+\d+\s+[\d.]+x$", turns, re.M), result.stdout
+    assert re.search(r"^hand-written NumPy\s+\d+\s+\d+\s+1\.000x$", turns, re.M)
 
 
 def test_cnn_epoch_benchmark_runs_and_implementations_agree() -> None:
@@ -164,8 +170,9 @@ def test_cnn_epoch_benchmark_runs_and_implementations_agree() -> None:
                            "--repeats", "1", "--rounds", "1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all implementations agree on the losses and weights after 3 steps" in result.stdout
-    assert re.search(r"^tinygrad_edu\s+[\d.]+\s+\d+\s+\S+\s+\d+", result.stdout, re.M), (
-        result.stdout)
+    for row in (r"tinygrad_edu", r"tinygrad_edu tg\.jit"):
+        assert re.search(rf"^{row}\s+[\d.]+\s+\d+\s+\S+\s+\S+\s+\d+", result.stdout, re.M), (
+            result.stdout)
 
 
 def test_epoch_benchmarks_say_where_the_data_should_be(tmp_path: Path) -> None:
