@@ -143,6 +143,18 @@ def test_overlapping_or_padded_windows_keep_the_general_path() -> None:
         F.max_pool2d(x, 2, padding=False)
 
 
+def _training_step(model: nn.Module, optimizer: tg.optim.Optimizer):
+    # model and optimizer reach the step through its closure, where tg.jit looks for them
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
 def test_a_jit_replay_of_a_cnn_step_equals_the_eager_steps() -> None:
     results = []
     for use_jit in (False, True):
@@ -150,14 +162,7 @@ def test_a_jit_replay_of_a_cnn_step_equals_the_eager_steps() -> None:
         model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                               nn.Linear(4 * 4 * 4, 3))
         optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x, y, model=model, optimizer=optimizer):
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            return loss
-
+        step = _training_step(model, optimizer)
         run = tg.jit(step) if use_jit else step
         rng = np.random.default_rng(5)
         losses = [
