@@ -129,6 +129,8 @@ def _discover(fn: Any) -> tuple[list[Any], list[Tensor], list[Any]]:
         elif isinstance(obj, types.FunctionType):
             for cell in obj.__closure__ or ():
                 visit(cell.cell_contents, depth + 1)
+            for default in (*(obj.__defaults__ or ()), *(obj.__kwdefaults__ or {}).values()):
+                visit(default, depth + 1)  # def step(x, y, model=model, opt=opt)
             codes = [obj.__code__]
             while codes:
                 code = codes.pop()

@@ -154,6 +154,7 @@ class Recorder:
     def record(self, fn: Any, args: Any, kwargs: Any, result: Any, dtype: Any = None) -> Any:
         args_t, kwargs_t = self.template(args, dtype), self.template(kwargs, dtype)
         if result is None or "out" in kwargs:  # written in place
+            _check_target(kwargs.get("out", args[:1]))
             self.nodes.append(Node(fn, args_t, kwargs_t, [], True))
             out = kwargs.get("out")
             return out[0] if isinstance(out, tuple) and len(out) == 1 else out
@@ -173,6 +174,15 @@ class Recorder:
         node.guard = value
         self.nodes.append(node)
         return value
+
+
+def _check_target(target: Any) -> None:
+    """Refuse a write into a plain array: memory the capture was not given, which a replay
+    would treat as a constant (and fold what was computed from it)."""
+    if any(type(t) is np.ndarray for t in (target if isinstance(target, tuple) else (target,))):
+        raise refuse("it changes memory the capture was not given (a model or an optimizer "
+                     "the function reaches where tg.jit does not look, such as a class "
+                     "attribute: pass them as globals, in a closure or as default arguments)")
 
 
 def _same(array: Any, expected: Any) -> bool:
@@ -211,6 +221,8 @@ class Traced(np.ndarray):
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         fn = ufunc if method == "__call__" else getattr(ufunc, method)
+        if RECORDING and "out" in kwargs:
+            _check_target(kwargs["out"])  # before the write, so nothing is half done
         result = fn(*plain(inputs), **plain(kwargs))
         if not RECORDING:
             return result
