@@ -12,6 +12,7 @@ programs took meanwhile.
 Run:
     python benchmarks/split_threads.py                   # needs Fashion-MNIST, as cnn_epoch.py
     python benchmarks/split_threads.py --rounds 12 --threads 2
+    python benchmarks/split_threads.py --batch 512 --min-elements 65536   # the old threshold
 """
 
 from __future__ import annotations
@@ -34,11 +35,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=8, help="blocks of each (default 8)")
     parser.add_argument("--steps", type=int, default=8, help="steps per block (default 8)")
     parser.add_argument("--threads", type=int, default=2, help="threads when on (default 2)")
+    parser.add_argument("--batch", type=int, default=64, help="images per step (default 64)")
+    parser.add_argument("--min-elements", type=int, default=threads.MIN_SPLIT_ELEMENTS,
+                        help="split arrays of at least this many elements (default: the "
+                             f"library's, {threads.MIN_SPLIT_ELEMENTS:,})")
     args = parser.parse_args(argv)
-    images, labels = load_training_set(args.data_dir, 2048)
+    threads.MIN_SPLIT_ELEMENTS = args.min_elements
+    images, labels = load_training_set(args.data_dir, max(2048, args.batch))
     engine = TinygradCNN(images, labels)
     rng = np.random.default_rng(0)
-    batches = [rng.permutation(len(images))[:64] for _ in range(args.steps)]
+    batches = [rng.permutation(len(images))[: args.batch] for _ in range(args.steps)]
     engine.step_on(images[batches[0]], labels[batches[0]])  # warm up (allocator, imports)
     wall: dict[int, list[float]] = {1: [], args.threads: []}
     cpu: dict[int, list[float]] = {1: [], args.threads: []}
@@ -52,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
                 engine.step_on(images[batch], labels[batch])
             wall[count].append((time.perf_counter() - start) / len(batches) * 1e3)
             cpu[count].append((time.process_time() - start_cpu) / len(batches) * 1e3)
-    print(f"CNN step, batch 64, {args.rounds} blocks of {args.steps} steps each way, in turns")
+    print(f"CNN step, batch {args.batch}, {args.rounds} blocks of {args.steps} steps each way, "
+          f"in turns; arrays of {args.min_elements:,} elements or more split")
     for count in wall:
         print(f"split over {count} thread{'s' if count > 1 else ' '}: wall ms/step median "
               f"{statistics.median(wall[count]):6.1f}, best {min(wall[count]):6.1f}; "

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu import threads
 from tinygrad_edu.backends.numpy_xp import xp as thin
 
 INF, NAN = float("inf"), float("nan")
@@ -44,7 +45,9 @@ def test_numpy_relu_equals_maximum_with_a_scalar_zero(dtype: Any, layout: str) -
         assert not zeros.flags.writeable and not zeros.any()
 
 
-def test_numpy_relu_of_a_large_array_split_over_threads_equals_maximum() -> None:
+def test_numpy_relu_of_a_large_array_split_over_threads_equals_maximum(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads, "MIN_SPLIT_ELEMENTS", 1024)  # split (where 2+ threads)
     backend = tg.get_backend("numpy")
     x = np.random.default_rng(2).standard_normal((8, 26, 26, 64)).astype(np.float32)
     x.flat[:: 997] = NAN
@@ -170,9 +173,12 @@ def test_no_grad_blocks_keep_their_modes_per_thread() -> None:
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("layout", ["C", "permuted", "mixed"])
-def test_numpy_zero_where_on_large_and_permuted_arrays_equals_where(dtype: Any,
-                                                                    layout: str) -> None:
+@pytest.mark.parametrize("split", [False, True])
+def test_numpy_zero_where_on_large_and_permuted_arrays_equals_where(
+        dtype: Any, layout: str, split: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """The split (threads) and int8-widening paths: exact zeros, inf and nan kept elsewhere."""
+    if split:
+        monkeypatch.setattr(threads, "MIN_SPLIT_ELEMENTS", 1024)
     backend = tg.get_backend("numpy")
     rng = np.random.default_rng(4)
     grad = rng.standard_normal((8, 26, 26, 64)).astype(dtype)

@@ -84,11 +84,16 @@ def get_num_threads() -> int:
 # relu) runs on one core unless split: NumPy releases the GIL inside its loops, so pieces of an
 # array given to a pool of threads run at the same time. Each element is computed by the same
 # operations in the same order as in one piece, so the result is the same to the last bit.
-# It stays on by default: ``python benchmarks/split_threads.py`` (on and off in turns, one
-# process) on the 2-core machine with other programs taking 65 % of it gave a median 15 ms of
-# wall time per CNN step (batch 64) split over 2 threads against 62 ms on one. Set
-# $TINYGRAD_EDU_SPLIT_THREADS=1 to turn it off (the script sets the same count in-process).
-MIN_SPLIT_ELEMENTS = 1 << 16  # below this, handing work to a thread costs more than it saves
+# Handing a piece to a thread and waiting for it costs about 0.2 ms on the 2-core machine this
+# was measured on (quiet, NumPy 2.4), and OpenBLAS's own threads, spinning after each matrix
+# product, compete for the second core. np.maximum of a conv activation of 346,000 floats took
+# 64 µs in one piece and 254 µs split over 2 threads; 1.4 million elements broke even; 5.5
+# million gained on their own (2.6 vs 1.8 ms). In whole CNN steps (``python
+# benchmarks/split_threads.py``, medians) splitting lost at batch 64 (8.9 ms split at the old
+# threshold of 65,536 elements against 7.9 ms) and at batch 512 (43.1 against 41.6 ms, arrays
+# of 2 million elements split). So only arrays of 8 million elements or more are split now.
+# Set $TINYGRAD_EDU_SPLIT_THREADS=1 to turn it off altogether (the script sets it in-process).
+MIN_SPLIT_ELEMENTS = 1 << 23  # below this, handing work to a thread costs more than it saves
 _workers: int | None = None  # threads for the engine's own loops; None: not read from BLAS yet
 SPLIT_THREADS_ENV = "TINYGRAD_EDU_SPLIT_THREADS"  # the count for the engine's loops, if set
 _pool: ThreadPoolExecutor | None = None
