@@ -79,6 +79,12 @@ class Unfold(Function):
         ctx.options = {"output_size": (h, w), "kernel_size": kernel_size, "stride": stride,
                        "padding": padding}
         padded = xp.permute_dims(x, BATCH_LAST)  # a view: no copy
+        strides = getattr(x, "strides", None)
+        if not (ph or pw) and n > 1 and strides is not None and strides[0] != x.itemsize:
+            # Images in the usual layout (a network's input): one copy into batch-last order
+            # first, so that each window below moves runs of N neighbours, instead of
+            # gathering every element from another image (3 times faster for 64 MNIST digits).
+            padded = xp.reshape(xp.reshape(padded, (-1,)), (c, h, w, n))
         if ph or pw:
             border = xp.full((c, h + 2 * ph, w + 2 * pw, n), value, dtype=x.dtype)
             border[:, ph:ph + h, pw:pw + w, :] = padded
