@@ -142,7 +142,17 @@ class Fold(Function):
         # whole image, every element is written once, so the zeros are not needed either.
         overlap = stride[0] < kh or stride[1] < kw
         tiled = stride == kernel_size and (oh * kh, ow * kw) == shape[1:3]
-        out = xp.empty(shape, dtype=columns.dtype) if tiled else xp.zeros(shape, dtype=columns.dtype)
+        # With stride 1 the first patch (offset 0, 0) fills the block [0, OH) x [0, OW) whole:
+        # it is copied there, and only the strips beyond it start as zeros (not the whole
+        # image, a full pass more), before the other patches are added.
+        dense = overlap and stride == (1, 1)
+        if tiled or dense:
+            out = xp.empty(shape, dtype=columns.dtype)
+            if dense:
+                out[:, oh:, ...] = 0.0
+                out[:, :oh, ow:, :] = 0.0
+        else:
+            out = xp.zeros(shape, dtype=columns.dtype)
         offsets = _offsets(kernel_size, stride, (oh, ow))
 
         by_channel = c > 1  # pieces of whole channels (blocks of memory), else of the batch
@@ -154,7 +164,7 @@ class Fold(Function):
                     where, patch = (part,) + window[1:], patches[part, row, ...]
                 else:
                     where, patch = window[:3] + (part,), patches[:, row, ..., part]
-                if overlap:
+                if overlap and not (dense and row == 0):
                     out[where] += patch
                 else:
                     out[where] = patch
