@@ -192,3 +192,29 @@ def test_numpy_zero_where_on_large_and_permuted_arrays_equals_where(
             mask.transpose(3, 0, 1, 2))
     got = backend.zero_where(grad, mask)
     assert _same_bits(got, np.where(mask, dtype(0), grad))
+
+
+def test_numpy_relu_from_two_threads_at_once_with_many_shapes() -> None:
+    """Two threads making and clearing the cache of zero arrays together: every result right,
+    no error from the shared cache."""
+    backend = tg.get_backend("numpy")
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def work(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        barrier.wait()
+        try:
+            for size in range(1, 200):  # more shapes than the cache keeps: it starts afresh
+                x = rng.standard_normal((size, 3 + seed)).astype(np.float32)
+                assert _same_bits(backend.relu(x), np.maximum(x, np.float32(0)))
+        except BaseException as error:  # noqa: BLE001 (reported below, in the main thread)
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, args=(seed,)) for seed in range(2)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    assert not errors, errors
+    assert len(backend._zeros) <= 32 + 2  # bounded (each thread may add one past the check)

@@ -79,7 +79,8 @@ class NumpyBackend(Backend):
         key = (x.shape, x.strides, x.dtype)
         zeros = self._zeros.get(key)
         if zeros is None:
-            if len(self._zeros) >= 32 or sum(z.nbytes for z in self._zeros.values()) > 2**26:
+            kept = list(self._zeros.values())  # (a copy: another thread may add one now)
+            if len(kept) >= 32 or sum(z.nbytes for z in kept) > 2**26:
                 self._zeros.clear()  # many shapes (changing sizes): start afresh (<= 64 MiB)
             # of x's layout; x.view(np.ndarray): tg.jit's recording array read as a plain one,
             # so that the zeros are a constant, not a recorded call
