@@ -40,6 +40,7 @@ import numpy as np
 from mlp_epoch import (
     DEFAULT_DATA,
     MEMORY_NOTE,
+    JitStep,
     blas_threads,
     check_agreement,
     cpu_seconds,
@@ -130,23 +131,8 @@ class TinygradCNN:
 
 
 
-class TinygradJitCNN(TinygradCNN):
-    """The same, with the step under ``@tg.jit`` (as ``tinygrad-edu train`` runs it): captured
-    at its first calls, then replayed as straight-line NumPy code."""
-
-    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
-        super().__init__(images, labels)
-        self.captured = self.tg.jit(self.traced_step)
-
-    def traced_step(self, x: Any, y: Any) -> Any:
-        loss = self.F.cross_entropy(self.model(x), y)
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
-        return loss
-
-    def step(self, x: Any, y: Any) -> float:
-        return float(self.captured(x, y).item())
+class TinygradJitCNN(JitStep, TinygradCNN):
+    """The same, with the step under ``@tg.jit`` (as ``tinygrad-edu train`` runs it)."""
 
 
 class TorchCNN:

@@ -440,12 +440,18 @@ class TinygradMLP:
             seed += 1
 
 
-class TinygradJitMLP(TinygradMLP):
-    """The same, with the step under ``@tg.jit``: captured at its first call, then replayed
-    (the last, smaller batch of an epoch is a second capture)."""
+class JitStep:
+    """Mixin for a tinygrad_edu implementation (``model``, ``optimizer``, ``F``, ``tg``): its
+    training step under ``@tg.jit``, captured at its first calls, then replayed (the last,
+    smaller batch of an epoch is a second capture). Shared with cnn_epoch.py."""
+
+    tg: Any
+    F: Any
+    model: Any
+    optimizer: Any
 
     def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
-        super().__init__(images, labels)
+        super().__init__(images, labels)  # type: ignore[call-arg]
         self.captured = self.tg.jit(self.traced_step)
 
     def traced_step(self, x: Any, y: Any) -> Any:
@@ -457,6 +463,10 @@ class TinygradJitMLP(TinygradMLP):
 
     def step(self, x: Any, y: Any) -> float:
         return float(self.captured(x, y).item())
+
+
+class TinygradJitMLP(JitStep, TinygradMLP):
+    """The MLP with its step under ``@tg.jit``."""
 
 
 class TorchMLP:
