@@ -268,6 +268,11 @@ def remainder(x: Any, y: Any) -> Tensor:
     return _tensor(x).remainder(y)
 
 
+def fmod(x: Any, y: Any) -> Tensor:
+    """C's remainder, with the sign of ``x`` (``y`` may be a number): ``x.fmod(y)``."""
+    return _tensor(x).fmod(y)
+
+
 def floor_divide(x: Any, y: Any) -> Tensor:
     """``x // y``, rounded down (either may be a number): ``x.floor_divide(y)``."""
     if not isinstance(x, Tensor) and isinstance(y, Tensor):

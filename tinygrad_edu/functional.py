@@ -88,9 +88,12 @@ def mul(x: Any, y: Any, *, out: Tensor | None = None) -> Tensor:
     return _into(out, _as_tensor(x, y) * y, "mul")
 
 
-def div(x: Any, y: Any, *, out: Tensor | None = None) -> Tensor:
-    """``x / y`` elementwise (true division), as ``torch.div``."""
-    return _into(out, _as_tensor(x, y) / y, "div")
+def div(
+    x: Any, y: Any, *, rounding_mode: str | None = None, out: Tensor | None = None
+) -> Tensor:
+    """``x / y`` elementwise, as ``torch.div``: true division, or rounded toward 0
+    (``rounding_mode="trunc"``) or down (``"floor"``)."""
+    return _into(out, _as_tensor(x, y).div(y, rounding_mode=rounding_mode), "div")
 
 
 def _tensor(x: Any) -> Tensor:

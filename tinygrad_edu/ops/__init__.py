@@ -7,6 +7,7 @@ file of its kind:
 file (``ops/``)        primitives
 =====================  ==================================================================
 ``elementwise.py``     Add, Sub, Mul, Div, Pow, Maximum, Minimum, Where
+``division.py``        Remainder, Fmod (``%`` and C's fmod, with PyTorch's edges at inf)
 ``unary.py``           Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar, Abs, Relu, Sigmoid, Tanh,
                        Clip, Clone, Cast
 ``reduce.py``          Sum, Max, Min, Median, Var
@@ -62,6 +63,7 @@ constants its backward needs with :meth:`Tensor.constant <tinygrad_edu.Tensor.co
 """
 
 from .accurate import Expm1, Log1p
+from .division import Fmod, Remainder
 from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .erf import Erf
 from .linalg import MatMul
@@ -110,6 +112,7 @@ __all__ = [
     "Cumsum",
     "Erf",
     "Expm1",
+    "Fmod",
     "Log1p",
     "Prod",
     "Div",
@@ -134,6 +137,7 @@ __all__ = [
     "Permute",
     "Pow",
     "Relu",
+    "Remainder",
     "Reshape",
     "Sigmoid",
     "Sin",

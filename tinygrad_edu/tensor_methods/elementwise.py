@@ -92,9 +92,21 @@ class ElementwiseMethods(MovementMethods):
         """x * other, elementwise with broadcasting (``torch.mul``)."""
         return self * other
 
-    def div(self, other: Any) -> Tensor:
-        """x / other, elementwise with broadcasting; integers divide to float32, as in PyTorch."""
-        return self / other
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """x / other, elementwise with broadcasting; integers divide to float32, as in PyTorch.
+        ``rounding_mode="trunc"`` rounds the quotient toward 0, ``"floor"`` down (both keep
+        integers integers, and have derivative 0, as in PyTorch)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "trunc":
+            return cast("Tensor", self)._divide("trunc_divide", other, reverse=False)
+        if rounding_mode == "floor":
+            out = cast("Tensor", self).floor_divide(other)
+            floating = out.dtype.is_floating
+            return cast("Tensor", self)._constant_piece(out._data) if floating else out
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', not {rounding_mode!r}"
+        )
 
     def pow(self, exponent: Any) -> Tensor:
         """x ** exponent, elementwise (the exponent may be a tensor)."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import ops
 from ..dtypes import bool_, int64, to_dtype
 from ..ops.accurate import Expm1, Log1p
+from ..ops.division import fmod_arrays
 from ..ops.erf import Erf
 from ..ops.scan import Cumsum, Prod
 from .base import TensorBase
@@ -109,14 +110,30 @@ class MathMethods(TensorBase):
     def remainder(self, other: Any) -> Tensor:
         """``x % other``: the remainder with the sign of ``other`` (Python's rule, and
         PyTorch's), ``x - floor(x / other) * other``; its derivative is 1 for ``x`` and
-        ``-floor(x / other)`` for ``other``. Integers by 0 raise, floats give nan.
+        ``-floor(x / other)`` for ``other``. Integers by 0 raise, floats give nan; a finite
+        ``x`` by ``inf`` is ``x`` where the signs agree and ``inf`` where they differ, as in
+        PyTorch (:class:`~tinygrad_edu.ops.division.Remainder`).
 
         Examples:
             >>> import tinygrad_edu as tg
             >>> (tg.arange(6) % 3).tolist(), (tg.tensor([5.5, -5.5]) % 2).tolist()
             ([0, 1, 2, 0, 1, 2], [1.5, 0.5])
+            >>> (tg.tensor([5.0, -5.0]) % float("inf")).tolist()
+            [5.0, inf]
         """
         return self._divide("remainder", other, reverse=False)
+
+    def fmod(self, other: Any) -> Tensor:
+        """C's remainder, with the sign of ``x``, as ``torch.fmod``: ``x - trunc(x / other) *
+        other``; derivative 1 for ``x`` and ``-trunc(x / other)`` for ``other``. Integers by
+        0 raise, floats give nan.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([5.0, -5.0]).fmod(3).tolist(), tg.tensor([5, -5]).fmod(-3).tolist()
+            ([2.0, -2.0], [2, -2])
+        """
+        return self._divide("fmod", other, reverse=False)
 
     def floor_divide(self, other: Any) -> Tensor:
         """``x // other``: the quotient rounded down (``-7 // 2 = -4``), as PyTorch; outside
@@ -136,22 +153,35 @@ class MathMethods(TensorBase):
         return self._divide("floor_divide", other, reverse=True)
 
     def _divide(self, name: str, other: Any, reverse: bool) -> Tensor:
+        """``remainder``, ``fmod``, ``floor_divide`` or ``trunc_divide`` of ``x`` and
+        ``other`` (swapped if ``reverse``), promoted and broadcast as PyTorch does."""
         x, y = cast("Tensor", self), self._const(other)
         if reverse:
             x, y = y, x
         x, y = promote(x, y)
         broadcast_shapes(name, x.shape, y.shape)
         xp = self.backend.xp
+        a, b = x._data, y._data
         if not x.dtype.is_floating:
-            if bool(xp.any(y._data == 0)):
-                raise ZeroDivisionError(f"{name}: integer division by zero")
-            out = getattr(xp, name)(x._data, y._data)
-            return type(self)._from_data(out, self.backend)
-        if name == "floor_divide":
-            with ignore_float_errors(xp):
-                out = xp.floor_divide(x._data, y._data)
-            return type(self)._from_data(out, self.backend)
-        return x - (x / y).floor() * y
+            if bool(xp.any(b == 0)):
+                raise ZeroDivisionError(
+                    f"{name}: integer division by zero (PyTorch raises too); divide floats "
+                    "instead, e.g. x.float(), to get inf or nan"
+                )
+            if name == "fmod":
+                return type(self)._from_data(fmod_arrays(xp, a, b), self.backend)
+            if name == "trunc_divide":  # exact, where a float division could round
+                return type(self)._from_data((a - fmod_arrays(xp, a, b)) // b, self.backend)
+            return type(self)._from_data(getattr(xp, name)(a, b), self.backend)
+        if name == "remainder":
+            return cast("Tensor", ops.Remainder.apply(x, y))
+        if name == "fmod":
+            return cast("Tensor", ops.Fmod.apply(x, y))
+        with ignore_float_errors(xp):
+            if name == "trunc_divide":
+                return x._constant_piece(xp.trunc(a / b))  # recorded, derivative 0 (PyTorch)
+            out = xp.floor_divide(a, b)
+        return type(self)._from_data(out, self.backend)
 
     # -- running sums and products ---------------------------------------------------------
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:

@@ -1,0 +1,111 @@
+"""tinygrad_edu against PyTorch at the edges: inf and nan, signed zeros, huge and tiny float32
+values, integer division by zero. A learner's PyTorch line that runs here must give PyTorch's
+numbers (or an error where PyTorch raises one), never different numbers in silence.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed (pip install torch); these tests compare with it"
+)
+
+INF, NAN = float("inf"), float("nan")
+EDGE_VALUES = [5.0, -5.0, 0.0, -0.0, 7.5, INF, -INF, NAN, 1e-45, -3e38]
+DIVISORS = [INF, -INF, 0.0, -0.0, NAN, 2.0, -2.0, 1e-45, -3e38]
+
+
+def same(ours: tg.Tensor, theirs: torch.Tensor) -> None:
+    """Equal values (nan where PyTorch has nan), dtype and shape; zeros not told apart."""
+    expected = theirs.detach().numpy()
+    got = ours.numpy()
+    assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
+    np.testing.assert_array_equal(got, expected)
+
+
+def no_warnings(fn, *args, **kwargs):
+    """``fn(...)`` with NumPy's RuntimeWarnings turned into errors (none may leak out)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return fn(*args, **kwargs)
+
+
+# -- remainder, fmod, floor division ---------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("divisor", DIVISORS, ids=repr)
+@pytest.mark.parametrize("name", ["remainder", "fmod", "floor_divide"])
+def test_float_division_edges_match_torch(name: str, divisor: float, dtype: str) -> None:
+    x, y = np.array(EDGE_VALUES, dtype=dtype), np.array(divisor, dtype=dtype)
+    ours = no_warnings(getattr(tg, name), tg.tensor(x), tg.tensor(y))
+    same(ours, getattr(torch, name)(torch.tensor(x), torch.tensor(y)))
+
+
+@pytest.mark.parametrize("divisor", DIVISORS, ids=repr)
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_div_rounding_mode_matches_torch(mode: str, divisor: float) -> None:
+    x = np.array(EDGE_VALUES, dtype="float32")
+    ours = no_warnings(tg.div, tg.tensor(x), divisor, rounding_mode=mode)
+    same(ours, torch.div(torch.tensor(x), divisor, rounding_mode=mode))
+    same(tg.tensor(x).div(divisor, rounding_mode=mode),
+         torch.tensor(x).div(divisor, rounding_mode=mode))
+
+
+def test_modulo_by_a_python_infinity_as_in_the_issue() -> None:
+    x = [5.0, -5.0, 0.0]
+    same(no_warnings(lambda: tg.tensor(x) % INF), torch.tensor(x) % INF)
+    same(no_warnings(lambda: tg.tensor(x) % -INF), torch.tensor(x) % -INF)
+    same(no_warnings(lambda: tg.tensor(x) % tg.tensor(INF)), torch.tensor(x) % torch.tensor(INF))
+
+
+@pytest.mark.parametrize("divisor", [3, -3])
+@pytest.mark.parametrize("name", ["remainder", "fmod", "floor_divide", "trunc", "floor"])
+def test_integer_division_matches_torch(name: str, divisor: int) -> None:
+    values = [7, -7, 6, -6, 0, 1, -1]
+    x, tx = tg.tensor(values), torch.tensor(values)
+    if name in ("trunc", "floor"):
+        same(x.div(divisor, rounding_mode=name), tx.div(divisor, rounding_mode=name))
+    else:
+        same(getattr(x, name)(divisor), getattr(tx, name)(divisor))
+
+
+@pytest.mark.parametrize("name", ["remainder", "fmod", "floor_divide", "trunc", "floor"])
+def test_integer_division_by_zero_raises_as_in_torch(name: str) -> None:
+    def call(module, x):
+        if name in ("trunc", "floor"):
+            return module.div(x, module.tensor(0), rounding_mode=name)
+        return getattr(module, name)(x, module.tensor(0))
+
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        call(torch, torch.tensor([5, -5]))
+    with pytest.raises(ZeroDivisionError, match="integer division by zero"):
+        call(tg, tg.tensor([5, -5]))
+
+
+@pytest.mark.parametrize("name", ["remainder", "fmod"])
+def test_remainder_gradients_match_torch(name: str) -> None:
+    x = [-5.0, 5.0, 7.5, -7.5, 5.0, -5.0]
+    y = [2.0, -2.0, 2.0, 3.0, INF, INF]
+    ours_x, ours_y = tg.tensor(x, requires_grad=True), tg.tensor(y, requires_grad=True)
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs_y = torch.tensor(y, requires_grad=True)
+    no_warnings(lambda: getattr(tg, name)(ours_x, ours_y).sum().backward())
+    getattr(torch, name)(theirs_x, theirs_y).sum().backward()
+    same(ours_x.grad, theirs_x.grad)
+    same(ours_y.grad, theirs_y.grad)
+
+
+def test_div_with_rounding_mode_has_zero_gradient_as_in_torch() -> None:
+    ours = tg.tensor([5.0, -5.0], requires_grad=True)
+    theirs = torch.tensor([5.0, -5.0], requires_grad=True)
+    for mode in ("trunc", "floor"):
+        ours.div(2, rounding_mode=mode).sum().backward()
+        theirs.div(2, rounding_mode=mode).sum().backward()
+    same(ours.grad, theirs.grad)
+    with pytest.raises(ValueError, match="rounding_mode"):
+        ours.div(2, rounding_mode="round")
