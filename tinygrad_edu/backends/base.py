@@ -43,10 +43,14 @@ class Backend:
     Attributes:
         name: the name users select it by (``TINYGRAD_EDU_BACKEND=name``).
         xp: the array-API namespace the generic op code calls.
+        device_reads_wait: True for a device whose values the host must wait for (a GPU).
     """
 
     name: str = "abstract"
     xp: Any = None
+    # Whether reading a value on the host (``bool(x)``, ``.item()``) makes the program wait
+    # for the device (a GPU): hot paths then avoid branching on values.
+    device_reads_wait: bool = False
 
     def __init__(self) -> None:
         self._native = {d: getattr(self.xp, d.name) for d in ALL_DTYPES}

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from ..autograd import no_grad
+from ..backends.base import ignore_float_errors
 from ..creation import tensor
 from ..tensor import Tensor
 
@@ -34,37 +36,62 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """Scale the gradients in place so that their joint ``norm_type``-norm is at most
     ``max_norm``; returns the norm they had before (a 0-d tensor), as PyTorch.
 
+    PyTorch's formula, in the gradients' dtype: the norm of the per-tensor norms, then every
+    gradient times ``min(max_norm / (norm + 1e-6), 1)``. The factor is applied always (1 changes
+    nothing), so no value is read on the host: a GPU need not wait, ``tg.jit`` can replay it,
+    and a nan norm makes every gradient nan, as in PyTorch.
+
     Args:
         parameters: tensors (usually ``model.parameters()``) whose ``.grad`` to clip.
         max_norm: the largest norm allowed.
-        norm_type: 2 (the length), 1, or ``float("inf")`` (the largest absolute value).
-        error_if_nonfinite: raise if the norm is nan or inf instead of scaling by it.
+        norm_type: 2 (the length), 1, any p > 0, 0 (the count of nonzeros), ``float("inf")``
+            (the largest absolute value) or ``-inf`` (the smallest).
+        error_if_nonfinite: raise if the norm is nan or inf instead of scaling by it (this one
+            check reads the norm on the host).
+        foreach: PyTorch's choice of kernel; accepted, with no effect here.
     """
     grads = _grads(parameters)
     if not grads:
         return tensor(0.0)
-    xp = grads[0].backend.xp
-    if norm_type == math.inf:
-        total = max((float(xp.max(xp.abs(g._data))) for g in grads if g.numel()), default=0.0)
-    else:
-        powers = [float(xp.sum(xp.abs(g._data) ** norm_type)) for g in grads]
-        total = sum(powers) ** (1.0 / norm_type)
-    if error_if_nonfinite and not math.isfinite(total):
+    backend, norm_type = grads[0].backend, float(norm_type)
+    xp = backend.xp
+    with ignore_float_errors(xp):  # an inf or nan norm is an answer here, as in PyTorch
+        norms = [_norm(xp, g._data, norm_type) for g in grads]
+        dtype = xp.result_type(*norms)
+        total = _norm(xp, xp.stack([xp.astype(n, dtype) for n in norms]), norm_type)
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
-            f"{total}, so they cannot be scaled; find where the loss overflows, or pass "
+            f"{float(total)}, so they cannot be scaled; find where the loss overflows, or pass "
             "error_if_nonfinite=False to scale anyway"
         )
-    scale = max_norm / (total + 1e-6)  # PyTorch's small constant
-    if scale < 1.0:
-        with no_grad():
-            for g in grads:
-                g.mul_(scale)
-    return Tensor(total, dtype=grads[0].dtype, backend=grads[0].backend)
+    factor = xp.minimum(max_norm / (total + 1e-6), xp.ones((), dtype=dtype))  # PyTorch's 1e-6
+    with no_grad(), ignore_float_errors(xp):
+        for g in grads:
+            g.mul_(Tensor._from_data(xp.astype(factor, g._data.dtype), backend))
+    return Tensor._from_data(total, backend)
+
+
+def _norm(xp: Any, array: Any, p: float) -> Any:
+    """The p-norm of all of ``array``, a 0-d array of its dtype (vector_norm's rules)."""
+    if p in (math.inf, -math.inf):
+        if array.size == 0:
+            raise RuntimeError("clip_grad_norm_: the infinity norm of an empty gradient is not "
+                               "defined (a maximum of nothing), as in PyTorch; leave that "
+                               "parameter out, or use norm_type=2")
+        return (xp.max if p > 0 else xp.min)(xp.abs(array))
+    if p == 0:
+        return xp.astype(xp.sum(array != 0), array.dtype)
+    if p == 1:
+        return xp.sum(xp.abs(array))
+    if p == 2:
+        return xp.sqrt(xp.sum(array * array))
+    return xp.sum(xp.abs(array) ** p) ** (1.0 / p)
 
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:

@@ -130,11 +130,15 @@ def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool, amax: bool 
             picked = picked & within
         if first:
             _keep_one(xp, picked, axis[0], range(x.shape[axis[0]]))
-        if not amax and xp.any(xp.isnan(out)):  # a nan is the answer: the nans share it
+        # A nan is the answer: the nans share it. A device backend (a GPU) would wait for
+        # the host to read whether one occurs, so there pooling skips the question: where a
+        # window holds no nan, ``nans`` is all False. On the host the read is free and spares
+        # the passes below in the usual case, where no nan occurs.
+        if not amax and (first and ctx.backend.device_reads_wait or xp.any(xp.isnan(out))):
             nans = xp.isnan(x) & xp.isnan(out)
             if first:  # PyTorch's pooling loop keeps the last nan it meets
                 _keep_one(xp, nans, axis[0], reversed(range(x.shape[axis[0]])))
-            picked = picked | nans
+            picked = picked | nans  # where out is nan, picked (x == out) is all False
         picked = xp.astype(picked, x.dtype)
         ctx.save_for_backward(picked, xp.sum(picked, axis=axis, keepdims=True))
     return out if keepdims else xp.reshape(out, _drop(x.shape, axis))

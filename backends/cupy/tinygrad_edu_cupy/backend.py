@@ -126,6 +126,7 @@ class CupyBackend(Backend):
     """Arrays are ``cupy.ndarray`` on the current CUDA device."""
 
     name = "cupy"
+    device_reads_wait = True  # a host read waits for the GPU's queue to drain
 
     def __init__(self) -> None:
         self._usable = False

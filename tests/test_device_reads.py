@@ -1,0 +1,121 @@
+"""On a device whose values the host must wait for (a GPU: ``Backend.device_reads_wait``), the
+hot paths read nothing on the host: a ``bool(xp.any(...))`` in a training step would make the
+program wait for the GPU's queue to drain at every step, and a CUDA graph cannot hold one.
+
+No GPU is needed to check that. The backend here is NumPy's with ``device_reads_wait = True``,
+and ``tg.jit``'s recording counts the host reads: each read the engine makes during a capture
+becomes a check (``GuardFailed``) in the replay's source. The same code on the plain NumPy
+backend shows that the detector sees a read where one is made."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
+from tinygrad_edu.backends.numpy_backend import NumpyBackend
+
+
+class WaitingNumpy(NumpyBackend):
+    """NumPy arrays, but the engine takes the device's paths (as it does for CuPy)."""
+
+    name = "numpy-waiting"
+    device_reads_wait = True
+
+
+def _host_reads(backend: tg.backends.Backend, fn, *arrays: np.ndarray) -> int:
+    """How many host reads the engine makes in ``fn`` (the checks of its tg.jit replay)."""
+    tensors = [tg.Tensor(a, backend=backend) for a in arrays]
+    step = tg.jit(fn)
+    step(*tensors)
+    return step.replay_source().count("GuardFailed(")
+
+
+def _pool_step(x: tg.Tensor) -> tg.Tensor:
+    x.requires_grad_(True)
+    y = F.max_pool2d(x, 3, 2, 1)  # overlapping windows and padding: the general path
+    weights = tg.Tensor(np.arange(y.numel(), dtype=np.float32).reshape(y.shape), backend=x.backend)
+    (y * weights).sum().backward()
+    return x.grad
+
+
+def _images(nan_share: float) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 3, size=(2, 3, 7, 8)).astype(np.float32)  # small ints: many ties
+    x[rng.random(x.shape) < nan_share] = np.nan
+    return x
+
+
+def test_max_pooling_reads_nothing_on_a_device() -> None:
+    x = _images(0.0)
+    assert _host_reads(WaitingNumpy(), _pool_step, x) == 0
+    assert _host_reads(NumpyBackend(), _pool_step, x) >= 1  # the host path asks: is a nan there?
+
+
+def _pooled(backend: tg.backends.Backend, x: np.ndarray, weights: np.ndarray):
+    t = tg.Tensor(x, backend=backend, requires_grad=True)
+    y = F.max_pool2d(t, 3, 2, 1)
+    (y * tg.Tensor(weights.reshape(y.shape), backend=backend)).sum().backward()
+    return y.numpy(), t.grad.numpy()
+
+
+def test_max_pooling_gives_the_host_paths_numbers_on_a_device() -> None:
+    for nan_share in (0.0, 0.1, 0.4):  # no nan, some windows with nans, most windows
+        x = _images(nan_share)
+        weights = np.arange(2 * 3 * 4 * 4, dtype=np.float32)
+        weights[::7] = np.inf  # an inf gradient: exactly 0 off the picked elements, not nan
+        host, device = _pooled(NumpyBackend(), x, weights), _pooled(WaitingNumpy(), x, weights)
+        assert np.isnan(host[0]).any() == (nan_share > 0)
+        np.testing.assert_array_equal(device[0], host[0])
+        np.testing.assert_array_equal(device[1], host[1])
+
+
+def test_relu_and_clamp_route_inf_gradients_alike_on_a_device() -> None:
+    x = np.array([-1.0, 0.5, 2.0, -3.0, 4.0], dtype=np.float32)
+    seed = np.array([np.inf, np.inf, -np.inf, np.nan, 1.0], dtype=np.float32)
+    grads = []
+    for backend in (NumpyBackend(), WaitingNumpy()):
+        t = tg.Tensor(x, backend=backend, requires_grad=True)
+        out = t.relu() + t.clamp(-2.0, 1.0)
+        out.backward(tg.Tensor(seed, backend=backend))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+    np.testing.assert_array_equal(grads[0], [np.inf, np.inf, -np.inf, 0.0, 1.0])  # as PyTorch
+
+
+def _one_hot_training(jit: bool) -> tuple[list[float], int]:
+    tg.manual_seed(0)
+    python_runs = []
+    layer = tg.nn.Linear(4, 5)
+    optimizer = tg.optim.SGD(layer.parameters(), lr=0.1)
+
+    def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+        python_runs.append(1)  # a replay runs no Python of the step
+        loss = F.mse_loss(layer(x), F.one_hot(y, 5).float())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    run = tg.jit(step) if jit else step
+    rng = np.random.default_rng(2)
+    losses = []
+    for n in range(6):  # each batch's smallest and largest class differ
+        y = np.full(8, n % 5)
+        y[:2] = rng.integers(0, 5, 2)
+        losses.append(run(tg.tensor(rng.standard_normal((8, 4)).astype(np.float32)),
+                          tg.tensor(y)).item())
+    return losses, len(python_runs)
+
+
+def test_one_hot_checks_its_range_as_one_question() -> None:
+    # one_hot read min and max as numbers: a replay checked those exact values, and each batch
+    # whose smallest or largest class differed ran eagerly again. It reads one boolean now.
+    (replayed, captures), (eager, _) = _one_hot_training(True), _one_hot_training(False)
+    np.testing.assert_allclose(replayed, eager, rtol=1e-6)
+    assert captures == 2  # the first call (the optimizer makes its state), the capture
+    with pytest.raises(ValueError, match=r"must lie in \[0, 5\), got 0 \.\. 5"):
+        F.one_hot(tg.tensor([0, 5]), 5)
+    with pytest.raises(ValueError, match=r"got -1 \.\. 0"):
+        F.one_hot(tg.tensor([-1, 0]), 5)
