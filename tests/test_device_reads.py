@@ -119,3 +119,19 @@ def test_one_hot_checks_its_range_as_one_question() -> None:
         F.one_hot(tg.tensor([0, 5]), 5)
     with pytest.raises(ValueError, match=r"got -1 \.\. 0"):
         F.one_hot(tg.tensor([-1, 0]), 5)
+
+
+def test_a_check_that_keeps_failing_is_reported_once() -> None:
+    # one_hot without num_classes reads the largest class on the host: the replay's shape
+    # depends on it, so a batch with another largest class runs eagerly. At eager speed,
+    # silently, until a warning says so (once, at the third such call).
+    def step(y: tg.Tensor) -> tg.Tensor:
+        return F.one_hot(y).sum(0)
+
+    run = tg.jit(step)
+    run(tg.tensor([0, 1]))  # captured with 2 classes
+    assert run(tg.tensor([1, 0])).tolist() == [1, 1]  # replayed
+    with pytest.warns(RuntimeWarning, match=r"failed on 3 calls, which then ran eagerly") as seen:
+        for top in (2, 3, 4, 5):
+            assert run(tg.tensor([0, top])).tolist() == [1] + [0] * (top - 1) + [1]
+    assert len(seen) == 1

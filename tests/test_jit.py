@@ -152,6 +152,36 @@ def test_the_targets_range_is_checked_again_at_every_replay() -> None:
     assert all((a == b).all() for a, b in zip(before, after, strict=True))
 
 
+def test_a_failing_check_finds_the_model_untouched_when_it_reads_only_inputs() -> None:
+    # BatchNorm writes its running statistics before the loss checks the targets. The replay
+    # runs the targets' check first (it reads the inputs only), so a bad target makes it
+    # fall back to eager mode before any write: the engine's own IndexError, and the running
+    # statistics exactly as eager mode leaves them. It used to stop half-way instead, with a
+    # RuntimeError saying that the model was already being updated.
+    states = []
+    for use_jit in (False, True):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 5))
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y, model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        run = tg.jit(step) if use_jit else step
+        (x, y), _ = list(batches(2))
+        for _ in range(3):
+            run(x, y)
+        with pytest.raises(IndexError, match="target 7 is out of bounds"):
+            run(x, tg.tensor([0, 1, 7] + [0] * 29))
+        states.append([t.numpy().copy() for t in (*model.parameters(), *model.buffers())])
+    for eager, replayed in zip(*states, strict=True):
+        np.testing.assert_array_equal(replayed, eager)
+
+
 def test_a_nan_input_is_not_checked_as_in_eager_mode() -> None:
     # Neither eager mode nor a replay checks finiteness (PyTorch does not either): a NaN
     # input gives a NaN loss, and the parameters become NaN, in both.

@@ -12,6 +12,7 @@ The replay is three small generated functions, printed by ``step.replay_source()
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,11 +25,15 @@ METHODS = {np.reshape: "reshape", np.transpose: "transpose", np.sum: "sum", np.m
            np.min: "min", np.mean: "mean", np.astype: "astype", np.copy: "copy"}
 
 
+FALLBACKS_WARNED = 3  # a warning when a check has sent this many calls back to eager mode
+
+
 class GuardFailed(Exception):
     """A host check the capture saw (a target in range) fails on a replay's new values."""
 
-    def __init__(self, late: bool) -> None:
+    def __init__(self, late: bool, test: str = "") -> None:
         self.late = late  # after the step had begun writing into the model's memory
+        self.test = test  # the check, as the replay's source has it
 
 
 def _out_spec(rec: Recorder, value: Any) -> Any:
@@ -75,6 +80,7 @@ class Replay:
     def __init__(self, fn: Any, rec: Recorder, returned: Any, copies: Any, binds: Any,
                  writes: Any, slots: Any, checks: Any) -> None:
         self.fn, self.returned, self.checks = fn, returned, checks
+        self.fallbacks = 0  # calls a failed host check sent back to eager mode
         self.binds = [(t, grad) for t, grad, slot in binds if slot is not None]
         self.unbinds = [t for t, grad, slot in binds if slot is None]
         self.out_slots = _slots_of(returned)
@@ -86,7 +92,7 @@ class Replay:
         self.namespace: dict[str, Any] = {"GuardFailed": GuardFailed, "same": _same}
         for slot, memory in rec.state.items():
             self.namespace[f"v{slot}"] = memory
-        nodes = self._fold(rec, self._live(rec, escaping))
+        nodes = self._checks_first(rec, self._fold(rec, self._live(rec, escaping)))
         self.source = self._generate(rec, nodes, copies, binds, writes, slots)
         exec(compile(self.source, "<tg.jit replay>", "exec"), self.namespace)  # noqa: S102
         self.numbers = self.namespace["numbers"]
@@ -121,6 +127,36 @@ class Replay:
             else:
                 kept.append(node)
         return kept
+
+    @staticmethod
+    def _checks_first(rec: Recorder, nodes: list[Any]) -> list[Any]:
+        """Move each host check that reads the step's inputs only (a target's range) to the
+        start, with the calls it needs: a failing check then finds the model untouched, and
+        the step runs eagerly instead, raising the engine's own error."""
+        written: set[int] = set()  # memory the step writes into, directly or through a view
+        for node in nodes:
+            if node.effect and node.guard is None:
+                _refs(node.kwargs.get("out", node.args[:1]), written)
+        for node in reversed(nodes):
+            if any(o in written and rec.arrays[o].base is not None for o in node.outs):
+                _refs(node.args, written)
+        pure = set(rec.inputs) - written  # computed from the inputs and constants only
+        for node in nodes:
+            used: set[int] = set()
+            _refs((node.args, node.kwargs), used)
+            if not node.effect and used <= pure:
+                pure.update(set(node.outs) - written)
+        needed: set[int] = set()
+        early = set()
+        for node in reversed(nodes):
+            if node.guard is not None or any(o in needed for o in node.outs):
+                used = set()
+                _refs((node.args, node.kwargs), used)
+                if used <= pure and (node.guard is not None or not node.effect):
+                    early.add(id(node))
+                    needed |= used
+        return ([n for n in nodes if id(n) in early]
+                + [n for n in nodes if id(n) not in early])
 
     def _name(self, obj: Any, hint: str = "") -> str:
         if id(obj) in self.names:
@@ -190,7 +226,7 @@ class Replay:
             if node.guard is not None:
                 test = (f"{args} != {node.guard!r}" if type(node.guard) in (bool, int)
                         else f"not same({args}, {self._r(node.guard)})")
-                lines.append(f"    if {test}: raise GuardFailed({wrote})")
+                lines.append(f"    if {test}: raise GuardFailed({wrote}, {test!r})")
                 continue
             if node.fn is operator.getitem:
                 line = f"{lhs}{self._r(node.args[0])}[{self._r(node.args[1])}]"
@@ -236,6 +272,13 @@ class Replay:
                     "the replay had begun updating the model; run the step without tg.jit to "
                     "see the engine's own error."
                 ) from None
+            self.fallbacks += 1
+            if self.fallbacks == FALLBACKS_WARNED:
+                warnings.warn(
+                    f"tg.jit: a host check of the capture ({failed.test}) failed on "
+                    f"{FALLBACKS_WARNED} calls, which then ran eagerly, at eager speed. The step "
+                    "reads a value on the host that changes between calls; see the check in "
+                    "step.replay_source().", RuntimeWarning, stacklevel=3)
             return self.fn(*args, **kwargs)  # eagerly: the engine's own error, or its branch
         self.commit()
         for (t, grad), array in zip(self.binds, grads, strict=True):
