@@ -109,3 +109,54 @@ def test_div_with_rounding_mode_has_zero_gradient_as_in_torch() -> None:
     same(ours.grad, theirs.grad)
     with pytest.raises(ValueError, match="rounding_mode"):
         ours.div(2, rounding_mode="round")
+
+
+# -- norm ------------------------------------------------------------------------------------
+NORM_CASES = [
+    ([1e30], {}),  # one element: |x| exactly (x * x would overflow)
+    ([[1e30], [-2e30]], {"dim": 1}),
+    ([[1e30], [-2e30]], {"dim": 1, "keepdim": True}),
+    ([-3.0], {"p": 3}),
+    ([1e30, 1e30], {}),  # inf in PyTorch too: float32 squares overflow
+    ([1e-30, 1e-30], {}),  # 0 in PyTorch too: they underflow
+    ([1e-20, 1e-20], {}),  # subnormal squares, rounded as PyTorch rounds them
+    ([0.0, 0.0], {"p": 3}),
+    ([0.0, 0.0], {"p": 0.5}),
+    ([1.0, 0.0], {"p": 0.5}),
+    ([1.0, 0.0], {"p": -1}),
+    ([0.0, 0.0], {"p": -1}),
+    ([1.0, -2.0], {"p": 3}),
+    ([1.0, -2.0], {"p": 0.5}),
+    ([1e-30, 1e-30], {"p": 3}),
+    ([[0.0, 0.0], [1.0, -2.0]], {"p": 3, "dim": 1}),
+    ([[0.0, 3.0], [1.0, 2.0]], {"p": 3, "dim": 0, "keepdim": True}),
+    ([[0.0, 0.0], [3.0, 4.0]], {"dim": 1}),
+    ([[0.0, 0.0], [3.0, 4.0]], {"p": 1, "dim": 1}),
+    ([[0.0, 0.0], [3.0, -4.0]], {"p": INF, "dim": 1}),
+    ([[0.0, 0.0], [3.0, 4.0]], {"p": 0, "dim": 1}),
+]
+
+
+@pytest.mark.parametrize(("values", "options"), NORM_CASES, ids=repr)
+def test_norm_and_its_gradient_match_torch(values: list, options: dict) -> None:
+    ours = tg.tensor(values, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # x * x may overflow: NumPy says so
+        out = ours.norm(**options)
+        if options.get("p") != 0:  # PyTorch records no derivative for the count of nonzeros
+            out.sum().backward()
+    expected = theirs.norm(**options)
+    same(out, expected)
+    if options.get("p") == 0:
+        return
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6)
+
+
+def test_norm_of_a_huge_single_number_is_that_number() -> None:
+    """The case from the issue: 1e30 in float32, whose square overflows."""
+    same(no_warnings(tg.tensor([1e30]).norm), torch.tensor([1e30]).norm())
+    same(no_warnings(tg.norm, tg.tensor(-1e30)), torch.norm(torch.tensor(-1e30)))
+    # PyTorch's gradient here is nan (its formula overflows); the value is what counts
+    same(no_warnings(tg.tensor([-3e38]).norm, p=3), torch.tensor([-3e38]).norm(p=3))

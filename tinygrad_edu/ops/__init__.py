@@ -15,6 +15,7 @@ file (``ops/``)        primitives
 ``accurate.py``        Log1p, Expm1 (log and exp accurate near 0)
 ``erf.py``             Erf (from a table of Taylor polynomials: NumPy has no erf)
 ``linalg.py``          MatMul
+``norm.py``            PNorm (the p-norm for p other than 0, 1, 2 and inf)
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
 ``transfer.py``        ToBackend
 ``spatial.py``         Unfold, Fold (im2col and its adjoint, for convolution and pooling)
@@ -45,7 +46,8 @@ squeeze, unsqueeze, flatten      Reshape                                   tm/mo
 broadcast_to                     Expand                                    tm/movement.py
 stack                            Reshape, Concatenate                      functional.py
 sign, round, floor, ceil, trunc  Where that never takes x (derivative 0)   tm/maths.py
-reciprocal, norm, dot, outer     Div; Mul, Sum, StdFromVar; MatMul; Mul    tm/maths.py
+reciprocal, norm, dot, outer     Div; Mul, Sum, StdFromVar (or Abs, Sum,   tm/maths.py
+                                 Max, PNorm); MatMul; Mul
 split, chunk, roll, flip, ...    GetItem (repeats add up)                  tm/pieces.py
 repeat; tril, triu               Reshape, Expand; Where                    tm/pieces.py
 masked_fill, Tensor.where        Where                                     tm/comparison.py
@@ -76,6 +78,7 @@ from .nn_ops import (
     MseLoss,
     NLLLoss,
 )
+from .norm import PNorm
 from .pool import TiledMaxPool
 from .reduce import Max, Median, Min, Sum, Var
 from .scan import Cumsum, Prod
@@ -134,6 +137,7 @@ __all__ = [
     "NLLLoss",
     "Neg",
     "Pad",
+    "PNorm",
     "Permute",
     "Pow",
     "Relu",

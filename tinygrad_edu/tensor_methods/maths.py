@@ -17,6 +17,7 @@ from ..dtypes import bool_, int64, to_dtype
 from ..ops.accurate import Expm1, Log1p
 from ..ops.division import fmod_arrays
 from ..ops.erf import Erf
+from ..ops.norm import PNorm
 from ..ops.scan import Cumsum, Prod
 from .base import TensorBase
 from .shapes import (
@@ -30,6 +31,14 @@ from .shapes import (
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
+    """How many elements a reduction over ``axes`` (None: all) of ``shape`` takes together."""
+    count = 1
+    for axis in range(len(shape)) if axes is None else axes:
+        count *= shape[axis]
+    return count
 
 
 class MathMethods(TensorBase):
@@ -255,6 +264,8 @@ class MathMethods(TensorBase):
             raise ValueError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
         axes = normalize_axis(dim, x.ndim)
         size = x.abs()
+        if p not in (0, 0.0) and _count(x.shape, axes) == 1:
+            return size.sum(axes, keepdims=keepdim)  # |x| exactly, as PyTorch: no x * x overflow
         if p in ("fro", 2, 2.0):
             squares = (x * x).sum(axes, keepdims=keepdim)
             return cast("Tensor", ops.StdFromVar.apply(squares))  # gradient 0 where it is 0
@@ -268,7 +279,7 @@ class MathMethods(TensorBase):
             counts = x.backend.xp.astype(x._data != 0, x._data.dtype)
             nonzero = x._constant_piece(counts)  # recorded, with derivative 0
             return nonzero.sum(axes, keepdims=keepdim)
-        return (size**p).sum(axes, keepdims=keepdim) ** (1.0 / p)
+        return cast("Tensor", PNorm.apply(x, p=float(p), axis=axes, keepdims=keepdim))
 
     # -- products --------------------------------------------------------------------------
     def dot(self, other: Any) -> Tensor:
