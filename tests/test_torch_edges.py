@@ -160,3 +160,62 @@ def test_norm_of_a_huge_single_number_is_that_number() -> None:
     same(no_warnings(tg.norm, tg.tensor(-1e30)), torch.norm(torch.tensor(-1e30)))
     # PyTorch's gradient here is nan (its formula overflows); the value is what counts
     same(no_warnings(tg.tensor([-3e38]).norm, p=3), torch.tensor([-3e38]).norm(p=3))
+
+
+# -- generator= ------------------------------------------------------------------------------
+def _draws(module, generator):
+    """The same random calls in either library, each with ``generator=``."""
+    init = module.nn.init
+    return [
+        module.rand(2, 3, generator=generator),
+        module.randn(4, generator=generator, dtype=module.float64),
+        module.randint(3, 9, (5,), generator=generator),
+        module.randint(4, (2, 2), generator=generator),
+        module.randperm(6, generator=generator),
+        module.rand_like(module.zeros(3), generator=generator),
+        module.randn_like(module.zeros(2, dtype=module.float64), generator=generator),
+        module.zeros(3).uniform_(-2, 2, generator=generator),
+        module.zeros(3).normal_(1, 2, generator=generator),
+        init.uniform_(module.zeros(2, 2), -1, 1, generator=generator),
+        init.normal_(module.zeros(2, 2), 0, 1, generator=generator),
+        init.kaiming_uniform_(module.zeros(3, 4), generator=generator),
+        init.kaiming_normal_(module.zeros(3, 4), generator=generator),
+        init.xavier_uniform_(module.zeros(3, 4), generator=generator),
+        init.xavier_normal_(module.zeros(3, 4), generator=generator),
+    ]
+
+
+def test_generator_keyword_is_taken_where_torch_takes_it() -> None:
+    ours = _draws(tg, tg.Generator().manual_seed(3))
+    theirs = _draws(torch, torch.Generator().manual_seed(3))
+    for got, expected in zip(ours, theirs, strict=True):
+        assert tuple(got.shape) == tuple(expected.shape)
+        assert got.numpy().dtype == expected.numpy().dtype
+    for got in ours[:2] + ours[4:]:  # the ones whose numbers are spread freely
+        assert len(np.unique(got.numpy())) == got.numel()
+    assert 3 <= ours[2].min().item() and ours[2].max().item() < 9
+    assert sorted(ours[4].tolist()) == list(range(6))
+    assert 0 <= ours[0].min().item() and ours[0].max().item() < 1
+    assert -2 <= ours[7].min().item() and ours[7].max().item() < 2
+
+
+def test_one_seed_one_sequence_and_the_global_stream_left_alone() -> None:
+    generator = tg.Generator()
+    first = _draws(tg, generator.manual_seed(11))
+    again = _draws(tg, generator.manual_seed(11))
+    other = _draws(tg, generator.manual_seed(12))
+    for a, b, c in zip(first, again, other, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        assert not np.array_equal(a.numpy(), c.numpy())
+    tg.manual_seed(0)
+    expected = tg.rand(5).numpy()
+    tg.manual_seed(0)
+    _draws(tg, generator)
+    np.testing.assert_array_equal(tg.rand(5).numpy(), expected)
+
+
+def test_a_wrong_generator_is_named() -> None:
+    with pytest.raises(TypeError, match="tg.Generator"):
+        tg.rand(2, generator=torch.Generator())
+    with pytest.raises(TypeError, match="tg.Generator"):
+        tg.zeros(2).normal_(generator=0)

@@ -15,6 +15,7 @@ from .backends.base import Backend
 from .backends.registry import get_backend
 from .device import pick
 from .dtypes import DType, bool_, float32, int64, to_dtype
+from .generator import draw
 from .tensor import Tensor
 
 BackendArg = str | Backend | None
@@ -212,36 +213,34 @@ def eye(
 
 def rand(
     *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None,
-    device: Any = None,
+    device: Any = None, generator: Any = None,
 ) -> Tensor:
-    """Uniform random numbers in [0, 1). Reproducible after :func:`manual_seed`."""
+    """Uniform random numbers in [0, 1). Reproducible after :func:`manual_seed`, or from a
+    ``generator=tg.Generator().manual_seed(seed)`` (which leaves the global stream alone)."""
     b = _backend(backend, device)
     dtype = _float_dtype(dtype, "rand")
-    return _make(b.uniform(_shape(shape), dtype), b, requires_grad)
+    return _make(draw(generator, b, "uniform", _shape(shape), dtype), b, requires_grad)
 
 
 def randn(
     *shape: Any, dtype: Any = float32, requires_grad: bool = False, backend: BackendArg = None,
-    device: Any = None,
+    device: Any = None, generator: Any = None,
 ) -> Tensor:
-    """Standard normal random numbers. Reproducible after :func:`manual_seed`."""
+    """Standard normal random numbers. Reproducible after :func:`manual_seed` (or from a
+    ``generator=``, as :func:`rand`)."""
     b = _backend(backend, device)
     dtype = _float_dtype(dtype, "randn")
-    return _make(b.normal(_shape(shape), dtype), b, requires_grad)
+    return _make(draw(generator, b, "normal", _shape(shape), dtype), b, requires_grad)
 
 
 def randint(
-    low: int,
-    high: Any = None,  # an int, or the size in the form randint(high, size)
-    size: Any = None,
-    dtype: Any = int64,
-    requires_grad: bool = False,
-    backend: BackendArg = None,
-    device: Any = None,
+    low: int, high: Any = None, size: Any = None,  # high: or the size, in randint(high, size)
+    dtype: Any = int64, requires_grad: bool = False, backend: BackendArg = None,
+    device: Any = None, generator: Any = None,
 ) -> Tensor:
     """Random integers from ``low`` (inclusive) to ``high`` (exclusive), as PyTorch's
     ``randint(low, high, size)`` or ``randint(high, size)``. Reproducible after
-    :func:`manual_seed`.
+    :func:`manual_seed` (or from a ``generator=``, as :func:`rand`).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -259,7 +258,7 @@ def randint(
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     b = _backend(backend, device)
     shape = _shape(tuple(size) if isinstance(size, tuple | list) else (size,))
-    draws = b.uniform(shape, to_dtype("float64"))  # float64: every integer below 2**53 reachable
+    draws = draw(generator, b, "uniform", shape, to_dtype("float64"))  # every int < 2**53
     span = high - low
     array = b.xp.floor(draws * span) + low
     array = b.xp.clip(array, low, high - 1)  # guards the rounding of draws * span up to span
@@ -316,23 +315,25 @@ def full_like(
 
 def rand_like(
     t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
-    device: Any = None,
+    device: Any = None, generator: Any = None,
 ) -> Tensor:
     """Uniform random numbers in [0, 1) with the shape, dtype and backend of ``t``."""
-    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
+    return rand(t.shape, requires_grad=requires_grad, generator=generator,
+                **_like(t, dtype, backend, device))
 
 
 def randn_like(
     t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
-    device: Any = None,
+    device: Any = None, generator: Any = None,
 ) -> Tensor:
     """Standard normal random numbers with the shape, dtype and backend of ``t``."""
-    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
+    return randn(t.shape, requires_grad=requires_grad, generator=generator,
+                 **_like(t, dtype, backend, device))
 
 
 def randperm(
     n: int, dtype: Any = int64, requires_grad: bool = False, backend: BackendArg = None,
-    device: Any = None,
+    device: Any = None, generator: Any = None,
 ) -> Tensor:
     """The numbers 0 to n - 1 in a random order, as PyTorch's ``randperm`` (how a training
     loop shuffles its examples). Reproducible after :func:`manual_seed` (with other numbers
@@ -345,7 +346,8 @@ def randperm(
     """
     count = _shape((n,))[0]
     b = _backend(backend, device)
-    order = b.xp.argsort(b.uniform((count,), to_dtype("float64")), stable=True)
+    keys = draw(generator, b, "uniform", (count,), to_dtype("float64"))
+    order = b.xp.argsort(keys, stable=True)
     return _make(b.xp.astype(order, b.native_dtype(to_dtype(dtype))), b, requires_grad)
 
 

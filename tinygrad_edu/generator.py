@@ -8,9 +8,11 @@ PyTorch code seeds a split or a shuffle with its own generator, so that it does 
 Here a ``Generator`` is a NumPy ``numpy.random.Generator`` (PCG64) with PyTorch's methods
 (``manual_seed``, ``seed``, ``initial_seed``, ``get_state``, ``set_state``), so everything that
 takes a NumPy generator takes it too: ``random_split``, ``DataLoader(generator=...)``, the
-samplers. (``tg.rand``, ``tg.randn`` and ``tg.randperm`` draw from the backend's generator,
-which :func:`tinygrad_edu.manual_seed` seeds; they take no ``generator=``.) The numbers differ
-from PyTorch's (another algorithm); the reproducibility is the same: one seed, one sequence.
+samplers. ``tg.rand``, ``tg.randn``, ``tg.randint``, ``tg.randperm``, ``rand_like``,
+``randn_like``, ``Tensor.uniform_``/``normal_`` and the ``nn.init`` fillers take
+``generator=`` too (see :func:`draw`); without one they draw from the backend's generator, which
+:func:`tinygrad_edu.manual_seed` seeds. The numbers differ from PyTorch's (another algorithm);
+the reproducibility is the same: one seed, one sequence.
 """
 
 from __future__ import annotations
@@ -93,3 +95,25 @@ class Generator(np.random.Generator):
         return f"<tinygrad_edu.Generator seed={self._initial_seed}>"
 
     __str__ = __repr__
+
+
+def draw(generator: Any, backend: Any, kind: str, shape: tuple[int, ...], dtype: Any) -> Any:
+    """Samples of U[0, 1) (``kind="uniform"``) or N(0, 1) (``"normal"``) as an array of
+    ``backend`` in the floating ``dtype``: from ``generator`` (drawn on the host, then moved;
+    the backend's own generator is left as it was), or from the backend's generator if None.
+
+    Raises:
+        TypeError: ``generator`` is neither a ``tg.Generator`` nor a NumPy generator.
+    """
+    if generator is None:
+        return backend.uniform(shape, dtype) if kind == "uniform" else backend.normal(shape, dtype)
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"generator= needs a tg.Generator (or numpy.random.Generator), not "
+            f"{type(generator).__name__}: g = tg.Generator().manual_seed(0), then "
+            "tg.rand(3, generator=g)"
+        )
+    native = np.dtype(dtype.name)
+    if kind == "uniform":
+        return backend.asarray(generator.random(shape, dtype=native), dtype)
+    return backend.asarray(generator.standard_normal(shape, dtype=native), dtype)

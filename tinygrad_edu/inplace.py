@@ -30,6 +30,7 @@ from typing import Any
 
 from .context import bump_version
 from .dtypes import bool_, to_dtype
+from .generator import draw
 from .grad_mode import _mode
 
 
@@ -290,17 +291,18 @@ class InPlaceMixin:
                 source = source.detach().astype(self.dtype)
         return self._assign_("copy_", self._operand("copy_", source))
 
-    def uniform_(self: Any, low: float = 0.0, high: float = 1.0) -> Any:
-        """Fill with samples from U[low, high), in place (from the backend's generator)."""
+    def uniform_(self: Any, low: float = 0.0, high: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with samples from U[low, high), in place (from ``generator``, a
+        :class:`~tinygrad_edu.Generator`, or else the backend's generator)."""
         self._check_inplace("uniform_")
-        dtype = to_dtype(self.dtype)
-        samples = self.backend.uniform(self.shape, dtype)
+        samples = draw(generator, self.backend, "uniform", self.shape, to_dtype(self.dtype))
         return self._assign_("uniform_", samples * (high - low) + low)
 
-    def normal_(self: Any, mean: float = 0.0, std: float = 1.0) -> Any:
-        """Fill with samples from N(mean, std²), in place (from the backend's generator)."""
+    def normal_(self: Any, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with samples from N(mean, std²), in place (from ``generator`` or else the
+        backend's generator)."""
         self._check_inplace("normal_")
-        samples = self.backend.normal(self.shape, to_dtype(self.dtype))
+        samples = draw(generator, self.backend, "normal", self.shape, to_dtype(self.dtype))
         return self._assign_("normal_", samples * std + mean)
 
     # -- item assignment ----------------------------------------------------------------------
