@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .cuda_graph import CudaGraphStep
 from .replay import Replay, _out_spec
@@ -67,11 +68,15 @@ class Jit:
         self.captures: OrderedDict[Any, Any] = OrderedDict()
         self.refused: CaptureError | None = None
         self.last: Any = None
+        self.context: Context | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.refused is not None:
             raise self.refused
-        key = _signature(args, kwargs)
+        if self.context is None or not self.context.same_objects():
+            self.context = Context(self.fn)  # the model or optimizer it names is another now
+            self.captures.clear()
+        key = (_signature(args, kwargs), self.context.state())
         capture = self.captures.get(key)
         if capture is not None and capture.valid():
             self.captures.move_to_end(key)
@@ -100,6 +105,36 @@ class Jit:
         if self.last is None:
             return "# not captured yet: call the function once"
         return str(self.last.source)
+
+
+class Context:
+    """What a replay cannot see but eager mode would: the objects the function names (a global
+    ``model`` assigned anew), the modules' modes and numbers (``model.eval()``, a dropout's
+    ``p``), which tensors require gradients (a frozen layer) and the grad mode. Each such state
+    is captured on its own; a new object behind a name starts the cache afresh."""
+
+    def __init__(self, fn: Any) -> None:
+        code = getattr(fn, "__code__", None)
+        cells = getattr(fn, "__closure__", None) or ()
+        self.roots = [(cell, "cell_contents") for cell in cells]
+        if code is not None:
+            self.roots += [(fn.__globals__, name) for name in code.co_names
+                           if name in fn.__globals__]
+        self.objects = self._objects()
+        _, self.tensors, watched = _discover(fn)
+        self.modes = [(vars(o), k) for o in watched if hasattr(o, "_modules")
+                      for k, v in vars(o).items() if type(v) in (bool, int, float)]
+
+    def _objects(self) -> list[int]:
+        return [id(root.get(k) if isinstance(root, dict) else getattr(root, k, None))
+                for root, k in self.roots]
+
+    def same_objects(self) -> bool:
+        return self._objects() == self.objects
+
+    def state(self) -> Any:
+        return (is_grad_enabled(), *[d.get(k) for d, k in self.modes],
+                *[t.requires_grad for t in self.tensors])
 
 
 def _tensors(args: Any, kwargs: Any) -> list[Tensor]:
