@@ -219,3 +219,19 @@ def test_a_wrong_generator_is_named() -> None:
         tg.rand(2, generator=torch.Generator())
     with pytest.raises(TypeError, match="tg.Generator"):
         tg.zeros(2).normal_(generator=0)
+
+
+# -- found in the sweep ----------------------------------------------------------------------
+@pytest.mark.parametrize("p", [2, 1, 3, INF])
+@pytest.mark.parametrize("values", [[[NAN, 1.0, 3.0]], [[1e30]], [[0.0, 0.0]], [[3.0, 4.0]]],
+                         ids=repr)
+def test_normalize_matches_torch(values: list, p: float) -> None:
+    ours = tg.nn.functional.normalize(tg.tensor(values), p=p)
+    same(ours, torch.nn.functional.normalize(torch.tensor(values), p=p))
+
+
+def test_clamp_by_a_nan_tensor_bound_gives_nan_as_in_torch() -> None:
+    x, low, high = [2.5, NAN, -1.0, 0.0], [NAN, 0.0, 0.0, 0.0], [3.0, 3.0, NAN, 0.0]
+    same(tg.tensor(x).clamp(min=tg.tensor(low), max=tg.tensor(high)),
+         torch.tensor(x).clamp(min=torch.tensor(low), max=torch.tensor(high)))
+    same(tg.tensor(x).clamp(max=tg.tensor(high)), torch.tensor(x).clamp(max=torch.tensor(high)))

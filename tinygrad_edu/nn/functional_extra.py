@@ -16,7 +16,6 @@ Examples:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -293,16 +292,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
 
 
 def _norm(x: Tensor, p: float, dim: int | tuple[int, ...]) -> Tensor:
-    """The p-norm over ``dim`` (kept), with the gradient 0 at a zero vector, as PyTorch."""
-    if p == math.inf:
-        return x.abs().amax(dim, keepdims=True)
-    if p == 1:
-        return x.abs().sum(dim, keepdims=True)
-    total = (x * x).sum(dim, keepdims=True) if p == 2 else (x.abs() ** p).sum(dim, keepdims=True)
-    positive = total > 0
-    root = where(positive, total, 1.0)
-    root = root.sqrt() if p == 2 else root ** (1.0 / p)
-    return where(positive, root, 0.0)
+    """The p-norm over ``dim`` (kept), with the gradient 0 at a zero vector, as PyTorch: a nan
+    stays nan (it is not clamped to eps) and a lone huge element is its own norm."""
+    return x.norm(p, dim, keepdim=True)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:

@@ -231,10 +231,13 @@ class ElementwiseMethods(MovementMethods):
         """clip with tensor bounds, as two where()s: the gradient goes to ``x`` where it is
         within the bounds (ties included, as in PyTorch) and to the bound that was taken."""
         out = cast("Tensor", self)
+        # A nan bound gives nan there, as PyTorch's clamp (x < nan alone would keep x).
         if low is not None:
-            out = out._where(out < low, low, out)
+            low = out._const(low)
+            out = out._where((out < low) | low.isnan(), low, out)
         if high is not None:
-            out = out._where(out > high, high, out)
+            high = out._const(high)
+            out = out._where((out > high) | high.isnan(), high, out)
         return out
 
     def _where(self, condition: Any, x: Any, y: Any) -> Tensor:
