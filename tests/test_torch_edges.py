@@ -235,3 +235,12 @@ def test_clamp_by_a_nan_tensor_bound_gives_nan_as_in_torch() -> None:
     same(tg.tensor(x).clamp(min=tg.tensor(low), max=tg.tensor(high)),
          torch.tensor(x).clamp(min=torch.tensor(low), max=torch.tensor(high)))
     same(tg.tensor(x).clamp(max=tg.tensor(high)), torch.tensor(x).clamp(max=torch.tensor(high)))
+
+
+@pytest.mark.parametrize("args", [(0, 1, 0.1), (1, 0, -0.3), (0, 10, 0.7), (0.1, 2.3, 0.3),
+                                  (1e8, 1e8 + 100, 1.0), (-5, 5, 0.25), (0, 7), (2.0,)],
+                         ids=repr)
+def test_arange_rounds_each_value_once_as_torch(args: tuple) -> None:
+    """float32 values are start + i * step rounded once (NumPy's float32 arange adds up
+    rounded steps: arange(0, 10, 0.7) ended 9.5e-7 off, arange(1e8, ...) 96 off)."""
+    same(tg.arange(*args), torch.arange(*args))

@@ -14,7 +14,7 @@ from typing import Any
 from .backends.base import Backend
 from .backends.registry import get_backend
 from .device import pick
-from .dtypes import DType, bool_, float32, int64, to_dtype
+from .dtypes import DType, bool_, float32, float64, int64, to_dtype
 from .generator import draw
 from .tensor import Tensor
 
@@ -176,13 +176,8 @@ def linspace(
 
 
 def arange(
-    start: float,
-    stop: float | None = None,
-    step: float = 1,
-    dtype: Any = None,
-    requires_grad: bool = False,
-    backend: BackendArg = None,
-    device: Any = None,
+    start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+    requires_grad: bool = False, backend: BackendArg = None, device: Any = None,
 ) -> Tensor:
     """Evenly spaced values in [start, stop): int64 for int arguments, float32 otherwise."""
     if stop is None:
@@ -192,8 +187,11 @@ def arange(
     if dtype is None:
         all_ints = all(isinstance(v, int) for v in (start, stop, step))
         dtype = int64 if all_ints else float32
-    b = _backend(backend, device)
-    array = b.xp.arange(start, stop, step, dtype=b.native_dtype(to_dtype(dtype)))
+    b, dtype = _backend(backend, device), to_dtype(dtype)
+    if dtype is float32:  # start + i * step in float64, rounded once, as PyTorch (NumPy adds up
+        wide = b.xp.arange(start, stop, step, dtype=b.native_dtype(float64))  # float32 steps)
+        return _make(b.xp.astype(wide, b.native_dtype(float32)), b, requires_grad)
+    array = b.xp.arange(start, stop, step, dtype=b.native_dtype(dtype))
     return _make(array, b, requires_grad)
 
 
