@@ -244,3 +244,21 @@ def test_arange_rounds_each_value_once_as_torch(args: tuple) -> None:
     """float32 values are start + i * step rounded once (NumPy's float32 arange adds up
     rounded steps: arange(0, 10, 0.7) ended 9.5e-7 off, arange(1e8, ...) 96 off)."""
     same(tg.arange(*args), torch.arange(*args))
+
+
+# -- conversions -----------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")  # NumPy: nan to int
+@pytest.mark.parametrize("method", ["float", "double", "long", "bool"])
+def test_conversions_match_torch_at_the_edges(method: str) -> None:
+    values = [1.9, -1.9, 2.5, -0.0, NAN, 1e20, 16777217.0]
+    same(getattr(tg.tensor(values, dtype="float64"), method)(),
+         getattr(torch.tensor(values, dtype=torch.float64), method)())
+    same(tg.tensor([1.5, 0.0]).to(tg.float64).type(tg.bool),
+         torch.tensor([1.5, 0.0]).to(torch.float64).type(torch.bool))
+
+
+@pytest.mark.parametrize("method", ["half", "short", "char", "byte"])
+def test_conversions_to_dtypes_we_lack_raise_a_clear_error(method: str) -> None:
+    assert getattr(torch.tensor([300.0]), method)().dtype != torch.float32  # torch has them
+    with pytest.raises(TypeError, match=r"tinygrad_edu has only float32.*so use x\."):
+        getattr(tg.tensor([300.0]), method)()

@@ -129,6 +129,24 @@ class LikeMethods(TensorBase):
         ``x.long()`` here, where PyTorch gives int32), outside the graph."""
         return cast("Tensor", self).long()
 
+    # PyTorch's other conversions name dtypes tinygrad_edu lacks: an error, never a silent
+    # stand-in whose values (x.byte() wraps 300 to 44 in PyTorch) would differ.
+    def half(self) -> Tensor:
+        """PyTorch's float16: not a dtype here, so a TypeError naming what to use."""
+        raise _missing_dtype("half", "float16", "x.float()")
+
+    def short(self) -> Tensor:
+        """PyTorch's int16: not a dtype here, so a TypeError naming what to use."""
+        raise _missing_dtype("short", "int16", "x.long()")
+
+    def char(self) -> Tensor:
+        """PyTorch's int8: not a dtype here, so a TypeError naming what to use."""
+        raise _missing_dtype("char", "int8", "x.long()")
+
+    def byte(self) -> Tensor:
+        """PyTorch's uint8: not a dtype here, so a TypeError naming what to use."""
+        raise _missing_dtype("byte", "uint8", "x.long() (and x.clamp(0, 255) first if need be)")
+
     def is_contiguous(self) -> builtins.bool:
         """True, as the layout is the backend's business here (see :meth:`contiguous`)."""
         return True
@@ -223,3 +241,10 @@ class LikeMethods(TensorBase):
 
 
 _BYTES = {"float32": 4, "float64": 8, "int64": 8, "bool": 1}  # per element, as in PyTorch
+
+
+def _missing_dtype(method: str, dtype: str, instead: str) -> TypeError:
+    return TypeError(
+        f"x.{method}() converts to {dtype} in PyTorch; tinygrad_edu has only float32, float64, "
+        f"int64 and bool, so use {instead}"
+    )
