@@ -136,3 +136,22 @@ def test_erf_matches_pytorch_in_float32_and_float64() -> None:
         np.testing.assert_allclose(tg.erf(ours.detach()).numpy(),
                                    torch.erf(theirs).detach().numpy(), rtol=0, atol=tolerance)
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=0, atol=tolerance)
+
+
+def test_backward_adds_to_the_grad_in_place_as_pytorch() -> None:
+    """``g = w.grad`` then another ``backward()``: PyTorch adds in place, so ``g`` shows the
+    sum and stays ``w.grad``; a new array used to leave ``g`` at the first gradient."""
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    seen = []
+    for lib in (tg, torch):
+        w = lib.ones(3, requires_grad=True)
+        (w * 2).sum().backward()
+        g = w.grad
+        (w * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        seen.append((g.numpy().copy(), w.grad is g))
+    np.testing.assert_array_equal(seen[0][0], seen[1][0])
+    assert seen[0][1] is seen[1][1] is True
+    w = tg.ones(2, requires_grad=True)
+    w.grad = tg.zeros(1).expand(2)  # read-only memory: a new array holds the sum instead
+    (w * 3).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]

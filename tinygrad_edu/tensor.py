@@ -172,7 +172,10 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
             copy = self.backend.xp.asarray(grad._data, copy=True)
             self.grad = Tensor._from_data(copy, self.backend)
         else:
-            self.grad = Tensor._from_data(self.grad._data + grad._data, self.backend)
+            try:  # in place, as PyTorch: a reference to .grad taken earlier sees the sum too
+                self.grad.add_(grad)
+            except ValueError:  # read-only memory (a .grad assigned from expand())
+                self.grad = Tensor._from_data(self.grad._data + grad._data, self.backend)
 
     @staticmethod
     def _grad_adder(create_graph: builtins.bool) -> Any:

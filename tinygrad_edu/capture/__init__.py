@@ -110,7 +110,8 @@ class Jit:
 class Context:
     """What a replay cannot see but eager mode would: the objects the function names (a global
     ``model`` assigned anew), the modules' modes and numbers (``model.eval()``, a dropout's
-    ``p``), which tensors require gradients (a frozen layer) and the grad mode. Each such state
+    ``p``), which tensors require gradients (a frozen layer) and which have one already
+    (``backward()`` then adds to it: gradient accumulation), and the grad mode. Each such state
     is captured on its own; a new object behind a name starts the cache afresh."""
 
     def __init__(self, fn: Any) -> None:
@@ -134,7 +135,7 @@ class Context:
 
     def state(self) -> Any:
         return (is_grad_enabled(), *[d.get(k) for d, k in self.modes],
-                *[t.requires_grad for t in self.tensors])
+                *[(t.requires_grad, t.grad is None) for t in self.tensors])
 
 
 def _tensors(args: Any, kwargs: Any) -> list[Tensor]:
@@ -226,11 +227,18 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
         traced = rec.new(t._data)
         rec.inputs.append(traced._slot)
         wrapped.append((t, t._data, traced))
-    for t in (*tensors, *(t.grad for t in tensors if t.grad is not None)):
+    for t in tensors:
         if not any(t is w[0] for w in wrapped):
             traced = rec.new(t._data)
             rec.state[traced._slot] = t._data
             wrapped.append((t, t._data, traced))
+    for owner in tensors:  # a gradient there already: backward adds to it (accumulation)
+        grad = owner.grad
+        if grad is not None and not any(grad is w[0] for w in wrapped):
+            traced = rec.new(grad._data)  # an input: each replay gets the .grad of its call
+            rec.inputs.append(traced._slot)
+            rec.grad_owners.append(owner)
+            wrapped.append((grad, grad._data, traced))
     slots = _number_slots(optimizers)
     starts = [d[k] for d, k in slots]
     hooks = {"xp": RecordingXp(np), "to_numpy": _refusing(backend.to_numpy)}

@@ -81,6 +81,7 @@ class Replay:
                  writes: Any, slots: Any, checks: Any) -> None:
         self.fn, self.returned, self.checks = fn, returned, checks
         self.fallbacks = 0  # calls a failed host check sent back to eager mode
+        self.grad_owners = rec.grad_owners
         self.binds = [(t, grad) for t, grad, slot in binds if slot is not None]
         self.unbinds = [t for t, grad, slot in binds if slot is None]
         self.out_slots = _slots_of(returned)
@@ -263,6 +264,7 @@ class Replay:
 
     def run(self, args: Any, kwargs: Any) -> Any:
         arrays = [a._data for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        arrays += [t.grad._data for t in self.grad_owners]
         try:
             outs, grads = self.step(*arrays, *self.numbers())
         except GuardFailed as failed:

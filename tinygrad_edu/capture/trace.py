@@ -103,6 +103,7 @@ class Recorder:
         self.arrays: list[Any] = []  # slot -> the array the capture computed (plain)
         self.ids: set[int] = set()  # of those arrays
         self.inputs: list[int] = []  # the slots of the step's input arrays, in order
+        self.grad_owners: list[Any] = []  # tensors whose .grad is an input too (after those)
         self.state: dict[int, Any] = {}  # slot -> the tensor memory it reads and writes
         self.scalars: dict[tuple[str, str], int] = {}  # (Sym code, dtype) -> slot
         self.scalar_code: dict[int, tuple[str, Any]] = {}
