@@ -262,3 +262,23 @@ def test_conversions_to_dtypes_we_lack_raise_a_clear_error(method: str) -> None:
     assert getattr(torch.tensor([300.0]), method)().dtype != torch.float32  # torch has them
     with pytest.raises(TypeError, match=r"tinygrad_edu has only float32.*so use x\."):
         getattr(tg.tensor([300.0]), method)()
+
+
+PROD_CASES = [
+    [[1.0, INF, 2.0], [NAN, 1.0, 3.0], [-INF, -INF, 0.0], [1e38, 3e38, 1e38], [1e-45, 0.0, -0.0]],
+    [[1.0, INF, 0.0]], [[0.0, 0.0, 2.0]], [[NAN, 0.0, 2.0]], [[0.0, NAN], [0.0, 1.0]],
+    [[1.0, INF, 2.0], [NAN, 1.0, 3.0]],
+]
+
+
+@pytest.mark.parametrize("dim", [0, 1, None])
+@pytest.mark.parametrize("values", PROD_CASES, ids=repr)
+def test_prod_gradient_matches_torch_with_zeros_inf_and_nan(values: list, dim: int | None) -> None:
+    """PyTorch takes z / x_i unless the tensor holds a zero anywhere, then the exact product of
+    the others (all 0 for a full product with two zeros); it decides for the whole tensor."""
+    ours, theirs = tg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # inf * 0 and the like, as in C
+        (ours.prod() if dim is None else ours.prod(dim)).sum().backward()
+    (theirs.prod() if dim is None else theirs.prod(dim)).sum().backward()
+    same(ours.grad, theirs.grad)

@@ -36,10 +36,10 @@ class Cumsum(Function):
 class Prod(Function):
     """z = x_0 * x_1 * ... over axis (one axis, or all);  dz/dx_i = the product of the others
 
-    With no zero in a group that is z / x_i (PyTorch's formula, so an inf gives inf / inf =
-    nan as there); with zeros it is computed exactly: the product of the elements before x_i
-    times that of those after (so one zero gives its place the product of the rest, and the
-    others 0). With ``create_graph`` the product of the others is itself a Prod of the group
+    With no zero in the tensor that is z / x_i (PyTorch's formula, so an inf gives inf / inf =
+    nan as there); with a zero anywhere in it (PyTorch decides for the whole tensor too) it is
+    computed exactly: the product of the elements before x_i times that of those after (so one
+    zero gives its place the product of the rest, and the others 0). With ``create_graph`` the product of the others is itself a Prod of the group
     with x_i replaced by 1, which can be differentiated again."""
 
     @staticmethod
@@ -75,16 +75,18 @@ def _others(xp: Any, data: Any, out: Any, axis: int | None) -> Any:
     size = moved.shape[-1]
     if size == 0:
         return xp.zeros_like(data)
-    cumulative_prod = getattr(xp, "cumulative_prod", None) or xp.cumprod
-    ones = xp.ones(moved.shape[:-1] + (1,), dtype=moved.dtype)
-    before = xp.concat([ones, cumulative_prod(moved, axis=-1)[..., :-1]], axis=-1)
-    after = xp.flip(cumulative_prod(xp.flip(moved, axis=-1), axis=-1), axis=-1)
-    after = xp.concat([after[..., 1:], ones], axis=-1)
-    total = xp.reshape(out, (1,)) if axis is None else xp.moveaxis(out, axis, -1)
     zero = moved == 0
-    has_zero = xp.any(zero, axis=-1, keepdims=True)
-    divided = total / xp.where(zero, xp.ones_like(moved), moved)  # used where no zero is
-    others = xp.where(has_zero, before * after, divided)
+    if not bool(xp.any(zero)):  # PyTorch's choice, made for the whole tensor at once
+        total = xp.reshape(out, (1,)) if axis is None else xp.moveaxis(out, axis, -1)
+        others = total / moved
+    elif axis is None and int(xp.sum(xp.astype(zero, xp.int64))) > 1:
+        return xp.zeros_like(data)  # two zeros: 0 for every element, even beside a nan (PyTorch)
+    else:
+        cumulative_prod = getattr(xp, "cumulative_prod", None) or xp.cumprod
+        ones = xp.ones(moved.shape[:-1] + (1,), dtype=moved.dtype)
+        before = xp.concat([ones, cumulative_prod(moved, axis=-1)[..., :-1]], axis=-1)
+        after = xp.flip(cumulative_prod(xp.flip(moved, axis=-1), axis=-1), axis=-1)
+        others = before * xp.concat([after[..., 1:], ones], axis=-1)
     return xp.reshape(others, data.shape) if axis is None else xp.moveaxis(others, -1, axis)
 
 
