@@ -110,3 +110,27 @@ def test_gradient_accumulation_over_replays_equals_eager() -> None:
         eager, replayed = _accumulating(False, set_to_none), _accumulating(True, set_to_none)
         for a, b in zip(eager, replayed, strict=True):
             np.testing.assert_allclose(b, a, rtol=1e-5, err_msg=f"set_to_none={set_to_none}")
+
+
+def test_draws_from_a_generator_are_fresh_at_every_replay() -> None:
+    # A generator= draw is made on the host: the capture folded it into a constant, and every
+    # replay used the first call's numbers. It is recorded now, and draws anew, in order.
+    draws = {
+        "rand": lambda g: tg.rand(5, generator=g),
+        "randn": lambda g: tg.randn(5, generator=g),
+        "randint": lambda g: tg.randint(0, 1000, (5,), generator=g).float(),
+        "randperm": lambda g: tg.randperm(5, generator=g).float(),
+        "normal_": lambda g: tg.empty(5).normal_(generator=g),
+    }
+    for name, make in draws.items():
+        runs = []
+        for use_jit in (False, True):
+            generator = tg.Generator().manual_seed(7)
+
+            def noisy(x: tg.Tensor, make=make, generator=generator) -> tg.Tensor:
+                return x * make(generator)
+
+            run = tg.jit(noisy) if use_jit else noisy
+            runs.append([run(tg.ones(5)).numpy() for _ in range(4)])
+        np.testing.assert_array_equal(np.array(runs[1]), np.array(runs[0]), err_msg=name)
+        assert len({tuple(r) for r in runs[0]}) == 4, name  # the draws do differ

@@ -114,6 +114,16 @@ def draw(generator: Any, backend: Any, kind: str, shape: tuple[int, ...], dtype:
             "tg.rand(3, generator=g)"
         )
     native = np.dtype(dtype.name)
+    if HOST_DRAWS:  # tg.jit is capturing: it records the draw, so each replay draws anew
+        return HOST_DRAWS[-1](generator, kind, shape, native)
+    return backend.asarray(host_draw(generator, kind, shape, native), dtype)
+
+
+HOST_DRAWS: list[Any] = []  # while tg.jit captures, its recorder of draws from a generator
+
+
+def host_draw(generator: Any, kind: str, shape: tuple[int, ...], native: Any) -> Any:
+    """One draw from a NumPy generator: U[0, 1) or N(0, 1) samples of dtype ``native``."""
     if kind == "uniform":
-        return backend.asarray(generator.random(shape, dtype=native), dtype)
-    return backend.asarray(generator.standard_normal(shape, dtype=native), dtype)
+        return generator.random(shape, dtype=native)
+    return generator.standard_normal(shape, dtype=native)

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from ..generator import HOST_DRAWS, host_draw
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .cuda_graph import CudaGraphStep
@@ -245,6 +246,7 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
     for name in ("uniform", "normal"):
         hooks[name] = _random(rec, getattr(backend, name))
     RECORDING.append(rec)
+    HOST_DRAWS.append(functools.partial(_host_draw, rec))
     vars(backend).update(hooks)
     try:
         for t, _, traced in wrapped:
@@ -262,6 +264,7 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
         return result, _finish(rec, fn, result, wrapped, tensors, slots, starts, layout, optimizers)
     finally:
         RECORDING.pop()
+        HOST_DRAWS.pop()
         for name in hooks:
             delattr(backend, name)
         for t, memory, traced in wrapped:
@@ -287,6 +290,14 @@ def _random(rec: Recorder, draw: Any) -> Any:
         rec.nodes[-1].effect = True  # fresh numbers at every replay, in eager order
         return out
     return recorded
+
+
+def _host_draw(rec: Recorder, generator: Any, kind: str, shape: Any, native: Any) -> Any:
+    """A draw from a ``generator=`` (on the host): recorded, fresh at every replay."""
+    out = rec.record(host_draw, (generator, kind, shape, native), {},
+                     host_draw(generator, kind, shape, native))
+    rec.nodes[-1].effect = True
+    return out
 
 
 def _finish(rec: Recorder, fn: Any, result: Any, wrapped: Any, tensors: Any, slots: Any,
