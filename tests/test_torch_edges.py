@@ -282,3 +282,18 @@ def test_prod_gradient_matches_torch_with_zeros_inf_and_nan(values: list, dim: i
         (ours.prod() if dim is None else ours.prod(dim)).sum().backward()
     (theirs.prod() if dim is None else theirs.prod(dim)).sum().backward()
     same(ours.grad, theirs.grad)
+
+
+def test_float32_cumsum_adds_up_as_torch() -> None:
+    """PyTorch sums float32 in float64 and rounds each running sum once."""
+    same(tg.tensor([1e8, 1.0, -1e8, 1.0]).cumsum(0), torch.tensor([1e8, 1.0, -1e8, 1.0]).cumsum(0))
+    values = np.random.default_rng(0).standard_normal((40, 300)).astype("float32") * 1000
+    for dim in (0, 1):
+        same(tg.tensor(values).cumsum(dim), torch.tensor(values).cumsum(dim))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")  # NumPy says x * x overflows
+def test_cosine_similarity_of_an_overflowing_vector_is_0_as_torch() -> None:
+    x, y = [[1e30, 1e30], [0.0, 0.0], [3.0, 4.0]], [[1.0, 1.0], [1.0, 1.0], [1.0, 2.0]]
+    same(tg.nn.functional.cosine_similarity(tg.tensor(x), tg.tensor(y)),
+         torch.nn.functional.cosine_similarity(torch.tensor(x), torch.tensor(y)))

@@ -322,7 +322,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     def unit(x: Tensor) -> Tensor:
         norm = _norm(x, 2, dim)
         # clamped without a gradient of its own, as PyTorch's in-place clamp under no_grad
-        return x / (norm + (norm.clamp(min=eps) - norm).detach())
+        # (eps - norm, not clamp(norm) - norm: an inf norm must give 0, not inf - inf = nan)
+        return x / (norm + (eps - norm).clamp(min=0.0).detach())
 
     return (unit(x1) * unit(x2)).sum(dim)
 

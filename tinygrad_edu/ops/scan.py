@@ -26,6 +26,8 @@ class Cumsum(Function):
         ctx.axis = axis
         xp = ctx.xp
         cumulative_sum = getattr(xp, "cumulative_sum", None) or xp.cumsum
+        if x.dtype == xp.float32:  # PyTorch adds float32 up in float64, rounding each sum once
+            return xp.astype(cumulative_sum(x, axis=axis, dtype=xp.float64), xp.float32)
         return cumulative_sum(x, axis=axis)
 
     @staticmethod
