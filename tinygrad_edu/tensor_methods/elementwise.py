@@ -231,13 +231,12 @@ class ElementwiseMethods(MovementMethods):
         """clip with tensor bounds, as two where()s: the gradient goes to ``x`` where it is
         within the bounds (ties included, as in PyTorch) and to the bound that was taken."""
         out = cast("Tensor", self)
-        # A nan bound gives nan there, as PyTorch's clamp (x < nan alone would keep x).
         if low is not None:
             low = out._const(low)
-            out = out._where((out < low) | low.isnan(), low, out)
+            out = out._where(_or_nan(out < low, low), low, out)
         if high is not None:
             high = out._const(high)
-            out = out._where((out > high) | high.isnan(), high, out)
+            out = out._where(_or_nan(out > high, high), high, out)
         return out
 
     def _where(self, condition: Any, x: Any, y: Any) -> Tensor:
@@ -255,3 +254,12 @@ class ElementwiseMethods(MovementMethods):
 
 def _is_floating(x: Any) -> bool:
     return isinstance(x, float) or (isinstance(x, ElementwiseMethods) and x.dtype.is_floating)
+
+
+def _or_nan(beyond: Any, bound: Any) -> Any:
+    """Where clip takes ``bound``: where x is beyond it, and where the bound is nan (PyTorch's
+    clamp gives nan there; x < nan alone would keep x). Only a bound holding a nan pays."""
+    data = bound._data
+    if bound.dtype.is_floating and bool(bound.backend.xp.any(data != data)):
+        return beyond | bound.isnan()
+    return beyond
