@@ -17,6 +17,7 @@ the reproducibility is the same: one seed, one sequence.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -114,12 +115,12 @@ def draw(generator: Any, backend: Any, kind: str, shape: tuple[int, ...], dtype:
             "tg.rand(3, generator=g)"
         )
     native = np.dtype(dtype.name)
-    if HOST_DRAWS:  # tg.jit is capturing: it records the draw, so each replay draws anew
-        return HOST_DRAWS[-1](generator, kind, shape, native)
+    if HOST_DRAWS and HOST_DRAWS[-1][0] == threading.get_ident():  # tg.jit is capturing here:
+        return HOST_DRAWS[-1][1](generator, kind, shape, native)  # recorded, drawn at replays
     return backend.asarray(host_draw(generator, kind, shape, native), dtype)
 
 
-HOST_DRAWS: list[Any] = []  # while tg.jit captures, its recorder of draws from a generator
+HOST_DRAWS: list[Any] = []  # while tg.jit captures: (its thread, its recorder of draws)
 
 
 def host_draw(generator: Any, kind: str, shape: tuple[int, ...], native: Any) -> Any:

@@ -32,6 +32,7 @@ Examples:
 from __future__ import annotations
 
 import functools
+import threading
 import types
 from collections import OrderedDict
 from typing import Any
@@ -58,6 +59,9 @@ def jit(fn: Any) -> Any:
     :class:`CaptureError` at its capture, saying why.
     """
     return Jit(fn)
+
+
+CAPTURING = threading.RLock()  # held while a capture runs (a capture may call another jit)
 
 
 class Jit:
@@ -90,15 +94,16 @@ class Jit:
             return capture.run(args, kwargs)
         if backend is None or getattr(backend.xp, "__numpy__", backend.xp) is not np:
             return self.fn(*args, **kwargs)  # only NumPy arrays can be traced: run eagerly
-        try:
-            result, capture = _capture(self.fn, args, kwargs, backend)
-        except CaptureError as error:
-            self.refused = error
-            raise
-        if capture is not None:
-            self.captures[key] = self.last = capture
-            while len(self.captures) > self.cache_size:
-                self.captures.popitem(last=False)
+        with CAPTURING:  # one capture at a time: the hooks it sets are the backend's
+            try:
+                result, capture = _capture(self.fn, args, kwargs, backend)
+            except CaptureError as error:
+                self.refused = error
+                raise
+            if capture is not None:
+                self.captures[key] = self.last = capture
+                while len(self.captures) > self.cache_size:
+                    self.captures.popitem(last=False)
         return result
 
     def replay_source(self) -> str:
@@ -246,7 +251,8 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
     for name in ("uniform", "normal"):
         hooks[name] = _random(rec, getattr(backend, name))
     RECORDING.append(rec)
-    HOST_DRAWS.append(functools.partial(_host_draw, rec))
+    RECORDING.owner = threading.get_ident()
+    HOST_DRAWS.append((RECORDING.owner, functools.partial(_host_draw, rec)))
     vars(backend).update(hooks)
     try:
         for t, _, traced in wrapped:
@@ -286,6 +292,8 @@ def _refusing(to_numpy: Any) -> Any:
 
 def _random(rec: Recorder, draw: Any) -> Any:
     def recorded(shape: Any, dtype: Any) -> Any:
+        if not RECORDING:  # another thread's draw, during this capture
+            return draw(shape, dtype)
         out = rec.record(draw, (shape, dtype), {}, draw(shape, dtype))
         rec.nodes[-1].effect = True  # fresh numbers at every replay, in eager order
         return out

@@ -12,6 +12,7 @@ The replay is three small generated functions, printed by ``step.replay_source()
 from __future__ import annotations
 
 import operator
+import threading
 import warnings
 from typing import Any
 
@@ -82,6 +83,7 @@ class Replay:
         self.fn, self.returned, self.checks = fn, returned, checks
         self.fallbacks = 0  # calls a failed host check sent back to eager mode
         self.grad_owners = rec.grad_owners
+        self.lock = threading.Lock()
         self.binds = [(t, grad) for t, grad, slot in binds if slot is not None]
         self.unbinds = [t for t, grad, slot in binds if slot is None]
         self.out_slots = _slots_of(returned)
@@ -263,29 +265,32 @@ class Replay:
         return all(t._data is memory for t, memory in self.checks)
 
     def run(self, args: Any, kwargs: Any) -> Any:
-        arrays = [a._data for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
-        arrays += [t.grad._data for t in self.grad_owners]
-        try:
-            outs, grads = self.step(*arrays, *self.numbers())
-        except GuardFailed as failed:
-            if failed.late:
-                raise RuntimeError(
-                    "tg.jit: a check the capture recorded failed on this call's values after "
-                    "the replay had begun updating the model; run the step without tg.jit to "
-                    "see the engine's own error."
-                ) from None
-            self.fallbacks += 1
-            if self.fallbacks == FALLBACKS_WARNED:
-                warnings.warn(
-                    f"tg.jit: a host check of the capture ({failed.test}) failed on "
-                    f"{FALLBACKS_WARNED} calls, which then ran eagerly, at eager speed. The step "
-                    "reads a value on the host that changes between calls; see the check in "
-                    "step.replay_source().", RuntimeWarning, stacklevel=3)
-            return self.fn(*args, **kwargs)  # eagerly: the engine's own error, or its branch
-        self.commit()
-        for (t, grad), array in zip(self.binds, grads, strict=True):
-            grad._data = array
-            t.grad = grad
-        for t in self.unbinds:
-            t.grad = None
-        return _rebuild(self.returned, dict(zip(self.out_slots, outs, strict=True)))
+        with self.lock:  # the replay's buffers are its own: one call at a time
+            arrays = [a._data for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+            arrays += [t.grad._data for t in self.grad_owners]
+            try:
+                outs, grads = self.step(*arrays, *self.numbers())
+            except GuardFailed as error:
+                failed = error
+            else:
+                self.commit()
+                for (t, grad), array in zip(self.binds, grads, strict=True):
+                    grad._data = array
+                    t.grad = grad
+                for t in self.unbinds:
+                    t.grad = None
+                return _rebuild(self.returned, dict(zip(self.out_slots, outs, strict=True)))
+        if failed.late:
+            raise RuntimeError(
+                "tg.jit: a check the capture recorded failed on this call's values after "
+                "the replay had begun updating the model; run the step without tg.jit to "
+                "see the engine's own error."
+            ) from None
+        self.fallbacks += 1
+        if self.fallbacks == FALLBACKS_WARNED:
+            warnings.warn(
+                f"tg.jit: a host check of the capture ({failed.test}) failed on "
+                f"{FALLBACKS_WARNED} calls, which then ran eagerly, at eager speed. The step "
+                "reads a value on the host that changes between calls; see the check in "
+                "step.replay_source().", RuntimeWarning, stacklevel=3)
+        return self.fn(*args, **kwargs)  # eagerly: the engine's own error, or its branch

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import operator
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -190,7 +191,17 @@ def _same(array: Any, expected: Any) -> bool:
     return bool(np.array_equal(array, expected))
 
 
-RECORDING: list[Recorder] = []  # the capture in progress (at most one)
+class _Recording(list):  # type: ignore[type-arg]
+    """The capture in progress (at most one at a time), seen only by the thread running it:
+    another thread's eager work meanwhile is neither recorded nor refused."""
+
+    owner = 0  # the thread's ident
+
+    def __bool__(self) -> bool:
+        return len(self) > 0 and threading.get_ident() == self.owner
+
+
+RECORDING = _Recording()
 
 
 def plain(value: Any) -> Any:
