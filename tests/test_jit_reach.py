@@ -51,3 +51,25 @@ def test_a_step_that_changes_memory_the_capture_cannot_reach_is_refused_untouche
     with pytest.raises(tg.CaptureError, match="changes memory the capture was not given"):
         step(tg.Tensor([1.0, 1.0]))
     assert Hidden.w.tolist() == [1.0, 2.0]  # refused before the update was written
+
+
+def test_a_constant_read_at_positions_the_step_computes_is_not_folded() -> None:
+    # NumPy's take() asks only its table for an override, and indexing asks none: a constant
+    # read at traced positions (erf's coefficient table, a class-weight tensor made inside
+    # the step, a lookup table) was computed once and replayed as that first call's values.
+    layer = nn.Linear(4, 3)
+    cases = {
+        "gelu": lambda x, y: F.gelu(x),
+        "erf": lambda x, y: tg.erf(x * 3),
+        "weighted loss": lambda x, y: F.cross_entropy(layer(x), y,
+                                                      weight=tg.tensor([1.0, 5.0, 0.1])),
+        "lookup": lambda x, y: tg.tensor([10.0, 20.0, 30.0])[y],
+        "gather": lambda x, y: tg.tensor([[1.0, 2.0, 3.0]]).expand(6, 3).gather(1, y[:, None]),
+    }
+    rng = np.random.default_rng(4)
+    batches = [(tg.tensor(rng.standard_normal((6, 4)).astype(np.float32)),
+                tg.tensor(rng.integers(0, 3, 6))) for _ in range(4)]
+    for name, fn in cases.items():
+        step = tg.jit(fn)
+        for x, y in batches:
+            np.testing.assert_array_equal(step(x, y).numpy(), fn(x, y).numpy(), err_msg=name)

@@ -44,7 +44,16 @@ from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .cuda_graph import CudaGraphStep
 from .replay import Replay, _out_spec
-from .trace import RECORDING, CaptureError, Recorder, RecordingXp, Sym, Traced, refuse
+from .trace import (
+    RECORDING,
+    CaptureError,
+    Recorder,
+    RecordingXp,
+    Sym,
+    Traced,
+    recording_getitem,
+    refuse,
+)
 
 __all__ = ["jit", "CaptureError"]
 
@@ -247,7 +256,8 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
             wrapped.append((grad, grad._data, traced))
     slots = _number_slots(optimizers)
     starts = [d[k] for d, k in slots]
-    hooks = {"xp": RecordingXp(np), "to_numpy": _refusing(backend.to_numpy)}
+    hooks = {"xp": RecordingXp(np), "to_numpy": _refusing(backend.to_numpy),
+             "getitem": recording_getitem(backend.getitem)}
     for name in ("uniform", "normal"):
         hooks[name] = _random(rec, getattr(backend, name))
     RECORDING.append(rec)

@@ -306,6 +306,19 @@ class Traced(np.ndarray):
         return np.matrix_transpose(self)
 
 
+def recording_getitem(getitem: Any) -> Any:
+    """The backend's ``getitem`` during a capture: ``constant[traced positions]`` is recorded
+    (NumPy's indexing asks no override of the index), instead of being folded."""
+    def checked(array: Any, index: Any) -> Any:
+        keys = index if isinstance(index, tuple) else (index,)
+        if RECORDING and not isinstance(array, Traced) and any(
+                isinstance(k, Traced) for k in keys):
+            return RECORDING[0].record(operator.getitem, (array, index), {},
+                                       array[plain(index)])
+        return getitem(array, index)
+    return checked
+
+
 def view(array: Any, dtype: Any) -> Any:
     """``array.view(dtype)``: the same memory read as another dtype."""
     return array.view(dtype)
@@ -372,6 +385,14 @@ class RecordingXp:
 
     def zeros_like(self, *args: Any, **kwargs: Any) -> Any:
         return self._made("zeros_like", *args, **kwargs)
+
+    def take(self, x: Any, indices: Any, /, **kwargs: Any) -> Any:
+        """``take``: NumPy asks the overrides of ``x`` only, not of ``indices``, so a constant
+        table read at traced positions (erf's coefficients) would be folded: recorded here."""
+        result = self._xp.take(plain(x), plain(indices), **plain(kwargs))
+        if RECORDING and isinstance(x, Traced) or isinstance(indices, Traced):
+            return RECORDING[0].record(self._xp.take, (x, indices), kwargs, result)
+        return result
 
     def ones_like(self, *args: Any, **kwargs: Any) -> Any:
         # A constant, folded (backward()'s seed): plain, so that an engine cache keeping it
