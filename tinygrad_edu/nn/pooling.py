@@ -11,10 +11,12 @@ network with it accepts images of any size.
 
 How each is computed, from operations the engine already differentiates:
 
-* **average**: along one axis it is linear, ``out = P @ x`` with a pooling matrix ``P``
-  (``out x size``, row ``i`` holds ``1 / length`` over window ``i``); over an image, once along
-  the height and once along the width. When the windows tile the axis it is a reshape and a
-  mean instead (exact, and cheaper).
+* **average**: along one axis, pick each window's elements with one index operation (a
+  shorter window is padded with repeats that are masked out), add them up and divide by the
+  window's length; over an image, once along the height and once along the width. A matrix
+  product with a pooling matrix would be shorter, but ``0 * nan`` is nan: one nan in the image
+  would spread to every output, where PyTorch keeps it in its windows. When the windows tile the
+  axis it is a reshape and a mean instead (exact, and cheaper).
 * **max**: find the position of the largest element of each window (no gradient needed), then
   pick those elements out of ``x`` with one index operation. The gradient goes to the picked
   element only, so at a tie exactly one element gets it, the first in row-major order within
@@ -81,20 +83,27 @@ def _batched(x: Any, spatial: int, op: str) -> tuple[Tensor, bool]:
     return (x, False) if x.ndim == spatial + 2 else (x.unsqueeze(0), True)
 
 
-def _pooling_matrix(size: int, out: int, like: Tensor) -> Tensor:
-    """(out, size): row i averages window i."""
-    matrix = np.zeros((out, size))
-    for i, (start, end) in enumerate(window_bounds(size, out)):
-        matrix[i, start:end] = 1.0 / (end - start)
-    return Tensor(matrix, dtype=like.dtype, backend=like.backend)
+def _window_means(x: Tensor, axis: int, out: int) -> Tensor:
+    """The mean of each of ``out`` windows along ``axis`` (2 or 3) of (N, C, H, W)."""
+    size = x.shape[axis]
+    table, longest = _window_table(size, out)
+    lengths = np.array([end - start for start, end in window_bounds(size, out)])
+    inside = np.arange(longest)[None, :] < lengths[:, None]  # (out, longest): not a repeat
+    picked = x.index_select(axis, Tensor(table.reshape(-1), backend=x.backend))
+    rest = (1,) * (3 - axis)
+    picked = picked.reshape(*x.shape[:axis], out, longest, *x.shape[axis + 1:])
+    mask = Tensor(inside.reshape(out, longest, *rest), backend=x.backend)
+    # where, not a product with 0/1: a repeat of a nan or an inf must add nothing.
+    total = picked.where(mask, 0.0).sum(axis + 1)
+    return total / Tensor(lengths.reshape(out, *rest), dtype=x.dtype, backend=x.backend)
 
 
 def _average_last_two(x: Tensor, out_h: int, out_w: int) -> Tensor:
     n, c, h, w = x.shape
     if h % out_h == 0 and w % out_w == 0:  # the windows tile the image
         return x.reshape(n, c, out_h, h // out_h, out_w, w // out_w).mean((3, 5))
-    rows = _pooling_matrix(h, out_h, x) @ x  # (N, C, out_h, W)
-    return rows @ _pooling_matrix(w, out_w, x).T  # (N, C, out_h, out_w)
+    rows = x if h == out_h else _window_means(x, 2, out_h)  # (N, C, out_h, W)
+    return rows if w == out_w else _window_means(rows, 3, out_w)  # (N, C, out_h, out_w)
 
 
 def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:

@@ -1,0 +1,44 @@
+"""nn modules and their functional forms against PyTorch at the edges (nan and inf, integer
+targets, buffers in the state_dict, what ``print(model)`` shows): each test is a difference a
+sweep against torch found, and fails without its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
+from tinygrad_edu import nn
+
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed (pip install torch); these tests compare with it"
+)
+
+
+def _pair(data: np.ndarray) -> tuple[tg.Tensor, torch.Tensor]:
+    """The same float64 values as a tinygrad_edu and a torch tensor, both requiring grad."""
+    return (tg.tensor(data.copy(), requires_grad=True),
+            torch.tensor(data.copy(), requires_grad=True))
+
+
+@pytest.mark.parametrize("output_size", [3, (2, None), (5, 4), 9])
+def test_adaptive_avg_pool2d_keeps_a_nan_in_its_windows(output_size: object) -> None:
+    data = np.random.default_rng(0).standard_normal((2, 3, 7, 7))
+    data[0, 0, 1, 2], data[1, 2, 5, 5], data[1, 1, 0, 6] = np.nan, np.inf, -np.inf
+    ours, theirs = _pair(data)
+    out = F.adaptive_avg_pool2d(ours, output_size)
+    expected = torch.nn.functional.adaptive_avg_pool2d(theirs, output_size)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    weights = np.random.default_rng(1).standard_normal(expected.shape)
+    (out * tg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_adaptive_avg_pool1d_keeps_a_nan_in_its_window() -> None:
+    data = np.arange(7.0).reshape(1, 1, 7)
+    data[0, 0, 0] = np.nan
+    out = nn.AdaptiveAvgPool1d(3)(tg.tensor(data))
+    expected = torch.nn.AdaptiveAvgPool1d(3)(torch.tensor(data))
+    np.testing.assert_allclose(out.numpy(), expected.numpy())
