@@ -42,3 +42,19 @@ def test_adaptive_avg_pool1d_keeps_a_nan_in_its_window() -> None:
     out = nn.AdaptiveAvgPool1d(3)(tg.tensor(data))
     expected = torch.nn.AdaptiveAvgPool1d(3)(torch.tensor(data))
     np.testing.assert_allclose(out.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("output_size", [(1, 1), (1, 2), 3, (5, 4)])
+def test_adaptive_max_pool2d_picks_the_last_nan_as_torch(output_size: object) -> None:
+    data = np.random.default_rng(2).standard_normal((2, 3, 7, 7))
+    data[0, 0, 0, :5] = [1.0, np.nan, 2.0, np.nan, 0.0]
+    data[1, 1, 3:5, 2:4] = np.nan
+    ours, theirs = _pair(data)
+    out, indices = F.adaptive_max_pool2d(ours, output_size, return_indices=True)
+    expected, expected_indices = torch.nn.functional.adaptive_max_pool2d(
+        theirs, output_size, return_indices=True)
+    np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+    weights = np.random.default_rng(3).standard_normal(expected.shape)
+    (out * tg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)

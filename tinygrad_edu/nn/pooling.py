@@ -160,6 +160,17 @@ def _window_table(size: int, out: int) -> tuple[np.ndarray, int]:
     return table, longest
 
 
+def _inside(h: int, out_h: int, w: int, out_w: int) -> np.ndarray:
+    """(OH, OW, kh * kw) booleans: which entries of each padded window are its own."""
+    masks = []
+    for size, out in ((h, out_h), (w, out_w)):
+        lengths = np.array([end - start for start, end in window_bounds(size, out)])
+        masks.append(np.arange(lengths.max())[None, :] < lengths[:, None])
+    rows, cols = masks
+    inside = rows[:, None, :, None] & cols[None, :, None, :]  # (OH, OW, kh, kw)
+    return inside.reshape(out_h, out_w, -1)
+
+
 def _argmax_positions(images: Tensor, out_h: int, out_w: int) -> Any:
     """Where each window's largest element is: its index in the flattened H * W image, an
     integer array (N, C, OH, OW) on the input's backend."""
@@ -173,6 +184,12 @@ def _argmax_positions(images: Tensor, out_h: int, out_w: int) -> Any:
     data = xp.reshape(data, (n, c, out_h, kh, out_w, kw))
     data = xp.reshape(xp.permute_dims(data, (0, 1, 2, 4, 3, 5)), (n, c, out_h, out_w, kh * kw))
     picked = xp.argmax(data, axis=-1)  # the first largest, in row-major order in the window
+    # PyTorch's kernel lets each nan replace the one before, so the last nan is the one picked
+    # (a repeat that pads a short window is not a candidate).
+    nans = xp.isnan(data) & backend.asarray(_inside(h, out_h, w, out_w))
+    if xp.any(nans):
+        last = kh * kw - 1 - xp.argmax(xp.flip(nans, axis=-1), axis=-1)
+        picked = xp.where(xp.any(nans, axis=-1), last, picked)
     # The flat position (row * W + column) of each candidate, per output position.
     flat = rows[:, None, :, None] * w + cols[None, :, None, :]  # (OH, OW, kh, kw)
     flat = backend.asarray(flat.reshape(out_h, out_w, kh * kw))
