@@ -58,3 +58,13 @@ def test_adaptive_max_pool2d_picks_the_last_nan_as_torch(output_size: object) ->
     (out * tg.tensor(weights)).sum().backward()
     (expected * torch.tensor(weights)).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("target_dtype", ["int64", "int32", "bool"])
+def test_mse_loss_with_integer_targets_stays_float32(target_dtype: str) -> None:
+    prediction = np.array([0.5, 1.5, -2.0], dtype=np.float32)
+    target = np.array([1, 0, 1]).astype(target_dtype)
+    out = nn.MSELoss()(tg.tensor(prediction), tg.tensor(target))
+    expected = torch.nn.MSELoss()(torch.tensor(prediction), torch.tensor(target))
+    assert out.dtype == tg.float32 and expected.dtype == torch.float32
+    assert out.item() == pytest.approx(expected.item(), rel=1e-6)

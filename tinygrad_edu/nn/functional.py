@@ -223,6 +223,8 @@ def mse_loss(input: Tensor, target: Tensor | ArrayLike, size_average: Any = None
         raise ValueError(f"mse_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=x.dtype, backend=x.backend)
+    elif not target.dtype.is_floating and x.dtype.is_floating:
+        target = target.to(x.dtype)  # PyTorch's promotion: float32 and int64 give float32
     if x.shape != target.shape:
         raise ValueError(
             f"mse_loss: input of shape {tuple(x.shape)} and target of shape "
