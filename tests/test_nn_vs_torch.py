@@ -68,3 +68,23 @@ def test_mse_loss_with_integer_targets_stays_float32(target_dtype: str) -> None:
     expected = torch.nn.MSELoss()(torch.tensor(prediction), torch.tensor(target))
     assert out.dtype == tg.float32 and expected.dtype == torch.float32
     assert out.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+@pytest.mark.parametrize("name, options", [
+    ("BCELoss", {"weight": [1.0, 2.0, 0.5]}),
+    ("BCEWithLogitsLoss", {"weight": [1.0, 2.0, 0.5]}),
+    ("BCEWithLogitsLoss", {"pos_weight": [3.0, 1.0, 0.25]}),
+])
+def test_bce_weights_are_buffers_as_in_torch(name: str, options: dict) -> None:
+    ours = getattr(nn, name)(**{k: tg.tensor(v) for k, v in options.items()})
+    theirs = getattr(torch.nn, name)(**{k: torch.tensor(v) for k, v in options.items()})
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours, theirs = ours.double(), theirs.double()  # a buffer follows the module's dtype
+    (key,) = options
+    assert getattr(ours, key).dtype == tg.float64 and getattr(theirs, key).dtype == torch.float64
+    probabilities = np.array([[0.2, 0.9, 0.6]])
+    targets = np.array([[0.0, 1.0, 1.0]])
+    out = ours(tg.tensor(probabilities), tg.tensor(targets))
+    expected = theirs(torch.tensor(probabilities), torch.tensor(targets))
+    assert out.dtype == tg.float64
+    assert out.item() == pytest.approx(expected.item(), rel=1e-12)

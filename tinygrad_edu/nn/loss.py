@@ -95,7 +95,8 @@ class BCEWithLogitsLoss(_Loss):
                  reduce: Any = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
         super().__init__(legacy_reduction(type(self).__name__, size_average, reduce, reduction))
-        self.weight, self.pos_weight = weight, pos_weight
+        self.register_buffer("weight", weight)  # buffers, as in PyTorch: they are in
+        self.register_buffer("pos_weight", pos_weight)  # the state_dict and follow .to()
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.weight,
@@ -110,7 +111,7 @@ class BCELoss(_Loss):
     def __init__(self, weight: Tensor | None = None, size_average: Any = None,
                  reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__(legacy_reduction(type(self).__name__, size_average, reduce, reduction))
-        self.weight = weight
+        self.register_buffer("weight", weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
