@@ -88,3 +88,18 @@ def test_bce_weights_are_buffers_as_in_torch(name: str, options: dict) -> None:
     expected = theirs(torch.tensor(probabilities), torch.tensor(targets))
     assert out.dtype == tg.float64
     assert out.item() == pytest.approx(expected.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("build", [
+    lambda m: m.Sequential(m.Conv2d(1, 8, 3, padding=1), m.ReLU(), m.MaxPool2d(2), m.Flatten(),
+                           m.Linear(8 * 14 * 14, 10)),
+    lambda m: m.MaxPool2d(3, 1, 1),
+    lambda m: m.Conv2d(3, 4, (3, 5), padding="same"),
+    lambda m: m.Conv2d(3, 4, 3, padding="valid"),
+    lambda m: m.BatchNorm1d(3, momentum=None, affine=False),
+    lambda m: m.BatchNorm2d(8, eps=1e-3, track_running_stats=False),
+    lambda m: m.RNNCell(3, 4, nonlinearity="relu"),
+    lambda m: m.RNNCell(3, 4, False, "relu"),
+], ids=["mnist_cnn", "maxpool", "same", "valid", "bn1d", "bn2d", "rnncell", "rnncell_nobias"])
+def test_print_model_as_torch(build: object) -> None:
+    assert repr(build(nn)) == repr(build(torch.nn))

@@ -77,6 +77,7 @@ class Conv2d(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
+        self._padding_name = padding if isinstance(padding, str) else None  # for print(model)
         if padding == "valid":
             padding = 0
         elif padding == "same":  # PyTorch's: the output as large as the input, stride 1
@@ -110,7 +111,9 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
-        if self.padding != (0, 0):
+        if self._padding_name is not None:
+            text += f", padding={self._padding_name}"
+        elif self.padding != (0, 0):
             text += f", padding={self.padding}"
         return text + ("" if self.bias is not None else ", bias=False")
 
@@ -146,6 +149,9 @@ class MaxPool2d(_Pool2d):
         >>> MaxPool2d(2)(tg.zeros(64, 8, 26, 26)).shape
         Size([64, 8, 13, 13])
     """
+
+    def extra_repr(self) -> str:  # PyTorch prints its defaults, which are the only ones here
+        return super().extra_repr() + ", dilation=1, ceil_mode=False"
 
     def forward(self, x: Tensor) -> Tensor:
         _images(self, x)

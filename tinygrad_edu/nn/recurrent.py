@@ -248,7 +248,10 @@ class _Cell(Module):
         return tuple(o.squeeze(0) for o in out) if self.mode == "LSTM" else out.squeeze(0)
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        text = f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        if getattr(self, "nonlinearity", "tanh") != "tanh":  # RNNCell's, as PyTorch prints it
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
 
 
 class RNNCell(_Cell):
