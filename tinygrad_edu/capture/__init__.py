@@ -43,17 +43,9 @@ from ..generator import HOST_DRAWS, host_draw
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .cuda_graph import CudaGraphStep
+from .hooks import RecordingXp, recording_getitem
 from .replay import Replay, _out_spec
-from .trace import (
-    RECORDING,
-    CaptureError,
-    Recorder,
-    RecordingXp,
-    Sym,
-    Traced,
-    recording_getitem,
-    refuse,
-)
+from .trace import RECORDING, CaptureError, Recorder, Sym, Traced, refuse
 
 __all__ = ["jit", "CaptureError"]
 
