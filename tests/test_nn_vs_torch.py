@@ -103,3 +103,28 @@ def test_bce_weights_are_buffers_as_in_torch(name: str, options: dict) -> None:
 ], ids=["mnist_cnn", "maxpool", "same", "valid", "bn1d", "bn2d", "rnncell", "rnncell_nobias"])
 def test_print_model_as_torch(build: object) -> None:
     assert repr(build(nn)) == repr(build(torch.nn))
+
+
+@pytest.mark.parametrize("build", [
+    lambda m: m.Conv2d(3, 4, 3, 2, 1), lambda m: m.MaxPool2d(2), lambda m: m.MaxPool2d(3, 2, 1),
+    lambda m: m.AvgPool2d(3, 2, 1), lambda m: m.ConvTranspose2d(3, 2, 3, 2, 1, 1),
+], ids=["conv", "maxpool", "maxpool_padded", "avgpool", "conv_transpose"])
+def test_one_image_without_a_batch_axis(build: object) -> None:
+    image = np.random.default_rng(4).standard_normal((3, 7, 7))
+    theirs_layer = build(torch.nn).double()
+    ours_layer = build(nn).double()
+    ours_layer.load_state_dict({k: v.detach().numpy() for k, v in
+                                theirs_layer.state_dict().items()})
+    ours, theirs = _pair(image)
+    out, expected = ours_layer(ours), theirs_layer(theirs)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_functional_conv2d_takes_one_image() -> None:
+    image, weight = np.ones((2, 5, 5)), np.full((4, 2, 3, 3), 0.5)
+    out = F.conv2d(tg.tensor(image), tg.tensor(weight), padding=1)
+    expected = torch.nn.functional.conv2d(torch.tensor(image), torch.tensor(weight), padding=1)
+    np.testing.assert_allclose(out.numpy(), expected.numpy())

@@ -204,10 +204,8 @@ def test_conv2d_errors_name_the_problem() -> None:
     x, weight = tg.zeros(2, 3, 8, 8), tg.zeros(4, 3, 3, 3)
     with pytest.raises(ValueError, match=r"conv2d: the input has 1 channels.*expects 3"):
         F.conv2d(tg.zeros(2, 1, 8, 8), weight)
-    with pytest.raises(
-        ValueError, match=r"conv2d: expected a 4-D input.*Size\(\[3, 8, 8\]\).*unsqueeze"
-    ):
-        F.conv2d(tg.zeros(3, 8, 8), weight)
+    with pytest.raises(ValueError, match=r"conv2d: expected a 4-D input.*Size\(\[8, 8\]\)"):
+        F.conv2d(tg.zeros(8, 8), weight)  # one image (C, H, W) is computed, as in PyTorch
     with pytest.raises(ValueError, match=r"weight must have shape.*Size\(\[4, 3, 3\]\)"):
         F.conv2d(x, tg.zeros(4, 3, 3))
     with pytest.raises(ValueError, match=r"bias must have shape \(4,\).*Size\(\[3\]\)"):
@@ -344,8 +342,8 @@ def test_layer_errors_name_the_layer() -> None:
     with pytest.raises(ValueError, match=r"Conv2d\(3, 8, .*\): expected an input of shape "
                                          r"\(N, 3, H, W\), got Size\(\[2, 1, 8, 8\]\)"):
         Conv2d(3, 8, 3)(tg.zeros(2, 1, 8, 8))
-    with pytest.raises(ValueError, match=r"got Size\(\[3, 8, 8\]\) \(one image\? add a batch axis"):
-        Conv2d(3, 8, 3)(tg.zeros(3, 8, 8))
+    with pytest.raises(ValueError, match=r"got Size\(\[1, 8, 8\]\) \(or one image, \(3, H, W\)\)"):
+        Conv2d(3, 8, 3)(tg.zeros(1, 8, 8))  # one image with 1 channel, not 3
     with pytest.raises(ValueError, match=r"MaxPool2d\(kernel_size=2.*got Size\(\[8, 8\]\)"):
         MaxPool2d(2)(tg.zeros(8, 8))
     with pytest.raises(ValueError, match=r"BatchNorm2d\(4, .*\(N, 4, H, W\), got Size\(\[2, 4\]\)"):

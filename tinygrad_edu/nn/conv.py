@@ -17,16 +17,15 @@ from .spatial_functional import IntOrPair, _pair
 
 
 def _images(layer: Module, x: Any, channels: int | None = None) -> None:
-    """Name the layer, what it expects and what it got, when ``x`` is not (N, C, H, W)."""
+    """Name the layer, what it expects and what it got, when ``x`` is not (N, C, H, W) or one
+    image (C, H, W)."""
     wanted = "C" if channels is None else str(channels)
     shape = getattr(x, "shape", type(x).__name__)
-    wrong_channels = channels is not None and getattr(x, "ndim", 0) == 4 and x.shape[1] != channels
-    if not isinstance(x, Tensor) or x.ndim != 4 or wrong_channels:
-        hint = ""
-        if getattr(x, "ndim", 0) == 3:
-            hint = " (one image? add a batch axis: x.unsqueeze(0))"
+    if not isinstance(x, Tensor) or x.ndim not in (3, 4) or (
+            channels is not None and x.shape[-3] != channels):
         raise ValueError(
-            f"{layer!r}: expected an input of shape (N, {wanted}, H, W), got {shape}{hint}"
+            f"{layer!r}: expected an input of shape (N, {wanted}, H, W), got {shape} (or one "
+            f"image, ({wanted}, H, W))"
         )
 
 

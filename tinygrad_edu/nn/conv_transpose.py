@@ -73,6 +73,9 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     if groups != 1 or _pair(dilation, "dilation", "conv_transpose2d", 1) != (1, 1):
         raise NotImplementedError("conv_transpose2d: only groups=1 and dilation=1 are "
                                   "supported here; leave them out")
+    if input.ndim == 3:  # one image (C, H, W), as PyTorch takes it
+        return conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding,
+                                output_padding).squeeze(0)
     if input.ndim != 4 or weight.ndim != 4 or input.shape[1] != weight.shape[0]:
         raise ValueError(
             f"conv_transpose2d: input {input.shape} and weight {weight.shape} do not fit: the "
@@ -135,9 +138,9 @@ class ConvTranspose2d(Module):
         if output_size is not None:
             raise NotImplementedError("ConvTranspose2d: output_size is not supported; give "
                                       "output_padding when the layer is made")
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
+        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
             raise ValueError(f"{self!r}: expected an input of shape (N, {self.in_channels}, H, "
-                             f"W), got {x.shape}")
+                             f"W) or ({self.in_channels}, H, W), got {x.shape}")
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                 self.output_padding)
 

@@ -157,6 +157,8 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
         >>> F.conv2d(x, tg.ones(1, 1, 2, 2), stride=2).tolist()  # sums of 2x2 blocks
         [[[[10.0, 18.0], [42.0, 50.0]]]]
     """
+    if getattr(x, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
+        return conv2d(x.unsqueeze(0), weight, bias, stride, padding).squeeze(0)
     _check_images(x, "conv2d")
     if not isinstance(weight, Tensor) or weight.ndim != 4:  # type: ignore[redundant-expr]
         raise ValueError(
@@ -241,6 +243,8 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         >>> x.grad.tolist()  # the first element of the window; the last row and column: 0
         [[[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]]
     """
+    if getattr(x, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
+        return max_pool2d(x.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
     _check_images(x, "max_pool2d")
     kernel = _pair(kernel_size, "kernel_size", "max_pool2d", 1)
     step = kernel if stride is None else _pair(stride, "stride", "max_pool2d", 1)
@@ -271,6 +275,8 @@ def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         >>> F.avg_pool2d(x, 2).tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
+    if getattr(x, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
+        return avg_pool2d(x.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
     windows = _pool(x, kernel_size, stride, padding, "avg_pool2d", 0.0)
     return windows.mean(axis=1).permute(3, 0, 1, 2)
 
