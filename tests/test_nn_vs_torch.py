@@ -128,3 +128,16 @@ def test_functional_conv2d_takes_one_image() -> None:
     out = F.conv2d(tg.tensor(image), tg.tensor(weight), padding=1)
     expected = torch.nn.functional.conv2d(torch.tensor(image), torch.tensor(weight), padding=1)
     np.testing.assert_allclose(out.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("loss, target_dtype", [
+    ("BCELoss", "int64"), ("BCELoss", "bool"), ("BCELoss", "float64"),
+    ("BCEWithLogitsLoss", "int64"), ("BCEWithLogitsLoss", "bool"),
+])
+def test_bce_refuses_the_target_dtypes_torch_refuses(loss: str, target_dtype: str) -> None:
+    probabilities = np.array([0.25, 0.5, 0.875], dtype=np.float32)
+    targets = np.array([0, 1, 1]).astype(target_dtype)
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn, loss)()(torch.tensor(probabilities), torch.tensor(targets))
+    with pytest.raises(TypeError, match=rf"target is {target_dtype}.*float32.*\.float\(\)"):
+        getattr(nn, loss)()(tg.tensor(probabilities), tg.tensor(targets))

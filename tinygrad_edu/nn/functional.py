@@ -30,6 +30,7 @@ from ..ops.nn_ops import (
 )
 from ..tensor import Tensor
 from .loss_options import REDUCTIONS, _out_of_range, check_options, class_loss, class_targets
+from .loss_options import float_target as _float_target
 from .loss_options import legacy_reduction as _legacy
 from .loss_options import probability_loss as _probability_loss
 
@@ -280,6 +281,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor | ArrayLike,
     x, name = input, "binary_cross_entropy_with_logits"
     reduction = _legacy(name, size_average, reduce, reduction)
     target = _same_shape(x, target, name)
+    _float_target(x, target, name, same=False)
     if reduction not in REDUCTIONS:
         raise ValueError(f"binary_cross_entropy_with_logits: reduction must be one of "
                          f"{REDUCTIONS}, got {reduction!r}")
@@ -320,6 +322,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor | ArrayLike,
     name = "binary_cross_entropy"
     reduction = _legacy(name, size_average, reduce, reduction)
     target = _same_shape(input, target, name)
+    _float_target(input, target, name, same=True)
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     weights = None if weight is None else _broadcast_array(weight, input, tuple(input.shape),

@@ -216,3 +216,15 @@ def _divide(total: Tensor, count: Tensor) -> Tensor:
         if count.requires_grad:  # a weight that learns: its gradient goes through count
             return total / count
         return total * Tensor._from_data(1.0 / count._data, total.backend)
+
+
+def float_target(x: Tensor, target: Tensor, name: str, same: bool) -> None:
+    """PyTorch refuses an integer or bool target (and, for ``binary_cross_entropy``, any dtype
+    but the input's): say so here too, rather than give a loss of another dtype."""
+    if target.dtype == x.dtype or (target.dtype.is_floating and not same):
+        return
+    raise TypeError(
+        f"{name}: the target is {target.dtype.name} but the input is {x.dtype.name}; PyTorch "
+        f"refuses this too: convert the target first, target.float() (or "
+        f"target.to(input.dtype))"
+    )
