@@ -141,3 +141,40 @@ def test_bce_refuses_the_target_dtypes_torch_refuses(loss: str, target_dtype: st
         getattr(torch.nn, loss)()(torch.tensor(probabilities), torch.tensor(targets))
     with pytest.raises(TypeError, match=rf"target is {target_dtype}.*float32.*\.float\(\)"):
         getattr(nn, loss)()(tg.tensor(probabilities), tg.tensor(targets))
+
+
+POOLS = [
+    ("MaxPool2d", (2,), {"ceil_mode": True}), ("MaxPool2d", (3, 2), {"ceil_mode": True}),
+    ("MaxPool2d", (3, 2, 1), {"ceil_mode": True}), ("MaxPool2d", (2, 2, 0, 1, False, True), {}),
+    ("AvgPool2d", (2,), {"ceil_mode": True}), ("AvgPool2d", (3, 2, 1), {"ceil_mode": True}),
+    ("AvgPool2d", (3, 2, 1), {"count_include_pad": False}),
+    ("AvgPool2d", (3, 2, 1, True, False), {}), ("AvgPool2d", (3, 2, 1), {"divisor_override": 2}),
+    ("AvgPool2d", ((3, 2), (2, 1), (1, 0)), {"ceil_mode": True, "count_include_pad": False}),
+]
+
+
+@pytest.mark.parametrize("name, args, options", POOLS, ids=[f"{n}{a}{o}" for n, a, o in POOLS])
+@pytest.mark.parametrize("size", [7, 6])
+def test_pooling_options_as_torch(name: str, args: tuple, options: dict, size: int) -> None:
+    data = np.floor(np.random.default_rng(size).standard_normal((2, 3, size, size)) * 2)
+    ours, theirs = _pair(data)  # rounded values: ties in the windows, as after a ReLU
+    out = getattr(nn, name)(*args, **options)(ours)
+    expected = getattr(torch.nn, name)(*args, **options)(theirs)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    weights = np.random.default_rng(5).standard_normal(expected.shape)
+    (out * tg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    assert repr(getattr(nn, name)(*args, **options)) == repr(
+        getattr(torch.nn, name)(*args, **options))
+
+
+def test_functional_pooling_options_as_torch() -> None:
+    data = np.random.default_rng(6).standard_normal((1, 2, 5, 5))
+    tf = torch.nn.functional
+    np.testing.assert_allclose(
+        F.max_pool2d(tg.tensor(data), 2, ceil_mode=True).numpy(),
+        tf.max_pool2d(torch.tensor(data), 2, ceil_mode=True).numpy())
+    np.testing.assert_allclose(
+        F.avg_pool2d(tg.tensor(data), 3, 2, 1, True, False).numpy(),
+        tf.avg_pool2d(torch.tensor(data), 3, 2, 1, True, False).numpy())

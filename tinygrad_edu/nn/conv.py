@@ -139,8 +139,9 @@ class MaxPool2d(_Pool2d):
     the kernel, so they tile the image); see
     :func:`~tinygrad_edu.nn.spatial_functional.max_pool2d`.
 
-    Shapes: input (N, C, H, W), output (N, C, OH, OW), OH = (H + 2 padding - kh) // stride + 1.
-    At a tie the first largest element (row-major) gets the whole gradient, as in PyTorch.
+    Shapes: input (N, C, H, W), output (N, C, OH, OW), OH = (H + 2 padding - kh) // stride + 1
+    (rounded up with ``ceil_mode=True``). At a tie the first largest element (row-major) gets
+    the whole gradient, as in PyTorch.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -149,17 +150,28 @@ class MaxPool2d(_Pool2d):
         Size([64, 8, 13, 13])
     """
 
-    def extra_repr(self) -> str:  # PyTorch prints its defaults, which are the only ones here
-        return super().extra_repr() + ", dilation=1, ceil_mode=False"
+    def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+                 padding: IntOrPair = 0, dilation: IntOrPair = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size, stride, padding)
+        if dilation not in (1, (1, 1)) or return_indices:
+            raise NotImplementedError("MaxPool2d: dilation and return_indices are not supported "
+                                      "here; leave them at their defaults (1, False)")
+        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", dilation={self.dilation}, ceil_mode={self.ceil_mode}"
 
     def forward(self, x: Tensor) -> Tensor:
         _images(self, x)
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding,
+                            ceil_mode=self.ceil_mode)
 
 
 class AvgPool2d(_Pool2d):
-    """The mean of each ``kernel_size`` window (zero padding counts, as PyTorch's default);
-    see :func:`~tinygrad_edu.nn.spatial_functional.avg_pool2d`.
+    """The mean of each ``kernel_size`` window (zero padding counts, as PyTorch's default;
+    ``ceil_mode``, ``count_include_pad`` and ``divisor_override`` as there); see
+    :func:`~tinygrad_edu.nn.spatial_functional.avg_pool2d`.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -168,6 +180,14 @@ class AvgPool2d(_Pool2d):
         [[[[1.0, 1.0], [1.0, 1.0]]]]
     """
 
+    def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+                 padding: IntOrPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__(kernel_size, stride, padding)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
     def forward(self, x: Tensor) -> Tensor:
         _images(self, x)
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)

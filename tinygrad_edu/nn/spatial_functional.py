@@ -28,6 +28,7 @@ from ..ops.pool import TiledMaxPool
 from ..ops.reduce import Max
 from ..ops.spatial import Fold, Unfold, output_size_of
 from ..tensor import Tensor
+from . import pool_options
 
 IntOrPair = int | tuple[int, int]
 
@@ -215,14 +216,17 @@ def _pool(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None, padding: 
 
 
 def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,
-               padding: IntOrPair = 0) -> Tensor:
+               padding: IntOrPair = 0, dilation: IntOrPair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
     """The largest value of each window (padding counts as -inf, so it is never picked).
 
     Args:
-        x: images of shape (N, C, H, W).
+        x: images of shape (N, C, H, W), or one image (C, H, W).
         kernel_size: the window, an int or (kh, kw).
         stride: the step between windows; default: ``kernel_size``.
         padding: added on each side, at most half the kernel.
+        dilation, return_indices: only PyTorch's defaults (1, False); others are refused.
+        ceil_mode: round the number of windows up (see :mod:`~tinygrad_edu.nn.pool_options`).
 
     Returns:
         A tensor of shape (N, C, OH, OW). Gradient: 1 at the largest element of each window,
@@ -243,11 +247,18 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         >>> x.grad.tolist()  # the first element of the window; the last row and column: 0
         [[[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]]
     """
+    if dilation not in (1, (1, 1)) or return_indices:
+        raise NotImplementedError("max_pool2d: dilation and return_indices are not supported "
+                                  "here; leave them at their defaults (1, False)")
     if getattr(x, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
-        return max_pool2d(x.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
+        return max_pool2d(x.unsqueeze(0), kernel_size, stride, padding,
+                          ceil_mode=ceil_mode).squeeze(0)
     _check_images(x, "max_pool2d")
     kernel = _pair(kernel_size, "kernel_size", "max_pool2d", 1)
     step = kernel if stride is None else _pair(stride, "stride", "max_pool2d", 1)
+    if ceil_mode:
+        pad = _pair(padding, "padding", "max_pool2d", 0)
+        return pool_options.max_pool2d_ceil(x, kernel, step, pad)
     if step == kernel != (1, 1) and _pair(padding, "padding", "max_pool2d", 0) == (0, 0):
         # Windows side by side, no padding (MaxPool2d(2)): strided views, nothing unfolded.
         _positions(x, kernel, kernel, (0, 0), "max_pool2d")
@@ -264,9 +275,11 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
 
 
 def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,
-               padding: IntOrPair = 0) -> Tensor:
+               padding: IntOrPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
     """The mean of each window; zero padding counts in the mean (PyTorch's default,
-    ``count_include_pad=True``). Arguments as for :func:`max_pool2d`.
+    ``count_include_pad=True``). Arguments as for :func:`max_pool2d`; ``count_include_pad``
+    and ``divisor_override`` choose the divisor (see :mod:`~tinygrad_edu.nn.pool_options`).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -275,8 +288,15 @@ def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         >>> F.avg_pool2d(x, 2).tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
+    options = (ceil_mode, count_include_pad, divisor_override)
     if getattr(x, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
-        return avg_pool2d(x.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
+        return avg_pool2d(x.unsqueeze(0), kernel_size, stride, padding, *options).squeeze(0)
+    if options != (False, True, None):
+        _check_images(x, "avg_pool2d")
+        kernel = _pair(kernel_size, "kernel_size", "avg_pool2d", 1)
+        step = kernel if stride is None else _pair(stride, "stride", "avg_pool2d", 1)
+        pad = _pair(padding, "padding", "avg_pool2d", 0)
+        return pool_options.avg_pool2d_options(x, kernel, step, pad, *options)
     windows = _pool(x, kernel_size, stride, padding, "avg_pool2d", 0.0)
     return windows.mean(axis=1).permute(3, 0, 1, 2)
 
