@@ -178,3 +178,28 @@ def test_functional_pooling_options_as_torch() -> None:
     np.testing.assert_allclose(
         F.avg_pool2d(tg.tensor(data), 3, 2, 1, True, False).numpy(),
         tf.avg_pool2d(torch.tensor(data), 3, 2, 1, True, False).numpy())
+
+
+@pytest.mark.parametrize("options", [
+    {"max_norm": 1.0}, {"max_norm": 2.0, "norm_type": 1.0}, {"scale_grad_by_freq": True},
+    {"max_norm": 1.5, "scale_grad_by_freq": True, "padding_idx": 0},
+], ids=["max_norm", "max_norm_l1", "scale_grad_by_freq", "all"])
+def test_embedding_options_as_torch(options: dict) -> None:
+    table = np.random.default_rng(7).standard_normal((5, 3)) * 3
+    table[0] = 0.0
+    ours = nn.Embedding.from_pretrained(tg.tensor(table.copy()), freeze=False, **options)
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table.copy()), freeze=False,
+                                                **options)
+    indices = np.array([[0, 2, 2], [4, 2, 0]])
+    for _ in range(2):  # a second call sees the rows the first one renormalised
+        ours.weight.grad, theirs.weight.grad = None, None
+        out, expected = ours(tg.tensor(indices)), theirs(torch.tensor(indices))
+        np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+        weights = np.random.default_rng(8).standard_normal(expected.shape)
+        (out * tg.tensor(weights)).sum().backward()
+        (expected * torch.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(),
+                                   rtol=1e-12)
+    assert repr(ours) == repr(theirs)

@@ -39,7 +39,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """The rows of ``weight`` (num_embeddings, dim) picked by the int64 indices ``input``:
     shape (*input.shape, dim). The gradient adds up at each picked row (an index that repeats
-    adds several times); the row ``padding_idx`` gets no gradient.
+    adds several times; with ``scale_grad_by_freq`` divided by how often it repeats in
+    ``input``); the row ``padding_idx`` gets no gradient. With ``max_norm``, each picked row
+    whose ``norm_type``-norm exceeds it is first scaled *in place* (``weight`` changes, as in
+    PyTorch) by ``max_norm / (norm + 1e-7)``.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -47,11 +50,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         >>> F.embedding(tg.tensor([2, 0]), tg.Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])).tolist()
         [[4.0, 5.0], [0.0, 1.0]]
     """
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError(
-            "embedding: max_norm, scale_grad_by_freq and sparse=True are not supported; leave "
-            "them at their defaults (rescale rows yourself under tg.no_grad() if you need it)"
-        )
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True is not supported (no sparse "
+                                  "gradients here); leave it out")
     if not isinstance(input, Tensor) or input.dtype is not int64:  # type: ignore[redundant-expr]
         raise TypeError(
             "embedding: the indices must be an int64 Tensor, got "
@@ -69,12 +70,33 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             f"embedding: index out of range: the indices lie in {int(xp.min(input._data))}.."
             f"{int(xp.max(input._data))}, the table has {rows} rows (0..{rows - 1})"
         )
+    if max_norm is not None:
+        _renormalise_rows(input, weight, max_norm, norm_type)
     out = weight[input]
+    if scale_grad_by_freq:  # the same values; the gradient divided by each index's count
+        _, _, where_in, counts = xp.unique_all(xp.reshape(input._data, (-1,)))
+        share = xp.reshape(1.0 / xp.astype(counts[where_in], weight._data.dtype), input.shape)
+        out = out.detach() + (out - out.detach()) * Tensor._from_data(share[..., None],
+                                                                      weight.backend)
     if padding_idx is not None:
         padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
         pad_rows = (input == padding_idx).unsqueeze(-1)
         out = where(pad_rows, out.detach(), out)
     return out
+
+
+def _renormalise_rows(input: Tensor, weight: Tensor, max_norm: float, norm_type: float) -> None:
+    """Scale, in place and outside the graph, each row of ``weight`` picked by ``input`` whose
+    norm exceeds ``max_norm`` down to it (PyTorch's ``embedding_renorm_``)."""
+    xp = weight.backend.xp
+    picked = xp.unique_values(xp.reshape(input._data, (-1,)))
+    rows = xp.take(weight._data, picked, axis=0)
+    if norm_type == float("inf"):
+        norms = xp.max(xp.abs(rows), axis=1)
+    else:
+        norms = xp.sum(xp.abs(rows) ** norm_type, axis=1) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    weight._data[picked] = rows * xp.astype(scale, rows.dtype)[:, None]
 
 
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],

@@ -37,7 +37,8 @@ class Embedding(Module):
 
     Input: int64 indices of any shape; output (*input.shape, embedding_dim). The weight starts
     N(0, 1), as PyTorch's; the row ``padding_idx`` (if given) starts at zero and gets no
-    gradient. ``max_norm``, ``scale_grad_by_freq`` and ``sparse=True`` are not supported.
+    gradient. ``max_norm`` and ``scale_grad_by_freq`` as in
+    :func:`~tinygrad_edu.nn.functional_extra.embedding`; ``sparse=True`` is not supported.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -57,11 +58,9 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = _positive_int(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _positive_int(embedding_dim, "embedding_dim", "Embedding")
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError(
-                "Embedding: max_norm, scale_grad_by_freq and sparse=True are not supported; "
-                "leave them at their defaults"
-            )
+        if sparse:
+            raise NotImplementedError("Embedding: sparse=True is not supported (no sparse "
+                                      "gradients here); leave it out")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must lie in [-{num_embeddings}, "
@@ -102,12 +101,16 @@ class Embedding(Module):
                    _weight=embeddings, _freeze=freeze)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None
-                       else "")
+        for key, default in (("padding_idx", None), ("max_norm", None), ("norm_type", 2.0),
+                             ("scale_grad_by_freq", False)):
+            if getattr(self, key) != default:
+                text += f", {key}={getattr(self, key)}"
+        return text
 
 
 class LayerNorm(Module):
