@@ -203,3 +203,19 @@ def test_embedding_options_as_torch(options: dict) -> None:
         np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(),
                                    rtol=1e-12)
     assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("kernel_size", [2, 4, (2, 3), (3, 4)])
+def test_conv2d_same_padding_with_even_kernels(kernel_size: object) -> None:
+    image = np.random.default_rng(9).standard_normal((2, 3, 6, 7))
+    theirs_layer = torch.nn.Conv2d(3, 4, kernel_size, padding="same").double()
+    ours_layer = nn.Conv2d(3, 4, kernel_size, padding="same").double()
+    ours_layer.load_state_dict({k: v.detach().numpy() for k, v in
+                                theirs_layer.state_dict().items()})
+    ours, theirs = _pair(image)
+    out, expected = ours_layer(ours), theirs_layer(theirs)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert repr(ours_layer) == repr(theirs_layer)

@@ -38,7 +38,7 @@ class Conv2d(Module):
     (out_channels, in_channels, kh, kw), bias (out_channels,). Both start uniform in
     [-1/sqrt(fan_in), 1/sqrt(fan_in)], fan_in = in_channels * kh * kw (PyTorch's default,
     ``kaiming_uniform_(a=sqrt(5))``). The arguments come in PyTorch's order; ``padding`` may
-    also be ``"valid"`` (0) or ``"same"`` (stride 1, odd kernels); ``dilation``, ``groups``
+    also be ``"valid"`` (0) or ``"same"`` (stride 1); ``dilation``, ``groups``
     and ``padding_mode`` other than PyTorch's defaults are refused by name.
 
     Examples:
@@ -77,15 +77,17 @@ class Conv2d(Module):
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
         self._padding_name = padding if isinstance(padding, str) else None  # for print(model)
+        self._same_extra: tuple[int, int] | None = None
         if padding == "valid":
             padding = 0
         elif padding == "same":  # PyTorch's: the output as large as the input, stride 1
-            if self.stride != (1, 1) or not all(k % 2 for k in self.kernel_size):
-                raise ValueError(
-                    "Conv2d(padding='same') needs stride=1 and an odd kernel_size here; give "
-                    "the padding as a number instead (kernel_size // 2 keeps the size)"
-                )
-            padding = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
+            if self.stride != (1, 1):
+                raise ValueError("Conv2d(padding='same') needs stride=1 (as in PyTorch); give "
+                                 "the padding as a number instead")
+            padding = ((self.kernel_size[0] - 1) // 2, (self.kernel_size[1] - 1) // 2)
+            # An even kernel needs k - 1 positions in all: the odd one goes after, as PyTorch.
+            extra = ((self.kernel_size[0] - 1) % 2, (self.kernel_size[1] - 1) % 2)
+            self._same_extra = extra if any(extra) else None
         self.padding = _pair(padding, "padding", "Conv2d", 0)
         options = {"dtype": dtype or "float32", "device": device}
         self.weight = Parameter(zeros(out_channels, in_channels, *self.kernel_size, **options))
@@ -105,6 +107,9 @@ class Conv2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         _images(self, x, self.in_channels)
+        if self._same_extra is not None:  # padding="same" with an even kernel
+            x = x.pad(((0, 0),) * (x.ndim - 2) + ((0, self._same_extra[0]),
+                                                  (0, self._same_extra[1])))
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
