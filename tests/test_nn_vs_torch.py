@@ -219,3 +219,15 @@ def test_conv2d_same_padding_with_even_kernels(kernel_size: object) -> None:
     expected.sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert repr(ours_layer) == repr(theirs_layer)
+
+
+@pytest.mark.parametrize("options", [{"bias": False}, {"affine": False, "bias": True}])
+def test_batchnorm_bias_keyword_as_torch(options: dict) -> None:
+    theirs_layer = torch.nn.BatchNorm1d(3, **options).double()
+    ours_layer = nn.BatchNorm1d(3, **options).double()
+    assert list(ours_layer.state_dict()) == list(theirs_layer.state_dict())
+    assert repr(ours_layer) == repr(theirs_layer)
+    data = np.random.default_rng(10).standard_normal((4, 3)) * 2 + 1
+    ours, theirs = _pair(data)
+    out, expected = ours_layer(ours), theirs_layer(theirs)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10)

@@ -24,7 +24,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 device: Any = None, dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         if (
             not isinstance(num_features, int)  # type: ignore[redundant-expr]
@@ -38,11 +38,14 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         options = {"dtype": dtype or "float32", "device": device}
+        self.has_bias = affine and bias  # PyTorch 2.x: a scale without a shift if bias=False
         if affine:
             self.weight = Parameter(ones(num_features, **options))
-            self.bias = Parameter(zeros(num_features, **options))
         else:
             self.register_parameter("weight", None)
+        if self.has_bias:
+            self.bias = Parameter(zeros(num_features, **options))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, **options))
@@ -87,7 +90,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.affine}, "  # PyTorch 2.x prints bias too
+                f"affine={self.affine}, bias={self.has_bias}, "  # PyTorch 2.x prints bias too
                 f"track_running_stats={self.track_running_stats}")
 
 
