@@ -73,3 +73,17 @@ def test_a_constant_read_at_positions_the_step_computes_is_not_folded() -> None:
         step = tg.jit(fn)
         for x, y in batches:
             np.testing.assert_array_equal(step(x, y).numpy(), fn(x, y).numpy(), err_msg=name)
+
+
+def test_a_result_shaped_by_the_values_is_checked_at_every_replay() -> None:
+    # x[x > 0] has as many elements as there are positive ones: the replay wrote it into
+    # buffers of the first call's size (a ValueError, or, for one element, broadcasting).
+    # The replay now checks such a shape; a call with another one runs eagerly.
+    def positives(x: tg.Tensor) -> tg.Tensor:
+        return (x[x > 0] * 2).sum() + tg.nonzero(x < 0).float().sum()
+
+    step = tg.jit(positives)
+    for values in ([1.0, -1.0, 2.0], [3.0, -4.0, 5.0], [-1.0, -2.0, 1.0], [1.0, 1.0, 1.0],
+                   [0.5, -0.5, 0.5]):
+        x = tg.tensor(values)
+        assert step(x).item() == positives(x).item(), values

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .trace import Recorder, Ref, Traced, _same, refuse
+from .trace import Recorder, Ref, Traced, _same, _shape_is, refuse
 
 # NumPy functions whose array method does the same without NumPy's Python-level dispatch.
 METHODS = {np.reshape: "reshape", np.transpose: "transpose", np.sum: "sum", np.max: "max",
@@ -225,9 +225,11 @@ class Replay:
         for node in nodes:
             args = ", ".join([self._r(a) for a in node.args]
                              + [f"{k}={self._r(v)}" for k, v in node.kwargs.items()])
-            lhs = ", ".join(f"v{o}" for o in node.outs) + (" = " if node.outs else "")
+            lhs = ", ".join(f"v{o}" for o in node.outs) + (
+                "," if node.unpack and len(node.outs) == 1 else "") + (" = " if node.outs else "")
             if node.guard is not None:
-                test = (f"{args} != {node.guard!r}" if type(node.guard) in (bool, int)
+                test = (f"{args}.shape != {node.guard!r}" if node.fn is _shape_is
+                        else f"{args} != {node.guard!r}" if type(node.guard) in (bool, int)
                         else f"not same({args}, {self._r(node.guard)})")
                 lines.append(f"    if {test}: raise GuardFailed({wrote}, {test!r})")
                 continue

@@ -89,11 +89,12 @@ class Node:
     """One recorded call: ``outs = fn(*args, **kwargs)``; ``effect``: it writes into memory (an
     ``out=``, a ``x[i] = v``), draws random numbers, or checks a value, so it is never dropped."""
 
-    __slots__ = ("fn", "args", "kwargs", "outs", "effect", "guard")
+    __slots__ = ("fn", "args", "kwargs", "outs", "effect", "guard", "unpack")
 
     def __init__(self, fn: Any, args: Any, kwargs: Any, outs: list[int], effect: bool) -> None:
         self.fn, self.args, self.kwargs, self.outs, self.effect = fn, args, kwargs, outs, effect
         self.guard: Any = None  # for a host check: the value the capture saw
+        self.unpack = False  # fn returns a tuple (of ``outs``, perhaps of one)
 
 
 class Recorder:
@@ -163,12 +164,29 @@ class Recorder:
         if isinstance(result, tuple | list):
             traced = [self.new(r) for r in result]
             self.nodes.append(Node(fn, args_t, kwargs_t, [t._slot for t in traced], False))
+            self.nodes[-1].unpack = True
+            self._shapes_from_values(fn, args, traced)
+            if hasattr(result, "_fields"):  # a named tuple (unique_all's)
+                return type(result)(*traced)
             return type(result)(traced)
         if not isinstance(result, np.ndarray | np.generic):
             return result  # a shape, a dtype: fixed for this signature
         traced_one = self.new(result)
         self.nodes.append(Node(fn, args_t, kwargs_t, [traced_one._slot], False))
+        self._shapes_from_values(fn, args, [traced_one])
         return traced_one
+
+    def _shapes_from_values(self, fn: Any, args: Any, outs: list[Traced]) -> None:
+        """A result whose shape depends on the values (``unique``, ``nonzero``, ``x[mask]``):
+        the replay checks that shape, and a call with another one runs eagerly."""
+        keys = args[1] if fn is operator.getitem else ()
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        if getattr(fn, "__name__", "") in SHAPED_BY_VALUES or any(
+                isinstance(k, np.ndarray) and k.dtype == bool and k.ndim for k in keys):
+            for out in outs:
+                node = Node(_shape_is, (Ref(out._slot),), {}, [], True)
+                node.guard = tuple(out.shape)
+                self.nodes.append(node)
 
     def check(self, array: Traced, value: Any) -> Any:
         """A host read inside the engine (a bounds check): the replay checks it again."""
@@ -185,6 +203,16 @@ def _check_target(target: Any) -> None:
         raise refuse("it changes memory the capture was not given (a model or an optimizer "
                      "the function reaches where tg.jit does not look, such as a class "
                      "attribute: pass them as globals, in a closure or as default arguments)")
+
+
+# NumPy functions whose results have as many elements as the values say.
+SHAPED_BY_VALUES = {"unique", "unique_all", "unique_counts", "unique_inverse", "unique_values",
+                    "nonzero", "flatnonzero", "argwhere", "extract", "compress"}
+
+
+def _shape_is(array: Any) -> Any:
+    """(In a replay's source a check reads ``array.shape`` directly.)"""
+    return array.shape
 
 
 def _same(array: Any, expected: Any) -> bool:
