@@ -103,3 +103,37 @@ def _train(use_jit: bool, optimizer: str, schedule: str, model_name: str, loss_n
 @pytest.mark.parametrize("row", ROWS, ids=["-".join(map(str, row)) for row in ROWS])
 def test_jit_trains_as_eager_mode(row) -> None:
     np.testing.assert_allclose(_train(True, *row), _train(False, *row), rtol=2e-5, atol=1e-6)
+
+
+def _embedding_run(use_jit: bool, options: dict) -> tuple[np.ndarray, int]:
+    tg.manual_seed(0)
+    embedding, head = nn.Embedding(10, 4, **options), nn.Linear(4, 3)
+    opt = O.Adam([*embedding.parameters(), *head.parameters()], lr=0.05)
+    python_runs = []
+
+    def step(indices, y):
+        python_runs.append(1)  # a replay runs no Python of the step
+        opt.zero_grad()
+        loss = F.cross_entropy(head(embedding(indices).mean(1)), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = tg.jit(step) if use_jit else step
+    rng = np.random.default_rng(0)
+    losses = [run(tg.tensor(rng.integers(0, 10, (4, 3))), tg.tensor(rng.integers(0, 3, 4))).item()
+              for _ in range(8)]
+    weights = [v for p in (*embedding.parameters(), *head.parameters()) for v in p.numpy().ravel()]
+    return np.array(losses + weights), len(python_runs)
+
+
+@pytest.mark.parametrize("options", [{}, {"max_norm": 1.0}, {"scale_grad_by_freq": True},
+                                     {"max_norm": 0.5, "norm_type": 1.0, "padding_idx": 0}])
+def test_an_embedding_step_replays_every_batch(options) -> None:
+    # The index range was read as two numbers (checked exactly by a replay) and max_norm and
+    # scale_grad_by_freq used unique(), whose shape follows the values: most batches ran
+    # eagerly again. One boolean and (rows,)-shaped counts now: captured once, then replayed.
+    (eager, _), (replayed, python_runs) = _embedding_run(False, options), _embedding_run(
+        True, options)
+    np.testing.assert_allclose(replayed, eager, rtol=2e-5, atol=1e-6)
+    assert python_runs == 2  # the first call (Adam makes its state), then the capture

@@ -25,6 +25,7 @@ from ..dtypes import int64
 from ..functional import where
 from ..tensor import Tensor
 from .conv_transpose import conv_transpose2d as conv_transpose2d
+from .loss_options import _out_of_range
 
 __all__ = [
     "conv_transpose2d", "cosine_similarity", "dropout2d", "embedding", "huber_loss", "kl_div",
@@ -65,7 +66,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         )
     rows = weight.shape[0]
     xp = input.backend.xp
-    if input.numel() and (int(xp.min(input._data)) < 0 or int(xp.max(input._data)) >= rows):
+    # One boolean read, not the values of min and max (which tg.jit would check exactly).
+    if input.numel() and _out_of_range(xp, input._data, rows):
         raise IndexError(
             f"embedding: index out of range: the indices lie in {int(xp.min(input._data))}.."
             f"{int(xp.max(input._data))}, the table has {rows} rows (0..{rows - 1})"
@@ -74,8 +76,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         _renormalise_rows(input, weight, max_norm, norm_type)
     out = weight[input]
     if scale_grad_by_freq:  # the same values; the gradient divided by each index's count
-        _, _, where_in, counts = xp.unique_all(xp.reshape(input._data, (-1,)))
-        share = xp.reshape(1.0 / xp.astype(counts[where_in], weight._data.dtype), input.shape)
+        flat = xp.reshape(input._data, (-1,))  # each index's count, in a (rows,) array:
+        counts = xp.zeros((rows,), dtype=weight._data.dtype)  # a shape the values don't set
+        input.backend.scatter_add(counts, flat, xp.ones(flat.shape, dtype=counts.dtype))
+        share = xp.reshape(1.0 / xp.take(counts, flat), input.shape)
         out = out.detach() + (out - out.detach()) * Tensor._from_data(share[..., None],
                                                                       weight.backend)
     if padding_idx is not None:
@@ -89,7 +93,7 @@ def _renormalise_rows(input: Tensor, weight: Tensor, max_norm: float, norm_type:
     """Scale, in place and outside the graph, each row of ``weight`` picked by ``input`` whose
     norm exceeds ``max_norm`` down to it (PyTorch's ``embedding_renorm_``)."""
     xp = weight.backend.xp
-    picked = xp.unique_values(xp.reshape(input._data, (-1,)))
+    picked = xp.reshape(input._data, (-1,))  # a repeated row is scaled alike, so no unique()
     rows = xp.take(weight._data, picked, axis=0)
     if norm_type == float("inf"):
         norms = xp.max(xp.abs(rows), axis=1)
