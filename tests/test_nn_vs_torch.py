@@ -231,3 +231,25 @@ def test_batchnorm_bias_keyword_as_torch(options: dict) -> None:
     ours, theirs = _pair(data)
     out, expected = ours_layer(ours), theirs_layer(theirs)
     np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["ParameterList", "ParameterDict"])
+def test_print_parameter_containers_as_torch(kind: str) -> None:
+    def build(m: object, zeros: object) -> object:
+        params = [m.Parameter(zeros(2, 3)), m.Parameter(zeros(4))]  # type: ignore[attr-defined]
+        if kind == "ParameterList":
+            return m.ParameterList(params)  # type: ignore[attr-defined]
+        return m.ParameterDict({"w": params[0], "b": params[1]})  # type: ignore[attr-defined]
+
+    ours, theirs = repr(build(nn, tg.zeros)), repr(build(torch.nn, torch.zeros))
+    # The same lines; PyTorch names its dtype torch.float32 (or, in a dict, torch.FloatTensor).
+    theirs = theirs.replace("torch.FloatTensor", "torch.float32")
+    assert ours == theirs.replace("torch.float32", "tinygrad_edu.float32")
+
+
+def test_parameter_dict_from_a_dict_sorts_its_keys_as_torch() -> None:
+    ours = nn.ParameterDict({"z": tg.zeros(1), "a": tg.zeros(2), "m": tg.zeros(3)})
+    theirs = torch.nn.ParameterDict({"z": torch.zeros(1), "a": torch.zeros(2),
+                                     "m": torch.zeros(3)})
+    assert list(ours.keys()) == list(theirs.keys()) == ["a", "m", "z"]
+    assert list(ours.state_dict()) == list(theirs.state_dict())

@@ -12,6 +12,7 @@ Examples:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -107,6 +108,13 @@ def _parameter(value: Any) -> Any:
     return value
 
 
+def _parameter_lines(items: Iterable[tuple[str, Any]]) -> str:
+    """PyTorch's lines for a parameter container: ``(name): Parameter containing: [dtype of
+    size 2x3]``, each indented by two (the layout print(model) shows)."""
+    return "\n".join(f"  ({name}): Parameter containing: [{value.dtype} of size "
+                     f"{'x'.join(str(n) for n in value.shape)}]" for name, value in items)
+
+
 class ParameterList(Module):
     """A list of parameters, registered under "0", "1", ...; plain Tensors put in become
     Parameters (sharing their memory).
@@ -153,6 +161,9 @@ class ParameterList(Module):
         for value in values:
             self.append(value)
         return self
+
+    def extra_repr(self) -> str:
+        return _parameter_lines(self._parameters.items())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ParameterList has no forward(): it only holds parameters")
@@ -207,8 +218,14 @@ class ParameterDict(Module):
 
     def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
         """Add or replace parameters from a mapping or from (key, value) pairs."""
-        for key, value in _pairs(parameters, "ParameterDict"):
+        pairs = _pairs(parameters, "ParameterDict")
+        if isinstance(parameters, Mapping) and not isinstance(parameters, OrderedDict | Module):
+            pairs = iter(sorted(pairs))  # PyTorch sorts the keys of a plain dict (not of these)
+        for key, value in pairs:
             self[key] = value
+
+    def extra_repr(self) -> str:
+        return _parameter_lines(self._parameters.items())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ParameterDict has no forward(): it only holds parameters")
