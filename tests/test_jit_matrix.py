@@ -137,3 +137,33 @@ def test_an_embedding_step_replays_every_batch(options) -> None:
         True, options)
     np.testing.assert_allclose(replayed, eager, rtol=2e-5, atol=1e-6)
     assert python_runs == 2  # the first call (Adam makes its state), then the capture
+
+
+def _host_read_free(use_jit: bool) -> tuple[np.ndarray, int]:
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6, momentum=None), nn.Linear(6, 3))
+    opt = O.SGD(model.parameters(), lr=0.1)
+    python_runs = []
+
+    def step(x, y):
+        python_runs.append(1)
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y) + model[0].weight.prod().abs() * 1e-3
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = tg.jit(step) if use_jit else step
+    rng = np.random.default_rng(0)
+    losses = [run(tg.tensor(rng.standard_normal((8, 4)).astype(np.float32)),
+                  tg.tensor(rng.integers(0, 3, 8))).item() for _ in range(8)]
+    stats = [*model[1].running_mean.numpy(), *model[1].running_var.numpy()]
+    return np.array(losses + stats), len(python_runs)
+
+
+def test_batchnorm_cumulative_average_and_prod_replay_every_step() -> None:
+    # BatchNorm(momentum=None) read its batch count on the host, and prod's gradient the
+    # number of zeros: values that change, so every replay failed its check and ran eagerly.
+    (eager, _), (replayed, python_runs) = _host_read_free(False), _host_read_free(True)
+    np.testing.assert_array_equal(replayed, eager)
+    assert python_runs == 2

@@ -78,8 +78,8 @@ class _BatchNorm(Module):
         if self.training and self.track_running_stats:
             with no_grad():
                 self.num_batches_tracked.add_(1)
-            if self.momentum is None:  # a cumulative average over every batch so far
-                factor = 1.0 / float(self.num_batches_tracked.item())
+            if self.momentum is None:  # a cumulative average over every batch so far: 1 / n,
+                factor = 1.0 / self.num_batches_tracked.double()  # kept a tensor (no host read)
         # Batch statistics while training, or always when no running ones are kept.
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats

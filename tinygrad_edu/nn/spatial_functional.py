@@ -301,6 +301,17 @@ def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
     return windows.mean(axis=1).permute(3, 0, 1, 2)
 
 
+def _move(running: Tensor, batch: Tensor, momentum: Any) -> None:
+    """``running = (1 - momentum) * running + momentum * batch``, in place. ``momentum`` may be
+    a float64 tensor (BatchNorm's ``momentum=None``: 1 / batches so far), rounded to the
+    statistics' dtype as a Python float would be, with no read on the host."""
+    if isinstance(momentum, Tensor):
+        keep, take = (1 - momentum).to(running.dtype), momentum.to(running.dtype)
+        running.mul_(keep).add_(batch * take)
+    else:
+        running.mul_(1 - momentum).add_(batch, alpha=momentum)
+
+
 def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -364,10 +375,9 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         var = (centered * centered).mean(axes, keepdims=True)  # biased: divides by n
         with autograd.no_grad():
             if running_mean is not None:
-                running_mean.mul_(1 - momentum).add_(mean.reshape(channels), alpha=momentum)
+                _move(running_mean, mean.reshape(channels), momentum)
             if running_var is not None:
-                unbiased = var.reshape(channels) * (count / (count - 1))
-                running_var.mul_(1 - momentum).add_(unbiased, alpha=momentum)
+                _move(running_var, var.reshape(channels) * (count / (count - 1)), momentum)
         out = centered * (var + eps) ** -0.5
     else:
         if running_mean is None or running_var is None:

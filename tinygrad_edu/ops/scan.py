@@ -81,7 +81,7 @@ def _others(xp: Any, data: Any, out: Any, axis: int | None) -> Any:
     if not bool(xp.any(zero)):  # PyTorch's choice, made for the whole tensor at once
         total = xp.reshape(out, (1,)) if axis is None else xp.moveaxis(out, axis, -1)
         others = total / moved
-    elif axis is None and int(xp.sum(xp.astype(zero, xp.int64))) > 1:
+    elif axis is None and bool(xp.sum(xp.astype(zero, xp.int64)) > 1):  # one boolean read
         return xp.zeros_like(data)  # two zeros: 0 for every element, even beside a nan (PyTorch)
     else:
         cumulative_prod = getattr(xp, "cumulative_prod", None) or xp.cumprod
