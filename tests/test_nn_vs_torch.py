@@ -253,3 +253,44 @@ def test_parameter_dict_from_a_dict_sorts_its_keys_as_torch() -> None:
                                      "m": torch.zeros(3)})
     assert list(ours.keys()) == list(theirs.keys()) == ["a", "m", "z"]
     assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+@pytest.mark.parametrize(("name", "options"), [
+    ("cross_entropy", {}), ("cross_entropy", {"reduction": "none"}),
+    ("cross_entropy", {"reduction": "sum", "label_smoothing": 0.2}),
+    ("cross_entropy", {"weight": [1.0, 2.0, 3.0]}), ("probabilities", {}),
+    ("nll_loss", {}), ("nll_loss", {"reduction": "none"}),
+])
+def test_one_unbatched_sample_as_torch(name: str, options: dict) -> None:
+    # Scores (C,) against a class () (or probabilities (C,)): torch computes it (a batch of
+    # one; 'none' gives a scalar), tinygrad_edu raised a shape error.
+    results = []
+    for lib in (tg, torch):
+        scores = lib.tensor([1.0, 2.0, 0.5], requires_grad=True)
+        kwargs = {k: lib.tensor(v) if k == "weight" else v for k, v in options.items()}
+        functional = lib.nn.functional
+        if name == "nll_loss":
+            loss = functional.nll_loss(scores.log_softmax(0), lib.tensor(1), **kwargs)
+        elif name == "probabilities":
+            loss = functional.cross_entropy(scores, lib.tensor([0.2, 0.5, 0.3]), **kwargs)
+        else:
+            loss = functional.cross_entropy(scores, lib.tensor(1), **kwargs)
+        loss.backward()
+        results.append((tuple(loss.shape), loss.detach().numpy(), scores.grad.numpy()))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
+    np.testing.assert_allclose(results[0][2], results[1][2], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")  # torch's
+@pytest.mark.parametrize(("features_in", "features_out"), [(0, 3), (3, 0), (0, 0)])
+def test_a_linear_layer_with_no_features_as_torch(features_in: int, features_out: int) -> None:
+    # Its backward reshaped with -1, which NumPy cannot resolve for an empty axis: ValueError.
+    shapes = []
+    for lib in (tg, torch):
+        layer = lib.nn.Linear(features_in, features_out)
+        x = lib.ones(2, 4, features_in, requires_grad=True)
+        layer(x).sum().backward()
+        shapes.append((tuple(layer.weight.grad.shape), layer.bias.grad.numpy().tolist(),
+                       tuple(x.grad.shape)))
+    assert shapes[0] == shapes[1]

@@ -168,6 +168,9 @@ def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | No
     """
     if size_average is not None or reduce is not None:  # refused: the error names reduction=
         _legacy("cross_entropy", size_average, reduce, reduction)
+    if isinstance(input, Tensor) and input.ndim == 1:  # one sample (C,), unbatched: as (1, C)
+        return _unbatched(cross_entropy, input, target, reduction, weight=weight,
+                          ignore_index=ignore_index, label_smoothing=label_smoothing)
     if isinstance(target, Tensor) and target.dtype.is_floating and target.shape == input.shape:
         check_options("cross_entropy", input, weight, label_smoothing, ignore_index)
         if target.dtype is not input.dtype or reduction not in REDUCTIONS:
@@ -180,6 +183,15 @@ def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | No
     check_options("cross_entropy", input, weight, label_smoothing)
     return class_loss(input.log_softmax(1), array, weight, ignore_index, reduction,
                       label_smoothing)
+
+
+def _unbatched(loss: Any, input: Tensor, target: Any, reduction: str, **options: Any) -> Tensor:
+    """The loss of one sample, scores (C,) against a class () or probabilities (C,), as
+    PyTorch computes it: the batched loss of a batch of one, its 'none' result a scalar."""
+    if not isinstance(target, Tensor):
+        target = Tensor(target, backend=input.backend)
+    out = loss(input.unsqueeze(0), target.unsqueeze(0), reduction=reduction, **options)
+    return out.squeeze(0) if reduction == "none" else out
 
 
 def nll_loss(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | None = None,
@@ -198,6 +210,9 @@ def nll_loss(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | None = 
     """
     if size_average is not None or reduce is not None:  # refused: the error names reduction=
         _legacy("nll_loss", size_average, reduce, reduction)
+    if isinstance(input, Tensor) and input.ndim == 1:  # one sample (C,), unbatched: as (1, C)
+        return _unbatched(nll_loss, input, target, reduction, weight=weight,
+                          ignore_index=ignore_index)
     array, plain = class_targets("nll_loss", input, target, reduction, ignore_index)
     if plain and weight is None:
         return NLLLoss.apply(input, targets=array, reduction=reduction)

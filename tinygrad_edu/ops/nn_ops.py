@@ -14,6 +14,7 @@ The inputs are checked by :mod:`tinygrad_edu.nn.functional`, the public entry po
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..autograd import Function, is_grad_enabled
@@ -58,11 +59,12 @@ class Linear(Function):
             return grad_x, grad_w, (flat_grad.sum(0) if needs[2] else None)
         xp = ctx.xp
         g = grad._data
-        flat_grad = xp.reshape(g, (-1, out_features))
+        rows = math.prod(g.shape[:-1])  # not -1 in the reshapes: a layer may have 0 features
+        flat_grad = xp.reshape(g, (rows, out_features))
         grad_x = grad.constant(xp.matmul(g, weight._data)) if needs[0] else None
         grad_w = None
         if needs[1]:
-            flat_x = xp.reshape(x._data, (-1, in_features))
+            flat_x = xp.reshape(x._data, (rows, in_features))
             grad_w = _fresh(grad, xp.matmul(xp.permute_dims(flat_grad, (1, 0)), flat_x))
         if len(needs) == 2:
             return grad_x, grad_w
