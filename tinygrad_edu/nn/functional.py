@@ -168,7 +168,8 @@ def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | No
     """
     if size_average is not None or reduce is not None:  # refused: the error names reduction=
         _legacy("cross_entropy", size_average, reduce, reduction)
-    if isinstance(input, Tensor) and input.ndim == 1:  # one sample (C,), unbatched: as (1, C)
+    # One sample, scores (C,), unbatched: as PyTorch, the loss of a batch of one.
+    if isinstance(input, Tensor) and input.ndim == 1:  # type: ignore[redundant-expr]
         return _unbatched(cross_entropy, input, target, reduction, weight=weight,
                           ignore_index=ignore_index, label_smoothing=label_smoothing)
     if isinstance(target, Tensor) and target.dtype.is_floating and target.shape == input.shape:
@@ -210,7 +211,8 @@ def nll_loss(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | None = 
     """
     if size_average is not None or reduce is not None:  # refused: the error names reduction=
         _legacy("nll_loss", size_average, reduce, reduction)
-    if isinstance(input, Tensor) and input.ndim == 1:  # one sample (C,), unbatched: as (1, C)
+    # One sample, scores (C,), unbatched: as PyTorch, the loss of a batch of one.
+    if isinstance(input, Tensor) and input.ndim == 1:  # type: ignore[redundant-expr]
         return _unbatched(nll_loss, input, target, reduction, weight=weight,
                           ignore_index=ignore_index)
     array, plain = class_targets("nll_loss", input, target, reduction, ignore_index)
