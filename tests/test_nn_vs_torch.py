@@ -111,8 +111,11 @@ def test_print_model_as_torch(build: object) -> None:
 ], ids=["conv", "maxpool", "maxpool_padded", "avgpool", "conv_transpose"])
 def test_one_image_without_a_batch_axis(build: object) -> None:
     image = np.random.default_rng(4).standard_normal((3, 7, 7))
-    theirs_layer = build(torch.nn).double()
-    ours_layer = build(nn).double()
+    _same_layer(build(nn).double(), build(torch.nn).double(), image)
+
+
+def _same_layer(ours_layer: nn.Module, theirs_layer: object, image: np.ndarray) -> None:
+    """Our layer with torch's weights: the same output and input gradient, in float64."""
     ours_layer.load_state_dict({k: v.detach().numpy() for k, v in
                                 theirs_layer.state_dict().items()})
     ours, theirs = _pair(image)
@@ -210,14 +213,7 @@ def test_conv2d_same_padding_with_even_kernels(kernel_size: object) -> None:
     image = np.random.default_rng(9).standard_normal((2, 3, 6, 7))
     theirs_layer = torch.nn.Conv2d(3, 4, kernel_size, padding="same").double()
     ours_layer = nn.Conv2d(3, 4, kernel_size, padding="same").double()
-    ours_layer.load_state_dict({k: v.detach().numpy() for k, v in
-                                theirs_layer.state_dict().items()})
-    ours, theirs = _pair(image)
-    out, expected = ours_layer(ours), theirs_layer(theirs)
-    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
-    out.sum().backward()
-    expected.sum().backward()
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+    _same_layer(ours_layer, theirs_layer, image)
     assert repr(ours_layer) == repr(theirs_layer)
 
 

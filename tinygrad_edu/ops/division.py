@@ -40,13 +40,7 @@ class Remainder(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        if not ctx.needs_input_grad[1]:
-            return grad, None
-        xp = ctx.xp
-        with ignore_float_errors(xp):
-            quotient = xp.floor_divide(x._data, y._data)
-        return grad, -grad * grad.constant(quotient)
+        return _backward(ctx, grad, lambda xp, x, y: xp.floor_divide(x, y))
 
 
 class Fmod(Function):
@@ -62,10 +56,15 @@ class Fmod(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        if not ctx.needs_input_grad[1]:
-            return grad, None
-        xp = ctx.xp
-        with ignore_float_errors(xp):
-            quotient = xp.trunc(x._data / y._data)
-        return grad, -grad * grad.constant(quotient)
+        return _backward(ctx, grad, lambda xp, x, y: xp.trunc(x / y))
+
+
+def _backward(ctx: Any, grad: Any, quotient: Any) -> Any:
+    """The gradients of x - q(x, y) * y, with q the rounded quotient (flat almost everywhere):
+    grad for x, -grad * q for y."""
+    x, y = ctx.saved_tensors
+    if not ctx.needs_input_grad[1]:
+        return grad, None
+    with ignore_float_errors(ctx.xp):
+        rounded = quotient(ctx.xp, x._data, y._data)
+    return grad, -grad * grad.constant(rounded)
