@@ -20,23 +20,15 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..dtypes import int64
-from ..ops.nn_ops import (
-    BinaryCrossEntropy,
-    BinaryCrossEntropyWithLogits,
-    CrossEntropy,
-    Linear,
-    MseLoss,
-    NLLLoss,
-)
+from ..ops.nn_ops import CrossEntropy, Linear, MseLoss, NLLLoss
 from ..tensor import Tensor
 from .loss_options import REDUCTIONS, _out_of_range, check_options, class_loss, class_targets
-from .loss_options import float_target as _float_target
 from .loss_options import legacy_reduction as _legacy
+from .loss_options import one_sample as _one_sample
 from .loss_options import probability_loss as _probability_loss
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
-
 
 
 def relu(x: Tensor) -> Tensor:
@@ -168,10 +160,9 @@ def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | No
     """
     if size_average is not None or reduce is not None:  # refused: the error names reduction=
         _legacy("cross_entropy", size_average, reduce, reduction)
-    # One sample, scores (C,), unbatched: as PyTorch, the loss of a batch of one.
-    if isinstance(input, Tensor) and input.ndim == 1:  # type: ignore[redundant-expr]
-        return _unbatched(cross_entropy, input, target, reduction, weight=weight,
-                          ignore_index=ignore_index, label_smoothing=label_smoothing)
+    if (batch := _one_sample(input, target)) is not None:  # (C,): a batch of one, as PyTorch
+        loss = cross_entropy(*batch, weight, None, ignore_index, None, reduction, label_smoothing)
+        return loss.squeeze(0) if reduction == "none" else loss
     if isinstance(target, Tensor) and target.dtype.is_floating and target.shape == input.shape:
         check_options("cross_entropy", input, weight, label_smoothing, ignore_index)
         if target.dtype is not input.dtype or reduction not in REDUCTIONS:
@@ -184,15 +175,6 @@ def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | No
     check_options("cross_entropy", input, weight, label_smoothing)
     return class_loss(input.log_softmax(1), array, weight, ignore_index, reduction,
                       label_smoothing)
-
-
-def _unbatched(loss: Any, input: Tensor, target: Any, reduction: str, **options: Any) -> Tensor:
-    """The loss of one sample, scores (C,) against a class () or probabilities (C,), as
-    PyTorch computes it: the batched loss of a batch of one, its 'none' result a scalar."""
-    if not isinstance(target, Tensor):
-        target = Tensor(target, backend=input.backend)
-    out = loss(input.unsqueeze(0), target.unsqueeze(0), reduction=reduction, **options)
-    return out.squeeze(0) if reduction == "none" else out
 
 
 def nll_loss(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | None = None,
@@ -211,10 +193,9 @@ def nll_loss(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | None = 
     """
     if size_average is not None or reduce is not None:  # refused: the error names reduction=
         _legacy("nll_loss", size_average, reduce, reduction)
-    # One sample, scores (C,), unbatched: as PyTorch, the loss of a batch of one.
-    if isinstance(input, Tensor) and input.ndim == 1:  # type: ignore[redundant-expr]
-        return _unbatched(nll_loss, input, target, reduction, weight=weight,
-                          ignore_index=ignore_index)
+    if (batch := _one_sample(input, target)) is not None:  # (C,): a batch of one, as PyTorch
+        loss = nll_loss(*batch, weight, None, ignore_index, None, reduction)
+        return loss.squeeze(0) if reduction == "none" else loss
     array, plain = class_targets("nll_loss", input, target, reduction, ignore_index)
     if plain and weight is None:
         return NLLLoss.apply(input, targets=array, reduction=reduction)
@@ -265,86 +246,6 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction == "none":
         return loss
     return loss.sum() if reduction == "sum" else loss.mean()
-
-
-def _same_shape(x: Tensor, target: Any, name: str) -> Tensor:
-    if not isinstance(target, Tensor):
-        target = Tensor(target, dtype=x.dtype, backend=x.backend)
-    if x.shape != target.shape:
-        raise ValueError(
-            f"{name}: input of shape {tuple(x.shape)} and target of shape "
-            f"{tuple(target.shape)} differ; they must be equal (as PyTorch requires)."
-        )
-    return target
-
-
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor | ArrayLike,
-                                     weight: Tensor | None = None, size_average: Any = None,
-                                     reduce: Any = None, reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
-    """Binary cross-entropy of sigmoid(x) against targets in [0, 1], from the logits ``x``::
-
-        loss = pos_weight * target * softplus(-x) + (1 - target) * softplus(x)
-
-    (softplus(z) = log(1 + exp(z)) = -log sigmoid(-z)), stable for any x. Gradient with
-    respect to x: ``sigmoid(x) - target`` (with pos_weight 1), times ``weight``.
-
-    Examples:
-        >>> import tinygrad_edu as tg
-        >>> from tinygrad_edu.nn import functional as F
-        >>> round(F.binary_cross_entropy_with_logits(tg.Tensor([0.0]), tg.Tensor([1.0])).item(), 4)
-        0.6931
-    """
-    x, name = input, "binary_cross_entropy_with_logits"
-    reduction = _legacy(name, size_average, reduce, reduction)
-    target = _same_shape(x, target, name)
-    _float_target(x, target, name, same=False)
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"binary_cross_entropy_with_logits: reduction must be one of "
-                         f"{REDUCTIONS}, got {reduction!r}")
-    shape = tuple(x.shape)
-    extras = {name: None if t is None else _broadcast_array(t, x, shape, name)
-              for name, t in (("weight", weight), ("pos_weight", pos_weight))}
-    return BinaryCrossEntropyWithLogits.apply(x, target, reduction=reduction, **extras)
-
-
-def _broadcast_array(t: Any, x: Tensor, shape: tuple[int, ...], name: str) -> Any:
-    """``weight`` or ``pos_weight`` as an array of ``x``'s backend and dtype, broadcast to
-    ``shape`` (they are constants of the loss: no gradient flows to them here)."""
-    if not isinstance(t, Tensor):
-        t = Tensor(t, dtype=x.dtype, backend=x.backend)
-    try:
-        return t.detach().to(x.backend).astype(x.dtype).broadcast_to(shape)._data
-    except ValueError:
-        raise ValueError(
-            f"binary_cross_entropy_with_logits: {name} of shape {tuple(t.shape)} does not "
-            f"broadcast to the input's shape {shape}"
-        ) from None
-
-
-def binary_cross_entropy(input: Tensor, target: Tensor | ArrayLike,
-                         weight: Tensor | None = None, size_average: Any = None,
-                         reduce: Any = None, reduction: str = "mean") -> Tensor:
-    """-(target * log(p) + (1 - target) * log(1 - p)), each log clamped at -100 as in PyTorch
-    (so p = 0 or 1 gives a large finite loss, not inf), with PyTorch's gradient (finite there
-    too: see :class:`~tinygrad_edu.ops.nn_ops.BinaryCrossEntropy`). Prefer
-    :func:`binary_cross_entropy_with_logits` on the logits: it is stable.
-
-    Examples:
-        >>> import tinygrad_edu as tg
-        >>> from tinygrad_edu.nn import functional as F
-        >>> round(F.binary_cross_entropy(tg.Tensor([0.5]), tg.Tensor([1.0])).item(), 4)
-        0.6931
-    """
-    name = "binary_cross_entropy"
-    reduction = _legacy(name, size_average, reduce, reduction)
-    target = _same_shape(input, target, name)
-    _float_target(input, target, name, same=True)
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    weights = None if weight is None else _broadcast_array(weight, input, tuple(input.shape),
-                                                           name)
-    return BinaryCrossEntropy.apply(input, target, weight=weights, reduction=reduction)
 
 
 def one_hot(classes: Tensor, num_classes: int = -1) -> Tensor:
@@ -401,9 +302,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor._from_data(keep, x.backend)
 
 
-# Convolution, pooling and batch normalisation are written in their own file; they are part of
-# this namespace, as in PyTorch's torch.nn.functional.
+# Convolution, pooling, batch normalisation, the activations and the binary losses are written
+# in their own files; they are part of this namespace, as in PyTorch's torch.nn.functional.
 from .activation_functional import *  # noqa: E402, F403 (their __all__)
+from .binary_functional import *  # noqa: E402, F403
 from .functional_extra import *  # noqa: E402, F403
 from .pooling import (  # noqa: E402, F401
     adaptive_avg_pool1d,

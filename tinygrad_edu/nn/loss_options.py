@@ -86,6 +86,18 @@ def class_targets(op: str, inputs: Tensor, targets: Any, reduction: str,
     return array, not 0 <= ignore_index < shape[1]
 
 
+def one_sample(inputs: Any, targets: Any) -> tuple[Tensor, Tensor] | None:
+    """Scores (C,) of one unbatched sample, with a class () or probabilities (C,), as a batch
+    of one (PyTorch takes them so); None for anything else, which the usual checks judge."""
+    if not isinstance(inputs, Tensor) or inputs.ndim != 1:
+        return None
+    if not isinstance(targets, Tensor):
+        targets = Tensor(targets, backend=inputs.backend)
+    if targets.ndim == 0 or (targets.dtype.is_floating and targets.shape == inputs.shape):
+        return inputs.unsqueeze(0), targets.unsqueeze(0)
+    return None
+
+
 def _out_of_range(xp: Any, targets: Any, classes: int) -> bool:
     """Whether a target lies outside 0..classes-1: one pass over the targets (a maximum) where
     their int64 bits can be read as uint64, which puts every negative number above 2**63;
