@@ -24,6 +24,7 @@ CASES = [
     ([[3.0, NAN], [1.0]], 1.0, 2.0),  # nan norm: every gradient nan, as in PyTorch
     ([[3.0, INF], [1.0]], 1.0, 2.0),  # inf norm: factor 0, inf * 0 = nan
     ([[1e30, 1e30]], 1.0, 2.0),  # float32 overflow of the squares: inf
+    ([[1e30]], 1.0, 2.0),  # one element: |x| exactly, as vector_norm (no overflow)
     ([[1.0, -2.0], [3.0]], 0.5, 1.0),
     ([[1.0, -2.0], [3.0]], 0.5, 3.0),
     ([[1.0, -2.0], [3.0]], 0.5, 0.5),

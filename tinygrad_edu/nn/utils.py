@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
 
 from ..autograd import no_grad
 from ..backends.base import ignore_float_errors
@@ -60,10 +59,15 @@ def clip_grad_norm_(
         return tensor(0.0)
     backend, norm_type = grads[0].backend, float(norm_type)
     xp = backend.xp
-    with ignore_float_errors(xp):  # an inf or nan norm is an answer here, as in PyTorch
-        norms = [_norm(xp, g._data, norm_type) for g in grads]
+    if math.isinf(norm_type) and any(g.numel() == 0 for g in grads):
+        raise RuntimeError("clip_grad_norm_: the infinity norm of an empty gradient is not "
+                           "defined (a maximum of nothing), as in PyTorch; leave that "
+                           "parameter out, or use norm_type=2")
+    with no_grad(), ignore_float_errors(xp):  # an inf or nan norm is an answer, as in PyTorch
+        norms = [g.norm(norm_type)._data for g in grads]  # Tensor.norm: vector_norm's rules
         dtype = xp.result_type(*norms)
-        total = _norm(xp, xp.stack([xp.astype(n, dtype) for n in norms]), norm_type)
+        stacked = Tensor._from_data(xp.stack([xp.astype(n, dtype) for n in norms]), backend)
+        total = stacked.norm(norm_type)._data
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
@@ -75,23 +79,6 @@ def clip_grad_norm_(
         for g in grads:
             g.mul_(Tensor._from_data(xp.astype(factor, g._data.dtype), backend))
     return Tensor._from_data(total, backend)
-
-
-def _norm(xp: Any, array: Any, p: float) -> Any:
-    """The p-norm of all of ``array``, a 0-d array of its dtype (vector_norm's rules)."""
-    if p in (math.inf, -math.inf):
-        if array.size == 0:
-            raise RuntimeError("clip_grad_norm_: the infinity norm of an empty gradient is not "
-                               "defined (a maximum of nothing), as in PyTorch; leave that "
-                               "parameter out, or use norm_type=2")
-        return (xp.max if p > 0 else xp.min)(xp.abs(array))
-    if p == 0:
-        return xp.astype(xp.sum(array != 0), array.dtype)
-    if p == 1:
-        return xp.sum(xp.abs(array))
-    if p == 2:
-        return xp.sqrt(xp.sum(array * array))
-    return xp.sum(xp.abs(array) ** p) ** (1.0 / p)
 
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
