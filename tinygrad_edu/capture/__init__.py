@@ -254,7 +254,7 @@ def _capture(fn: Any, args: Any, kwargs: Any, backend: Any) -> tuple[Any, Any]:
         hooks[name] = _random(rec, getattr(backend, name))
     RECORDING.append(rec)
     RECORDING.owner = threading.get_ident()
-    HOST_DRAWS.append((RECORDING.owner, functools.partial(_host_draw, rec)))
+    HOST_DRAWS.append((RECORDING.owner, _random(rec, host_draw)))  # a generator= draw
     vars(backend).update(hooks)
     try:
         for t, _, traced in wrapped:
@@ -293,21 +293,13 @@ def _refusing(to_numpy: Any) -> Any:
 
 
 def _random(rec: Recorder, draw: Any) -> Any:
-    def recorded(shape: Any, dtype: Any) -> Any:
+    def recorded(*args: Any) -> Any:
         if not RECORDING:  # another thread's draw, during this capture
-            return draw(shape, dtype)
-        out = rec.record(draw, (shape, dtype), {}, draw(shape, dtype))
+            return draw(*args)
+        out = rec.record(draw, args, {}, draw(*args))
         rec.nodes[-1].effect = True  # fresh numbers at every replay, in eager order
         return out
     return recorded
-
-
-def _host_draw(rec: Recorder, generator: Any, kind: str, shape: Any, native: Any) -> Any:
-    """A draw from a ``generator=`` (on the host): recorded, fresh at every replay."""
-    out = rec.record(host_draw, (generator, kind, shape, native), {},
-                     host_draw(generator, kind, shape, native))
-    rec.nodes[-1].effect = True
-    return out
 
 
 def _finish(rec: Recorder, fn: Any, result: Any, wrapped: Any, tensors: Any, slots: Any,

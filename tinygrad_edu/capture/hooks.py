@@ -78,7 +78,7 @@ class RecordingXp:
         """``take``: NumPy asks the overrides of ``x`` only, not of ``indices``, so a constant
         table read at traced positions (erf's coefficients) would be folded: recorded here."""
         result = self._xp.take(plain(x), plain(indices), **plain(kwargs))
-        if RECORDING and isinstance(x, Traced) or isinstance(indices, Traced):
+        if RECORDING and (isinstance(x, Traced) or isinstance(indices, Traced)):
             return RECORDING[0].record(self._xp.take, (x, indices), kwargs, result)
         return result
 
