@@ -95,10 +95,7 @@ def _renormalise_rows(input: Tensor, weight: Tensor, max_norm: float, norm_type:
     xp = weight.backend.xp
     picked = xp.reshape(input._data, (-1,))  # a repeated row is scaled alike, so no unique()
     rows = xp.take(weight._data, picked, axis=0)
-    if norm_type == float("inf"):
-        norms = xp.max(xp.abs(rows), axis=1)
-    else:
-        norms = xp.sum(xp.abs(rows) ** norm_type, axis=1) ** (1.0 / norm_type)
+    norms = Tensor._from_data(rows, weight.backend).norm(norm_type, dim=1)._data  # no graph
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     weight._data[picked] = rows * xp.astype(scale, rows.dtype)[:, None]
 

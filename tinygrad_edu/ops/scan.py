@@ -41,8 +41,9 @@ class Prod(Function):
     With no zero in the tensor that is z / x_i (PyTorch's formula, so an inf gives inf / inf =
     nan as there); with a zero anywhere in it (PyTorch decides for the whole tensor too) it is
     computed exactly: the product of the elements before x_i times that of those after (so one
-    zero gives its place the product of the rest, and the others 0). With ``create_graph`` the product of the others is itself a Prod of the group
-    with x_i replaced by 1, which can be differentiated again."""
+    zero gives its place the product of the rest, and the others 0). With ``create_graph``
+    the product of the others is itself a Prod of the group with x_i replaced by 1, which can
+    be differentiated again."""
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
