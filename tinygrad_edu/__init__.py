@@ -117,6 +117,10 @@ from .function_forms import (  # more function forms: tg.cumsum(x, 0) is x.cumsu
     unbind,
     var,
 )
+from .function_forms import maths as _more_maths
+from .function_forms import shapes as _more_shapes
+from .function_forms.maths import *  # noqa: F403 - rsqrt, atan2, ...: see its __all__
+from .function_forms.shapes import *  # noqa: F403 - movedim, einsum, ...: see its __all__
 from .functional import (
     abs,  # noqa: F401 - tg.abs, left out of __all__ (see there)
     add,
@@ -376,3 +380,4 @@ __all__ = [
     "unbind",
     "var",
 ]
+__all__ += [*_more_maths.__all__, *_more_shapes.__all__]

@@ -15,6 +15,8 @@ from .base import TensorBase
 from .comparison import ComparisonMethods
 from .like import LikeMethods
 from .maths import MathMethods
+from .more_maths import MoreMathMethods
+from .more_shapes import MoreShapeMethods
 from .pieces import PieceMethods
 from .selection import SelectionMethods
 from .shapes import Axis, axis_index, normalize_axis, torch_keywords
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 class ReductionMethods(
-    SelectionMethods, ComparisonMethods, LikeMethods, PieceMethods, MathMethods
+    SelectionMethods, ComparisonMethods, LikeMethods, PieceMethods, MathMethods,
+    MoreMathMethods, MoreShapeMethods,
 ):
     """Reductions of a Tensor over some axes (``axis=`` or PyTorch's ``dim=``); the other
     method families of PyTorch's beginner surface join here (comparisons, tensors made like

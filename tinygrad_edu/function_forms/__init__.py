@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from .tensor import Tensor
+from ..tensor import Tensor
 
 
 def _tensor(x: Any) -> Tensor:

@@ -1,0 +1,6 @@
+"""More of PyTorch's shape and linear-algebra functions: each is the Tensor method of the same
+name (:mod:`tinygrad_edu.tensor_methods.more_shapes`), called on ``x`` made a Tensor first."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
