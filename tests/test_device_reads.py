@@ -29,6 +29,9 @@ def _host_reads(backend: tg.backends.Backend, fn, *arrays: np.ndarray) -> int:
     tensors = [tg.Tensor(a, backend=backend) for a in arrays]
     step = tg.jit(fn)
     step(*tensors)
+    if step.replay_source().startswith("# not captured"):  # an optimizer made its state
+        step(*tensors)
+    assert not step.replay_source().startswith("#"), "nothing was captured"
     return step.replay_source().count("GuardFailed(")
 
 
@@ -135,3 +138,112 @@ def test_a_check_that_keeps_failing_is_reported_once() -> None:
         for top in (2, 3, 4, 5):
             assert run(tg.tensor([0, top])).tolist() == [1] + [0] * (top - 1) + [1]
     assert len(seen) == 1
+
+
+# -- the cross-entropy while a CUDA graph records (Backend.host_reads_forbidden) -----------------
+class RecordingGraph(WaitingNumpy):
+    """As CuPy while ``tg.jit`` records a CUDA graph: nothing may be read on the host."""
+
+    name = "numpy-graph"
+    host_reads_forbidden = True
+
+
+def _classifier(backend: tg.backends.Backend):  # type: ignore[no-untyped-def]
+    """A training step of a two-layer classifier whose weights live on ``backend``."""
+    rng = np.random.default_rng(4)
+    w1, w2 = (tg.Tensor(rng.standard_normal(s).astype(np.float32), backend=backend,
+                        requires_grad=True) for s in ((6, 4), (3, 6)))
+    optimizer = tg.optim.SGD([w1, w2], lr=0.1)
+
+    def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+        loss = F.cross_entropy(F.linear(F.linear(x, w1).relu(), w2), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def test_a_classification_step_reads_nothing_while_a_graph_records() -> None:
+    x, y = np.ones((5, 4), dtype=np.float32), np.array([0, 2, 1, 1, 0])
+    graph = RecordingGraph()
+    assert _host_reads(graph, _classifier(graph), x, y) == 0
+    # eagerly on a device the targets' range is still checked: one boolean read
+    waiting = WaitingNumpy()
+    assert _host_reads(waiting, _classifier(waiting), x, y) == 1
+
+
+def _loss_and_grad(backend: tg.backends.Backend, x: np.ndarray, t: np.ndarray,
+                   **options: object) -> list[np.ndarray]:
+    logits = tg.Tensor(x, backend=backend, requires_grad=True)
+    loss = F.cross_entropy(logits, tg.Tensor(t, backend=backend), **options)
+    (loss.sum() if loss.ndim else loss).backward()
+    return [loss.numpy(), logits.grad.numpy()]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf, meant
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(6, 5), (3, 4, 2, 2), (0, 5)])
+def test_unread_targets_give_the_checked_numbers(shape: tuple[int, ...], reduction: str) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype(np.float32)
+    if shape[0]:
+        x[(0, 0, *[0] * (len(shape) - 2))] = np.inf  # the first loss is nan (inf - inf)
+    targets = rng.integers(0, shape[1], (shape[0], *shape[2:]))
+    for ignore_index in (-100, 1):  # the default (outside the classes) and a class
+        ignored = targets.copy()
+        ignored.flat[:1] = ignore_index  # the row whose loss is nan
+        for t in (targets, ignored):
+            checked = _loss_and_grad(NumpyBackend(), x, t, reduction=reduction,
+                                     ignore_index=ignore_index)
+            unread = _loss_and_grad(RecordingGraph(), x, t, reduction=reduction,
+                                    ignore_index=ignore_index)
+            for mine, theirs in zip(unread, checked, strict=True):
+                np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-7)
+    if shape[0]:  # the first row's nan, ignored: the loss and the other rows stay finite
+        assert np.isfinite(_loss_and_grad(RecordingGraph(), x, ignored, ignore_index=1)[0])
+
+
+def test_a_target_out_of_range_gives_nan_never_a_wrong_number() -> None:
+    # CuPy wraps an index that is out of range: the loss would quietly read another class.
+    x = np.random.default_rng(6).standard_normal((4, 3)).astype(np.float32)
+    t = np.array([0, 5, 1, -3])
+    with pytest.raises(IndexError, match="target 5 is out of bounds"):
+        _loss_and_grad(WaitingNumpy(), x, t)  # eagerly: checked, as on the CPU
+    loss, grad = _loss_and_grad(RecordingGraph(), x, t, reduction="none")
+    good = _loss_and_grad(NumpyBackend(), x[[0, 2]], t[[0, 2]], reduction="none")
+    assert np.isnan(loss[[1, 3]]).all() and np.isnan(grad[[1, 3]]).all()
+    np.testing.assert_allclose(loss[[0, 2]], good[0], rtol=1e-6)
+    np.testing.assert_allclose(grad[[0, 2]], good[1], rtol=1e-6)
+    mean, _ = _loss_and_grad(RecordingGraph(), x, t)
+    assert np.isnan(mean)
+
+
+class CountingIndex(WaitingNumpy):
+    """Counts the backend's indexing calls (CuPy's check their bounds on the host)."""
+
+    name = "numpy-counting"
+    calls = 0
+
+    def getitem(self, array, index):  # type: ignore[no-untyped-def]
+        CountingIndex.calls += 1
+        return super().getitem(array, index)
+
+    def setitem(self, target, index, values):  # type: ignore[no-untyped-def]
+        CountingIndex.calls += 1
+        super().setitem(target, index, values)
+
+
+def test_the_cross_entropy_gradient_indexes_nothing_on_a_device() -> None:
+    x = np.random.default_rng(7).standard_normal((4, 3)).astype(np.float32)
+    t = np.array([0, 2, 1, 1])
+    host = _loss_and_grad(NumpyBackend(), x, t)
+    for waits in (False, True):
+        backend = CountingIndex()
+        backend.device_reads_wait = waits
+        CountingIndex.calls = 0
+        device = _loss_and_grad(backend, x, t)
+        assert CountingIndex.calls == (0 if waits else 2)  # the host's path: get and set
+        np.testing.assert_allclose(device[1], host[1], rtol=1e-6)
+        np.testing.assert_array_equal(device[0], host[0])

@@ -51,6 +51,10 @@ class Backend:
     # Whether reading a value on the host (``bool(x)``, ``.item()``) makes the program wait
     # for the device (a GPU): hot paths then avoid branching on values.
     device_reads_wait: bool = False
+    # True while a CUDA graph records a step (tg.jit on CuPy): no value may be read on the host
+    # then, so checks that would read one make a bad value give nan instead (the cross-entropy
+    # targets' range); a read that remains makes the recording fail, and the step runs eagerly.
+    host_reads_forbidden: bool = False
 
     def __init__(self) -> None:
         self._native = {d: getattr(self.xp, d.name) for d in ALL_DTYPES}

@@ -15,7 +15,10 @@ whole graph with one call. The recipe, as ``torch.cuda.graphs``:
    read and write the same memory every time, and no Python runs.
 
 A host synchronisation inside the step (``.item()``, ``bool()`` of a device array) cannot be
-captured: CuPy raises, and the signature stays eager, with the reason.
+captured: CuPy raises, and the signature stays eager, with the reason. While the graph records,
+``Backend.host_reads_forbidden`` is set: the cross-entropy then leaves its targets' range
+unread, and a target out of range gives a nan loss (and nan gradients) in every replay, where
+eager mode raises IndexError (PyTorch's CUDA kernels stop with a device-side assert).
 """
 
 from __future__ import annotations
@@ -73,9 +76,11 @@ class CudaGraphStep:
         try:
             with self.stream:
                 self.stream.begin_capture()
+                self.backend.host_reads_forbidden = True  # see Backend: bad targets give nan
                 try:
                     self.result = self.fn(*self.static_args, **self.static_kwargs)
                 finally:
+                    self.backend.host_reads_forbidden = False
                     self.graph = self.stream.end_capture()
         except Exception as error:  # a host synchronisation, an allocation CUDA refused
             self.graph = None

@@ -170,8 +170,9 @@ def cross_entropy(input: Tensor, target: Tensor | ArrayLike, weight: Tensor | No
         return _probability_loss(input.log_softmax(1), target, weight, reduction,
                                  label_smoothing)
     array, plain = class_targets("cross_entropy", input, target, reduction, ignore_index)
-    if plain and weight is None and not label_smoothing:
-        return CrossEntropy.apply(input, targets=array, reduction=reduction)
+    if plain is not False and weight is None and not label_smoothing:  # None: range unread
+        unread = None if plain else ignore_index
+        return CrossEntropy.apply(input, targets=array, reduction=reduction, ignore_index=unread)
     check_options("cross_entropy", input, weight, label_smoothing)
     return class_loss(input.log_softmax(1), array, weight, ignore_index, reduction,
                       label_smoothing)

@@ -54,9 +54,11 @@ def legacy_reduction(name: str, size_average: Any, reduce: Any, reduction: str) 
 
 
 def class_targets(op: str, inputs: Tensor, targets: Any, reduction: str,
-                  ignore_index: int = -100) -> tuple[Any, bool]:
+                  ignore_index: int = -100) -> tuple[Any, bool | None]:
     """Check scores (N, C, ...) against class indices (N, ...): the targets' array, and
-    whether no target can equal ``ignore_index`` (the fused path may then be taken).
+    whether no target can equal ``ignore_index`` (the fused path may then be taken); None
+    where the backend forbids host reads now, so that their range is left unread (the fused
+    loss then gives nan for a target out of range, see ``ops.nn_ops._unread_targets``).
 
     The checks that pass on every training step are kept few and cheap; the detailed error
     messages are worked out only when one fails."""
@@ -72,6 +74,8 @@ def class_targets(op: str, inputs: Tensor, targets: Any, reduction: str,
         or tuple(array.shape) != (shape[0], *shape[2:])
     ):
         _explain_bad_targets(op, inputs, targets, reduction)
+    if backend.host_reads_forbidden:
+        return array, None
     if array.size and _out_of_range(backend.xp, array, shape[1]):
         xp = backend.xp
         bad = xp.logical_and(xp.logical_or(array < 0, array >= shape[1]), array != ignore_index)

@@ -130,17 +130,31 @@ class CrossEntropy(Function):
     no cancellation. ``reduction`` is 'mean' (over N and the extra axes), 'sum' or 'none'."""
 
     @staticmethod
-    def forward(ctx, logits, targets=None, reduction="mean"):
+    def forward(ctx, logits, targets=None, reduction="mean", ignore_index=None):
         xp = ctx.xp
+        masks = None
+        if ignore_index is not None:  # targets never read on the host: see _unread_targets
+            masks, targets = _unread_targets(xp, targets, logits.shape[1], ignore_index,
+                                             logits.dtype)
         peak = xp.max(logits, axis=1, keepdims=True)
         shifted = logits - peak  # an infinite logit gives nan, as in PyTorch
         exps = xp.exp(shifted)
         totals = xp.sum(exps, axis=1, keepdims=True)
         losses = xp.reshape(xp.log(totals), targets.shape) - _picked(xp, shifted, targets)
+        count = None
+        if masks is not None:
+            # 0 where ignored (selected, not multiplied: an ignored nan stays out), nan where
+            # out of range
+            losses = xp.where(masks != 0, losses * masks, xp.zeros_like(losses))
+            count = xp.sum(xp.astype(masks != 0, losses.dtype))  # the targets not ignored
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(logits)
             ctx.targets, ctx.reduction = targets, reduction
             ctx.probabilities = exps / totals
+            ctx.masks, ctx.count = masks, count
+        if count is not None and reduction == "mean":
+            with ignore_float_errors(xp):  # none kept: 0 / 0 = nan, as PyTorch
+                return xp.sum(losses) / count  # over the targets kept
         return _reduce(xp, losses, reduction)
 
     @staticmethod
@@ -148,15 +162,27 @@ class CrossEntropy(Function):
         (logits,) = ctx.saved_tensors
         xp, targets = ctx.xp, ctx.targets
         shape = tuple(targets.shape)
+        factor = None  # unread targets: each loss's weight (1, 0 or nan), the mean's count
+        if ctx.masks is not None:
+            factor = _class_axis(xp, ctx.masks)
+            if ctx.reduction == "mean":  # _spread divides by every target; only kept count
+                with ignore_float_errors(xp):  # (none kept: a nan factor, nothing to scale)
+                    factor = factor * (max(math.prod(shape), 1) / ctx.count)
         if is_grad_enabled():  # create_graph: recorded, so it can be differentiated again
             one_hot = _one_hot(xp, targets, logits.shape[1], logits._data)
             softmax = logits.log_softmax(1).exp()
             per_loss = _spread(None, grad, shape, ctx.reduction)
+            if factor is not None:
+                per_loss = per_loss * logits.constant(factor)
             return (softmax - logits.constant(one_hot)) * per_loss
         per_loss = _spread(xp, grad._data, shape, ctx.reduction)
         probabilities = ctx.probabilities
-        if probabilities.ndim != 2:
+        if factor is not None:
+            per_loss = per_loss * factor
+        if probabilities.ndim != 2 or ctx.backend.device_reads_wait or factor is not None:
+            # (a device: no indexing, whose bounds checks would wait for the device)
             one_hot = _one_hot(xp, targets, logits.shape[1], logits._data)
+            # (an ignored row of nan logits: nan * 0 = nan, as PyTorch's gradient there)
             return grad.constant((probabilities - one_hot) * per_loss)
         # (softmax - one_hot) * per_loss without making the one-hot: the product everywhere,
         # then the N target entries redone as (p - 1) * per_loss (the same numbers, bit for bit).
@@ -166,6 +192,19 @@ class CrossEntropy(Function):
         out = probabilities * per_loss
         backend.setitem(out, at_targets, (picked - 1.0) * xp.reshape(per_loss, (-1,)))
         return grad.constant(out)
+
+
+def _unread_targets(xp: Any, targets: Any, classes: int, ignore_index: int,
+                    dtype: Any) -> tuple[Any, Any]:
+    """Targets that were not checked on the host (a GPU recording a CUDA graph, where a read
+    cannot happen): each loss's mask, 1.0 for a target in 0..classes-1, 0.0 for ignore_index
+    and nan for any other (the loss is nan then: never a wrong number), and the targets with
+    each masked one replaced by class 0, so the step reads no memory outside the logits."""
+    inside = xp.logical_and(targets >= 0, targets < classes)
+    masks = xp.where(inside, xp.ones(targets.shape, dtype=dtype),
+                     xp.full(targets.shape, float("nan"), dtype=dtype))
+    masks = xp.where(targets == ignore_index, xp.zeros(targets.shape, dtype=dtype), masks)
+    return masks, xp.where(inside, targets, xp.zeros_like(targets))
 
 
 class NLLLoss(Function):
