@@ -227,6 +227,40 @@ def test_cupy_replay_is_a_cuda_graph() -> None:
     assert cp is not None
 
 
+def test_cupy_classification_step_is_a_cuda_graph() -> None:
+    # The cross-entropy's target check reads nothing while the graph records (a read would
+    # make the capture fail): the step becomes a graph, its losses are eager's, and a target
+    # out of range gives nan in a replay, where eager mode raises.
+    pytest.importorskip("cupy", reason="the CUDA graph replay needs CuPy and a GPU")
+    if "cupy" not in tg.available_backends() or not tg.cuda.is_available():
+        pytest.skip("the CUDA graph replay needs the tinygrad-edu-cupy plugin and a GPU")
+    losses = {}
+    for use_jit in (False, True):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3)).to("cupy")
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x, y, model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        run = tg.jit(step) if use_jit else step
+        rng = np.random.default_rng(1)
+        batches = [(tg.tensor(rng.standard_normal((4, 8)).astype(np.float32), device="cupy"),
+                    tg.tensor(rng.integers(0, 3, 4), device="cupy")) for _ in range(6)]
+        losses[use_jit] = [run(x, y).item() for x, y in batches]
+    np.testing.assert_allclose(losses[True], losses[False], rtol=1e-5)
+    capture = next(iter(run.captures.values()))
+    assert capture.graph is not None and not capture.reason, capture.reason
+    bad = tg.tensor([0, 7, 1, 2], device="cupy")
+    assert np.isnan(run(batches[0][0], bad).item())
+    with pytest.raises(IndexError, match="out of bounds"):
+        step(batches[0][0], bad)
+
+
 def test_the_command_line_trains_with_and_without_the_capture_alike(
         tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
