@@ -1,6 +1,219 @@
-"""More of PyTorch's maths as functions: each is the Tensor method of the same name
-(:mod:`tinygrad_edu.tensor_methods.more_maths`), called on ``x`` made a Tensor first."""
+"""More of PyTorch's maths as functions: each is the Tensor method of the same name (in
+:mod:`tinygrad_edu.tensor_methods.more_maths`, ``more_elementwise`` and ``more_reductions``),
+called on ``x`` made a Tensor first, as ``torch.atan2(y, x)`` is ``y.atan2(x)``.
+
+Examples:
+    >>> import tinygrad_edu as tg
+    >>> tg.log2([1.0, 8.0]).tolist(), tg.cumprod(tg.tensor([1, 2, 3]), 0).tolist()
+    ([0.0, 3.0], [1, 2, 6])
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any
+
+from ..tensor import Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# -- elementwise, one input -----------------------------------------------------------------
+def rsqrt(x: Any) -> Tensor:
+    """1 / sqrt(x), elementwise: ``x.rsqrt()``."""
+    return _tensor(x).rsqrt()
+
+
+def log2(x: Any) -> Tensor:
+    """The base-2 logarithm, elementwise: ``x.log2()``."""
+    return _tensor(x).log2()
+
+
+def log10(x: Any) -> Tensor:
+    """The base-10 logarithm, elementwise: ``x.log10()``."""
+    return _tensor(x).log10()
+
+
+def exp2(x: Any) -> Tensor:
+    """2 ** x, elementwise: ``x.exp2()``."""
+    return _tensor(x).exp2()
+
+
+def sinh(x: Any) -> Tensor:
+    """The hyperbolic sine, elementwise: ``x.sinh()``."""
+    return _tensor(x).sinh()
+
+
+def cosh(x: Any) -> Tensor:
+    """The hyperbolic cosine, elementwise: ``x.cosh()``."""
+    return _tensor(x).cosh()
+
+
+def asin(x: Any) -> Tensor:
+    """The inverse sine, elementwise: ``x.asin()``."""
+    return _tensor(x).asin()
+
+
+def acos(x: Any) -> Tensor:
+    """The inverse cosine, elementwise: ``x.acos()``."""
+    return _tensor(x).acos()
+
+
+def atan(x: Any) -> Tensor:
+    """The inverse tangent, elementwise: ``x.atan()``."""
+    return _tensor(x).atan()
+
+
+def asinh(x: Any) -> Tensor:
+    """The inverse hyperbolic sine, elementwise: ``x.asinh()``."""
+    return _tensor(x).asinh()
+
+
+def acosh(x: Any) -> Tensor:
+    """The inverse hyperbolic cosine, elementwise: ``x.acosh()``."""
+    return _tensor(x).acosh()
+
+
+def atanh(x: Any) -> Tensor:
+    """The inverse hyperbolic tangent, elementwise: ``x.atanh()``."""
+    return _tensor(x).atanh()
+
+
+def arcsinh(x: Any) -> Tensor:
+    """The inverse hyperbolic sine, elementwise: ``x.arcsinh()``."""
+    return _tensor(x).arcsinh()
+
+
+def arccosh(x: Any) -> Tensor:
+    """The inverse hyperbolic cosine, elementwise: ``x.arccosh()``."""
+    return _tensor(x).arccosh()
+
+
+def arctanh(x: Any) -> Tensor:
+    """The inverse hyperbolic tangent, elementwise: ``x.arctanh()``."""
+    return _tensor(x).arctanh()
+
+
+def arcsin(x: Any) -> Tensor:
+    """The inverse sine, elementwise: ``x.arcsin()``."""
+    return _tensor(x).arcsin()
+
+
+def arccos(x: Any) -> Tensor:
+    """The inverse cosine, elementwise: ``x.arccos()``."""
+    return _tensor(x).arccos()
+
+
+def arctan(x: Any) -> Tensor:
+    """The inverse tangent, elementwise: ``x.arctan()``."""
+    return _tensor(x).arctan()
+
+
+# -- elementwise, two inputs ----------------------------------------------------------------
+def atan2(x: Any, other: Any) -> Tensor:
+    """The angle of the point (other, x), elementwise: ``x.atan2(other)``."""
+    return _tensor(x).atan2(other)
+
+
+def arctan2(x: Any, other: Any) -> Tensor:
+    """The angle of the point (other, x), elementwise: ``x.arctan2(other)``."""
+    return _tensor(x).arctan2(other)
+
+
+def hypot(x: Any, other: Any) -> Tensor:
+    """sqrt(x**2 + other**2), elementwise: ``x.hypot(other)``."""
+    return _tensor(x).hypot(other)
+
+
+def logaddexp(x: Any, other: Any) -> Tensor:
+    """log(exp(x) + exp(other)), elementwise: ``x.logaddexp(other)``."""
+    return _tensor(x).logaddexp(other)
+
+
+def xlogy(x: Any, other: Any) -> Tensor:
+    """x * log(other), 0 where x is 0, elementwise: ``x.xlogy(other)``."""
+    return _tensor(x).xlogy(other)
+
+
+def lerp(start: Any, end: Any, weight: Any) -> Tensor:
+    """``start + weight * (end - start)``, with PyTorch's rounding: ``start.lerp(end, weight)``."""
+    return _tensor(start).lerp(end, weight)
+
+
+def addcmul(x: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """``x + value * tensor1 * tensor2``: ``x.addcmul(tensor1, tensor2, value=value)``."""
+    return _tensor(x).addcmul(tensor1, tensor2, value=value)
+
+
+def addcdiv(x: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """``x + value * tensor1 / tensor2``: ``x.addcdiv(tensor1, tensor2, value=value)``."""
+    return _tensor(x).addcdiv(tensor1, tensor2, value=value)
+
+
+def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """nan, inf and -inf replaced by finite numbers: ``x.nan_to_num(nan, posinf, neginf)``."""
+    return _tensor(x).nan_to_num(nan, posinf, neginf)
+
+
+def bernoulli(x: Any, p: Any = None, *, generator: Any = None) -> Tensor:
+    """1 with probability ``p`` (by default each element of ``x``), else 0:
+    ``x.bernoulli(p, generator=generator)``."""
+    return _tensor(x).bernoulli(p, generator=generator)
+
+
+# -- reductions ------------------------------------------------------------------------------
+def cumprod(x: Any, dim: int, *, dtype: Any = None) -> Tensor:
+    """The running product along ``dim``: ``x.cumprod(dim, dtype=dtype)``."""
+    return _tensor(x).cumprod(dim, dtype=dtype)
+
+
+def nansum(x: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The sum with nan counted as 0: ``x.nansum(dim, keepdim, dtype=dtype)``."""
+    return _tensor(x).nansum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(x: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The mean of the elements that are not nan: ``x.nanmean(dim, keepdim, dtype=dtype)``."""
+    return _tensor(x).nanmean(dim, keepdim, dtype=dtype)
+
+
+def count_nonzero(x: Any, dim: Any = None) -> Tensor:
+    """How many elements are not 0 (int64): ``x.count_nonzero(dim)``."""
+    return _tensor(x).count_nonzero(dim)
+
+__all__: list[str] = [
+    "rsqrt",
+    "log2",
+    "log10",
+    "exp2",
+    "sinh",
+    "cosh",
+    "asin",
+    "acos",
+    "atan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "asinh",
+    "acosh",
+    "atanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "atan2",
+    "arctan2",
+    "hypot",
+    "logaddexp",
+    "xlogy",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "nan_to_num",
+    "bernoulli",
+    "cumprod",
+    "nansum",
+    "nanmean",
+    "count_nonzero",
+]

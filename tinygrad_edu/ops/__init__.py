@@ -14,6 +14,10 @@ file (``ops/``)        primitives
 ``scan.py``            Cumsum, Prod
 ``accurate.py``        Log1p, Expm1 (log and exp accurate near 0)
 ``erf.py``             Erf (from a table of Taylor polynomials: NumPy has no erf)
+``more_maths.py``      Sinh, Cosh, Asin, Acos, Atan, Asinh, Acosh, Atanh, Log2, Log10,
+                       Atan2, Hypot, Logaddexp, Xlogy, Cumprod (exact gradient at zeros),
+                       NanToZero (nansum's), FloorDivide (no derivative: its backward
+                       raises, as PyTorch's)
 ``linalg.py``          MatMul
 ``norm.py``            PNorm (the p-norm for p other than 0, 1, 2 and inf)
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
@@ -48,6 +52,11 @@ stack                            Reshape, Concatenate                      funct
 sign, round, floor, ceil, trunc  Where that never takes x (derivative 0)   tm/maths.py
 reciprocal, norm, dot, outer     Div; Mul, Sum, StdFromVar (or Abs, Sum,   tm/maths.py
                                  Max, PNorm); MatMul; Mul
+rsqrt, exp2                      Sqrt, Div; Pow (base 2)                   tm/more_maths.py
+lerp, addcmul, addcdiv           Sub, Mul, Add (Where picks lerp's form);  tm/more_elementwise
+                                 Mul, Div, Add
+nan_to_num, bernoulli            Where (bernoulli's never takes x)         tm/more_elementwise
+nansum, nanmean                  NanToZero, Sum, Div                       tm/more_reductions
 split, chunk, roll, flip, ...    GetItem (repeats add up)                  tm/pieces.py
 repeat; tril, triu               Reshape, Expand; Where                    tm/pieces.py
 masked_fill, Tensor.where        Where                                     tm/comparison.py
@@ -69,6 +78,25 @@ from .division import Fmod, Remainder
 from .elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .erf import Erf
 from .linalg import MatMul
+from .more_maths import (
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Cosh,
+    Cumprod,
+    FloorDivide,
+    Hypot,
+    Log2,
+    Log10,
+    Logaddexp,
+    NanToZero,
+    Sinh,
+    Xlogy,
+)
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import (
     BinaryCrossEntropy,
@@ -102,6 +130,23 @@ from .unary import (
 )
 
 __all__ = [
+    "Acos",
+    "Acosh",
+    "Asin",
+    "Asinh",
+    "Atan",
+    "Atan2",
+    "Atanh",
+    "Cosh",
+    "Cumprod",
+    "FloorDivide",
+    "Hypot",
+    "Log2",
+    "Log10",
+    "Logaddexp",
+    "NanToZero",
+    "Sinh",
+    "Xlogy",
     "BinaryCrossEntropy",
     "BinaryCrossEntropyWithLogits",
     "Abs",

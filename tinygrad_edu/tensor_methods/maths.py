@@ -145,8 +145,9 @@ class MathMethods(TensorBase):
         return self._divide("fmod", other, reverse=False)
 
     def floor_divide(self, other: Any) -> Tensor:
-        """``x // other``: the quotient rounded down (``-7 // 2 = -4``), as PyTorch; outside
-        the graph, since PyTorch has no derivative for it either."""
+        """``x // other``: the quotient rounded down (``-7 // 2 = -4``), as PyTorch. It has no
+        derivative there either: a backward through it raises, as PyTorch's does (use
+        ``div(other, rounding_mode="floor")`` for derivative 0)."""
         return self._divide("floor_divide", other, reverse=False)
 
     def __mod__(self, other: Any) -> Tensor:
@@ -186,11 +187,10 @@ class MathMethods(TensorBase):
             return cast("Tensor", ops.Remainder.apply(x, y))
         if name == "fmod":
             return cast("Tensor", ops.Fmod.apply(x, y))
-        with ignore_float_errors(xp):
-            if name == "trunc_divide":
+        if name == "trunc_divide":
+            with ignore_float_errors(xp):
                 return x._constant_piece(xp.trunc(a / b))  # recorded, derivative 0 (PyTorch)
-            out = xp.floor_divide(a, b)
-        return type(self)._from_data(out, self.backend)
+        return cast("Tensor", ops.FloorDivide.apply(x, y))  # its backward raises, as PyTorch's
 
     # -- running sums and products ---------------------------------------------------------
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:

@@ -48,9 +48,22 @@ class ReductionMethods(
         return count
 
     @torch_keywords
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Average over ``axis``."""
-        x = self._floating()
+    def mean(self, axis: Axis = None, keepdims: bool = False, *, dtype: Any = None) -> Tensor:
+        """Average over ``axis``. As in PyTorch, an integer or bool tensor is an error (which
+        float would the mean be?): convert it first, ``x.float().mean()``, or pass ``dtype=``.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([1, 2]).mean(dtype=tg.float32).item()
+            1.5
+        """
+        x = self if dtype is None else self.astype(dtype)
+        if not x.dtype.is_floating:
+            raise RuntimeError(
+                f"mean: needs a floating-point tensor, not {x.dtype.name} (PyTorch cannot "
+                "infer the result's dtype either); convert first, x.float().mean(), or pass "
+                "dtype=tg.float32"
+            )
         axes = normalize_axis(axis, self.ndim)
         return x.sum(axes, keepdims) / self._count(axes)
 

@@ -33,6 +33,7 @@ from .op_spec_row import (
     _logsumexp,
 )
 from .op_specs_beginner import BEGINNER_SPECS
+from .op_specs_more_maths import MORE_MATHS_SPECS
 from .op_specs_nn import NN_SPECS
 from .op_specs_spatial import SPATIAL_SPECS
 from .strategies import Domain, Params
@@ -234,7 +235,9 @@ CORE_SPECS: tuple[OpSpec, ...] = (
 
 # Rows for the neural-network functions live beside this file, one file per area (imported
 # above); like this file, they take OpSpec and the domains from op_spec_row.py.
-OP_SPECS: tuple[OpSpec, ...] = CORE_SPECS + NN_SPECS + SPATIAL_SPECS + BEGINNER_SPECS
+OP_SPECS: tuple[OpSpec, ...] = (
+    CORE_SPECS + NN_SPECS + SPATIAL_SPECS + BEGINNER_SPECS + MORE_MATHS_SPECS
+)
 
 
 def spec_named(name: str) -> OpSpec:

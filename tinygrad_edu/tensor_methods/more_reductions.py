@@ -1,0 +1,97 @@
+"""More of PyTorch's reductions and running reductions as Tensor methods: ``cumprod``,
+``nansum``, ``nanmean``, ``count_nonzero``.
+
+``cumprod`` is a primitive (:class:`~tinygrad_edu.ops.more_maths.Cumprod`, exact gradient
+where there are zeros); ``nansum`` and ``nanmean`` are composed from NanToZero, Sum and Div (see
+the table in :mod:`tinygrad_edu.ops`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from ..dtypes import int64
+from ..ops.more_maths import Cumprod, NanToZero
+from .base import TensorBase
+from .shapes import Axis, axis_index, normalize_axis
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class MoreReductionMethods(TensorBase):
+    """Running products, sums and means that skip nan, and counts, as in PyTorch."""
+
+    __slots__ = ()
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """The running product along ``dim``: ``[x0, x0 * x1, x0 * x1 * x2, ...]``, as
+        ``torch.cumprod`` (integers and bools multiply in int64). The gradient is exact where
+        there are zeros, as PyTorch's.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.tensor([2.0, 0.0, 3.0], requires_grad=True)
+            >>> x.cumprod(0).tolist()
+            [2.0, 0.0, 0.0]
+            >>> x.cumprod(0).sum().backward()
+            >>> x.grad.tolist()
+            [1.0, 8.0, 0.0]
+        """
+        x = cast("Tensor", self)._sum_dtype(dtype)
+        if x.ndim == 0:
+            axis_index(dim, 0, "cumprod: dim")
+            return x.clone()
+        return cast("Tensor", Cumprod.apply(x, axis=axis_index(dim, x.ndim, "cumprod: dim")))
+
+    def nansum(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The sum over ``dim`` (one int, several, or None for all) with nan counted as 0, as
+        ``torch.nansum``; the gradient at a nan is 0. Integers and bools sum in int64.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([1.0, float("nan"), 2.0]).nansum().item()
+            3.0
+        """
+        x = cast("Tensor", self)._sum_dtype(dtype)
+        return _without_nan(x).sum(normalize_axis(dim, x.ndim), keepdims=keepdim)
+
+    def nanmean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The mean over ``dim`` of the elements that are not nan, as ``torch.nanmean`` (nan
+        where all are nan); floating-point tensors only, as there.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([1.0, float("nan"), 2.0]).nanmean().item()
+            1.5
+        """
+        x = cast("Tensor", self)
+        if not x.dtype.is_floating:
+            raise RuntimeError(
+                f"nanmean: needs a floating-point tensor, not {x.dtype.name} (as in PyTorch); "
+                "convert first: x.float().nanmean()"
+            )
+        if dtype is not None:
+            x = x.astype(dtype)
+        axes = normalize_axis(dim, x.ndim)
+        xp = x.backend.xp
+        counts = xp.sum(xp.astype(~xp.isnan(x._data), x._data.dtype), axis=axes, keepdims=keepdim)
+        return _without_nan(x).sum(axes, keepdims=keepdim) / x.constant(counts)
+
+    def count_nonzero(self, dim: Axis = None) -> Tensor:
+        """How many elements over ``dim`` (one int, several, or None for all) are not 0, as
+        ``torch.count_nonzero``: an int64 tensor, outside the graph (nan counts: it is not 0).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([[0.0, 1.0], [2.0, 3.0]]).count_nonzero(1).tolist()
+            [1, 2]
+        """
+        xp = self.backend.xp
+        nonzero = xp.astype(self._data != 0, self.backend.native_dtype(int64))
+        counts = xp.sum(nonzero, axis=normalize_axis(dim, self.ndim))
+        return type(self)._from_data(counts, self.backend)
+
+
+def _without_nan(x: Tensor) -> Tensor:
+    """``x`` with its nans replaced by 0 (their gradient is 0, as in PyTorch)."""
+    return cast("Tensor", NanToZero.apply(x)) if x.dtype.is_floating else x
