@@ -21,6 +21,7 @@ file (``ops/``)        primitives
 ``linalg.py``          MatMul
 ``norm.py``            PNorm (the p-norm for p other than 0, 1, 2 and inf)
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
+``more_shapes.py``     Scatter (values written at positions; its adjoint picks them: GetItem)
 ``transfer.py``        ToBackend
 ``spatial.py``         Unfold, Fold (im2col and its adjoint, for convolution and pooling)
 ``pool.py``            TiledMaxPool (max pooling over windows side by side, for speed)
@@ -58,6 +59,15 @@ lerp, addcmul, addcdiv           Sub, Mul, Add (Where picks lerp's form);  tm/mo
 nan_to_num, bernoulli            Where (bernoulli's never takes x)         tm/more_elementwise
 nansum, nanmean                  NanToZero, Sum, Div                       tm/more_reductions
 split, chunk, roll, flip, ...    GetItem (repeats add up)                  tm/pieces.py
+movedim, swapaxes, unflatten,    Permute; Reshape, Expand                  tm/more_shapes.py
+tile
+diagonal, trace, diff; diag      GetItem, Sum, Sub (bool: Ne); IndexAdd    tm/more_shapes.py
+repeat_interleave,               Reshape, Expand (int counts); GetItem     tm/positions.py
+take_along_dim, scatter_add      GetItem; IndexAdd, Add
+addmm, baddbmm, mv, inner,       Permute, Reshape, Expand, MatMul, Mul,    tm/products.py
+tensordot, kron, cross           Add, Sub, GetItem
+einsum                           GetItem (diagonals), Sum, Permute,        tm/einsum.py
+                                 Reshape, Expand, MatMul
 repeat; tril, triu               Reshape, Expand; Where                    tm/pieces.py
 masked_fill, Tensor.where        Where                                     tm/comparison.py
 conv2d, max_pool2d, avg_pool2d   Unfold, MatMul, Max, Sum, Reshape         nn/spatial_functional
@@ -97,6 +107,7 @@ from .more_maths import (
     Sinh,
     Xlogy,
 )
+from .more_shapes import Scatter
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import (
     BinaryCrossEntropy,
@@ -188,6 +199,7 @@ __all__ = [
     "Relu",
     "Remainder",
     "Reshape",
+    "Scatter",
     "Sigmoid",
     "Sin",
     "Sqrt",

@@ -34,6 +34,7 @@ from .op_spec_row import (
 )
 from .op_specs_beginner import BEGINNER_SPECS
 from .op_specs_more_maths import MORE_MATHS_SPECS
+from .op_specs_more_shapes import MORE_SHAPE_SPECS
 from .op_specs_nn import NN_SPECS
 from .op_specs_spatial import SPATIAL_SPECS
 from .strategies import Domain, Params
@@ -237,6 +238,7 @@ CORE_SPECS: tuple[OpSpec, ...] = (
 # above); like this file, they take OpSpec and the domains from op_spec_row.py.
 OP_SPECS: tuple[OpSpec, ...] = (
     CORE_SPECS + NN_SPECS + SPATIAL_SPECS + BEGINNER_SPECS + MORE_MATHS_SPECS
+    + MORE_SHAPE_SPECS
 )
 
 
