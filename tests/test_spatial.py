@@ -11,6 +11,7 @@ import pytest
 import tinygrad_edu as tg
 import tinygrad_edu.nn.spatial_functional as F
 from tinygrad_edu.backends.base import Backend
+from tinygrad_edu.nn.functional import batch_norm
 
 TOLERANCE = {"float64": (1e-10, 1e-10), "float32": (1e-4, 1e-4)}
 
@@ -125,7 +126,7 @@ def test_empty_batch(backend: Backend) -> None:
     F.avg_pool2d(out, 2).sum().backward()
     assert x.grad.shape == (0, 2, 5, 5) and weight.grad.tolist() == np.zeros((3, 2, 3, 3)).tolist()
     mean, var = tg.zeros(2, backend=backend), tg.ones(2, backend=backend)
-    assert F.batch_norm(x, mean, var, training=True).shape == (0, 2, 5, 5)
+    assert batch_norm(x, mean, var, training=True).shape == (0, 2, 5, 5)
     assert mean.tolist() == [0.0, 0.0] and var.tolist() == [1.0, 1.0]  # left alone, as torch
 
 
@@ -171,7 +172,7 @@ def test_batch_norm_training_matches_torch(backend: Backend, dtype: str, shape: 
         shape[1], dtype=dtype, backend=backend)
     their_mean, their_var = torch.zeros(shape[1], dtype=getattr(torch, dtype)), torch.ones(
         shape[1], dtype=getattr(torch, dtype))
-    out = F.batch_norm(ours[0], mean, var, ours[1], ours[2], training=True, momentum=0.3)
+    out = batch_norm(ours[0], mean, var, ours[1], ours[2], training=True, momentum=0.3)
     expected = torch.nn.functional.batch_norm(theirs[0], their_mean, their_var, theirs[1],
                                               theirs[2], training=True, momentum=0.3)
     _compare(out, expected, ours, theirs, dtype)
@@ -186,7 +187,7 @@ def test_batch_norm_eval_matches_torch(backend: Backend) -> None:
     arrays = [rng.normal(size=(4, 3, 2, 2)), rng.normal(size=3), rng.normal(size=3)]
     stats = [rng.normal(size=3), rng.uniform(0.5, 2.0, size=3)]
     ours, theirs = _pair(arrays, backend, "float64")
-    out = F.batch_norm(ours[0], *[tg.Tensor(s, dtype="float64", backend=backend) for s in stats],
+    out = batch_norm(ours[0], *[tg.Tensor(s, dtype="float64", backend=backend) for s in stats],
                        ours[1], ours[2])
     expected = torch.nn.functional.batch_norm(theirs[0], *[torch.tensor(s) for s in stats],
                                               theirs[1], theirs[2])
@@ -195,7 +196,7 @@ def test_batch_norm_eval_matches_torch(backend: Backend) -> None:
 
 def test_batch_norm_without_running_statistics(backend: Backend) -> None:
     x = tg.Tensor([[1.0, 5.0], [3.0, 9.0]], backend=backend)
-    np.testing.assert_allclose(F.batch_norm(x, None, None, training=True, eps=0.0).numpy(),
+    np.testing.assert_allclose(batch_norm(x, None, None, training=True, eps=0.0).numpy(),
                                [[-1.0, -1.0], [1.0, 1.0]])
 
 
@@ -231,13 +232,13 @@ def test_pool_errors_name_the_problem() -> None:
 
 def test_batch_norm_errors_name_the_problem() -> None:
     with pytest.raises(ValueError, match=r"more than 1 value per channel.*Size\(\[1, 3\]\)"):
-        F.batch_norm(tg.zeros(1, 3), tg.zeros(3), tg.ones(3), training=True)
+        batch_norm(tg.zeros(1, 3), tg.zeros(3), tg.ones(3), training=True)
     with pytest.raises(ValueError, match=r"eval mode.*got None"):
-        F.batch_norm(tg.zeros(2, 3), None, None)
+        batch_norm(tg.zeros(2, 3), None, None)
     with pytest.raises(ValueError, match=r"running_mean has shape Size\(\[4\]\).*3 channels"):
-        F.batch_norm(tg.zeros(2, 3), tg.zeros(4), tg.ones(3))
+        batch_norm(tg.zeros(2, 3), tg.zeros(4), tg.ones(3))
     with pytest.raises(ValueError, match=r"shape \(N, C\) or \(N, C, ...\), got Size\(\[3\]\)"):
-        F.batch_norm(tg.zeros(3), tg.zeros(3), tg.ones(3))
+        batch_norm(tg.zeros(3), tg.zeros(3), tg.ones(3))
 
 
 # -- layers -------------------------------------------------------------------------------------

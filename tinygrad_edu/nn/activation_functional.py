@@ -35,6 +35,18 @@ __all__ = [
     "softsign",
 ]
 
+def in_place(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    """PyTorch's ``inplace=True``: ``result`` written into ``input``, which is returned (a
+    view writes through to its base, as there). Where ``input`` is recorded (it requires grad,
+    outside ``no_grad``) the result stays a new tensor and ``input`` keeps its values:
+    tinygrad_edu records no in-place operation, and refusing would break every
+    ``nn.ReLU(inplace=True)`` in a network that trains. Use the returned tensor, as a
+    Sequential does, and the numbers are PyTorch's in both cases."""
+    if not inplace or (input.requires_grad and is_grad_enabled()):
+        return result
+    return input.copy_(result)
+
+
 # -- the activations: forward on arrays, backward grad * f'(x) on Tensors -----------------------
 class _Pointwise(Function):
     @classmethod
@@ -193,9 +205,9 @@ def _floating(x: Any, name: str) -> Tensor:
     return x
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else ``negative_slope * x`` (the slope is taken at 0, as in PyTorch).
-    ``inplace`` is accepted for PyTorch code and computes out of place (as do the others).
+    ``inplace=True`` writes the result into ``input``, as PyTorch (see :func:`in_place`).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -203,10 +215,11 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -
         >>> [round(v, 4) for v in F.leaky_relu(tg.Tensor([-1.0, 0.0, 2.0])).tolist()]
         [-0.01, 0.0, 2.0]
     """
-    return LeakyRelu.apply(_floating(x, "leaky_relu"), slope=negative_slope)
+    return in_place(input, LeakyRelu.apply(_floating(input, "leaky_relu"), slope=negative_slope),
+                    inplace)
 
 
-def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """The Gaussian error linear unit x Φ(x) = x (1 + erf(x / √2)) / 2; ``approximate="tanh"``:
     x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, as PyTorch.
 
@@ -216,15 +229,15 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
         >>> [round(v, 4) for v in F.gelu(tg.Tensor([-1.0, 0.0, 2.0])).tolist()]
         [-0.1587, 0.0, 1.9545]
     """
-    x = _floating(x, "gelu")
+    input = _floating(input, "gelu")
     if approximate == "none":
-        return Gelu.apply(x)
+        return Gelu.apply(input)
     if approximate == "tanh":
-        return GeluTanh.apply(x)
+        return GeluTanh.apply(input)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(x: Tensor, inplace: bool = False) -> Tensor:
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x · sigmoid(x) (also called swish).
 
     Examples:
@@ -233,10 +246,10 @@ def silu(x: Tensor, inplace: bool = False) -> Tensor:
         >>> F.silu(tg.Tensor([0.0])).tolist()
         [0.0]
     """
-    return Silu.apply(_floating(x, "silu"))
+    return in_place(input, Silu.apply(_floating(input, "silu")), inplace)
 
 
-def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha (exp(x) - 1).
 
     Examples:
@@ -245,10 +258,10 @@ def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         >>> [round(v, 4) for v in F.elu(tg.Tensor([-1.0, 2.0])).tolist()]
         [-0.6321, 2.0]
     """
-    return Elu.apply(_floating(x, "elu"), alpha=alpha)
+    return in_place(input, Elu.apply(_floating(input, "elu"), alpha=alpha), inplace)
 
 
-def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, a smooth relu; where ``beta * x > threshold``, x itself
     (as PyTorch, which avoids the overflow of exp there).
 
@@ -258,10 +271,10 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         >>> [round(v, 4) for v in F.softplus(tg.Tensor([0.0, 30.0])).tolist()]
         [0.6931, 30.0]
     """
-    return Softplus.apply(_floating(x, "softplus"), beta=beta, threshold=threshold)
+    return Softplus.apply(_floating(input, "softplus"), beta=beta, threshold=threshold)
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere.
 
@@ -271,18 +284,18 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         >>> F.hardtanh(tg.Tensor([-3.0, 0.5, 3.0])).tolist()
         [-1.0, 0.5, 1.0]
     """
-    x = _floating(x, "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
-    return Hardtanh.apply(x, low=min_val, high=max_val)
+    out = Hardtanh.apply(_floating(input, "hardtanh"), low=min_val, high=max_val)
+    return in_place(input, out, inplace)
 
 
-def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6): ``hardtanh(x, 0, 6)``."""
-    return hardtanh(x, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def logsigmoid(x: Tensor) -> Tensor:
+def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), stable for any x.
 
     Examples:
@@ -291,10 +304,10 @@ def logsigmoid(x: Tensor) -> Tensor:
         >>> F.logsigmoid(tg.Tensor([-1000.0])).tolist()
         [-1000.0]
     """
-    return LogSigmoid.apply(_floating(x, "logsigmoid"))
+    return LogSigmoid.apply(_floating(input, "logsigmoid"))
 
 
-def mish(x: Tensor, inplace: bool = False) -> Tensor:
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x · tanh(softplus(x)).
 
     Examples:
@@ -303,10 +316,10 @@ def mish(x: Tensor, inplace: bool = False) -> Tensor:
         >>> round(F.mish(tg.Tensor([1.0])).item(), 4)
         0.8651
     """
-    return Mish.apply(_floating(x, "mish"))
+    return in_place(input, Mish.apply(_floating(input, "mish")), inplace)
 
 
-def softsign(x: Tensor) -> Tensor:
+def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|) (a composition, as in PyTorch).
 
     Examples:
@@ -315,5 +328,5 @@ def softsign(x: Tensor) -> Tensor:
         >>> F.softsign(tg.Tensor([1.0, -3.0])).tolist()
         [0.5, -0.75]
     """
-    x = _floating(x, "softsign")
-    return x / (x.abs() + 1.0)
+    input = _floating(input, "softsign")
+    return input / (input.abs() + 1.0)

@@ -1,7 +1,8 @@
 """Activation layers beyond ReLU, Sigmoid and Tanh, with PyTorch's names, defaults and printed
 form. Each holds its options and calls the function of the same name in
 :mod:`tinygrad_edu.nn.functional` (where the formulas and derivatives are). ``inplace=True`` is
-accepted for PyTorch code and computes out of place.
+PyTorch's: the result is written into the input, except where the input is recorded (see
+:func:`~tinygrad_edu.nn.activation_functional.in_place`).
 
 Examples:
     >>> import tinygrad_edu as tg
@@ -32,7 +33,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return A.leaky_relu(x, self.negative_slope)
+        return A.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}{_inplace(self.inplace)}"
@@ -63,7 +64,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return A.silu(x)
+        return A.silu(x, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -73,7 +74,7 @@ class Mish(SiLU):
     """x · tanh(softplus(x)). See :func:`~tinygrad_edu.nn.activation_functional.mish`."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return A.mish(x)
+        return A.mish(x, self.inplace)
 
 
 class ELU(Module):
@@ -85,7 +86,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return A.elu(x, self.alpha)
+        return A.elu(x, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}{_inplace(self.inplace)}"
@@ -119,7 +120,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return A.hardtanh(x, self.min_val, self.max_val)
+        return A.hardtanh(x, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}{_inplace(self.inplace)}"

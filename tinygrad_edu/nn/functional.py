@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..dtypes import int64
 from ..ops.nn_ops import CrossEntropy, Linear, MseLoss, NLLLoss
 from ..tensor import Tensor
+from .activation_functional import in_place
 from .loss_options import REDUCTIONS, _out_of_range, check_options, class_loss, class_targets
 from .loss_options import legacy_reduction as _legacy
 from .loss_options import one_sample as _one_sample
@@ -31,19 +32,22 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0), elementwise (relu'(0) = 0)."""
-    return x.relu()
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise (relu'(0) = 0). ``inplace=True`` writes the result into
+    ``input``, as PyTorch, where ``input`` is not recorded (see
+    :func:`~tinygrad_edu.nn.activation_functional.in_place`)."""
+    out = input.relu()
+    return in_place(input, out, True) if inplace else out
 
 
-def sigmoid(x: Tensor) -> Tensor:
+def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-x)), elementwise."""
-    return x.sigmoid()
+    return input.sigmoid()
 
 
-def tanh(x: Tensor) -> Tensor:
+def tanh(input: Tensor) -> Tensor:
     """The hyperbolic tangent, elementwise."""
-    return x.tanh()
+    return input.tanh()
 
 
 def _implicit_dim(name: str, x: Tensor, dim: int | None) -> int:
@@ -59,9 +63,12 @@ def _implicit_dim(name: str, x: Tensor, dim: int | None) -> int:
     return implicit
 
 
-def softmax(x: Tensor, dim: int | None = None) -> Tensor:
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``: scores to probabilities (stable for large scores).
     Without ``dim``, PyTorch's old implicit choice, with a warning (see ``log_softmax``).
+    ``dtype``: the input is converted to it first, as in PyTorch (``_stacklevel`` is
+    PyTorch's too, kept so that ``dtype`` has its place; it is not used).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -69,17 +76,21 @@ def softmax(x: Tensor, dim: int | None = None) -> Tensor:
         >>> F.softmax(tg.Tensor([0.0, 0.0]), dim=0).tolist()
         [0.5, 0.5]
     """
-    return x.softmax(_implicit_dim("softmax", x, dim))
+    dim = _implicit_dim("softmax", input, dim)
+    return (input if dtype is None else input.to(dtype)).softmax(dim)
 
 
-def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None) -> Tensor:
     """x - logsumexp(x) along ``dim``: log-probabilities, stable for large scores. Without
     ``dim`` (older tutorials' ``F.log_softmax(x)``), PyTorch's implicit choice, which PyTorch
-    warns about: 0 for 0-, 1- and 3-D inputs, else 1 (the classes of an (N, C) batch)."""
-    return x.log_softmax(_implicit_dim("log_softmax", x, dim))
+    warns about: 0 for 0-, 1- and 3-D inputs, else 1 (the classes of an (N, C) batch).
+    ``dtype``: the input is converted to it first, as in PyTorch."""
+    dim = _implicit_dim("log_softmax", input, dim)
+    return (input if dtype is None else input.to(dtype)).log_softmax(dim)
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x Wᵀ + b, as one operation: ``x`` (..., in), ``weight`` (out, in), ``bias`` (out,).
 
     Examples:
@@ -89,7 +100,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(x, tg.Tensor([[1.0, 1.0], [0.0, 1.0]]), tg.Tensor([0.5, 0.0])).tolist()
         [[3.5, 2.0]]
     """
-    x_data, w_data = x._data, weight._data
+    x_data, w_data = input._data, weight._data
     if (
         x_data.ndim == 0
         or w_data.ndim != 2
@@ -100,10 +111,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             tuple(bias._data.shape) != (w_data.shape[0],) or bias._data.dtype != w_data.dtype
         ))
     ):
-        _explain_bad_linear(x, weight, bias)
+        _explain_bad_linear(input, weight, bias)
     if bias is None:
-        return Linear.apply(x, weight)
-    return Linear.apply(x, weight, bias)
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
 
 
 def _explain_bad_linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> None:
@@ -281,9 +292,12 @@ def one_hot(classes: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._from_data(hits, classes.backend)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the others by 1 / (1 - p), so the
     expected value stays ``x`` (inverted dropout). Identity when ``training`` is False.
+    ``inplace=True`` writes the result into ``input``, as PyTorch, where ``input`` is not
+    recorded (see :func:`~tinygrad_edu.nn.activation_functional.in_place`).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -294,13 +308,14 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p is a probability and must lie in [0, 1], got {p}")
     if not training or p == 0.0:
-        return x
-    xp = x.backend.xp
+        return input
+    xp = input.backend.xp
     if p == 1.0:
-        return x * Tensor._from_data(xp.zeros((), dtype=x._data.dtype), x.backend)
-    samples = x.backend.uniform(x.shape, x.dtype)
-    keep = xp.astype(samples >= p, x._data.dtype) * (1.0 / (1.0 - p))
-    return x * Tensor._from_data(keep, x.backend)
+        keep = xp.zeros((), dtype=input._data.dtype)
+    else:
+        samples = input.backend.uniform(input.shape, input.dtype)
+        keep = xp.astype(samples >= p, input._data.dtype) * (1.0 / (1.0 - p))
+    return in_place(input, input * Tensor._from_data(keep, input.backend), inplace)
 
 
 # Convolution, pooling, batch normalisation, the activations and the binary losses are written
@@ -308,10 +323,17 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 from .activation_functional import *  # noqa: E402, F403 (their __all__)
 from .binary_functional import *  # noqa: E402, F403
 from .functional_extra import *  # noqa: E402, F403
+from .norm_functional import batch_norm  # noqa: E402, F401
 from .pooling import (  # noqa: E402, F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
 )
-from .spatial_functional import avg_pool2d, batch_norm, conv2d, max_pool2d  # noqa: E402, F401
+from .spatial_functional import (  # noqa: E402, F401
+    avg_pool2d,
+    conv2d,
+    fold,
+    max_pool2d,
+    unfold,
+)

@@ -90,15 +90,16 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise. (``inplace=True`` is accepted for PyTorch code, and computes
-    out of place.)"""
+    """max(x, 0), elementwise. ``inplace=True``: the result is written into the input, as in
+    PyTorch, except where the input is recorded (see
+    :func:`~tinygrad_edu.nn.activation_functional.in_place`)."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
+        return F.relu(x, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -191,7 +192,7 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -9,7 +9,7 @@ from ..autograd import no_grad
 from ..creation import ones, tensor, zeros
 from ..dtypes import int64
 from ..tensor import Tensor
-from . import spatial_functional as F
+from . import norm_functional as F
 from .module import Module
 from .parameter import Parameter
 
@@ -103,7 +103,7 @@ class BatchNorm1d(_BatchNorm):
     move towards them: ``running = (1 - momentum) * running + momentum * batch`` (the unbiased
     batch variance; ``momentum=None``: the plain average of every batch so far). In eval mode
     (``model.eval()``) the running statistics are used. See
-    :func:`~tinygrad_edu.nn.spatial_functional.batch_norm`.
+    :func:`~tinygrad_edu.nn.norm_functional.batch_norm`.
 
     Examples:
         >>> import tinygrad_edu as tg

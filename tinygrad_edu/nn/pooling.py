@@ -106,12 +106,12 @@ def _average_last_two(x: Tensor, out_h: int, out_w: int) -> Tensor:
     return rows if w == out_w else _window_means(rows, 3, out_w)  # (N, C, out_h, out_w)
 
 
-def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """The mean of each of ``output_size`` windows (see the module docstring for the windows),
     as ``torch.nn.functional.adaptive_avg_pool2d``.
 
     Args:
-        x: images (N, C, H, W), or one image (C, H, W).
+        input: images (N, C, H, W), or one image (C, H, W).
         output_size: (OH, OW), or one int for both; None in the pair keeps that size.
 
     Returns:
@@ -127,13 +127,13 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
         >>> list(adaptive_avg_pool2d(x, (2, None)).shape)
         [1, 1, 2, 4]
     """
-    images, unbatched = _batched(x, 2, "adaptive_avg_pool2d")
+    images, unbatched = _batched(input, 2, "adaptive_avg_pool2d")
     out_h, out_w = _sizes(output_size, images.shape[2:], "adaptive_avg_pool2d")
     out = _average_last_two(images, out_h, out_w)
     return out.squeeze(0) if unbatched else out
 
 
-def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     """The mean of each of ``output_size`` windows along the last axis of (N, C, L) or (C, L),
     as ``torch.nn.functional.adaptive_avg_pool1d``.
 
@@ -143,7 +143,7 @@ def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
         >>> adaptive_avg_pool1d(tg.Tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2).tolist()
         [[[1.5, 3.5]]]
     """
-    signals, unbatched = _batched(x, 1, "adaptive_avg_pool1d")
+    signals, unbatched = _batched(input, 1, "adaptive_avg_pool1d")
     (out_l,) = _sizes(output_size, signals.shape[2:], "adaptive_avg_pool1d")
     out = _average_last_two(signals.unsqueeze(2), 1, out_l).squeeze(2)
     return out.squeeze(0) if unbatched else out
@@ -198,12 +198,12 @@ def _argmax_positions(images: Tensor, out_h: int, out_w: int) -> Any:
     return xp.sum(chosen, axis=-1)
 
 
-def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """The largest element of each of ``output_size`` windows, as
     ``torch.nn.functional.adaptive_max_pool2d``.
 
     Args:
-        x: images (N, C, H, W), or one image (C, H, W).
+        input: images (N, C, H, W), or one image (C, H, W).
         output_size: (OH, OW), or one int for both; None keeps that size.
         return_indices: also return where each maximum is, as an int64 index into the
             flattened H * W image (what ``max_unpool2d`` in PyTorch takes).
@@ -220,7 +220,7 @@ def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = Fals
         >>> values.tolist(), indices.tolist()  # windows: columns [0, 2) and [1, 3)
         ([[[[5.0, 5.0]]]], [[[[1, 1]]]])
     """
-    images, unbatched = _batched(x, 2, "adaptive_max_pool2d")
+    images, unbatched = _batched(input, 2, "adaptive_max_pool2d")
     out_h, out_w = _sizes(output_size, images.shape[2:], "adaptive_max_pool2d")
     n, c, h, w = images.shape
     backend = images.backend
@@ -236,7 +236,7 @@ def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = Fals
     return (out, indices) if return_indices else out
 
 
-def adaptive_max_pool1d(x: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """The largest element of each of ``output_size`` windows along the last axis of (N, C, L)
     or (C, L), as ``torch.nn.functional.adaptive_max_pool1d``.
 
@@ -246,7 +246,7 @@ def adaptive_max_pool1d(x: Tensor, output_size: Any, return_indices: bool = Fals
         >>> adaptive_max_pool1d(tg.Tensor([[3.0, 1.0, 2.0]]), 2).tolist()
         [[3.0, 2.0]]
     """
-    signals, unbatched = _batched(x, 1, "adaptive_max_pool1d")
+    signals, unbatched = _batched(input, 1, "adaptive_max_pool1d")
     (out_l,) = _sizes(output_size, signals.shape[2:], "adaptive_max_pool1d")
     out, indices = adaptive_max_pool2d(signals.unsqueeze(2), (1, out_l), return_indices=True)
     out, indices = out.squeeze(2), indices.squeeze(2)

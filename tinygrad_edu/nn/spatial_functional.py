@@ -1,4 +1,5 @@
-"""Convolution, pooling and batch normalisation as functions (``nn.functional`` re-exports them).
+"""Convolution and pooling as functions (``nn.functional`` re-exports them; batch normalisation
+is in :mod:`.norm_functional`).
 
 Convolution is unfold, then a matrix product::
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import autograd
 from ..ops.pool import TiledMaxPool
 from ..ops.reduce import Max
 from ..ops.spatial import Fold, Unfold, output_size_of
@@ -71,13 +71,15 @@ def _positions(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
     return oh, ow
 
 
-def unfold(x: Tensor, kernel_size: IntOrPair, padding: IntOrPair = 0,
-           stride: IntOrPair = 1) -> Tensor:
+def unfold(input: Tensor, kernel_size: IntOrPair, dilation: IntOrPair = 1,
+           padding: IntOrPair = 0, stride: IntOrPair = 1) -> Tensor:
     """Every kernel-sized patch of ``x`` as a column (im2col), as ``torch.nn.functional.unfold``.
 
     Args:
-        x: images of shape (N, C, H, W).
+        input: images of shape (N, C, H, W).
         kernel_size: the patch size, an int or (kh, kw).
+        dilation: 1 (the only spacing supported: neighbouring pixels), in PyTorch's place, so
+            that ``unfold(x, 3, 1, 1)`` means what it means there.
         padding: zeros added on each side, an int or (ph, pw).
         stride: the step between patches, an int or (sh, sw).
 
@@ -91,17 +93,27 @@ def unfold(x: Tensor, kernel_size: IntOrPair, padding: IntOrPair = 0,
         >>> unfold(x, 2)[0, 0].tolist()  # the top-left pixel of each 2x2 patch
         [0.0, 1.0, 3.0, 4.0]
     """
-    _check_images(x, "unfold")
+    _check_images(input, "unfold")
+    _no_dilation(dilation, "unfold")
     kernel = _pair(kernel_size, "kernel_size", "unfold", 1)
     step = _pair(stride, "stride", "unfold", 1)
     pad = _pair(padding, "padding", "unfold", 0)
-    oh, ow = _positions(x, kernel, step, pad, "unfold")
-    columns = Unfold.apply(x, kernel_size=kernel, stride=step, padding=pad)
-    return columns.reshape(-1, oh * ow, x.shape[0]).permute(2, 0, 1)
+    oh, ow = _positions(input, kernel, step, pad, "unfold")
+    columns = Unfold.apply(input, kernel_size=kernel, stride=step, padding=pad)
+    return columns.reshape(-1, oh * ow, input.shape[0]).permute(2, 0, 1)
 
 
-def fold(columns: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
-         padding: IntOrPair = 0, stride: IntOrPair = 1) -> Tensor:
+def _no_dilation(dilation: IntOrPair, op: str) -> None:
+    if dilation not in (1, (1, 1), [1, 1]):
+        raise NotImplementedError(
+            f"{op}: dilation={dilation!r} is not supported (only 1: patches of neighbouring "
+            "pixels); dilation is PyTorch's third argument, so pass padding and stride by "
+            f"keyword: {op}(x, kernel_size, padding=..., stride=...)"
+        )
+
+
+def fold(input: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
+         dilation: IntOrPair = 1, padding: IntOrPair = 0, stride: IntOrPair = 1) -> Tensor:
     """Add columns back into images (col2im), overlaps summed: the adjoint of :func:`unfold`,
     as ``torch.nn.functional.fold``.
 
@@ -112,6 +124,8 @@ def fold(columns: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
         >>> fold(unfold(ones, 2), 3, 2).tolist()  # how many 2x2 patches cover each pixel
         [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
     """
+    columns = input
+    _no_dilation(dilation, "fold")
     size = _pair(output_size, "output_size", "fold", 1)
     kernel = _pair(kernel_size, "kernel_size", "fold", 1)
     step = _pair(stride, "stride", "fold", 1)
@@ -132,7 +146,7 @@ def fold(columns: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
                       padding=pad)
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
            padding: IntOrPair = 0) -> Tensor:
     """2-D convolution (strictly: cross-correlation, as in PyTorch)::
 
@@ -142,7 +156,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
     OH output rows.
 
     Args:
-        x: images of shape (N, C, H, W).
+        input: images of shape (N, C, H, W).
         weight: kernels of shape (O, C, kh, kw).
         bias: shape (O,), or None.
         stride: the step between kernel positions, an int or (sh, sw).
@@ -158,20 +172,20 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
         >>> F.conv2d(x, tg.ones(1, 1, 2, 2), stride=2).tolist()  # sums of 2x2 blocks
         [[[[10.0, 18.0], [42.0, 50.0]]]]
     """
-    if getattr(x, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
-        return conv2d(x.unsqueeze(0), weight, bias, stride, padding).squeeze(0)
-    _check_images(x, "conv2d")
+    if getattr(input, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding).squeeze(0)
+    _check_images(input, "conv2d")
     if not isinstance(weight, Tensor) or weight.ndim != 4:  # type: ignore[redundant-expr]
         raise ValueError(
             "conv2d: the weight must have shape (out_channels, in_channels, kh, kw), got "
             f"{getattr(weight, 'shape', type(weight).__name__)}"
         )
     out_channels, in_channels, kh, kw = weight.shape
-    if x.shape[1] != in_channels:
+    if input.shape[1] != in_channels:
         raise ValueError(
-            f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the weight of "
-            f"shape {weight.shape} expects {in_channels}; give images with {in_channels} "
-            f"channels, or make the layer with in_channels={x.shape[1]}."
+            f"conv2d: the input has {input.shape[1]} channels (shape {input.shape}) but the weight "
+            f"of shape {weight.shape} expects {in_channels}; give images with {in_channels} "
+            f"channels, or make the layer with in_channels={input.shape[1]}."
         )
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ValueError(
@@ -180,9 +194,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
         )
     step = _pair(stride, "stride", "conv2d", 1)
     pad = _pair(padding, "padding", "conv2d", 0)
-    oh, ow = _positions(x, (kh, kw), step, pad, "conv2d")
-    n, rows = x.shape[0], in_channels * kh * kw
-    columns = Unfold.apply(x, kernel_size=(kh, kw), stride=step, padding=pad)
+    oh, ow = _positions(input, (kh, kw), step, pad, "conv2d")
+    n, rows = input.shape[0], in_channels * kh * kw
+    columns = Unfold.apply(input, kernel_size=(kh, kw), stride=step, padding=pad)
     # One product per output row i: (O, rows) @ (rows, OW * N). The same sums as one product
     # with OH * OW * N columns, but BLAS runs medium-sized products faster than one very wide
     # one (above all for the weight's gradient, a sum over those columns).
@@ -215,13 +229,13 @@ def _pool(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None, padding: 
     return columns.reshape(c, kernel[0] * kernel[1], oh, ow, n)
 
 
-def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+def max_pool2d(input: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,
                padding: IntOrPair = 0, dilation: IntOrPair = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Tensor:
     """The largest value of each window (padding counts as -inf, so it is never picked).
 
     Args:
-        x: images of shape (N, C, H, W), or one image (C, H, W).
+        input: images of shape (N, C, H, W), or one image (C, H, W).
         kernel_size: the window, an int or (kh, kw).
         stride: the step between windows; default: ``kernel_size``.
         padding: added on each side, at most half the kernel.
@@ -250,31 +264,32 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
     if dilation not in (1, (1, 1)) or return_indices:
         raise NotImplementedError("max_pool2d: dilation and return_indices are not supported "
                                   "here; leave them at their defaults (1, False)")
-    if getattr(x, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
-        return max_pool2d(x.unsqueeze(0), kernel_size, stride, padding,
+    if getattr(input, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
+        return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding,
                           ceil_mode=ceil_mode).squeeze(0)
-    _check_images(x, "max_pool2d")
+    _check_images(input, "max_pool2d")
     kernel = _pair(kernel_size, "kernel_size", "max_pool2d", 1)
     step = kernel if stride is None else _pair(stride, "stride", "max_pool2d", 1)
     if ceil_mode:
         pad = _pair(padding, "padding", "max_pool2d", 0)
-        return pool_options.max_pool2d_ceil(x, kernel, step, pad)
+        return pool_options.max_pool2d_ceil(input, kernel, step, pad)
     if step == kernel != (1, 1) and _pair(padding, "padding", "max_pool2d", 0) == (0, 0):
         # Windows side by side, no padding (MaxPool2d(2)): strided views, nothing unfolded.
-        _positions(x, kernel, kernel, (0, 0), "max_pool2d")
-        return TiledMaxPool.apply(x, kernel_size=kernel)
-    windows = _pool(x, kernel_size, stride, padding, "max_pool2d", float("-inf"))
+        _positions(input, kernel, kernel, (0, 0), "max_pool2d")
+        return TiledMaxPool.apply(input, kernel_size=kernel)
+    windows = _pool(input, kernel_size, stride, padding, "max_pool2d", float("-inf"))
     inside = None
     if _pair(padding, "padding", "max_pool2d", 0) != (0, 0):  # which window positions are input
-        ones = Tensor._from_data(x.backend.xp.ones((1, 1, *x.shape[2:]), dtype=x._data.dtype),
-                                 x.backend)
+        xp = input.backend.xp
+        ones = Tensor._from_data(xp.ones((1, 1, *input.shape[2:]), dtype=input._data.dtype),
+                                 input.backend)
         inside = _pool(ones, kernel_size, stride, padding, "max_pool2d", 0.0)._data != 0
     # PyTorch's rule: the first largest element of a window (row-major; a nan counts as the
     # largest) gets all of its gradient, the others exactly 0, even for an inf gradient.
     return Max.apply(windows, axis=(1,), first=True, within=inside).permute(3, 0, 1, 2)
 
 
-def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+def avg_pool2d(input: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None,
                padding: IntOrPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
     """The mean of each window; zero padding counts in the mean (PyTorch's default,
@@ -289,106 +304,13 @@ def avg_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
     options = (ceil_mode, count_include_pad, divisor_override)
-    if getattr(x, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
-        return avg_pool2d(x.unsqueeze(0), kernel_size, stride, padding, *options).squeeze(0)
+    if getattr(input, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
+        return avg_pool2d(input.unsqueeze(0), kernel_size, stride, padding, *options).squeeze(0)
     if options != (False, True, None):
-        _check_images(x, "avg_pool2d")
+        _check_images(input, "avg_pool2d")
         kernel = _pair(kernel_size, "kernel_size", "avg_pool2d", 1)
         step = kernel if stride is None else _pair(stride, "stride", "avg_pool2d", 1)
         pad = _pair(padding, "padding", "avg_pool2d", 0)
-        return pool_options.avg_pool2d_options(x, kernel, step, pad, *options)
-    windows = _pool(x, kernel_size, stride, padding, "avg_pool2d", 0.0)
+        return pool_options.avg_pool2d_options(input, kernel, step, pad, *options)
+    windows = _pool(input, kernel_size, stride, padding, "avg_pool2d", 0.0)
     return windows.mean(axis=1).permute(3, 0, 1, 2)
-
-
-def _move(running: Tensor, batch: Tensor, momentum: Any) -> None:
-    """``running = (1 - momentum) * running + momentum * batch``, in place. ``momentum`` may be
-    a float64 tensor (BatchNorm's ``momentum=None``: 1 / batches so far), rounded to the
-    statistics' dtype as a Python float would be, with no read on the host."""
-    if isinstance(momentum, Tensor):
-        keep, take = (1 - momentum).to(running.dtype), momentum.to(running.dtype)
-        running.mul_(keep).add_(batch * take)
-    else:
-        running.mul_(1 - momentum).add_(batch, alpha=momentum)
-
-
-def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
-               weight: Tensor | None = None, bias: Tensor | None = None,
-               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Batch normalisation over every axis but the channels (axis 1)::
-
-        out = (x - mean) / sqrt(var + eps) * weight + bias
-
-    In training mode ``mean`` and ``var`` are the batch's (``var`` the biased one, dividing by
-    n), and the running statistics, when given, are updated in place:
-    ``running = (1 - momentum) * running + momentum * batch``, with the *unbiased* batch
-    variance (dividing by n - 1), as PyTorch does. In eval mode the running statistics are used.
-
-    Args:
-        x: shape (N, C) or (N, C, ...), e.g. (N, C, H, W).
-        running_mean: shape (C,), or None (then only training mode works).
-        running_var: shape (C,), or None.
-        weight: the scale per channel, shape (C,), or None for 1.
-        bias: the shift per channel, shape (C,), or None for 0.
-        training: use the batch's statistics (and update the running ones).
-        momentum: how much one batch moves the running statistics.
-        eps: added to the variance, so that a constant channel does not divide by zero.
-
-    Examples:
-        >>> import tinygrad_edu as tg
-        >>> import tinygrad_edu.nn.spatial_functional as F
-        >>> x = tg.Tensor([[1.0], [3.0]], dtype=tg.float64)
-        >>> mean, var = tg.zeros(1, dtype=tg.float64), tg.ones(1, dtype=tg.float64)
-        >>> F.batch_norm(x, mean, var, training=True, eps=0.0).tolist()
-        [[-1.0], [1.0]]
-        >>> mean.tolist(), var.tolist()  # 0.9 * 0 + 0.1 * 2;  0.9 * 1 + 0.1 * 2 (unbiased)
-        ([0.2], [1.1])
-    """
-    if not isinstance(x, Tensor) or x.ndim < 2:  # type: ignore[redundant-expr]
-        raise ValueError(
-            "batch_norm: expected an input of shape (N, C) or (N, C, ...), got "
-            f"{getattr(x, 'shape', type(x).__name__)}"
-        )
-    if not x.dtype.is_floating:
-        raise TypeError(f"batch_norm: the input is {x.dtype.name}; convert it first: x.float()")
-    channels = x.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (channels,):
-            raise ValueError(
-                f"batch_norm: {name} has shape {t.shape}, but the input of shape {x.shape} has "
-                f"{channels} channels (axis 1): it needs shape ({channels},)"
-            )
-    shape = (1, channels) + (1,) * (x.ndim - 2)  # one value per channel, broadcast
-    count = x.numel() // channels if channels else 0
-    if training and count == 0:
-        out = x  # an empty batch: nothing to normalise, statistics left alone (as PyTorch)
-    elif training:
-        axes = (0,) + tuple(range(2, x.ndim))
-        if count == 1:
-            raise ValueError(
-                f"batch_norm: expected more than 1 value per channel when training, got input "
-                f"of shape {x.shape}; use a batch of at least 2, or eval mode (model.eval())."
-            )
-        mean = x.mean(axes, keepdims=True)
-        centered = x - mean
-        var = (centered * centered).mean(axes, keepdims=True)  # biased: divides by n
-        with autograd.no_grad():
-            if running_mean is not None:
-                _move(running_mean, mean.reshape(channels), momentum)
-            if running_var is not None:
-                _move(running_var, var.reshape(channels) * (count / (count - 1)), momentum)
-        out = centered * (var + eps) ** -0.5
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError(
-                "batch_norm: eval mode (training=False) normalises with running_mean and "
-                "running_var, but got None; pass both, or training=True to use the batch's "
-                "statistics."
-            )
-        out = (x - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps) ** -0.5
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out

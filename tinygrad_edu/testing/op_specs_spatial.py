@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from ..nn import pooling
 from ..nn import spatial_functional as F
+from ..nn.norm_functional import batch_norm
 from ..tensor import Tensor
 from .op_spec_row import ANY, MARGIN, POSITIVE, OpSpec
 from .strategies import Signature
@@ -206,12 +207,12 @@ def _nearly_constant_channel(x: np.ndarray, *per_channel: np.ndarray) -> bool:
 def _batch_norm_training(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     running_mean = Tensor(np.zeros(x.shape[1]), dtype=x.dtype, backend=x.backend)
     running_var = Tensor(np.ones(x.shape[1]), dtype=x.dtype, backend=x.backend)
-    return F.batch_norm(x, running_mean, running_var, weight, bias, training=True)
+    return batch_norm(x, running_mean, running_var, weight, bias, training=True)
 
 
 def _batch_norm_eval(x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor,
                      var: Tensor) -> Tensor:
-    return F.batch_norm(x, mean, var, weight, bias, training=False)
+    return batch_norm(x, mean, var, weight, bias, training=False)
 
 
 SPATIAL_SPECS: tuple[OpSpec, ...] = (
