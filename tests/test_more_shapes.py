@@ -31,7 +31,7 @@ def _pair(array: np.ndarray, transposed: bool, grad: bool) -> tuple[Any, ...]:
         theirs.requires_grad_(True)
     if stored is array:
         return mine, theirs, mine, theirs
-    return mine, theirs, mine.T, theirs.T
+    return mine, theirs, mine.T, theirs.permute(*reversed(range(theirs.ndim)))
 
 
 def _same(mine: Any, theirs: Any, rtol: float = 1e-12, atol: float = 1e-12) -> None:
@@ -562,3 +562,124 @@ def test_captured_step_replays_scatter_einsum_and_counted_repeats() -> None:
         counts = tg.tensor([1, 2, 0] if seed < 3 else [2, 2, 2])  # the last: a new shape
         assert captured(x, index, counts).item() == pytest.approx(step(x, index, counts).item(),
                                                                  rel=1e-12)
+    # replayed, not run eagerly: the counts' total is checked again, the rest recorded
+    assert "searchsorted" in captured.replay_source() and len(captured.captures) == 1
+
+
+# -- priority B: distances, blocks, products of sets, turning, indices, counts -------------------
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.0, 3.0, 0.5, float("inf")])
+def test_cdist_with_ties_and_zero_distances(p: float) -> None:
+    x1, x2 = rand(2, 3, 4), rand(1, 5, 4)
+    x1[0, 0] = x2[0, 0]  # a zero distance: the gradient there is 0, as PyTorch's
+    x1[0, 1, 1] = x2[0, 1, 1]  # one coordinate equal (the kink of |.| for p = 1)
+    x1[1, 2, :2] = x2[0, 3, :2] + np.array([1.0, -1.0])  # a tie for the largest (p = inf)
+    x1[1, 2, 2:] = x2[0, 3, 2:]
+    check(lambda a, b: tg.cdist(a, b, p), lambda a, b: torch.cdist(a, b, p), x1, x2)
+    check(lambda a, b: tg.cdist(a, b, p), lambda a, b: torch.cdist(a, b, p), rand(3, 2),
+          rand(4, 2), transposed=True)
+    single = [a.astype(np.float32) for a in (rand(4, 6), rand(3, 6))]
+    check(lambda a, b: tg.cdist(a, b, p), lambda a, b: torch.cdist(a, b, p), *single,
+          rtol=1e-5, atol=1e-5)
+
+
+def test_cdist_errors() -> None:
+    with pytest.raises(ValueError, match="same number of columns"):
+        tg.cdist(tg.ones(2, 3), tg.ones(4, 2))
+    with pytest.raises(ValueError, match="at least 2 dims"):
+        tg.cdist(tg.ones(3), tg.ones(4, 3))
+    with pytest.raises(TypeError, match="floating-point"):
+        tg.cdist(tg.ones(2, 3, dtype=tg.int64), tg.ones(4, 3, dtype=tg.int64))
+    with pytest.raises(ValueError, match="p must be >= 0"):
+        tg.cdist(tg.ones(2, 3), tg.ones(4, 3), -1.0)
+
+
+def test_block_diag_and_cartesian_prod() -> None:
+    check(lambda a, b, c: tg.block_diag(a, b, c), lambda a, b, c: torch.block_diag(a, b, c),
+          rand(2, 3), rand(2), np.array(1.5), transposed=True)
+    check(lambda a, b: tg.block_diag(a, b), lambda a, b: torch.block_diag(a, b),
+          np.ones((2, 2), dtype=bool), np.array([1, 2]))
+    check(lambda a, b: tg.block_diag(a, b), lambda a, b: torch.block_diag(a, b),
+          np.array([1, 2]), rand(0, 2))
+    _same(tg.block_diag(), torch.block_diag())
+    with pytest.raises(ValueError, match="at most 2 dims"):
+        tg.block_diag(tg.ones(1, 1, 1))
+    check(lambda *xs: tg.cartesian_prod(*xs), lambda *xs: torch.cartesian_prod(*xs), rand(2),
+          rand(3), rand(1))
+    check(lambda x: tg.cartesian_prod(x), lambda x: torch.cartesian_prod(x), rand(3))
+    check(lambda a, b: tg.cartesian_prod(a, b), lambda a, b: torch.cartesian_prod(a, b),
+          np.array([1, 2]), np.array([3, 4, 5]))
+    with pytest.raises(ValueError, match="1-D"):
+        tg.cartesian_prod(tg.ones(2, 2))
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+@pytest.mark.parametrize("shape", [(), (2,), (2, 3), (2, 3, 4), (0,)])
+def test_atleast(name: str, shape: tuple[int, ...]) -> None:
+    check(lambda x: getattr(tg, name)(x), lambda x: getattr(torch, name)(x), rand(*shape))
+    arrays = [rand(*shape), rand(2)]
+    mine = getattr(tg, name)(*[tg.tensor(a) for a in arrays])
+    theirs = getattr(torch, name)(*[torch.tensor(a) for a in arrays])
+    listed = getattr(tg, name)([tg.tensor(a) for a in arrays])
+    assert isinstance(mine, tuple) and isinstance(listed, tuple) and len(mine) == 2
+    for m, lst, t in zip(mine, listed, theirs, strict=True):
+        _same(m, t)
+        _same(lst, t)
+
+
+@pytest.mark.parametrize("k", [-5, -1, 0, 1, 2, 3, 4, 6])
+@pytest.mark.parametrize("dims", [(0, 1), (1, 0), (2, 0), (-1, -2)])
+def test_rot90(k: int, dims: tuple[int, int]) -> None:
+    check(lambda x: x.rot90(k, dims), None, rand(2, 3, 4), transposed=True)
+    check(lambda x: tg.rot90(x, k, dims), lambda x: torch.rot90(x, k, dims),
+          np.arange(24).reshape(2, 3, 4))
+
+
+def test_rot90_errors() -> None:
+    with pytest.raises(ValueError, match="at least 2 dims"):
+        tg.arange(3).rot90()
+    with pytest.raises(ValueError, match="must differ"):
+        tg.zeros(2, 2).rot90(1, (0, -2))
+    with pytest.raises(ValueError, match="two dims"):
+        tg.zeros(2, 2, 2).rot90(1, (0, 1, 2))
+
+
+@pytest.mark.parametrize(("row", "col", "offset"), [
+    (3, 3, 0), (3, 4, 1), (4, 3, -1), (0, 3, 0), (3, 3, -5), (2, 4, 10), (1, 1, 0),
+])
+def test_tril_and_triu_indices(row: int, col: int, offset: int) -> None:
+    _same(tg.tril_indices(row, col, offset), torch.tril_indices(row, col, offset))
+    _same(tg.triu_indices(row, col, offset), torch.triu_indices(row, col, offset))
+
+
+def test_triangle_indices_errors() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        tg.tril_indices(-1, 3)
+    with pytest.raises(TypeError, match="int64"):
+        tg.triu_indices(3, 3, dtype=tg.float32)
+
+
+@pytest.mark.parametrize(("values", "bins", "low", "high"), [
+    ([0.0, 1, 2, 3, 4, 5], 4, 1, 4), ([1.0, 2, 1, np.nan], 4, 0, 3), ([1.0, 1, 1], 4, 0, 0),
+    ([], 3, 0, 0), ([0.5, -3.0, 7.25, 2.0], 5, 0, 0), ([-1.0, 1.0], 2, -1, 1),
+])
+def test_histc(values: list[float], bins: int, low: float, high: float) -> None:
+    for dtype in (np.float32, np.float64):
+        array = np.asarray(values, dtype=dtype)
+        _same(tg.histc(tg.tensor(array), bins, low, high),
+              torch.histc(torch.tensor(array), bins, low, high))
+    array = RNG.standard_normal(1000).astype(np.float32)
+    _same(tg.tensor(array).histc(17), torch.tensor(array).histc(17))
+    _same(tg.tensor(array).histc(10, -1, 1.5), torch.tensor(array).histc(10, -1, 1.5))
+
+
+def test_histc_has_no_gradient_and_errors() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    assert not x.histc(4).requires_grad
+    with pytest.raises(TypeError, match="floating-point"):
+        tg.tensor([1, 2]).histc()
+    with pytest.raises(ValueError, match="max .* must be larger than min"):
+        tg.tensor([1.0, 2.0]).histc(4, 3, 1)
+    with pytest.raises(ValueError, match="bins must be > 0"):
+        tg.tensor([1.0]).histc(0)
+    with pytest.raises(ValueError, match="not finite"):
+        tg.tensor([1.0, np.nan]).histc(4)

@@ -68,6 +68,10 @@ addmm, baddbmm, mv, inner,       Permute, Reshape, Expand, MatMul, Mul,    tm/pr
 tensordot, kron, cross           Add, Sub, GetItem
 einsum                           GetItem (diagonals), Sum, Permute,        tm/einsum.py
                                  Reshape, Expand, MatMul
+rot90; atleast_1d, _2d, _3d      GetItem, Permute; Reshape                 tm/more_shapes.py,
+                                                                           function_forms/shapes
+cdist (p = 2, 1, 3, inf)         Sub, norm's pieces (p = inf: Abs, Where)  function_forms/shapes
+block_diag, cartesian_prod       Pad, Concatenate; Reshape, Expand         function_forms/shapes
 repeat; tril, triu               Reshape, Expand; Where                    tm/pieces.py
 masked_fill, Tensor.where        Where                                     tm/comparison.py
 conv2d, max_pool2d, avg_pool2d   Unfold, MatMul, Max, Sum, Reshape         nn/spatial_functional

@@ -1,11 +1,11 @@
 """More of PyTorch's shape methods: ``movedim``, ``swapaxes``, ``unflatten``, ``tile``,
-``diag``, ``diagonal``, ``trace`` and ``diff``. (Picking and writing at positions is in
-:mod:`.positions`, the products in :mod:`.products`.)
+``diag``, ``diagonal``, ``trace``, ``diff``, ``rot90`` and ``histc``. (Picking and writing at
+positions is in :mod:`.positions`, the products in :mod:`.products`.)
 
 All are composed: axes move by Permute, sizes change by Reshape and Expand, and picking elements
 is one GetItem (its backward adds the gradient back where each element came from;
 :class:`~tinygrad_edu.ops.movement.IndexAdd` is its adjoint, which ``diag`` uses to lay a
-vector on a diagonal)."""
+vector on a diagonal). ``histc`` counts, outside the graph (no gradient, as in PyTorch)."""
 
 from __future__ import annotations
 
@@ -204,6 +204,70 @@ class MoreShapeMethods(PositionMethods):
             high, low = x[before + (slice(1, None),)], x[before + (slice(None, -1),)]
             x = high.ne(low) if x.dtype is bool_ else high - low
         return x
+
+    # -- turning and counting -----------------------------------------------------------------
+    def rot90(self, k: int = 1, dims: Any = (0, 1)) -> Tensor:
+        """Turned by ``k`` quarter turns in the plane of ``dims``, from the first dim towards
+        the second, as ``torch.rot90``.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([[1, 2], [3, 4]]).rot90().tolist()
+            [[2, 4], [1, 3]]
+        """
+        dims = list(dims)
+        if len(dims) != 2 or self.ndim < 2:
+            raise ValueError(f"rot90: needs two dims of a tensor of at least 2 dims, got dims "
+                             f"{dims} for shape {tuple(self.shape)}")
+        a, b = (axis_index(d, self.ndim, "rot90: dim") for d in dims)
+        if a == b:
+            raise ValueError(f"rot90: the two dims must differ, got {dims}")
+        x, turns = cast("Tensor", self), k % 4
+        if turns == 1:
+            return x.flip(b).transpose(a, b)
+        if turns == 2:
+            return x.flip(a, b)
+        if turns == 3:
+            return x.flip(a).transpose(a, b)
+        return x[...]
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        """How many elements fall into each of ``bins`` equal bins between ``min`` and ``max``,
+        as ``torch.histc`` (elements outside, and nans, are not counted; the last bin includes
+        ``max``). ``min == max`` (the default) takes the data's own range, read on the host.
+        A count has no gradient.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([1.0, 2.0, 1.0]).histc(bins=4, min=0, max=3).tolist()
+            [0.0, 2.0, 1.0, 0.0]
+        """
+        if not self.dtype.is_floating:
+            raise TypeError(f"histc: needs a floating-point tensor, not {self.dtype.name}; "
+                            "convert first: x.float()")
+        if bins <= 0:
+            raise ValueError(f"histc: bins must be > 0, not {bins}")
+        xp = self.backend.xp
+        data = xp.reshape(self._data, (-1,))
+        low, high = float(min), float(max)
+        if low == high and data.shape[0]:
+            low, high = float(xp.min(data)), float(xp.max(data))
+        if not (abs(low) < float("inf") and abs(high) < float("inf")):
+            raise ValueError(f"histc: range of [{low}, {high}] is not finite")
+        if low == high:
+            low, high = low - 1, high + 1
+        if low > high:
+            raise ValueError(f"histc: max ({high}) must be larger than min ({low})")
+        # Bin i holds [edge i, edge i + 1), the edges spaced as linspace spaces them.
+        edges = xp.astype(xp.linspace(low, high, bins + 1, dtype=xp.float64), data.dtype)
+        inside = (data >= low) & (data <= high)
+        position = xp.searchsorted(edges, data, side="right") - 1
+        position = xp.clip(position, 0, bins - 1)
+        native = self.backend.native_dtype(int64)
+        position = xp.astype(xp.where(inside, position, xp.zeros_like(position)), native)
+        counts = xp.zeros((bins,), dtype=data.dtype)
+        self.backend.scatter_add(counts, (position,), xp.astype(inside, data.dtype))
+        return type(self)._from_data(counts, self.backend)
 
 
 def _one_dtype(parts: list[Any]) -> list[Any]:

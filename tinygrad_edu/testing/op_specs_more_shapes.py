@@ -1,7 +1,8 @@
 """Op-spec rows for PyTorch's further shape and linear-algebra functions: movedim, swapaxes,
 unflatten, tile, repeat_interleave, take_along_dim, scatter, scatter_add, diag, diagonal, trace,
-diff, addmm, baddbmm, mv, vdot, inner, tensordot, kron, cross, einsum and meshgrid. All but
-scatter are composed; the rows check that the pieces give the right gradients together.
+diff, addmm, baddbmm, mv, vdot, inner, tensordot, kron, cross, einsum, meshgrid, cdist,
+block_diag, cartesian_prod, atleast_3d and rot90. All but scatter are composed; the rows
+check that the pieces give the right gradients together.
 
 Examples:
     >>> from tinygrad_edu.testing.op_specs_more_shapes import MORE_SHAPE_SPECS
@@ -249,6 +250,61 @@ def _np_meshgrid(*xs: Any, indexing: Any) -> Any:
     return grids[-1] * grids[0]
 
 
+@st.composite
+def _cdist(draw: Any) -> Signature:
+    batch = draw(shapes(max_dims=1))
+    other = tuple(1 if draw(st.booleans()) else n for n in batch)
+    rows, cols, features = draw(_sizes()), draw(_sizes()), draw(_sizes())
+    p = draw(st.sampled_from([1.0, 2.0, 3.0, float("inf")]))
+    return ((*batch, rows, features), (*other, cols, features)), {"p": p}
+
+
+def _np_cdist(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
+    difference = np.abs(x[..., :, None, :] - y[..., None, :, :])
+    if p == float("inf"):
+        return difference.max(-1)
+    return (difference ** p).sum(-1) ** (1 / p)
+
+
+def _near_kink(x: np.ndarray, y: np.ndarray, p: float) -> bool:
+    """|difference| at 0 (p = 1), a distance near 0, or (p = inf) two coordinates nearly tied
+    for the largest: kinks of the distance."""
+    difference = np.sort(np.abs(x[..., :, None, :] - y[..., None, :, :]), axis=-1)
+    near = bool((difference[..., 0] < 1e-3).any()) if p == 1.0 else False
+    tied = difference.shape[-1] > 1 and bool((difference[..., -1] - difference[..., -2] < 1e-3)
+                                             .any())
+    return near or (tied and p == float("inf")) or bool((difference[..., -1] < 1e-3).any())
+
+
+@st.composite
+def _blocks(draw: Any) -> Signature:
+    return tuple(draw(st.lists(shapes(max_dims=2), min_size=1, max_size=3))), {}
+
+
+@st.composite
+def _rot90(draw: Any) -> Signature:
+    shape = draw(shapes(min_dims=2))
+    n = len(shape)
+    a, b = draw(st.permutations(range(n)))[:2]
+    return (shape,), {"k": draw(st.integers(-5, 5)), "dims": (a - n, b)}
+
+
+def _np_block_diag(*xs: np.ndarray) -> np.ndarray:
+    blocks = [x.reshape(1, -1) if x.ndim < 2 else x for x in xs]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    r = c = 0
+    for b in blocks:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def _np_cartesian(*xs: np.ndarray) -> np.ndarray:
+    if len(xs) == 1:
+        return xs[0]
+    return np.stack([g.reshape(-1) for g in np.meshgrid(*xs, indexing="ij")], axis=1)
+
+
 MORE_SHAPE_SPECS: tuple[OpSpec, ...] = (
     OpSpec("movedim", lambda x, source, destination: x.movedim(source, destination),
            lambda x, source, destination: np.moveaxis(x, source, destination), _moved()),
@@ -292,6 +348,14 @@ MORE_SHAPE_SPECS: tuple[OpSpec, ...] = (
     OpSpec("einsum", lambda *xs, equation: F.einsum(equation, *xs),
            lambda *xs, equation: np.einsum(equation, *xs),
            _einsum()),
+    OpSpec("cdist", lambda x, y, p: F.cdist(x, y, p), _np_cdist, _cdist(), avoid=_near_kink),
+    OpSpec("block_diag", lambda *xs: F.block_diag(*xs), _np_block_diag, _blocks()),
+    OpSpec("cartesian_prod", lambda *xs: F.cartesian_prod(*xs), _np_cartesian,
+           st.tuples(st.lists(shapes(1, 1), min_size=1, max_size=3).map(tuple), st.just({}))),
+    OpSpec("atleast_3d", lambda x: F.atleast_3d(x),
+           lambda x: np.atleast_3d(x), st.tuples(shapes().map(lambda s: (s,)), st.just({}))),
+    OpSpec("rot90", lambda x, k, dims: x.rot90(k, dims),
+           lambda x, k, dims: np.rot90(x, k, dims), _rot90()),
     OpSpec("meshgrid", _meshgrid, _np_meshgrid,
            st.tuples(st.lists(shapes(1, 1), min_size=1, max_size=3).map(tuple),
                      st.fixed_dictionaries({"indexing": st.sampled_from(["ij", "xy"])}))),
