@@ -24,7 +24,8 @@ EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.0, 0.999, -0.999, 1.001, INF, 
 EDGES_32 = EDGES + [710.0]  # sinh and cosh overflow here in float32 (and in float64: below)
 EDGES_64 = EDGES + [1e300, -1e300, 1e-310, -1e-310, 1.7e308]
 UNARY = ["rsqrt", "log2", "log10", "exp2", "sinh", "cosh", "asin", "acos", "atan", "asinh",
-         "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"]
+         "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
+         "sinc", "deg2rad", "rad2deg", "erfinv"]
 BINARY = ["atan2", "arctan2", "hypot", "logaddexp", "xlogy"]
 DTYPES = ["float32", "float64"]
 
@@ -153,6 +154,18 @@ def test_bernoulli_draws_with_the_probabilities_and_generator() -> None:
     assert abs(t.mean().item() - 0.75) < 0.03
 
 
+def test_bernoulli_reads_nothing_while_a_cuda_graph_records(monkeypatch: Any) -> None:
+    # While tg.jit records a CUDA graph no value may be read on the host: a probability out of
+    # [0, 1] then gives nan instead of the error (as the cross-entropy's bad targets do).
+    p = tg.tensor([1.0, 1.5, 0.0])
+    monkeypatch.setattr(p.backend, "host_reads_forbidden", True, raising=False)
+    values = p.bernoulli().tolist()
+    assert values[0] == 1.0 and np.isnan(values[1]) and values[2] == 0.0
+    monkeypatch.setattr(p.backend, "host_reads_forbidden", False, raising=False)
+    with pytest.raises(RuntimeError, match=r"\[0, 1\]"):
+        p.bernoulli()
+
+
 def test_nan_to_num_defaults_and_gradient() -> None:
     x = tg.tensor([NAN, INF, -INF, 1.5], requires_grad=True)
     y = x.nan_to_num()
@@ -180,9 +193,10 @@ def _assert_same(ours: Any, theirs: Any, dtype: str, what: str, atol: float = 0.
 
 
 def _compare(torch: Any, ours: Callable[..., Any], theirs: Callable[..., Any],
-             arrays: list[np.ndarray], dtype: str, grad: bool = True, atol: float = 0.0) -> None:
+             arrays: list[np.ndarray], dtype: str, grad: bool = True, atol: float = 0.0,
+             signed: bool = False) -> None:
     """Values and (for ``grad``) gradients of ``ours`` and ``theirs`` on the same inputs,
-    with the same random cotangent."""
+    with the same random cotangent (of both signs if ``signed``)."""
     ours_in = [tg.tensor(a, dtype=dtype, requires_grad=grad) for a in arrays]
     theirs_in = [torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=grad)
                  for a in arrays]
@@ -194,6 +208,8 @@ def _compare(torch: Any, ours: Callable[..., Any], theirs: Callable[..., Any],
     if not grad:
         return
     seed = np.random.default_rng(0).uniform(0.5, 2.0, size=tuple(expected.shape))
+    if signed:
+        seed *= np.where(np.random.default_rng(1).uniform(size=seed.shape) < 0.5, -1.0, 1.0)
     with np.errstate(all="ignore"):
         out.backward(tg.tensor(seed, dtype=dtype))
     expected.backward(torch.tensor(seed, dtype=getattr(torch, dtype)))
@@ -400,3 +416,87 @@ def test_floor_divide_and_mean_raise_where_torch_does(torch: Any) -> None:
     with pytest.raises(RuntimeError):
         torch.tensor([1, 2]).mean()
     assert torch.tensor([1, 2]).mean(dtype=torch.float32).item() == 1.5
+
+
+# -- priority B: frac, logcumsumexp, aminmax, var_mean, std_mean ---------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_frac_as_torch(torch: Any, dtype: str) -> None:
+    edges = np.array((EDGES_32 if dtype == "float32" else EDGES_64) + [2.5, -7.25, 1e7 + 0.5],
+                     dtype=dtype)
+    _compare(torch, lambda x: x.frac(), torch.frac, [edges], dtype)
+    with pytest.raises(NotImplementedError):
+        torch.frac(torch.tensor([1, 2]))
+    with pytest.raises(NotImplementedError, match=r"frac: .*int64"):
+        tg.frac([1, 2])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_logcumsumexp_as_torch(torch: Any, dtype: str) -> None:
+    x = _rows_with_zeros(dtype) * 300.0  # spreads that underflow a plain exp
+    x[0, 1], x[1, 0], x[1, 3], x[2, 2], x[3, 3] = -1000.0, -INF, -INF, INF, NAN
+    x[4, :2] = -INF  # a row that starts with two -inf: nan gradient there, as torch
+    for dim in (0, 1, -1):
+        _compare(torch, lambda t, d=dim: t.logcumsumexp(d),
+                 lambda t, d=dim: torch.logcumsumexp(t, d), [x], dtype, signed=True)
+    _compare(torch, lambda t: tg.logcumsumexp(t, 1), lambda t: torch.logcumsumexp(t, 1),
+             [x[:, :0]], dtype)  # empty
+    _compare(torch, lambda t: t.logcumsumexp(0), lambda t: torch.logcumsumexp(t, 0),
+             [np.array(-2.0, dtype=dtype)], dtype)  # 0-d
+    with pytest.raises(NotImplementedError, match=r"logcumsumexp: .*int64.*float\(\)"):
+        tg.tensor([1, 2]).logcumsumexp(0)
+    with pytest.raises(IndexError, match="out of range"):
+        tg.ones(2).logcumsumexp(1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_aminmax_as_torch(torch: Any, dtype: str) -> None:
+    x = np.array([[1.0, 3.0, 3.0], [-INF, 0.0, -INF], [2.0, NAN, 5.0], [INF, 1e38, -0.0]],
+                 dtype=dtype)
+    for dim in (None, 0, 1, -1):
+        for keepdim in (False, True):
+            def ours(t: Any, d: Any = dim, k: bool = keepdim) -> Any:
+                low, high = t.aminmax(dim=d, keepdim=k)
+                return low * 2.0 + high  # both, with their own gradients
+
+            def theirs(t: Any, d: Any = dim, k: bool = keepdim) -> Any:
+                low, high = torch.aminmax(t, dim=d, keepdim=k)
+                return low * 2.0 + high
+
+            _compare(torch, ours, theirs, [x], dtype)
+    pair = tg.aminmax(tg.tensor([[1, 5], [3, 2]]), dim=1)
+    expected = torch.aminmax(torch.tensor([[1, 5], [3, 2]]), dim=1)
+    assert pair.min.tolist() == expected.min.tolist() and pair.max.tolist() == [5, 3]
+    assert pair.min.dtype is tg.int64 and repr(pair).startswith("return_types.aminmax(\nmin=")
+    with pytest.raises(RuntimeError):
+        torch.aminmax(torch.tensor([]))
+    with pytest.raises(RuntimeError, match="aminmax: .*empty"):
+        tg.tensor([]).aminmax()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+def test_var_mean_std_mean_as_torch(torch: Any, name: str, dtype: str) -> None:
+    x = _rows_with_zeros(dtype)
+    x[5] = 1.5  # a constant row: std 0, gradient 0 (as torch)
+    for dim in (None, 0, 1, (0, 1)):
+        for options in ({}, {"correction": 0}, {"keepdim": True, "correction": 2},
+                        {"unbiased": False}):
+            def ours(t: Any, d: Any = dim, o: Any = options) -> Any:
+                spread, mean = getattr(tg, name)(t, d, **o)
+                return spread + mean * 3.0
+
+            def theirs(t: Any, d: Any = dim, o: Any = options) -> Any:
+                spread, mean = getattr(torch, name)(t, d, **o)
+                return spread + mean * 3.0
+
+            # (a gradient that cancels to nearly 0 may differ by an ulp of its terms)
+            _compare(torch, ours, theirs, [x], dtype, atol=4 * float(np.finfo(dtype).eps))
+    spread, mean = getattr(tg, name)(tg.tensor(x[0], dtype=dtype), False)  # old (x, unbiased)
+    expected = getattr(torch, name)(torch.tensor(x[0]), False)
+    _assert_same(spread, expected[0], dtype, "unbiased=False")
+    _assert_same(mean, expected[1], dtype, "mean")
+    with pytest.raises(RuntimeError):
+        getattr(torch, name)(torch.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match=rf"{name}: .*int64.*float\(\)"):
+        getattr(tg, name)(tg.tensor([1, 2]))
+

@@ -136,6 +136,31 @@ def xlogy(x: Any, other: Any) -> Tensor:
     return _tensor(x).xlogy(other)
 
 
+def frac(x: Any) -> Tensor:
+    """The fractional part, ``x - trunc(x)``: ``x.frac()``."""
+    return _tensor(x).frac()
+
+
+def sinc(x: Any) -> Tensor:
+    """``sin(pi x) / (pi x)``, 1 at 0: ``x.sinc()``."""
+    return _tensor(x).sinc()
+
+
+def deg2rad(x: Any) -> Tensor:
+    """Degrees to radians: ``x.deg2rad()``."""
+    return _tensor(x).deg2rad()
+
+
+def rad2deg(x: Any) -> Tensor:
+    """Radians to degrees: ``x.rad2deg()``."""
+    return _tensor(x).rad2deg()
+
+
+def erfinv(x: Any) -> Tensor:
+    """The inverse error function: ``x.erfinv()``."""
+    return _tensor(x).erfinv()
+
+
 def lerp(start: Any, end: Any, weight: Any) -> Tensor:
     """``start + weight * (end - start)``, with PyTorch's rounding: ``start.lerp(end, weight)``."""
     return _tensor(start).lerp(end, weight)
@@ -183,6 +208,64 @@ def count_nonzero(x: Any, dim: Any = None) -> Tensor:
     """How many elements are not 0 (int64): ``x.count_nonzero(dim)``."""
     return _tensor(x).count_nonzero(dim)
 
+def logcumsumexp(x: Any, dim: int) -> Tensor:
+    """The running log-sum-exp along ``dim``: ``x.logcumsumexp(dim)``."""
+    return _tensor(x).logcumsumexp(dim)
+
+
+def aminmax(x: Any, *, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The pair ``(min, max)``: ``x.aminmax(dim=dim, keepdim=keepdim)``."""
+    return _tensor(x).aminmax(dim=dim, keepdim=keepdim)
+
+
+def var_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """The variance and the mean, as ``torch.var_mean`` (a plain tuple): the variance divides
+    by ``n - correction`` (1 by default; ``unbiased=False`` is 0). Floating-point tensors only.
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> variance, mean = tg.var_mean(tg.tensor([1.0, 2.0, 6.0]))
+        >>> variance.item(), mean.item()
+        (7.0, 3.0)
+    """
+    x, dim, correction = _spread_options("var_mean", x, dim, unbiased, correction)
+    return x.var(dim, keepdim, correction), x.mean(dim, keepdim)
+
+
+def std_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """The standard deviation and the mean, as ``torch.std_mean`` (see :func:`var_mean`).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> spread, mean = tg.std_mean(tg.tensor([[0.0, 2.0], [2.0, 2.0]]), dim=1, correction=0)
+        >>> spread.tolist(), mean.tolist()
+        ([1.0, 0.0], [1.0, 2.0])
+    """
+    x, dim, correction = _spread_options("std_mean", x, dim, unbiased, correction)
+    return x.std(dim, keepdim, correction), x.mean(dim, keepdim)
+
+
+def _spread_options(name: str, x: Any, dim: Any, unbiased: bool | None,
+                    correction: int | None) -> tuple[Tensor, Any, int]:
+    """var_mean's and std_mean's arguments as PyTorch reads them: ``var_mean(x, True)`` is
+    the old ``unbiased``; ``unbiased`` and ``correction`` together are an error."""
+    x = _tensor(x)
+    if isinstance(dim, bool):  # the old signature var_mean(x, unbiased)
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}: pass unbiased= or correction=, not both")
+    if not x.dtype.is_floating:
+        raise RuntimeError(
+            f"{name}: needs a floating-point tensor, not {x.dtype.name} (as in PyTorch); "
+            f"convert first: tg.{name}(x.float())"
+        )
+    if correction is None:
+        correction = 1 if unbiased is None else int(unbiased)
+    return x, dim, correction
+
+
 __all__: list[str] = [
     "rsqrt",
     "log2",
@@ -216,4 +299,13 @@ __all__: list[str] = [
     "nansum",
     "nanmean",
     "count_nonzero",
+    "logcumsumexp",
+    "aminmax",
+    "var_mean",
+    "std_mean",
+    "frac",
+    "sinc",
+    "deg2rad",
+    "rad2deg",
+    "erfinv",
 ]

@@ -15,9 +15,10 @@ file (``ops/``)        primitives
 ``accurate.py``        Log1p, Expm1 (log and exp accurate near 0)
 ``erf.py``             Erf (from a table of Taylor polynomials: NumPy has no erf)
 ``more_maths.py``      Sinh, Cosh, Asin, Acos, Atan, Asinh, Acosh, Atanh, Log2, Log10,
-                       Atan2, Hypot, Logaddexp, Xlogy, Cumprod (exact gradient at zeros),
-                       NanToZero (nansum's), FloorDivide (no derivative: its backward
-                       raises, as PyTorch's)
+                       Atan2, Hypot, Logaddexp, Xlogy, Sinc, Erfinv, FloorDivide (no
+                       derivative: its backward raises, as PyTorch's)
+``more_scans.py``      Cumprod (PyTorch's finite gradient at zeros), Logcumsumexp,
+                       NanToZero (nansum's)
 ``linalg.py``          MatMul
 ``norm.py``            PNorm (the p-norm for p other than 0, 1, 2 and inf)
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
@@ -57,6 +58,9 @@ rsqrt, exp2                      Sqrt, Div; Pow (base 2)                   tm/mo
 lerp, addcmul, addcdiv           Sub, Mul, Add (Where picks lerp's form);  tm/more_elementwise
                                  Mul, Div, Add
 nan_to_num, bernoulli            Where (bernoulli's never takes x)         tm/more_elementwise
+frac, deg2rad, rad2deg           Sub (trunc: derivative 0); Mul            tm/more_elementwise
+aminmax; var_mean, std_mean      Min, Max; Var, Sum, Div, StdFromVar       tm/more_reductions;
+                                                                           function_forms
 nansum, nanmean                  NanToZero, Sum, Div                       tm/more_reductions
 split, chunk, roll, flip, ...    GetItem (repeats add up)                  tm/pieces.py
 movedim, swapaxes, unflatten,    Permute; Reshape, Expand                  tm/more_shapes.py
@@ -101,16 +105,17 @@ from .more_maths import (
     Atan2,
     Atanh,
     Cosh,
-    Cumprod,
+    Erfinv,
     FloorDivide,
     Hypot,
     Log2,
     Log10,
     Logaddexp,
-    NanToZero,
+    Sinc,
     Sinh,
     Xlogy,
 )
+from .more_scans import Cumprod, Logcumsumexp, NanToZero
 from .more_shapes import Scatter
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import (
@@ -154,12 +159,15 @@ __all__ = [
     "Atanh",
     "Cosh",
     "Cumprod",
+    "Erfinv",
     "FloorDivide",
     "Hypot",
     "Log2",
     "Log10",
     "Logaddexp",
+    "Logcumsumexp",
     "NanToZero",
+    "Sinc",
     "Sinh",
     "Xlogy",
     "BinaryCrossEntropy",

@@ -1,5 +1,7 @@
 """More elementwise maths: the hyperbolic and inverse trigonometric functions, log2 and log10,
-atan2, hypot, logaddexp, xlogy, and the running product cumprod.
+atan2, hypot, logaddexp, xlogy, sinc, erfinv, and floor division (which has no derivative). The
+running products and sums (cumprod, logcumsumexp, nansum's NanToZero) are in
+:mod:`.more_scans`.
 
 Each is a primitive because composing it from the others would lose digits or give the wrong
 number at an edge: ``(exp(x) - exp(-x)) / 2`` is 0 for ``sinh(1e-10)``, ``log(1000) /
@@ -13,14 +15,11 @@ so second derivatives come from the same formulas.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ..autograd import Function
 from ..backends.base import ignore_float_errors
-from ..dtypes import bool_
-from ..grad_mode import _mode
 from .elementwise import Where
-from .scan import _to_last
+from .erf import erf_array
 
 
 class Sinh(Function):
@@ -244,92 +243,6 @@ class Xlogy(Function):
         return grad_x, grad_y
 
 
-class Cumprod(Function):
-    """z_i = x_0 * x_1 * ... * x_i along axis;  dz_i/dx_j = the product of x_0 ... x_i but x_j,
-    for j <= i (else 0)
-
-    So the gradient of x_j is the sum over i >= j of grad_i times that product, computed as
-    PyTorch does, to give its numbers at zeros (finite) and at inf and nan too. Before the
-    first zero of a row: ``reverse_cumsum(grad * z)_j / x_j``, the sum stopped at the first
-    zero. At the first zero: the product of the elements before it, times the sum over i from
-    it to the next zero of grad_i times the product of the elements after it up to i. After
-    it: 0, since every product holds the zero. No value is read on the host, and the formulas
-    are Tensor operations, so second derivatives work too."""
-
-    @staticmethod
-    def forward(ctx, x, axis=0):
-        ctx.axis = axis
-        xp = ctx.xp
-        cumulative_prod = getattr(xp, "cumulative_prod", None) or xp.cumprod
-        if x.dtype == xp.float32:  # PyTorch multiplies float32 in float64, rounding once
-            out = xp.astype(cumulative_prod(x, axis=axis, dtype=xp.float64), xp.float32)
-        else:
-            out = cumulative_prod(x, axis=axis)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        axis, xp = ctx.axis, x.backend.xp
-        if x.shape[axis] == 1:  # z = x: PyTorch passes the gradient on (even where x is nan)
-            return grad
-        if _mode.enabled:  # create_graph: a formula whose own derivative is right at zeros
-            return _cumprod_grad_recorded(x, grad, axis)
-        cumulative_sum = getattr(xp, "cumulative_sum", None) or xp.cumsum
-        zeros_so_far = cumulative_sum(xp.astype(x._data == 0, xp.int64), axis=axis)
-        before = x.constant(zeros_so_far == 0)
-        first = zeros_so_far == 1  # from the first zero to the one after it
-        at_zero = x.constant(first & (x._data == 0))
-        between = x.constant(first & (x._data != 0))
-        one, zero = x.constant(1.0), x.constant(0.0)
-
-        products = Where.apply(before, grad * out, zero)
-        until_zero = products.flip(axis).cumsum(axis).flip(axis) / Where.apply(before, x, one)
-        after = Cumprod.apply(Where.apply(between, x, one), axis=axis)
-        to_next_zero = (after * Where.apply(x.constant(first), grad, zero)).sum(axis, keepdims=True)
-        prefix = Cumprod.apply(Where.apply(before, x, one), axis=axis)  # x_0 ... x_(zero - 1)
-        return Where.apply(before, until_zero,
-                           Where.apply(at_zero, to_next_zero * prefix, zero))
-
-
-def _cumprod_grad_recorded(x: Any, grad: Any, axis: int) -> Any:
-    """The gradient of cumprod as sums of products that leave x_j out, one row of a size x size
-    grid per j: with no mask and no division, so that differentiating it again is right where
-    x has zeros (the masks of the fast formula hold only at the point). O(size**2), as
-    PyTorch's formula for this case."""
-    moved, back = _to_last(x, axis)
-    grad_moved, _ = _to_last(grad, axis)
-    size = moved.shape[-1]
-    xp = x.backend.xp
-    grid = moved.unsqueeze(-2).expand(*moved.shape[:-1], size, size)  # grid[..., j, k] = x_k
-    no = x.backend.native_dtype(bool_)
-    diagonal = x.constant(xp.eye(size, dtype=no))
-    left_out = Cumprod.apply(Where.apply(diagonal, x.constant(1.0), grid), axis=grid.ndim - 1)
-    later = x.constant(xp.astype(xp.triu(xp.ones((size, size), dtype=xp.int64)), no))  # k >= j
-    terms = Where.apply(later, grad_moved.unsqueeze(-2) * left_out, x.constant(0.0))
-    return back(terms.sum(-1))
-
-
-class NanToZero(Function):
-    """z = x, and 0 where x is nan;  dz/dx = 1 where x is not nan, else 0
-
-    The gradient is multiplied by that 0/1 mask (not chosen by a where), as in PyTorch's
-    nansum: an inf gradient (a nanmean over only nans divides by 0) gives nan at a nan."""
-
-    @staticmethod
-    def forward(ctx, x):
-        xp = ctx.xp
-        kept = ~xp.isnan(x)
-        ctx.save_for_backward(xp.astype(kept, x.dtype))
-        return xp.where(kept, x, xp.zeros((), dtype=x.dtype))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (kept,) = ctx.saved_tensors
-        return grad * kept
-
-
 class FloorDivide(Function):
     """z = floor(x / y), Python's ``//`` on floats;  no derivative: PyTorch defines none (its
     backward raises), so this one raises too, rather than leave ``x.grad`` silently None"""
@@ -346,3 +259,67 @@ class FloorDivide(Function):
             "too. For a rounded quotient with derivative 0 use x.div(y, rounding_mode='floor'); "
             "or take it outside the graph: x.detach() // y"
         )
+
+
+class Sinc(Function):
+    """z = sin(pi x) / (pi x), and 1 at x = 0;  dz/dx = (pi x cos(pi x) - sin(pi x)) / (pi x**2),
+    taken as 0 where pi x**2 is 0 (x = 0, or so tiny that x**2 underflows), as in PyTorch
+
+    PyTorch's formula, as one primitive: composed from Sin and Div, the derivative at a tiny x
+    (1e-200) is the difference of two huge numbers, 1 / (pi x) - sin(pi x) / (pi x**2), which
+    does not cancel to 0 in floating point, while the numerator above does."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        zero = x == 0
+        angle = xp.where(zero, xp.ones((), dtype=x.dtype), x) * math.pi
+        ctx.save_for_backward(x)
+        with ignore_float_errors(xp):
+            return xp.where(zero, xp.ones((), dtype=x.dtype), xp.sin(angle) / angle)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        zero = x.constant(x._data * x._data * math.pi == 0)
+        safe = Where.apply(zero, x.constant(1.0), x)  # no 0 / 0, even in the branch not taken
+        angle = safe * math.pi
+        slope = (angle * angle.cos() - angle.sin()) / (safe * safe * math.pi)
+        return grad * Where.apply(zero, x.constant(0.0), slope)
+
+
+class Erfinv(Function):
+    """z = erfinv(x), the y with erf(y) = x for -1 < x < 1 (+-inf at +-1, nan outside);
+    dz/dx = sqrt(pi) / 2 * exp(z**2)
+
+    NumPy has no erfinv: a first guess from Winitzki's closed form (good to 2e-3), then Newton
+    steps on erf(y) = x in float64 (each squares the error), with erf from :mod:`.erf`. Near
+    +-1 the steps see erf(y) - x, a difference of numbers near 1: in float64 the result keeps
+    about -log10(1 - |x|) digits fewer there; float32 results are exact to rounding."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        wide = xp.astype(x, xp.float64)
+        with ignore_float_errors(xp):
+            log_term = xp.log((1.0 - wide) * (1.0 + wide))  # log(1 - x**2), -inf at +-1
+            a = 0.147
+            first = 2.0 / (math.pi * a) + log_term / 2.0
+            guess = xp.sqrt(xp.sqrt(first * first - log_term / a) - first)
+            y = xp.where(wide < 0, -guess, guess)
+            inside = xp.abs(wide) < 1.0
+            y = xp.where(inside, y, xp.zeros_like(y))
+            for _ in range(4):  # Newton: y -= (erf(y) - x) / erf'(y)
+                slope = 2.0 / math.sqrt(math.pi) * xp.exp(-y * y)
+                y = y - (erf_array(xp, y) - wide) / slope
+            edge = xp.where(wide == 1.0, xp.asarray(math.inf), xp.asarray(math.nan))
+            edge = xp.where(wide == -1.0, xp.asarray(-math.inf), edge)
+            out = xp.astype(xp.where(inside, y, edge), x.dtype)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out * out).exp() * (math.sqrt(math.pi) / 2.0)
+

@@ -1,15 +1,17 @@
 """PyTorch's blends and fills as Tensor methods: ``lerp``, ``addcmul``, ``addcdiv``,
-``nan_to_num``, ``bernoulli`` (and ``bernoulli_``). All are composed from Add, Mul, Div and
-Where (see the table in :mod:`tinygrad_edu.ops`); the rest of this family of maths is in
-:mod:`.more_maths`."""
+``nan_to_num``, ``frac``, ``sinc``, ``deg2rad``, ``rad2deg``, ``erfinv``, ``bernoulli`` (and
+``bernoulli_``). All but sinc and erfinv are composed from Add, Mul, Div and Where (see the table in
+:mod:`tinygrad_edu.ops`); the rest of this family of maths is in :mod:`.more_maths`."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import ops
 from ..dtypes import float32, float64
 from ..generator import draw
+from ..ops.more_maths import Erfinv, Sinc
 from .base import TensorBase
 
 if TYPE_CHECKING:
@@ -131,6 +133,66 @@ class MoreElementwiseMethods(TensorBase):
         finite = x.constant(xp.isfinite(data))
         return cast("Tensor", ops.Where.apply(finite, x, x.constant(replaced)))
 
+    # -- pieces of numbers, angles, and the inverse of erf ------------------------------------
+    def frac(self) -> Tensor:
+        """The fractional part, ``x - trunc(x)``, with the sign of x (nan at +-inf), as
+        ``torch.frac``; derivative 1. Floating-point tensors only, as there.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([2.5, -2.5]).frac().tolist()
+            [0.5, -0.5]
+        """
+        x = cast("Tensor", self)
+        if not x.dtype.is_floating:
+            raise NotImplementedError(
+                f"frac: not implemented for {x.dtype.name} tensors (nor in PyTorch): a whole "
+                "number has no fraction; for floats, x.float().frac()"
+            )
+        return x - x.trunc()
+
+    def sinc(self) -> Tensor:
+        """The normalised sinc, ``sin(pi x) / (pi x)``, and 1 at x = 0, as ``torch.sinc``
+        (derivative 0 at 0, as there; see :class:`~tinygrad_edu.ops.more_maths.Sinc`).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> [round(v, 4) for v in tg.tensor([0.0, 0.5, 1.0]).sinc().tolist()]
+            [1.0, 0.6366, -0.0]
+        """
+        return cast("Tensor", Sinc.apply(cast("Tensor", self)._floating()))
+
+    def deg2rad(self) -> Tensor:
+        """Degrees to radians: x * pi / 180 (integers give float32), as ``torch.deg2rad``.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> round(tg.tensor([180]).deg2rad().item(), 5)
+            3.14159
+        """
+        return cast("Tensor", self)._floating() * (math.pi / 180.0)
+
+    def rad2deg(self) -> Tensor:
+        """Radians to degrees: x * 180 / pi (integers give float32), as ``torch.rad2deg``.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> round(tg.tensor([3.141592653589793], dtype=tg.float64).rad2deg().item(), 9)
+            180.0
+        """
+        return cast("Tensor", self)._floating() * (180.0 / math.pi)
+
+    def erfinv(self) -> Tensor:
+        """The inverse error function: the y with erf(y) = x, for -1 < x < 1 (+-inf at +-1,
+        nan outside), as ``torch.erfinv`` (see :class:`~tinygrad_edu.ops.more_maths.Erfinv`).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> [round(v, 5) for v in tg.tensor([0.0, 0.5]).erfinv().tolist()]
+            [0.0, 0.47694]
+        """
+        return cast("Tensor", Erfinv.apply(cast("Tensor", self)._floating()))
+
     # -- random --------------------------------------------------------------------------------
     def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
         """1 with probability ``p`` (by default each element of this tensor), else 0, in this
@@ -168,16 +230,23 @@ class MoreElementwiseMethods(TensorBase):
 
 def _draw_bernoulli(x: Tensor, probs: Any, generator: Any) -> Any:
     """An array of ``x``'s shape and dtype: 1 where a uniform draw is below ``probs``."""
-    xp = x.backend.xp
+    xp, backend = x.backend.xp, x.backend
     inside = (probs >= 0) & (probs <= 1)
-    if not bool(inside if isinstance(probs, float | int) else xp.all(inside)):
+    number = isinstance(probs, float | int)
+    # While a CUDA graph records (tg.jit on CuPy) nothing may be read on the host: a bad
+    # probability then gives nan (in a floating tensor) instead of the error.
+    check = number or not backend.host_reads_forbidden
+    if check and not bool(inside if number else xp.all(inside)):
         raise RuntimeError(
             "bernoulli: every probability must be in [0, 1] (nan is not), as in PyTorch; "
             "clamp them first, e.g. p.clamp(0, 1)"
         )
     dtype = x.dtype if x.dtype.is_floating else float64  # (bernoulli_ fills integers too)
-    uniform = draw(generator, x.backend, "uniform", tuple(x.shape), dtype)
-    return xp.astype(uniform < probs, x._data.dtype)
+    uniform = draw(generator, backend, "uniform", tuple(x.shape), dtype)
+    out = xp.astype(uniform < probs, x._data.dtype)
+    if check or not x.dtype.is_floating:
+        return out
+    return xp.where(inside, out, xp.asarray(float("nan"), dtype=out.dtype))
 
 
 def _scaled(value: Any, x: Tensor, tensor1: Tensor, tensor2: Tensor) -> Tensor:

@@ -1,16 +1,17 @@
 """More of PyTorch's reductions and running reductions as Tensor methods: ``cumprod``,
-``nansum``, ``nanmean``, ``count_nonzero``.
+``logcumsumexp``, ``nansum``, ``nanmean``, ``count_nonzero``, ``aminmax``.
 
-``cumprod`` is a primitive (:class:`~tinygrad_edu.ops.more_maths.Cumprod`, exact gradient
-where there are zeros); ``nansum`` and ``nanmean`` are composed from NanToZero, Sum and Div (see
-the table in :mod:`tinygrad_edu.ops`)."""
+``cumprod`` and ``logcumsumexp`` are primitives (:mod:`tinygrad_edu.ops.more_scans`;
+cumprod's gradient is exact where there are zeros); ``aminmax`` is ``amin`` and ``amax``;
+``nansum`` and ``nanmean`` are composed from NanToZero, Sum and Div (see the table in
+:mod:`tinygrad_edu.ops`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from ..dtypes import int64
-from ..ops.more_maths import Cumprod, NanToZero
+from ..ops.more_scans import Cumprod, Logcumsumexp, NanToZero
 from .base import TensorBase
 from .shapes import Axis, axis_index, normalize_axis
 
@@ -90,6 +91,58 @@ class MoreReductionMethods(TensorBase):
         nonzero = xp.astype(self._data != 0, self.backend.native_dtype(int64))
         counts = xp.sum(nonzero, axis=normalize_axis(dim, self.ndim))
         return type(self)._from_data(counts, self.backend)
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        """The running log-sum-exp along ``dim``: ``log(exp(x0) + ... + exp(xi))``, without
+        overflow or underflow (``[-1000, 0]`` gives ``[-1000, 0]``), as
+        ``torch.logcumsumexp``. Floating-point tensors only, as there.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> [round(v, 4) for v in tg.tensor([0.0, 0.0, 1000.0]).logcumsumexp(0).tolist()]
+            [0.0, 0.6931, 1000.0]
+        """
+        x = cast("Tensor", self)
+        if not x.dtype.is_floating:
+            raise NotImplementedError(
+                f"logcumsumexp: not implemented for {x.dtype.name} tensors (nor in PyTorch); "
+                "convert first: x.float().logcumsumexp(dim)"
+            )
+        if x.ndim == 0:
+            axis_index(dim, 0, "logcumsumexp: dim")
+            return x.clone()
+        axis = axis_index(dim, x.ndim, "logcumsumexp: dim")
+        return cast("Tensor", Logcumsumexp.apply(x, axis=axis))
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The smallest and the largest elements (over ``dim``, or all), as the named pair
+        ``aminmax(min, max)`` of ``torch.aminmax``; the gradient of each is split evenly
+        among ties, as :meth:`amin` and :meth:`amax`.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> low, high = tg.tensor([[1, 5], [3, 2]]).aminmax(dim=1)
+            >>> low.tolist(), high.tolist()
+            ([1, 2], [5, 3])
+        """
+        x = cast("Tensor", self)
+        axes = normalize_axis(dim, x.ndim)
+        if x.numel() == 0:
+            raise RuntimeError(
+                f"aminmax: the tensor of shape {tuple(x.shape)} is empty, and the min and max "
+                "of no numbers are not defined (PyTorch raises too)"
+            )
+        return return_aminmax(x.amin(axes, keepdim), x.amax(axes, keepdim))
+
+
+class return_aminmax(NamedTuple):  # noqa: N801 - printed as torch.return_types.aminmax
+    """What ``aminmax`` returns: ``(min, max)``, with those names."""
+
+    min: Any
+    max: Any
+
+    def __repr__(self) -> str:
+        return f"return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
 
 
 def _without_nan(x: Tensor) -> Tensor:
