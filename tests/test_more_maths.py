@@ -500,3 +500,27 @@ def test_var_mean_std_mean_as_torch(torch: Any, name: str, dtype: str) -> None:
     with pytest.raises(RuntimeError, match=rf"{name}: .*int64.*float\(\)"):
         getattr(tg, name)(tg.tensor([1, 2]))
 
+
+
+# -- tg.jit replays them (no host read in their forward or backward) ------------------------------
+def test_captured_step_replays_the_new_maths() -> None:
+    w = tg.tensor([0.5, -1.0, 2.0, 0.0], dtype=tg.float64, requires_grad=True)
+
+    def step(x):
+        y = (x * w).cumprod(0) + x.lerp(w, tg.full((4,), 0.75, dtype=tg.float64))
+        z = y.logaddexp(x).atan2(w + 3.0) + x.abs().xlogy(w * w + 1.0) + x.sinc().rsqrt()
+        loss = z.logcumsumexp(0).nansum() + w.hypot(x).nan_to_num().mean() + x.erfinv().sum()
+        loss.backward()
+        grad = w.grad.clone()
+        w.grad = None
+        return loss, grad
+
+    captured = tg.jit(step)
+    for seed in range(4):
+        x = tg.tensor(np.random.default_rng(seed).uniform(-0.9, 0.9, 4), dtype=tg.float64)
+        x = tg.tensor([0.0, 0.3, -0.2, 0.5], dtype=tg.float64) if seed == 2 else x  # a zero
+        loss, grad = captured(x)
+        expected_loss, expected_grad = step(x)
+        assert loss.item() == pytest.approx(expected_loss.item(), rel=1e-12)
+        np.testing.assert_allclose(grad.numpy(), expected_grad.numpy(), rtol=1e-12)
+    assert len(captured.captures) == 1  # one capture, replayed: nothing was read on the host
