@@ -26,37 +26,37 @@ def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def movedim(x: Any, source: Any, destination: Any) -> Tensor:
+def movedim(input: Any, source: Any, destination: Any) -> Tensor:
     """Dims moved to new places, the others keeping their order: ``x.movedim(src, dst)``."""
-    return _tensor(x).movedim(source, destination)
+    return _tensor(input).movedim(source, destination)
 
 
-def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
+def moveaxis(input: Any, source: Any, destination: Any) -> Tensor:
     """The same as :func:`movedim` (NumPy's name, which PyTorch has too)."""
-    return _tensor(x).movedim(source, destination)
+    return _tensor(input).movedim(source, destination)
 
 
-def swapaxes(x: Any, axis0: int, axis1: int) -> Tensor:
+def swapaxes(input: Any, axis0: int, axis1: int) -> Tensor:
     """Two dims swapped: ``x.swapaxes(axis0, axis1)`` (``transpose``)."""
-    return _tensor(x).transpose(axis0, axis1)
+    return _tensor(input).transpose(axis0, axis1)
 
 
-def swapdims(x: Any, dim0: int, dim1: int) -> Tensor:
+def swapdims(input: Any, dim0: int, dim1: int) -> Tensor:
     """Two dims swapped: ``x.swapdims(dim0, dim1)`` (``transpose``)."""
-    return _tensor(x).transpose(dim0, dim1)
+    return _tensor(input).transpose(dim0, dim1)
 
 
-def unflatten(x: Any, dim: int, sizes: Any) -> Tensor:
+def unflatten(input: Any, dim: int, sizes: Any) -> Tensor:
     """Dim ``dim`` split into dims of ``sizes``: ``x.unflatten(dim, sizes)``."""
-    return _tensor(x).unflatten(dim, sizes)
+    return _tensor(input).unflatten(dim, sizes)
 
 
-def tile(x: Any, dims: Any) -> Tensor:
+def tile(input: Any, dims: Any) -> Tensor:
     """``x`` repeated along each dim (missing sizes count as 1, from the left): ``x.tile``."""
-    return _tensor(x).tile(dims)
+    return _tensor(input).tile(dims)
 
 
-def repeat_interleave(x: Any, repeats: Any = None, dim: int | None = None, *,
+def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,
                       output_size: int | None = None) -> Tensor:
     """Each element (slice along ``dim``) repeated in place: ``x.repeat_interleave(...)``.
     With one argument, an int64 tensor of counts ``r``: ``arange(len(r))`` repeated ``r``
@@ -68,86 +68,87 @@ def repeat_interleave(x: Any, repeats: Any = None, dim: int | None = None, *,
         [0, 0, 2]
     """
     if repeats is None:
-        counts = _tensor(x)
+        counts = _tensor(input)
         positions = counts.new_tensor(list(range(counts.numel())), dtype="int64")
         return positions.repeat_interleave(counts, 0, output_size=output_size)
-    return _tensor(x).repeat_interleave(repeats, dim, output_size=output_size)
+    return _tensor(input).repeat_interleave(repeats, dim, output_size=output_size)
 
 
-def take_along_dim(x: Any, indices: Any, dim: int | None = None) -> Tensor:
+def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
     """The elements at ``indices`` along ``dim``: ``x.take_along_dim(indices, dim)``."""
-    return _tensor(x).take_along_dim(indices, dim)
+    return _tensor(input).take_along_dim(indices, dim)
 
 
-def scatter(x: Any, dim: int, index: Any, src: Any = None, *, value: Any = None,
+def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = None,
             reduce: str | None = None) -> Tensor:
     """A copy of ``x`` with ``src`` written at ``index``: ``x.scatter(dim, index, src)``."""
-    return _tensor(x).scatter(dim, index, src, value=value, reduce=reduce)
+    return _tensor(input).scatter(dim, index, src, value=value, reduce=reduce)
 
 
-def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Tensor:
+def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
     """A copy of ``x`` with ``src`` added at ``index``: ``x.scatter_add(dim, index, src)``."""
-    return _tensor(x).scatter_add(dim, index, src)
+    return _tensor(input).scatter_add(dim, index, src)
 
 
-def diag(x: Any, diagonal: int = 0) -> Tensor:
+def diag(input: Any, diagonal: int = 0) -> Tensor:
     """A vector to a diagonal matrix, or a matrix's diagonal: ``x.diag(diagonal)``."""
-    return _tensor(x).diag(diagonal)
+    return _tensor(input).diag(diagonal)
 
 
-def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The diagonal of dims ``dim1`` and ``dim2``: ``x.diagonal(offset, dim1, dim2)``."""
-    return _tensor(x).diagonal(offset, dim1, dim2)
+    return _tensor(input).diagonal(offset, dim1, dim2)
 
 
-def trace(x: Any) -> Tensor:
+def trace(input: Any) -> Tensor:
     """The sum of a matrix's main diagonal: ``x.trace()``."""
-    return _tensor(x).trace()
+    return _tensor(input).trace()
 
 
-def diff(x: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None,
+         append: Any = None) -> Tensor:
     """The ``n``-th forward difference along ``dim``: ``x.diff(n, dim, prepend, append)``."""
-    return _tensor(x).diff(n, dim, prepend, append)
+    return _tensor(input).diff(n, dim, prepend, append)
 
 
-def addmm(x: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * x + alpha * (mat1 @ mat2)``: ``x.addmm(mat1, mat2, beta=..., alpha=...)``."""
-    return _tensor(x).addmm(mat1, mat2, beta=beta, alpha=alpha)
+    return _tensor(input).addmm(mat1, mat2, beta=beta, alpha=alpha)
 
 
-def baddbmm(x: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * x + alpha * (batch1 @ batch2)`` for batches: ``x.baddbmm(...)``."""
-    return _tensor(x).baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+    return _tensor(input).baddbmm(batch1, batch2, beta=beta, alpha=alpha)
 
 
-def mv(x: Any, vec: Any) -> Tensor:
+def mv(input: Any, vec: Any) -> Tensor:
     """A matrix times a vector: ``x.mv(vec)``."""
-    return _tensor(x).mv(vec)
+    return _tensor(input).mv(vec)
 
 
-def vdot(x: Any, y: Any) -> Tensor:
+def vdot(input: Any, other: Any) -> Tensor:
     """The dot product of two 1-D tensors: ``x.vdot(y)``."""
-    return _tensor(x).vdot(y)
+    return _tensor(input).vdot(other)
 
 
-def inner(x: Any, y: Any) -> Tensor:
+def inner(input: Any, other: Any) -> Tensor:
     """Sums over the last dims of both: ``x.inner(y)``."""
-    return _tensor(x).inner(y)
+    return _tensor(input).inner(other)
 
 
-def tensordot(x: Any, y: Any, dims: Any = 2) -> Tensor:
-    """Sums over pairs of dims: ``x.tensordot(y, dims)``."""
-    return _tensor(x).tensordot(y, dims)
+def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
+    """Sums over pairs of dims of ``a`` and ``b``: ``a.tensordot(b, dims)``."""
+    return _tensor(a).tensordot(b, dims)
 
 
-def kron(x: Any, y: Any) -> Tensor:
+def kron(input: Any, other: Any) -> Tensor:
     """The Kronecker product: ``x.kron(y)``."""
-    return _tensor(x).kron(y)
+    return _tensor(input).kron(other)
 
 
-def cross(x: Any, y: Any, dim: int | None = None) -> Tensor:
+def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:
     """The cross product of 3-vectors along ``dim``: ``x.cross(y, dim)``."""
-    return _tensor(x).cross(y, dim)
+    return _tensor(input).cross(other, dim)
 
 
 def einsum(equation: Any, *operands: Any) -> Tensor:
@@ -336,14 +337,14 @@ def atleast_3d(*tensors: Any) -> Any:
     return _at_least(3, tensors)
 
 
-def rot90(x: Any, k: int = 1, dims: Any = (0, 1)) -> Tensor:
+def rot90(input: Any, k: int = 1, dims: Any = (0, 1)) -> Tensor:
     """Turned by ``k`` quarter turns in the plane of ``dims``: ``x.rot90(k, dims)``."""
-    return _tensor(x).rot90(k, dims)
+    return _tensor(input).rot90(k, dims)
 
 
-def histc(x: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
     """Counts of the elements in ``bins`` equal bins: ``x.histc(bins, min, max)``."""
-    return _tensor(x).histc(bins, min, max)
+    return _tensor(input).histc(bins, min, max)
 
 
 def _triangle_indices(name: str, row: int, col: int, offset: int, dtype: Any,

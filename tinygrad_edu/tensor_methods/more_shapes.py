@@ -67,7 +67,9 @@ class MoreShapeMethods(PositionMethods):
         """Two dims swapped: ``transpose(axis0, axis1)``, as ``torch.swapaxes``."""
         return cast("Tensor", self).transpose(axis0, axis1)
 
-    swapdims = swapaxes
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        """Two dims swapped: ``transpose(dim0, dim1)``, as ``torch.swapdims``."""
+        return cast("Tensor", self).transpose(dim0, dim1)
 
     def unflatten(self, dim: int, sizes: Any) -> Tensor:
         """Dim ``dim`` split into several of ``sizes`` (one may be -1), as ``torch.unflatten``.
