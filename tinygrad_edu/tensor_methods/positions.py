@@ -225,6 +225,6 @@ def repeat_positions(counts: Any, output_size: int | None = None) -> Any:
             f"repeat_interleave: the repeats must be non-negative and add up to "
             f"output_size={output_size}"
         )
-    ends = xp.cumulative_sum(data)
+    ends = (getattr(xp, "cumulative_sum", None) or xp.cumsum)(data)
     every = xp.arange(output_size, dtype=data.dtype)
     return type(counts)._from_data(xp.searchsorted(ends, every, side="right"), counts.backend)
