@@ -81,12 +81,12 @@ def test_unfold_and_fold_take_pytorchs_positions(args: tuple) -> None:
                                   TF.fold(expected, (6, 5), *args).numpy())
 
 
-def test_a_dilation_is_refused_with_the_keywords_to_use() -> None:
+def test_unfold_reads_its_third_argument_as_a_dilation() -> None:
     # F.unfold(x, 2, 2) is a dilation of 2 in PyTorch; it was read as padding 2 here.
-    with pytest.raises(NotImplementedError, match=r"dilation=2 is not supported.*padding=\.\.\."):
-        F.unfold(tg.tensor(IMAGES), 2, 2)
-    with pytest.raises(NotImplementedError, match="fold: dilation"):
-        F.fold(F.unfold(tg.tensor(IMAGES), 2), (6, 5), 2, (2, 1))
+    mine, theirs = _pair(IMAGES)
+    got = F.unfold(mine, 2, 2)
+    assert tuple(got.shape) == (2, 12, 12)  # (6 - 3) + 1 = 4 by (5 - 3) + 1 = 3 positions
+    np.testing.assert_array_equal(got.numpy(), TF.unfold(theirs, 2, 2).numpy())
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])

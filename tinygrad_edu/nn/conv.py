@@ -38,8 +38,10 @@ class Conv2d(Module):
     (out_channels, in_channels, kh, kw), bias (out_channels,). Both start uniform in
     [-1/sqrt(fan_in), 1/sqrt(fan_in)], fan_in = in_channels * kh * kw (PyTorch's default,
     ``kaiming_uniform_(a=sqrt(5))``). The arguments come in PyTorch's order; ``padding`` may
-    also be ``"valid"`` (0) or ``"same"`` (stride 1); ``dilation``, ``groups``
-    and ``padding_mode`` other than PyTorch's defaults are refused by name.
+    also be ``"valid"`` (0) or ``"same"`` (stride 1). ``dilation`` spaces the kernel's taps;
+    ``groups`` splits the channels into groups convolved apart (weight
+    (out_channels, in_channels / groups, kh, kw), fan_in = in_channels / groups * kh * kw).
+    A ``padding_mode`` other than ``"zeros"`` is refused by name.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -59,13 +61,11 @@ class Conv2d(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         # PyTorch's positional order; what this library does not compute is refused by name
-        for name, value, plain in (("dilation", dilation, (1, (1, 1))), ("groups", groups, (1,)),
-                                   ("padding_mode", padding_mode, ("zeros",))):
-            if isinstance(value, bool) or value not in plain:
-                raise NotImplementedError(
-                    f"Conv2d({name}={value!r}) is not supported here: only {name}={plain[0]!r} "
-                    "(the plain convolution); leave it out"
-                )
+        if padding_mode != "zeros":
+            raise NotImplementedError(
+                f"Conv2d(padding_mode={padding_mode!r}) is not supported here: only "
+                "padding_mode='zeros'; leave it out"
+            )
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if (
                 not isinstance(value, int)  # type: ignore[redundant-expr]
@@ -73,7 +73,13 @@ class Conv2d(Module):
                 or value < 1
             ):
                 raise ValueError(f"Conv2d: {name} must be a positive int, got {value!r}")
-        self.in_channels, self.out_channels = in_channels, out_channels
+        if type(groups) is not int or groups < 1:  # (a bool is refused too)
+            raise ValueError(f"Conv2d: groups must be a positive int, got {groups!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must both be divisible by groups ({groups})")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
         self._padding_name = padding if isinstance(padding, str) else None  # for print(model)
@@ -84,13 +90,15 @@ class Conv2d(Module):
             if self.stride != (1, 1):
                 raise ValueError("Conv2d(padding='same') needs stride=1 (as in PyTorch); give "
                                  "the padding as a number instead")
-            padding = ((self.kernel_size[0] - 1) // 2, (self.kernel_size[1] - 1) // 2)
-            # An even kernel needs k - 1 positions in all: the odd one goes after, as PyTorch.
-            extra = ((self.kernel_size[0] - 1) % 2, (self.kernel_size[1] - 1) % 2)
+            # d (k - 1) positions in all (an odd one goes after, as PyTorch)
+            total = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size, strict=True)]
+            padding = (total[0] // 2, total[1] // 2)
+            extra = (total[0] % 2, total[1] % 2)
             self._same_extra = extra if any(extra) else None
         self.padding = _pair(padding, "padding", "Conv2d", 0)
         options = {"dtype": dtype or "float32", "device": device}
-        self.weight = Parameter(zeros(out_channels, in_channels, *self.kernel_size, **options))
+        self.weight = Parameter(zeros(out_channels, in_channels // groups, *self.kernel_size,
+                                      **options))
         if bias:
             self.bias = Parameter(zeros(out_channels, **options))
         else:
@@ -99,7 +107,8 @@ class Conv2d(Module):
 
     def reset_parameters(self) -> None:
         """Draw weight and bias again from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        bound = 1.0 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
+        bound = 1.0 / math.sqrt(fan_in)
         with no_grad():
             self.weight.uniform_(-bound, bound)
             if self.bias is not None:
@@ -110,7 +119,8 @@ class Conv2d(Module):
         if self._same_extra is not None:  # padding="same" with an even kernel
             x = x.pad(((0, 0),) * (x.ndim - 2) + ((0, self._same_extra[0]),
                                                   (0, self._same_extra[1])))
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -119,6 +129,10 @@ class Conv2d(Module):
             text += f", padding={self._padding_name}"
         elif self.padding != (0, 0):
             text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         return text + ("" if self.bias is not None else ", bias=False")
 
 
@@ -159,9 +173,13 @@ class MaxPool2d(_Pool2d):
                  padding: IntOrPair = 0, dilation: IntOrPair = 1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
         super().__init__(kernel_size, stride, padding)
-        if dilation not in (1, (1, 1)) or return_indices:
-            raise NotImplementedError("MaxPool2d: dilation and return_indices are not supported "
-                                      "here; leave them at their defaults (1, False)")
+        if return_indices:
+            raise NotImplementedError("MaxPool2d: return_indices is not supported here; leave "
+                                      "it at its default (False)")
+        spacing = _pair(dilation, "dilation", "MaxPool2d", 1)
+        if ceil_mode and spacing != (1, 1):
+            raise NotImplementedError("MaxPool2d: ceil_mode with a dilation is not supported "
+                                      "here; use one or the other")
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def extra_repr(self) -> str:
@@ -169,7 +187,7 @@ class MaxPool2d(_Pool2d):
 
     def forward(self, x: Tensor) -> Tensor:
         _images(self, x)
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding,
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode)
 
 

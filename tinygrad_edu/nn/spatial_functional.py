@@ -58,15 +58,17 @@ def _check_images(x: Any, op: str) -> None:
 
 
 def _positions(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
-               padding: tuple[int, int], op: str) -> tuple[int, int]:
+               padding: tuple[int, int], op: str,
+               dilation: tuple[int, int] = (1, 1)) -> tuple[int, int]:
     """(OH, OW), or an error when the kernel does not fit in the padded image."""
-    oh, ow = output_size_of(x.shape[2:], kernel, stride, padding)  # type: ignore[arg-type]
+    oh, ow = output_size_of(x.shape[2:], kernel, stride, padding, dilation)  # type: ignore[arg-type]
     if oh < 1 or ow < 1:
         h, w = x.shape[2:]
+        spaced = "" if dilation == (1, 1) else f" (taps {dilation} apart)"
         raise ValueError(
-            f"{op}: a {kernel[0]}x{kernel[1]} kernel does not fit in the {h}x{w} input padded "
-            f"by {padding} (input shape {x.shape}); use a smaller kernel, more padding or a "
-            "larger image."
+            f"{op}: a {kernel[0]}x{kernel[1]} kernel{spaced} does not fit in the {h}x{w} input "
+            f"padded by {padding} (input shape {x.shape}); use a smaller kernel, more padding "
+            "or a larger image."
         )
     return oh, ow
 
@@ -78,8 +80,7 @@ def unfold(input: Tensor, kernel_size: IntOrPair, dilation: IntOrPair = 1,
     Args:
         input: images of shape (N, C, H, W).
         kernel_size: the patch size, an int or (kh, kw).
-        dilation: 1 (the only spacing supported: neighbouring pixels), in PyTorch's place, so
-            that ``unfold(x, 3, 1, 1)`` means what it means there.
+        dilation: the spacing of a patch's pixels, an int or (dh, dw) (1: neighbours).
         padding: zeros added on each side, an int or (ph, pw).
         stride: the step between patches, an int or (sh, sw).
 
@@ -94,22 +95,14 @@ def unfold(input: Tensor, kernel_size: IntOrPair, dilation: IntOrPair = 1,
         [0.0, 1.0, 3.0, 4.0]
     """
     _check_images(input, "unfold")
-    _no_dilation(dilation, "unfold")
     kernel = _pair(kernel_size, "kernel_size", "unfold", 1)
+    spacing = _pair(dilation, "dilation", "unfold", 1)
     step = _pair(stride, "stride", "unfold", 1)
     pad = _pair(padding, "padding", "unfold", 0)
-    oh, ow = _positions(input, kernel, step, pad, "unfold")
-    columns = Unfold.apply(input, kernel_size=kernel, stride=step, padding=pad)
+    oh, ow = _positions(input, kernel, step, pad, "unfold", spacing)
+    columns = Unfold.apply(input, kernel_size=kernel, stride=step, padding=pad,
+                           dilation=spacing)
     return columns.reshape(-1, oh * ow, input.shape[0]).permute(2, 0, 1)
-
-
-def _no_dilation(dilation: IntOrPair, op: str) -> None:
-    if dilation not in (1, (1, 1), [1, 1]):
-        raise NotImplementedError(
-            f"{op}: dilation={dilation!r} is not supported (only 1: patches of neighbouring "
-            "pixels); dilation is PyTorch's third argument, so pass padding and stride by "
-            f"keyword: {op}(x, kernel_size, padding=..., stride=...)"
-        )
 
 
 def fold(input: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
@@ -125,12 +118,12 @@ def fold(input: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
         [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
     """
     columns = input
-    _no_dilation(dilation, "fold")
     size = _pair(output_size, "output_size", "fold", 1)
     kernel = _pair(kernel_size, "kernel_size", "fold", 1)
+    spacing = _pair(dilation, "dilation", "fold", 1)
     step = _pair(stride, "stride", "fold", 1)
     pad = _pair(padding, "padding", "fold", 0)
-    oh, ow = output_size_of(size, kernel, step, pad)
+    oh, ow = output_size_of(size, kernel, step, pad, spacing)
     if (
         not isinstance(columns, Tensor)  # type: ignore[redundant-expr]
         or columns.ndim != 3
@@ -143,27 +136,31 @@ def fold(input: Tensor, output_size: IntOrPair, kernel_size: IntOrPair,
         )
     batch_last = columns.permute(1, 2, 0).reshape(-1, oh, ow, columns.shape[0])
     return Fold.apply(batch_last, output_size=size, kernel_size=kernel, stride=step,
-                      padding=pad)
+                      padding=pad, dilation=spacing)
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
-           padding: IntOrPair = 0) -> Tensor:
+           padding: IntOrPair = 0, dilation: IntOrPair = 1, groups: int = 1) -> Tensor:
     """2-D convolution (strictly: cross-correlation, as in PyTorch)::
 
-        out[n, o, i, j] = bias[o] + sum_{c,a,b} weight[o,c,a,b] * x_pad[n, c, sh*i+a, sw*j+b]
+        out[n, o, i, j] = bias[o] + sum_{c,a,b} weight[o,c,a,b] * x_pad[n, c, sh*i+dh*a, sw*j+dw*b]
 
     Computed as unfold, then matrix products: (O, C*kh*kw) @ (C*kh*kw, OW*N) for each of the
-    OH output rows.
+    OH output rows (with ``groups`` g, one such product per group of C/g input channels, which
+    make O/g of the output channels).
 
     Args:
         input: images of shape (N, C, H, W).
-        weight: kernels of shape (O, C, kh, kw).
+        weight: kernels of shape (O, C / groups, kh, kw).
         bias: shape (O,), or None.
         stride: the step between kernel positions, an int or (sh, sw).
         padding: zeros added on each side, an int or (ph, pw).
+        dilation: the spacing of the kernel's taps, an int or (dh, dw) (1: neighbours).
+        groups: the channels split into this many groups, each convolved on its own (C and O
+            both divisible by it; ``groups=C`` is a depthwise convolution).
 
     Returns:
-        A tensor of shape (N, O, OH, OW), OH = (H + 2 ph - kh) // sh + 1 (OW alike).
+        A tensor of shape (N, O, OH, OW), OH = (H + 2 ph - dh (kh - 1) - 1) // sh + 1 (OW alike).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -171,22 +168,33 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
         >>> x = tg.arange(16.0).reshape(1, 1, 4, 4)
         >>> F.conv2d(x, tg.ones(1, 1, 2, 2), stride=2).tolist()  # sums of 2x2 blocks
         [[[[10.0, 18.0], [42.0, 50.0]]]]
+        >>> F.conv2d(x, tg.ones(1, 1, 2, 2), dilation=3).tolist()  # the four corners
+        [[[[30.0]]]]
     """
     if getattr(input, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding).squeeze(0)
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
+                      groups).squeeze(0)
     _check_images(input, "conv2d")
     if not isinstance(weight, Tensor) or weight.ndim != 4:  # type: ignore[redundant-expr]
         raise ValueError(
-            "conv2d: the weight must have shape (out_channels, in_channels, kh, kw), got "
-            f"{getattr(weight, 'shape', type(weight).__name__)}"
+            "conv2d: the weight must have shape (out_channels, in_channels / groups, kh, kw), "
+            f"got {getattr(weight, 'shape', type(weight).__name__)}"
         )
-    out_channels, in_channels, kh, kw = weight.shape
+    if type(groups) is not int or groups < 1:  # (a bool is refused too)
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    out_channels, group_channels, kh, kw = weight.shape
+    in_channels = group_channels * groups
     if input.shape[1] != in_channels:
+        per_group = f" ({group_channels} per group, {groups} groups)" if groups > 1 else ""
         raise ValueError(
-            f"conv2d: the input has {input.shape[1]} channels (shape {input.shape}) but the weight "
-            f"of shape {weight.shape} expects {in_channels}; give images with {in_channels} "
-            f"channels, or make the layer with in_channels={input.shape[1]}."
+            f"conv2d: the input has {input.shape[1]} channels (shape {input.shape}) but the "
+            f"weight of shape {weight.shape} expects {in_channels}{per_group}; give images "
+            f"with {in_channels} channels, or make the layer with in_channels="
+            f"{input.shape[1]}."
         )
+    if out_channels % groups:
+        raise ValueError(f"conv2d: out_channels ({out_channels}) must be divisible by groups "
+                         f"({groups})")
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ValueError(
             f"conv2d: the bias must have shape ({out_channels},), one value per output "
@@ -194,14 +202,21 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
         )
     step = _pair(stride, "stride", "conv2d", 1)
     pad = _pair(padding, "padding", "conv2d", 0)
-    oh, ow = _positions(input, (kh, kw), step, pad, "conv2d")
+    spacing = _pair(dilation, "dilation", "conv2d", 1)
+    oh, ow = _positions(input, (kh, kw), step, pad, "conv2d", spacing)
     n, rows = input.shape[0], in_channels * kh * kw
-    columns = Unfold.apply(input, kernel_size=(kh, kw), stride=step, padding=pad)
+    columns = Unfold.apply(input, kernel_size=(kh, kw), stride=step, padding=pad,
+                           dilation=spacing)
     # One product per output row i: (O, rows) @ (rows, OW * N). The same sums as one product
     # with OH * OW * N columns, but BLAS runs medium-sized products faster than one very wide
     # one (above all for the weight's gradient, a sum over those columns).
     per_row = columns.reshape(rows, oh, ow * n).permute(1, 0, 2)
-    out = weight.reshape(out_channels, rows) @ per_row  # (OH, O, OW * N)
+    if groups == 1:
+        out = weight.reshape(out_channels, rows) @ per_row  # (OH, O, OW * N)
+    else:  # a group's rows are a block of the columns: (g, O/g, rows/g) @ (OH, g, rows/g, ...)
+        kernels = weight.reshape(groups, out_channels // groups, rows // groups)
+        out = (kernels @ per_row.reshape(oh, groups, rows // groups, ow * n)).reshape(
+            oh, out_channels, ow * n)
     if bias is not None:
         # The bias as a whole (O, OW * N) block first (small: one row of the output), so that
         # the large sum broadcasts over OH only: NumPy then adds whole rows, twice as fast as
@@ -212,20 +227,21 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
 
 
 def _pool(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair,
-          op: str, pad_value: float) -> Tensor:
+          op: str, pad_value: float, dilation: tuple[int, int] = (1, 1)) -> Tensor:
     """The windows of a pooling, shape (C, kh * kw, OH, OW, N): reduce over axis 1."""
     _check_images(x, op)
     kernel = _pair(kernel_size, "kernel_size", op, 1)
     step = kernel if stride is None else _pair(stride, "stride", op, 1)
     pad = _pair(padding, "padding", op, 0)
-    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:  # (PyTorch's rule, dilated or not)
         raise ValueError(
             f"{op}: padding {padding!r} is more than half the kernel size {kernel_size!r}, so "
             "some windows would hold only padding; use padding <= kernel_size // 2."
         )
     n, c = x.shape[:2]
-    oh, ow = _positions(x, kernel, step, pad, op)
-    columns = Unfold.apply(x, kernel_size=kernel, stride=step, padding=pad, value=pad_value)
+    oh, ow = _positions(x, kernel, step, pad, op, dilation)
+    columns = Unfold.apply(x, kernel_size=kernel, stride=step, padding=pad, value=pad_value,
+                           dilation=dilation)
     return columns.reshape(c, kernel[0] * kernel[1], oh, ow, n)
 
 
@@ -239,7 +255,8 @@ def max_pool2d(input: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None =
         kernel_size: the window, an int or (kh, kw).
         stride: the step between windows; default: ``kernel_size``.
         padding: added on each side, at most half the kernel.
-        dilation, return_indices: only PyTorch's defaults (1, False); others are refused.
+        dilation: the spacing of a window's elements, an int or (dh, dw) (1: neighbours).
+        return_indices: only PyTorch's default, False; True is refused.
         ceil_mode: round the number of windows up (see :mod:`~tinygrad_edu.nn.pool_options`).
 
     Returns:
@@ -261,29 +278,34 @@ def max_pool2d(input: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None =
         >>> x.grad.tolist()  # the first element of the window; the last row and column: 0
         [[[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]]
     """
-    if dilation not in (1, (1, 1)) or return_indices:
-        raise NotImplementedError("max_pool2d: dilation and return_indices are not supported "
-                                  "here; leave them at their defaults (1, False)")
+    if return_indices:
+        raise NotImplementedError("max_pool2d: return_indices is not supported here; leave it "
+                                  "at its default (False)")
     if getattr(input, "ndim", 0) == 3:  # one image (C, H, W), as in PyTorch
-        return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding,
+        return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding, dilation,
                           ceil_mode=ceil_mode).squeeze(0)
     _check_images(input, "max_pool2d")
     kernel = _pair(kernel_size, "kernel_size", "max_pool2d", 1)
     step = kernel if stride is None else _pair(stride, "stride", "max_pool2d", 1)
+    spacing = _pair(dilation, "dilation", "max_pool2d", 1)
+    if ceil_mode and spacing != (1, 1):
+        raise NotImplementedError("max_pool2d: ceil_mode with a dilation is not supported "
+                                  "here; use one or the other")
     if ceil_mode:
         pad = _pair(padding, "padding", "max_pool2d", 0)
         return pool_options.max_pool2d_ceil(input, kernel, step, pad)
-    if step == kernel != (1, 1) and _pair(padding, "padding", "max_pool2d", 0) == (0, 0):
+    if (step == kernel != (1, 1) and spacing == (1, 1)
+            and _pair(padding, "padding", "max_pool2d", 0) == (0, 0)):
         # Windows side by side, no padding (MaxPool2d(2)): strided views, nothing unfolded.
         _positions(input, kernel, kernel, (0, 0), "max_pool2d")
         return TiledMaxPool.apply(input, kernel_size=kernel)
-    windows = _pool(input, kernel_size, stride, padding, "max_pool2d", float("-inf"))
+    windows = _pool(input, kernel_size, stride, padding, "max_pool2d", float("-inf"), spacing)
     inside = None
     if _pair(padding, "padding", "max_pool2d", 0) != (0, 0):  # which window positions are input
         xp = input.backend.xp
         ones = Tensor._from_data(xp.ones((1, 1, *input.shape[2:]), dtype=input._data.dtype),
                                  input.backend)
-        inside = _pool(ones, kernel_size, stride, padding, "max_pool2d", 0.0)._data != 0
+        inside = _pool(ones, kernel_size, stride, padding, "max_pool2d", 0.0, spacing)._data != 0
     # PyTorch's rule: the first largest element of a window (row-major; a nan counts as the
     # largest) gets all of its gradient, the others exactly 0, even for an inf gradient.
     return Max.apply(windows, axis=(1,), first=True, within=inside).permute(3, 0, 1, 2)

@@ -7,12 +7,12 @@ differentiate. :class:`Fold` goes back: it adds every column into the place its 
 (overlapping patches add up). Both are linear, and each is the other's adjoint, as GetItem and
 IndexAdd are, so convolution and pooling get gradients and second derivatives for free.
 
-Shapes, for images x of shape (N, C, H, W), a kernel (kh, kw), a stride (sh, sw) and a border
-(ph, pw) on each side::
+Shapes, for images x of shape (N, C, H, W), a kernel (kh, kw), a stride (sh, sw), a border
+(ph, pw) on each side and a dilation (dh, dw) (the spacing of the kernel's taps: 1, neighbours)::
 
-    OH = (H + 2 ph - kh) // sh + 1,   OW = (W + 2 pw - kw) // sw + 1
+    OH = (H + 2 ph - dh (kh - 1) - 1) // sh + 1,   OW alike
     columns: (C * kh * kw, OH, OW, N), where
-    columns[c * kh * kw + a * kw + b, i, j, n] = x_padded[n, c, sh * i + a, sw * j + b]
+    columns[c * kh * kw + a * kw + b, i, j, n] = x_padded[n, c, sh * i + dh * a, sw * j + dw * b]
 
 so ``columns.reshape(C * kh * kw, -1)`` has one column per patch. The batch axis comes *last*
 (PyTorch's ``unfold`` puts it first), in the columns and in the memory of what convolution and
@@ -37,25 +37,27 @@ BATCH_LAST = (1, 2, 3, 0)  # (N, C, H, W) -> (C, H, W, N)
 BATCH_FIRST = (3, 0, 1, 2)  # and back
 
 
-def output_size_of(size: Pair, kernel_size: Pair, stride: Pair, padding: Pair) -> Pair:
+def output_size_of(size: Pair, kernel_size: Pair, stride: Pair, padding: Pair,
+                   dilation: Pair = (1, 1)) -> Pair:
     """(OH, OW): how many kernel positions fit along each side of the padded image."""
     return (
-        (size[0] + 2 * padding[0] - kernel_size[0]) // stride[0] + 1,
-        (size[1] + 2 * padding[1] - kernel_size[1]) // stride[1] + 1,
+        (size[0] + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) // stride[0] + 1,
+        (size[1] + 2 * padding[1] - dilation[1] * (kernel_size[1] - 1) - 1) // stride[1] + 1,
     )
 
 
-def _offsets(kernel_size: Pair, stride: Pair, out_size: Pair) -> list[tuple[int, Any]]:
+def _offsets(kernel_size: Pair, stride: Pair, out_size: Pair,
+             dilation: Pair) -> list[tuple[int, Any]]:
     """For each kernel offset (a, b): its row in the kernel, and the strided slices of a
     padded (C, H, W, N) image that the offset touches at the OH x OW kernel positions."""
-    (kh, kw), (sh, sw), (oh, ow) = kernel_size, stride, out_size
+    (kh, kw), (sh, sw), (oh, ow), (dh, dw) = kernel_size, stride, out_size, dilation
     return [
         (
             a * kw + b,
             (
                 slice(None),
-                slice(a, a + sh * (oh - 1) + 1, sh),
-                slice(b, b + sw * (ow - 1) + 1, sw),
+                slice(dh * a, dh * a + sh * (oh - 1) + 1, sh),
+                slice(dw * b, dw * b + sw * (ow - 1) + 1, sw),
                 slice(None),
             ),
         )
@@ -72,12 +74,13 @@ class Unfold(Function):
     the derivative, which is why Fold's backward unfolds with zeros."""
 
     @staticmethod
-    def forward(ctx, x, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), value=0.0):
+    def forward(ctx, x, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), value=0.0,
+                dilation=(1, 1)):
         xp = ctx.xp
         n, c, h, w = x.shape
         (kh, kw), (ph, pw) = kernel_size, padding
         ctx.options = {"output_size": (h, w), "kernel_size": kernel_size, "stride": stride,
-                       "padding": padding}
+                       "padding": padding, "dilation": dilation}
         padded = xp.permute_dims(x, BATCH_LAST)  # a view: no copy
         strides = getattr(x, "strides", None)
         if not (ph or pw) and n > 1 and strides is not None and strides[0] != x.itemsize:
@@ -89,9 +92,9 @@ class Unfold(Function):
             border = xp.full((c, h + 2 * ph, w + 2 * pw, n), value, dtype=x.dtype)
             border[:, ph:ph + h, pw:pw + w, :] = padded
             padded = border
-        oh, ow = output_size_of((h, w), kernel_size, stride, padding)
+        oh, ow = output_size_of((h, w), kernel_size, stride, padding, dilation)
         columns = xp.empty((c, kh * kw, oh, ow, n), dtype=x.dtype)
-        offsets = _offsets(kernel_size, stride, (oh, ow))
+        offsets = _offsets(kernel_size, stride, (oh, ow), dilation)
 
         by_channel = c > 1  # pieces of whole channels (blocks of memory), else of the batch
 
@@ -121,14 +124,15 @@ class Fold(Function):
 
     @staticmethod
     def forward(ctx, columns, output_size=(1, 1), kernel_size=(1, 1), stride=(1, 1),
-                padding=(0, 0)):
+                padding=(0, 0), dilation=(1, 1)):
         xp = ctx.xp
         rows, oh, ow, n = columns.shape
         (h, w), (kh, kw), (ph, pw) = output_size, kernel_size, padding
-        ctx.options = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+        ctx.options = {"kernel_size": kernel_size, "stride": stride, "padding": padding,
+                       "dilation": dilation}
         c = rows // (kh * kw)
         if rows != c * kh * kw or (oh, ow) != output_size_of((h, w), kernel_size, stride,
-                                                              padding):
+                                                              padding, dilation):
             raise ValueError(
                 f"fold: columns of shape {tuple(columns.shape)} do not come from unfolding "
                 f"{kh}x{kw} patches of a {h}x{w} image with stride {stride} and padding "
@@ -140,8 +144,9 @@ class Fold(Function):
         # Patches that cannot overlap (a stride of at least the kernel, as in most pooling)
         # are simply copied into place, which is faster than adding; and when they tile the
         # whole image, every element is written once, so the zeros are not needed either.
-        overlap = stride[0] < kh or stride[1] < kw
-        tiled = stride == kernel_size and (oh * kh, ow * kw) == shape[1:3]
+        plain = dilation == (1, 1)  # (spaced taps: added, into zeros, the general way)
+        overlap = stride[0] < kh or stride[1] < kw or not plain
+        tiled = plain and stride == kernel_size and (oh * kh, ow * kw) == shape[1:3]
         # With stride 1 the first patch (offset 0, 0) fills the block [0, OH) x [0, OW) whole:
         # it is copied there, and only the strips beyond it start as zeros (not the whole
         # image, a full pass more), before the other patches are added.
@@ -153,7 +158,7 @@ class Fold(Function):
                 out[:, :oh, ow:, :] = 0.0
         else:
             out = xp.zeros(shape, dtype=columns.dtype)
-        offsets = _offsets(kernel_size, stride, (oh, ow))
+        offsets = _offsets(kernel_size, stride, (oh, ow), dilation)
 
         by_channel = c > 1  # pieces of whole channels (blocks of memory), else of the batch
 

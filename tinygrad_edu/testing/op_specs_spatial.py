@@ -32,18 +32,21 @@ def _pair(value: Any) -> Pair:
     return (value, value) if isinstance(value, int) else tuple(value)
 
 
-def _windows(x: np.ndarray, kernel: Any, stride: Any, padding: Any,
-             fill: float) -> tuple[np.ndarray, Pair]:
+def _windows(x: np.ndarray, kernel: Any, stride: Any, padding: Any, fill: float,
+             dilation: Any = 1) -> tuple[np.ndarray, Pair]:
     """The padded image and the number of kernel positions along each side."""
     (kh, kw), (sh, sw), (ph, pw) = _pair(kernel), _pair(stride), _pair(padding)
+    (dh, dw) = _pair(dilation)
     padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    positions = ((padded.shape[2] - kh) // sh + 1, (padded.shape[3] - kw) // sw + 1)
+    positions = ((padded.shape[2] - dh * (kh - 1) - 1) // sh + 1,
+                 (padded.shape[3] - dw * (kw - 1) - 1) // sw + 1)
     return padded, positions
 
 
-def _patch(padded: np.ndarray, i: int, j: int, kernel: Any, stride: Any) -> np.ndarray:
-    (kh, kw), (sh, sw) = _pair(kernel), _pair(stride)
-    return padded[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+def _patch(padded: np.ndarray, i: int, j: int, kernel: Any, stride: Any,
+           dilation: Any = 1) -> np.ndarray:
+    (kh, kw), (sh, sw), (dh, dw) = _pair(kernel), _pair(stride), _pair(dilation)
+    return padded[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
 
 
 def conv2d_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
@@ -60,16 +63,33 @@ def conv2d_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None 
 
 
 def pool_reference(x: np.ndarray, reduce: Any, kernel_size: Any, stride: Any = None,
-                   padding: Any = 0) -> np.ndarray:
+                   padding: Any = 0, dilation: Any = 1) -> np.ndarray:
     """``reduce`` (np.max or np.mean) over each window; max pads with -inf, mean with 0."""
     stride = kernel_size if stride is None else stride
     fill = -np.inf if reduce is np.max else 0.0
-    padded, (oh, ow) = _windows(x, kernel_size, stride, padding, fill)
+    padded, (oh, ow) = _windows(x, kernel_size, stride, padding, fill, dilation)
     out = np.zeros((*x.shape[:2], oh, ow))
     for i in range(oh):
         for j in range(ow):
-            out[:, :, i, j] = reduce(_patch(padded, i, j, kernel_size, stride), axis=(2, 3))
+            patch = _patch(padded, i, j, kernel_size, stride, dilation)
+            out[:, :, i, j] = reduce(patch, axis=(2, 3))
     return out
+
+
+def grouped_conv2d_reference(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+                             stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+                             groups: int = 1) -> np.ndarray:
+    """Each group of channels convolved on its own (:func:`conv2d_reference`), the kernel's
+    taps ``dilation`` apart: a larger kernel with zeros between the taps."""
+    (dh, dw), (o, per_group, kh, kw) = _pair(dilation), weight.shape
+    spread = np.zeros((o, per_group, dh * (kh - 1) + 1, dw * (kw - 1) + 1))
+    spread[:, :, ::dh, ::dw] = weight
+    step = o // groups
+    out = np.concatenate([
+        conv2d_reference(x[:, g * per_group:(g + 1) * per_group],
+                         spread[g * step:(g + 1) * step], None, stride, padding)
+        for g in range(groups)], axis=1)
+    return out if bias is None else out + bias[None, :, None, None]
 
 
 def _adaptive_size(output_size: Any, shape: tuple[int, ...]) -> Pair:
@@ -127,6 +147,32 @@ def conv_signatures(draw: Any, with_bias: bool) -> Signature:
 
 
 @st.composite
+def grouped_conv_signatures(draw: Any) -> Signature:
+    """conv_signatures with groups (C and O multiples of it) and a dilation."""
+    groups, n = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    c, o = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel, dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3))), _int_or_pair(draw, 1, 2)
+    stride, padding = _int_or_pair(draw, 1, 2), _int_or_pair(draw, 0, 1)
+    (ph, pw), (dh, dw) = _pair(padding), _pair(dilation)
+    h = _image_side(draw, dh * (kernel[0] - 1) + 1, ph, 5)
+    w = _image_side(draw, dw * (kernel[1] - 1) + 1, pw, 5)
+    return ((n, c, h, w), (o, c // groups, *kernel), (o,)), {
+        "stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+
+
+@st.composite
+def dilated_pool_signatures(draw: Any) -> Signature:
+    """pool_signatures with a dilation (the windows' elements that far apart)."""
+    (shape,), options = draw(pool_signatures())
+    dilation = _int_or_pair(draw, 1, 2)
+    (kh, kw), (ph, pw), (dh, dw) = (_pair(options["kernel_size"]), _pair(options["padding"]),
+                                    _pair(dilation))
+    sides = (_image_side(draw, dh * (kh - 1) + 1, ph, 5), _image_side(draw, dw * (kw - 1) + 1,
+                                                                      pw, 5))
+    return ((*shape[:2], *sides),), {**options, "dilation": dilation}
+
+
+@st.composite
 def pool_signatures(draw: Any) -> Signature:
     """x (N, C, H, W), kernel_size, stride (None: the kernel) and padding (at most half)."""
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
@@ -174,17 +220,25 @@ def batch_norm_signatures(draw: Any, with_statistics: bool) -> Signature:
     return ((n, c, *spatial), *per_channel), {}
 
 
-def _near_tie_in_window(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any) -> bool:
+def _near_tie_in_window(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any,
+                        dilation: Any = 1) -> bool:
     """Whether the two largest values of some max-pooling window are too close."""
     stride = kernel_size if stride is None else stride
-    padded, (oh, ow) = _windows(x, kernel_size, stride, padding, -np.inf)
+    padded, (oh, ow) = _windows(x, kernel_size, stride, padding, -np.inf, dilation)
     for i in range(oh):
         for j in range(ow):
-            patch = _patch(padded, i, j, kernel_size, stride).reshape(*x.shape[:2], -1)
+            patch = _patch(padded, i, j, kernel_size, stride, dilation).reshape(*x.shape[:2], -1)
             ordered = np.sort(patch, axis=-1)
             if ordered.shape[-1] > 1 and (ordered[..., -1] - ordered[..., -2] < MARGIN).any():
                 return True
     return False
+
+
+def _tie_or_padding_only(x: np.ndarray, **params: Any) -> bool:
+    """A near tie, or a dilated window that holds padding only (its max is -inf, as in
+    PyTorch, where finite differences give inf - inf)."""
+    return _near_tie_in_window(x, **params) or bool(np.isinf(pool_reference(x, np.max,
+                                                                           **params)).any())
 
 
 def _near_tie_in_adaptive_window(x: np.ndarray, output_size: Any) -> bool:
@@ -222,6 +276,13 @@ SPATIAL_SPECS: tuple[OpSpec, ...] = (
         "max_pool2d", F.max_pool2d,
         lambda x, **params: pool_reference(x, np.max, **params), pool_signatures(),
         avoid=_near_tie_in_window, distinct=True,
+    ),
+    OpSpec("conv2d_grouped_dilated", F.conv2d, grouped_conv2d_reference,
+           grouped_conv_signatures()),
+    OpSpec(
+        "max_pool2d_dilated", F.max_pool2d,
+        lambda x, **params: pool_reference(x, np.max, **params), dilated_pool_signatures(),
+        avoid=_tie_or_padding_only, distinct=True,
     ),
     OpSpec(
         "max_pool2d_tiled", F.max_pool2d,
