@@ -524,3 +524,39 @@ def test_captured_step_replays_the_new_maths() -> None:
         assert loss.item() == pytest.approx(expected_loss.item(), rel=1e-12)
         np.testing.assert_allclose(grad.numpy(), expected_grad.numpy(), rtol=1e-12)
     assert len(captured.captures) == 1  # one capture, replayed: nothing was read on the host
+
+
+# -- PyTorch's parameter names -------------------------------------------------------------------
+KEYWORD_CALLS: dict[str, dict[str, Any]] = {
+    **{name: {"input": [0.25, 0.5]} for name in UNARY},
+    **{name: {"input": [0.5, -1.0], "other": [2.0, 3.0]} for name in BINARY},
+    "lerp": {"input": [0.0, 1.0], "end": [2.0, 4.0], "weight": 0.25},
+    "addcmul": {"input": [1.0], "tensor1": [2.0], "tensor2": [3.0], "value": 0.5},
+    "addcdiv": {"input": [1.0], "tensor1": [2.0], "tensor2": [4.0], "value": 2},
+    "nan_to_num": {"input": [NAN, INF], "nan": 1.0, "posinf": 2.0, "neginf": 3.0},
+    "cumprod": {"input": [[1, 2], [3, 4]], "dim": 1, "dtype": "float64"},
+    "nansum": {"input": [[1.0, NAN], [3.0, 4.0]], "dim": 0, "keepdim": True},
+    "nanmean": {"input": [[1.0, NAN], [3.0, 4.0]], "dim": 1, "keepdim": False},
+    "count_nonzero": {"input": [[0, 1], [2, 3]], "dim": 1},
+    "logcumsumexp": {"input": [0.0, 1.0, -2.0], "dim": 0},
+    "frac": {"input": [2.5, -1.25]},
+    "var_mean": {"input": [[1.0, 2.0], [4.0, 8.0]], "dim": 1, "correction": 0, "keepdim": True},
+    "std_mean": {"input": [[1.0, 2.0], [4.0, 8.0]], "dim": 0, "correction": 2},
+    "aminmax": {"input": [[1.0, 2.0], [4.0, -8.0]], "dim": 0, "keepdim": True},
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEYWORD_CALLS))
+def test_function_forms_take_pytorchs_keywords(torch: Any, name: str) -> None:
+    arguments = KEYWORD_CALLS[name]
+    ours = getattr(tg, name)(**{key: tg.tensor(value) if isinstance(value, list) else
+                                (getattr(tg, value) if key == "dtype" else value)
+                                for key, value in arguments.items()})
+    theirs = getattr(torch, name)(**{key: torch.tensor(value) if isinstance(value, list) else
+                                     (getattr(torch, value) if key == "dtype" else value)
+                                     for key, value in arguments.items()})
+    ours, theirs = (ours, theirs) if isinstance(ours, tuple) else ((ours,), (theirs,))
+    assert len(ours) == len(theirs)
+    for mine, reference in zip(ours, theirs, strict=True):
+        _assert_same(mine, reference, str(reference.dtype).removeprefix("torch."), name)
+        assert mine.dtype.name == str(reference.dtype).removeprefix("torch.")

@@ -1,6 +1,8 @@
 """More of PyTorch's maths as functions: each is the Tensor method of the same name (in
 :mod:`tinygrad_edu.tensor_methods.more_maths`, ``more_elementwise`` and ``more_reductions``),
-called on ``x`` made a Tensor first, as ``torch.atan2(y, x)`` is ``y.atan2(x)``.
+called on ``input`` made a Tensor first, as ``torch.atan2(y, x)`` is ``y.atan2(x)``. The
+parameters have PyTorch's names (``input``, ``other``, ``dim``, ...), so keyword calls copied
+from PyTorch code work too.
 
 Examples:
     >>> import tinygrad_edu as tg
@@ -20,205 +22,205 @@ def _tensor(x: Any) -> Tensor:
 
 
 # -- elementwise, one input -----------------------------------------------------------------
-def rsqrt(x: Any) -> Tensor:
-    """1 / sqrt(x), elementwise: ``x.rsqrt()``."""
-    return _tensor(x).rsqrt()
+def rsqrt(input: Any) -> Tensor:
+    """1 / sqrt(x), elementwise: ``input.rsqrt()``."""
+    return _tensor(input).rsqrt()
 
 
-def log2(x: Any) -> Tensor:
-    """The base-2 logarithm, elementwise: ``x.log2()``."""
-    return _tensor(x).log2()
+def log2(input: Any) -> Tensor:
+    """The base-2 logarithm, elementwise: ``input.log2()``."""
+    return _tensor(input).log2()
 
 
-def log10(x: Any) -> Tensor:
-    """The base-10 logarithm, elementwise: ``x.log10()``."""
-    return _tensor(x).log10()
+def log10(input: Any) -> Tensor:
+    """The base-10 logarithm, elementwise: ``input.log10()``."""
+    return _tensor(input).log10()
 
 
-def exp2(x: Any) -> Tensor:
-    """2 ** x, elementwise: ``x.exp2()``."""
-    return _tensor(x).exp2()
+def exp2(input: Any) -> Tensor:
+    """2 ** x, elementwise: ``input.exp2()``."""
+    return _tensor(input).exp2()
 
 
-def sinh(x: Any) -> Tensor:
-    """The hyperbolic sine, elementwise: ``x.sinh()``."""
-    return _tensor(x).sinh()
+def sinh(input: Any) -> Tensor:
+    """The hyperbolic sine, elementwise: ``input.sinh()``."""
+    return _tensor(input).sinh()
 
 
-def cosh(x: Any) -> Tensor:
-    """The hyperbolic cosine, elementwise: ``x.cosh()``."""
-    return _tensor(x).cosh()
+def cosh(input: Any) -> Tensor:
+    """The hyperbolic cosine, elementwise: ``input.cosh()``."""
+    return _tensor(input).cosh()
 
 
-def asin(x: Any) -> Tensor:
-    """The inverse sine, elementwise: ``x.asin()``."""
-    return _tensor(x).asin()
+def asin(input: Any) -> Tensor:
+    """The inverse sine, elementwise: ``input.asin()``."""
+    return _tensor(input).asin()
 
 
-def acos(x: Any) -> Tensor:
-    """The inverse cosine, elementwise: ``x.acos()``."""
-    return _tensor(x).acos()
+def acos(input: Any) -> Tensor:
+    """The inverse cosine, elementwise: ``input.acos()``."""
+    return _tensor(input).acos()
 
 
-def atan(x: Any) -> Tensor:
-    """The inverse tangent, elementwise: ``x.atan()``."""
-    return _tensor(x).atan()
+def atan(input: Any) -> Tensor:
+    """The inverse tangent, elementwise: ``input.atan()``."""
+    return _tensor(input).atan()
 
 
-def asinh(x: Any) -> Tensor:
-    """The inverse hyperbolic sine, elementwise: ``x.asinh()``."""
-    return _tensor(x).asinh()
+def asinh(input: Any) -> Tensor:
+    """The inverse hyperbolic sine, elementwise: ``input.asinh()``."""
+    return _tensor(input).asinh()
 
 
-def acosh(x: Any) -> Tensor:
-    """The inverse hyperbolic cosine, elementwise: ``x.acosh()``."""
-    return _tensor(x).acosh()
+def acosh(input: Any) -> Tensor:
+    """The inverse hyperbolic cosine, elementwise: ``input.acosh()``."""
+    return _tensor(input).acosh()
 
 
-def atanh(x: Any) -> Tensor:
-    """The inverse hyperbolic tangent, elementwise: ``x.atanh()``."""
-    return _tensor(x).atanh()
+def atanh(input: Any) -> Tensor:
+    """The inverse hyperbolic tangent, elementwise: ``input.atanh()``."""
+    return _tensor(input).atanh()
 
 
-def arcsinh(x: Any) -> Tensor:
-    """The inverse hyperbolic sine, elementwise: ``x.arcsinh()``."""
-    return _tensor(x).arcsinh()
+def arcsinh(input: Any) -> Tensor:
+    """The inverse hyperbolic sine, elementwise: ``input.arcsinh()``."""
+    return _tensor(input).arcsinh()
 
 
-def arccosh(x: Any) -> Tensor:
-    """The inverse hyperbolic cosine, elementwise: ``x.arccosh()``."""
-    return _tensor(x).arccosh()
+def arccosh(input: Any) -> Tensor:
+    """The inverse hyperbolic cosine, elementwise: ``input.arccosh()``."""
+    return _tensor(input).arccosh()
 
 
-def arctanh(x: Any) -> Tensor:
-    """The inverse hyperbolic tangent, elementwise: ``x.arctanh()``."""
-    return _tensor(x).arctanh()
+def arctanh(input: Any) -> Tensor:
+    """The inverse hyperbolic tangent, elementwise: ``input.arctanh()``."""
+    return _tensor(input).arctanh()
 
 
-def arcsin(x: Any) -> Tensor:
-    """The inverse sine, elementwise: ``x.arcsin()``."""
-    return _tensor(x).arcsin()
+def arcsin(input: Any) -> Tensor:
+    """The inverse sine, elementwise: ``input.arcsin()``."""
+    return _tensor(input).arcsin()
 
 
-def arccos(x: Any) -> Tensor:
-    """The inverse cosine, elementwise: ``x.arccos()``."""
-    return _tensor(x).arccos()
+def arccos(input: Any) -> Tensor:
+    """The inverse cosine, elementwise: ``input.arccos()``."""
+    return _tensor(input).arccos()
 
 
-def arctan(x: Any) -> Tensor:
-    """The inverse tangent, elementwise: ``x.arctan()``."""
-    return _tensor(x).arctan()
+def arctan(input: Any) -> Tensor:
+    """The inverse tangent, elementwise: ``input.arctan()``."""
+    return _tensor(input).arctan()
 
 
 # -- elementwise, two inputs ----------------------------------------------------------------
-def atan2(x: Any, other: Any) -> Tensor:
-    """The angle of the point (other, x), elementwise: ``x.atan2(other)``."""
-    return _tensor(x).atan2(other)
+def atan2(input: Any, other: Any) -> Tensor:
+    """The angle of the point (other, input), elementwise: ``input.atan2(other)``."""
+    return _tensor(input).atan2(other)
 
 
-def arctan2(x: Any, other: Any) -> Tensor:
-    """The angle of the point (other, x), elementwise: ``x.arctan2(other)``."""
-    return _tensor(x).arctan2(other)
+def arctan2(input: Any, other: Any) -> Tensor:
+    """The angle of the point (other, input), elementwise: ``input.arctan2(other)``."""
+    return _tensor(input).arctan2(other)
 
 
-def hypot(x: Any, other: Any) -> Tensor:
-    """sqrt(x**2 + other**2), elementwise: ``x.hypot(other)``."""
-    return _tensor(x).hypot(other)
+def hypot(input: Any, other: Any) -> Tensor:
+    """sqrt(x**2 + other**2), elementwise: ``input.hypot(other)``."""
+    return _tensor(input).hypot(other)
 
 
-def logaddexp(x: Any, other: Any) -> Tensor:
-    """log(exp(x) + exp(other)), elementwise: ``x.logaddexp(other)``."""
-    return _tensor(x).logaddexp(other)
+def logaddexp(input: Any, other: Any) -> Tensor:
+    """log(exp(x) + exp(other)), elementwise: ``input.logaddexp(other)``."""
+    return _tensor(input).logaddexp(other)
 
 
-def xlogy(x: Any, other: Any) -> Tensor:
-    """x * log(other), 0 where x is 0, elementwise: ``x.xlogy(other)``."""
-    return _tensor(x).xlogy(other)
+def xlogy(input: Any, other: Any) -> Tensor:
+    """x * log(other), 0 where x is 0, elementwise: ``input.xlogy(other)``."""
+    return _tensor(input).xlogy(other)
 
 
-def frac(x: Any) -> Tensor:
-    """The fractional part, ``x - trunc(x)``: ``x.frac()``."""
-    return _tensor(x).frac()
+def frac(input: Any) -> Tensor:
+    """The fractional part, ``x - trunc(x)``: ``input.frac()``."""
+    return _tensor(input).frac()
 
 
-def sinc(x: Any) -> Tensor:
-    """``sin(pi x) / (pi x)``, 1 at 0: ``x.sinc()``."""
-    return _tensor(x).sinc()
+def sinc(input: Any) -> Tensor:
+    """``sin(pi x) / (pi x)``, 1 at 0: ``input.sinc()``."""
+    return _tensor(input).sinc()
 
 
-def deg2rad(x: Any) -> Tensor:
-    """Degrees to radians: ``x.deg2rad()``."""
-    return _tensor(x).deg2rad()
+def deg2rad(input: Any) -> Tensor:
+    """Degrees to radians: ``input.deg2rad()``."""
+    return _tensor(input).deg2rad()
 
 
-def rad2deg(x: Any) -> Tensor:
-    """Radians to degrees: ``x.rad2deg()``."""
-    return _tensor(x).rad2deg()
+def rad2deg(input: Any) -> Tensor:
+    """Radians to degrees: ``input.rad2deg()``."""
+    return _tensor(input).rad2deg()
 
 
-def erfinv(x: Any) -> Tensor:
-    """The inverse error function: ``x.erfinv()``."""
-    return _tensor(x).erfinv()
+def erfinv(input: Any) -> Tensor:
+    """The inverse error function: ``input.erfinv()``."""
+    return _tensor(input).erfinv()
 
 
-def lerp(start: Any, end: Any, weight: Any) -> Tensor:
+def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     """``start + weight * (end - start)``, with PyTorch's rounding: ``start.lerp(end, weight)``."""
-    return _tensor(start).lerp(end, weight)
+    return _tensor(input).lerp(end, weight)
 
 
-def addcmul(x: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """``x + value * tensor1 * tensor2``: ``x.addcmul(tensor1, tensor2, value=value)``."""
-    return _tensor(x).addcmul(tensor1, tensor2, value=value)
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """``x + value * tensor1 * tensor2``: ``input.addcmul(tensor1, tensor2, value=value)``."""
+    return _tensor(input).addcmul(tensor1, tensor2, value=value)
 
 
-def addcdiv(x: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """``x + value * tensor1 / tensor2``: ``x.addcdiv(tensor1, tensor2, value=value)``."""
-    return _tensor(x).addcdiv(tensor1, tensor2, value=value)
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """``x + value * tensor1 / tensor2``: ``input.addcdiv(tensor1, tensor2, value=value)``."""
+    return _tensor(input).addcdiv(tensor1, tensor2, value=value)
 
 
-def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None,
+def nan_to_num(input: Any, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None) -> Tensor:
-    """nan, inf and -inf replaced by finite numbers: ``x.nan_to_num(nan, posinf, neginf)``."""
-    return _tensor(x).nan_to_num(nan, posinf, neginf)
+    """nan, inf and -inf replaced by finite numbers: ``input.nan_to_num(nan, posinf, neginf)``."""
+    return _tensor(input).nan_to_num(nan, posinf, neginf)
 
 
-def bernoulli(x: Any, p: Any = None, *, generator: Any = None) -> Tensor:
+def bernoulli(input: Any, p: Any = None, *, generator: Any = None) -> Tensor:
     """1 with probability ``p`` (by default each element of ``x``), else 0:
-    ``x.bernoulli(p, generator=generator)``."""
-    return _tensor(x).bernoulli(p, generator=generator)
+    ``input.bernoulli(p, generator=generator)``."""
+    return _tensor(input).bernoulli(p, generator=generator)
 
 
 # -- reductions ------------------------------------------------------------------------------
-def cumprod(x: Any, dim: int, *, dtype: Any = None) -> Tensor:
-    """The running product along ``dim``: ``x.cumprod(dim, dtype=dtype)``."""
-    return _tensor(x).cumprod(dim, dtype=dtype)
+def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
+    """The running product along ``dim``: ``input.cumprod(dim, dtype=dtype)``."""
+    return _tensor(input).cumprod(dim, dtype=dtype)
 
 
-def nansum(x: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """The sum with nan counted as 0: ``x.nansum(dim, keepdim, dtype=dtype)``."""
-    return _tensor(x).nansum(dim, keepdim, dtype=dtype)
+def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The sum with nan counted as 0: ``input.nansum(dim, keepdim, dtype=dtype)``."""
+    return _tensor(input).nansum(dim, keepdim, dtype=dtype)
 
 
-def nanmean(x: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """The mean of the elements that are not nan: ``x.nanmean(dim, keepdim, dtype=dtype)``."""
-    return _tensor(x).nanmean(dim, keepdim, dtype=dtype)
+def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The mean of the elements that are not nan: ``input.nanmean(dim, keepdim, dtype=dtype)``."""
+    return _tensor(input).nanmean(dim, keepdim, dtype=dtype)
 
 
-def count_nonzero(x: Any, dim: Any = None) -> Tensor:
-    """How many elements are not 0 (int64): ``x.count_nonzero(dim)``."""
-    return _tensor(x).count_nonzero(dim)
+def count_nonzero(input: Any, dim: Any = None) -> Tensor:
+    """How many elements are not 0 (int64): ``input.count_nonzero(dim)``."""
+    return _tensor(input).count_nonzero(dim)
 
-def logcumsumexp(x: Any, dim: int) -> Tensor:
-    """The running log-sum-exp along ``dim``: ``x.logcumsumexp(dim)``."""
-    return _tensor(x).logcumsumexp(dim)
-
-
-def aminmax(x: Any, *, dim: int | None = None, keepdim: bool = False) -> Any:
-    """The pair ``(min, max)``: ``x.aminmax(dim=dim, keepdim=keepdim)``."""
-    return _tensor(x).aminmax(dim=dim, keepdim=keepdim)
+def logcumsumexp(input: Any, dim: int) -> Tensor:
+    """The running log-sum-exp along ``dim``: ``input.logcumsumexp(dim)``."""
+    return _tensor(input).logcumsumexp(dim)
 
 
-def var_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The pair ``(min, max)``: ``input.aminmax(dim=dim, keepdim=keepdim)``."""
+    return _tensor(input).aminmax(dim=dim, keepdim=keepdim)
+
+
+def var_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction: int | None = None) -> tuple[Tensor, Tensor]:
     """The variance and the mean, as ``torch.var_mean`` (a plain tuple): the variance divides
     by ``n - correction`` (1 by default; ``unbiased=False`` is 0). Floating-point tensors only.
@@ -229,11 +231,11 @@ def var_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: boo
         >>> variance.item(), mean.item()
         (7.0, 3.0)
     """
-    x, dim, correction = _spread_options("var_mean", x, dim, unbiased, correction)
+    x, dim, correction = _spread_options("var_mean", input, dim, unbiased, correction)
     return x.var(dim, keepdim, correction), x.mean(dim, keepdim)
 
 
-def std_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction: int | None = None) -> tuple[Tensor, Tensor]:
     """The standard deviation and the mean, as ``torch.std_mean`` (see :func:`var_mean`).
 
@@ -243,7 +245,7 @@ def std_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: boo
         >>> spread.tolist(), mean.tolist()
         ([1.0, 0.0], [1.0, 2.0])
     """
-    x, dim, correction = _spread_options("std_mean", x, dim, unbiased, correction)
+    x, dim, correction = _spread_options("std_mean", input, dim, unbiased, correction)
     return x.std(dim, keepdim, correction), x.mean(dim, keepdim)
 
 
