@@ -560,3 +560,43 @@ def test_function_forms_take_pytorchs_keywords(torch: Any, name: str) -> None:
     for mine, reference in zip(ours, theirs, strict=True):
         _assert_same(mine, reference, str(reference.dtype).removeprefix("torch."), name)
         assert mine.dtype.name == str(reference.dtype).removeprefix("torch.")
+
+
+# -- in place ------------------------------------------------------------------------------------
+IN_PLACE: dict[str, tuple[Any, ...]] = {
+    **{name: () for name in UNARY},
+    **{name: ([2.0, -3.0, 0.5],) for name in BINARY if name != "logaddexp"},  # (no torch one)
+    "nan_to_num": (), "frac": (), "cumprod": (0,),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_in_place_forms_as_torch(torch: Any, name: str) -> None:
+    values = [0.25, -0.5, 0.75]
+    ours, theirs = tg.tensor(values), torch.tensor(values)
+    ours_args = [tg.tensor(a) if isinstance(a, list) else a for a in IN_PLACE[name]]
+    theirs_args = [torch.tensor(a) if isinstance(a, list) else a for a in IN_PLACE[name]]
+    with np.errstate(all="ignore"):
+        assert getattr(ours, f"{name}_")(*ours_args) is ours
+    getattr(theirs, f"{name}_")(*theirs_args)
+    _assert_same(ours, theirs, "float32", f"{name}_")
+    assert ours._version == 1
+
+
+def test_in_place_forms_refuse_what_torch_refuses(torch: Any) -> None:
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 4]).rsqrt_()
+    with pytest.raises(RuntimeError, match=r"rsqrt_: the result is float32.*int64.*float\(\)"):
+        tg.tensor([1, 4]).rsqrt_()
+    with pytest.raises(RuntimeError):
+        torch.ones(2).atan2_(torch.ones(2, 1))
+    with pytest.raises(RuntimeError, match=r"atan2_: the result has shape \(2, 2\).*\(2,\)"):
+        tg.ones(2).atan2_(tg.ones(2, 1))
+    w = tg.tensor([0.5], requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place.*no_grad"):
+        w.sinh_()
+    with tg.no_grad():
+        assert w.sinh_().tolist() == pytest.approx([0.5210953])
+    y = tg.tensor([1.0, 2.0])  # a wider result is written back in the tensor's dtype, as torch
+    assert y.atan2_(tg.tensor([1.0, 2.0], dtype=tg.float64)).dtype is tg.float32
+    assert tg.tensor([1, 2, 3]).cumprod_(0).tolist() == [1, 2, 6]

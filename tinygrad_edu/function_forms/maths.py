@@ -232,7 +232,7 @@ def var_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim:
         (7.0, 3.0)
     """
     x, dim, correction = _spread_options("var_mean", input, dim, unbiased, correction)
-    return x.var(dim, keepdim, correction), x.mean(dim, keepdim)
+    return x.var(dim, keepdims=keepdim, correction=correction), x.mean(dim, keepdim)
 
 
 def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -246,7 +246,7 @@ def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim:
         ([1.0, 0.0], [1.0, 2.0])
     """
     x, dim, correction = _spread_options("std_mean", input, dim, unbiased, correction)
-    return x.std(dim, keepdim, correction), x.mean(dim, keepdim)
+    return x.std(dim, keepdims=keepdim, correction=correction), x.mean(dim, keepdim)
 
 
 def _spread_options(name: str, x: Any, dim: Any, unbiased: bool | None,

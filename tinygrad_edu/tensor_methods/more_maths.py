@@ -7,7 +7,7 @@ float32); two inputs are promoted together first (float64 beats float32). The pr
 in :mod:`tinygrad_edu.ops.more_maths`; the rest are composed (see the table in
 :mod:`tinygrad_edu.ops`). The reductions of this family (``cumprod``, ``nansum``, ...) are in
 :mod:`.more_reductions`; ``lerp``, ``addcmul``, ``nan_to_num``, ``bernoulli``... in
-:mod:`.more_elementwise`."""
+:mod:`.more_elementwise`; the in-place forms (``rsqrt_``, ...) in :mod:`.more_inplace`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from ..ops.more_maths import (
     Xlogy,
 )
 from .more_elementwise import MoreElementwiseMethods
+from .more_inplace import MoreInPlaceMethods
 from .more_reductions import MoreReductionMethods
 from .shapes import broadcast_shapes, promote
 
@@ -56,7 +57,7 @@ def _floats(name: str, x: Any, other: Any, reverse: bool = False,
     return x, y
 
 
-class MoreMathMethods(MoreElementwiseMethods, MoreReductionMethods):
+class MoreMathMethods(MoreElementwiseMethods, MoreReductionMethods, MoreInPlaceMethods):
     """More elementwise maths, with PyTorch's names and meanings."""
 
     __slots__ = ()
