@@ -88,14 +88,14 @@ def from_numpy(array: Any) -> Tensor:
 
 
 def full(
-    shape: Any,
+    size: Any,
     fill_value: float,
     dtype: Any = None,
     requires_grad: bool = False,
     backend: BackendArg = None,
     device: Any = None,
 ) -> Tensor:
-    """A tensor of ``shape`` filled with ``fill_value`` (float32 unless that is an int or bool).
+    """A tensor of ``size`` filled with ``fill_value`` (float32 unless that is an int or bool).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -107,8 +107,8 @@ def full(
         is_int = isinstance(fill_value, int) and not isinstance(fill_value, bool)
         dtype = bool_ if isinstance(fill_value, bool) else int64 if is_int else float32
     native = b.native_dtype(to_dtype(dtype))
-    shape = _shape(shape if isinstance(shape, tuple) else (shape,))
-    return _make(b.xp.full(shape, fill_value, dtype=native), b, requires_grad)
+    size = _shape(size if isinstance(size, tuple) else (size,))
+    return _make(b.xp.full(size, fill_value, dtype=native), b, requires_grad)
 
 
 def zeros(
@@ -176,22 +176,22 @@ def linspace(
 
 
 def arange(
-    start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+    start: float, end: float | None = None, step: float = 1, dtype: Any = None,
     requires_grad: bool = False, backend: BackendArg = None, device: Any = None,
 ) -> Tensor:
     """Evenly spaced values in [start, stop): int64 for int arguments, float32 otherwise."""
-    if stop is None:
-        start, stop = 0, start
+    if end is None:
+        start, end = 0, start
     if step == 0:
         raise ValueError(f"arange: step must be nonzero, got step={step!r}")
     if dtype is None:
-        all_ints = all(isinstance(v, int) for v in (start, stop, step))
+        all_ints = all(isinstance(v, int) for v in (start, end, step))
         dtype = int64 if all_ints else float32
     b, dtype = _backend(backend, device), to_dtype(dtype)
     if dtype is float32:  # start + i * step in float64, rounded once, as PyTorch (NumPy adds up
-        wide = b.xp.arange(start, stop, step, dtype=b.native_dtype(float64))  # float32 steps)
+        wide = b.xp.arange(start, end, step, dtype=b.native_dtype(float64))  # float32 steps)
         return _make(b.xp.astype(wide, b.native_dtype(float32)), b, requires_grad)
-    array = b.xp.arange(start, stop, step, dtype=b.native_dtype(dtype))
+    array = b.xp.arange(start, end, step, dtype=b.native_dtype(dtype))
     return _make(array, b, requires_grad)
 
 
@@ -278,55 +278,55 @@ def _like(t: Tensor, dtype: Any, backend: BackendArg, device: Any) -> dict[str, 
 
 
 def zeros_like(
-    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    input: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
     device: Any = None,
 ) -> Tensor:
-    """Zeros with the shape, dtype and backend of ``t`` (each can be overridden)."""
-    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
+    """Zeros with the shape, dtype and backend of ``input`` (each can be overridden)."""
+    return zeros(input.shape, requires_grad=requires_grad, **_like(input, dtype, backend, device))
 
 
 def ones_like(
-    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    input: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
     device: Any = None,
 ) -> Tensor:
-    """Ones with the shape, dtype and backend of ``t``."""
-    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
+    """Ones with the shape, dtype and backend of ``input``."""
+    return ones(input.shape, requires_grad=requires_grad, **_like(input, dtype, backend, device))
 
 
 def empty_like(
-    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    input: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
     device: Any = None,
 ) -> Tensor:
-    """An unfilled tensor with the shape, dtype and backend of ``t`` (see :func:`empty`)."""
-    return empty(t.shape, requires_grad=requires_grad, **_like(t, dtype, backend, device))
+    """An unfilled tensor with the shape, dtype and backend of ``input`` (see :func:`empty`)."""
+    return empty(input.shape, requires_grad=requires_grad, **_like(input, dtype, backend, device))
 
 
 def full_like(
-    t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False,
+    input: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False,
     backend: BackendArg = None, device: Any = None,
 ) -> Tensor:
-    """``fill_value`` everywhere, with the shape, dtype and backend of ``t``."""
+    """``fill_value`` everywhere, with the shape, dtype and backend of ``input``."""
     return full(
-        t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype, backend, device)
+        input.shape, fill_value, requires_grad=requires_grad, **_like(input, dtype, backend, device)
     )
 
 
 def rand_like(
-    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    input: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
     device: Any = None, generator: Any = None,
 ) -> Tensor:
-    """Uniform random numbers in [0, 1) with the shape, dtype and backend of ``t``."""
-    return rand(t.shape, requires_grad=requires_grad, generator=generator,
-                **_like(t, dtype, backend, device))
+    """Uniform random numbers in [0, 1) with the shape, dtype and backend of ``input``."""
+    return rand(input.shape, requires_grad=requires_grad, generator=generator,
+                **_like(input, dtype, backend, device))
 
 
 def randn_like(
-    t: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
+    input: Tensor, dtype: Any = None, requires_grad: bool = False, backend: BackendArg = None,
     device: Any = None, generator: Any = None,
 ) -> Tensor:
-    """Standard normal random numbers with the shape, dtype and backend of ``t``."""
-    return randn(t.shape, requires_grad=requires_grad, generator=generator,
-                 **_like(t, dtype, backend, device))
+    """Standard normal random numbers with the shape, dtype and backend of ``input``."""
+    return randn(input.shape, requires_grad=requires_grad, generator=generator,
+                 **_like(input, dtype, backend, device))
 
 
 def randperm(

@@ -12,8 +12,8 @@ from .tensor import Tensor
 from .tensor_methods.shapes import normalize_axis, promote, torch_keywords
 
 
-def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """``x`` where ``condition`` is True, else ``y`` (elementwise, with broadcasting).
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """``input`` where ``condition`` is True, else ``other`` (elementwise, with broadcasting).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -21,20 +21,20 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
         >>> tg.where(t > 0, t, 0.0).tolist()
         [0.0, 2.0]
     """
-    anchor = next((v for v in (x, y, condition) if isinstance(v, Tensor)), None)
+    anchor = next((v for v in (input, other, condition) if isinstance(v, Tensor)), None)
     if anchor is None:
-        anchor = Tensor(x)
-    return anchor._where(condition, x, y)
+        anchor = Tensor(input)
+    return anchor._where(condition, input, other)
 
 
-def maximum(x: Tensor, y: Any) -> Tensor:
+def maximum(input: Tensor, other: Any) -> Tensor:
     """Elementwise larger of ``x`` and ``y``."""
-    return _tensor(x).maximum(y)
+    return _tensor(input).maximum(other)
 
 
-def minimum(x: Tensor, y: Any) -> Tensor:
+def minimum(input: Tensor, other: Any) -> Tensor:
     """Elementwise smaller of ``x`` and ``y``."""
-    return _tensor(x).minimum(y)
+    return _tensor(input).minimum(other)
 
 
 def _into(out: Tensor | None, result: Tensor, name: str) -> Tensor:
@@ -53,12 +53,12 @@ def _into(out: Tensor | None, result: Tensor, name: str) -> Tensor:
     return out.copy_(result.detach())
 
 
-def matmul(x: Tensor, y: Any, *, out: Tensor | None = None) -> Tensor:
+def matmul(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
     """Matrix product ``x @ y`` (``out=``: written into that tensor, as in PyTorch)."""
-    return _into(out, x.matmul(y), "matmul")
+    return _into(out, input.matmul(other), "matmul")
 
 
-def add(x: Any, y: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+def add(input: Any, other: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
     """``x + alpha * y``, as ``torch.add`` (``out=``: written into that tensor).
 
     Examples:
@@ -66,15 +66,15 @@ def add(x: Any, y: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tenso
         >>> tg.add(tg.Tensor([1.0, 2.0]), 1, alpha=10).tolist()
         [11.0, 12.0]
     """
-    return _into(out, _as_tensor(x, y) + (y if alpha == 1 else y * alpha), "add")
+    return _into(out, _as_tensor(input, other) + (other if alpha == 1 else other * alpha), "add")
 
 
-def sub(x: Any, y: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+def sub(input: Any, other: Any, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
     """``x - alpha * y``, as ``torch.sub``."""
-    return _into(out, _as_tensor(x, y) - (y if alpha == 1 else y * alpha), "sub")
+    return _into(out, _as_tensor(input, other) - (other if alpha == 1 else other * alpha), "sub")
 
 
-def mul(x: Any, y: Any, *, out: Tensor | None = None) -> Tensor:
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """``x * y`` elementwise, as ``torch.mul`` (``out=``: written into that tensor).
 
     Examples:
@@ -85,15 +85,15 @@ def mul(x: Any, y: Any, *, out: Tensor | None = None) -> Tensor:
         >>> z.tolist()
         [[3.0, 3.0], [3.0, 3.0]]
     """
-    return _into(out, _as_tensor(x, y) * y, "mul")
+    return _into(out, _as_tensor(input, other) * other, "mul")
 
 
 def div(
-    x: Any, y: Any, *, rounding_mode: str | None = None, out: Tensor | None = None
+    input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None
 ) -> Tensor:
     """``x / y`` elementwise, as ``torch.div``: true division, or rounded toward 0
     (``rounding_mode="trunc"``) or down (``"floor"``)."""
-    return _into(out, _as_tensor(x, y).div(y, rounding_mode=rounding_mode), "div")
+    return _into(out, _as_tensor(input, other).div(other, rounding_mode=rounding_mode), "div")
 
 
 def _tensor(x: Any) -> Tensor:
@@ -112,9 +112,9 @@ def _as_tensor(x: Any, like: Any) -> Tensor:
     return Tensor(x, backend=backend)
 
 
-def mm(x: Tensor, y: Any) -> Tensor:
+def mm(input: Tensor, mat2: Any) -> Tensor:
     """The product of two matrices (2 axes each): ``x.mm(y)``."""
-    return _tensor(x).mm(y)
+    return _tensor(input).mm(mat2)
 
 
 @torch_keywords
@@ -176,96 +176,96 @@ def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
 
 
 # -- PyTorch's function forms: tg.exp(x) is x.exp(), as torch.exp(x) is x.exp() ---------------
-def exp(x: Tensor) -> Tensor:
+def exp(input: Tensor) -> Tensor:
     """e to the power of each element: ``x.exp()``."""
-    return _tensor(x).exp()
+    return _tensor(input).exp()
 
 
-def log(x: Tensor) -> Tensor:
+def log(input: Tensor) -> Tensor:
     """Natural logarithm of each element: ``x.log()``."""
-    return _tensor(x).log()
+    return _tensor(input).log()
 
 
-def sqrt(x: Tensor) -> Tensor:
+def sqrt(input: Tensor) -> Tensor:
     """Square root of each element: ``x.sqrt()``."""
-    return _tensor(x).sqrt()
+    return _tensor(input).sqrt()
 
 
-def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """Absolute value of each element: ``x.abs()``."""
-    return _tensor(x).abs()
+    return _tensor(input).abs()
 
 
-def relu(x: Tensor) -> Tensor:
+def relu(input: Tensor) -> Tensor:
     """max(x, 0) for each element: ``x.relu()``."""
-    return _tensor(x).relu()
+    return _tensor(input).relu()
 
 
-def sigmoid(x: Tensor) -> Tensor:
+def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + e^-x) for each element: ``x.sigmoid()``."""
-    return _tensor(x).sigmoid()
+    return _tensor(input).sigmoid()
 
 
-def sin(x: Tensor) -> Tensor:
+def sin(input: Tensor) -> Tensor:
     """Sine of each element, in radians: ``x.sin()``."""
-    return _tensor(x).sin()
+    return _tensor(input).sin()
 
 
-def cos(x: Tensor) -> Tensor:
+def cos(input: Tensor) -> Tensor:
     """Cosine of each element, in radians: ``x.cos()``."""
-    return _tensor(x).cos()
+    return _tensor(input).cos()
 
 
-def tanh(x: Tensor) -> Tensor:
+def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent of each element: ``x.tanh()``."""
-    return _tensor(x).tanh()
+    return _tensor(input).tanh()
 
 
-def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+def clip(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     """Every element limited to [min, max]: ``x.clip(min, max)``."""
-    return _tensor(x).clip(min, max)
+    return _tensor(input).clip(min, max)
 
 
 clamp = clip
 
 
-def sum(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A001
+def sum(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A001
     """Sum over axes: ``x.sum(...)``, with the same arguments (``axis``/``dim``, ``keepdims``)."""
-    return _tensor(x).sum(*args, **kwargs)
+    return _tensor(input).sum(*args, **kwargs)
 
 
-def mean(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def mean(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Average over axes: ``x.mean(...)``, with the same arguments."""
-    return _tensor(x).mean(*args, **kwargs)
+    return _tensor(input).mean(*args, **kwargs)
 
 
-def softmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def softmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Probabilities along an axis: ``x.softmax(...)``, with the same arguments."""
-    return _tensor(x).softmax(*args, **kwargs)
+    return _tensor(input).softmax(*args, **kwargs)
 
 
-def log_softmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def log_softmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Log-probabilities along an axis: ``x.log_softmax(...)``, with the same arguments."""
-    return _tensor(x).log_softmax(*args, **kwargs)
+    return _tensor(input).log_softmax(*args, **kwargs)
 
 
-def logsumexp(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def logsumexp(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """log(sum(exp(x))) over axes: ``x.logsumexp(...)``, with the same arguments."""
-    return _tensor(x).logsumexp(*args, **kwargs)
+    return _tensor(input).logsumexp(*args, **kwargs)
 
 
-def argmax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def argmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Position of the largest element: ``x.argmax(...)``, with the same arguments."""
-    return _tensor(x).argmax(*args, **kwargs)
+    return _tensor(input).argmax(*args, **kwargs)
 
 
-def argmin(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def argmin(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Position of the smallest element: ``x.argmin(...)``, with the same arguments."""
-    return _tensor(x).argmin(*args, **kwargs)
+    return _tensor(input).argmin(*args, **kwargs)
 
 
 # -- reductions with indices, as torch.max(x, 1): see tensor_methods/selection.py --------------
-def max(x: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - PyTorch's name
+def max(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - PyTorch's name
     """As ``torch.max``: ``tg.max(x)`` the largest element, ``tg.max(x, dim, keepdim=False)``
     the pair ``(values, indices)``, ``tg.max(x, other)`` the elementwise larger.
 
@@ -276,95 +276,95 @@ def max(x: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - PyTorch's 
         >>> predicted.tolist()
         [1, 0]
     """
-    return _tensor(x).max(*args, **kwargs)
+    return _tensor(input).max(*args, **kwargs)
 
 
-def min(x: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001
+def min(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001
     """As ``torch.min``: the smallest element, ``(values, indices)`` along a dim, or the
     elementwise smaller of two tensors (see :func:`max`)."""
-    return _tensor(x).min(*args, **kwargs)
+    return _tensor(input).min(*args, **kwargs)
 
 
-def amax(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def amax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """The largest elements over some dims (values only): ``x.amax(...)``."""
-    return _tensor(x).amax(*args, **kwargs)
+    return _tensor(input).amax(*args, **kwargs)
 
 
-def amin(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def amin(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """The smallest elements over some dims (values only): ``x.amin(...)``."""
-    return _tensor(x).amin(*args, **kwargs)
+    return _tensor(input).amin(*args, **kwargs)
 
 
-def sort(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+def sort(input: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``(values, indices)`` sorted along a dim: ``x.sort(...)``."""
-    return _tensor(x).sort(*args, **kwargs)
+    return _tensor(input).sort(*args, **kwargs)
 
 
-def argsort(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def argsort(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """The positions that sort a dim: ``x.argsort(...)``."""
-    return _tensor(x).argsort(*args, **kwargs)
+    return _tensor(input).argsort(*args, **kwargs)
 
 
-def topk(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+def topk(input: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``(values, indices)`` of the k largest (or smallest) along a dim: ``x.topk(...)``."""
-    return _tensor(x).topk(*args, **kwargs)
+    return _tensor(input).topk(*args, **kwargs)
 
 
-def kthvalue(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+def kthvalue(input: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``(values, indices)`` of the k-th smallest along a dim: ``x.kthvalue(...)``."""
-    return _tensor(x).kthvalue(*args, **kwargs)
+    return _tensor(input).kthvalue(*args, **kwargs)
 
 
-def median(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+def median(input: Tensor, *args: Any, **kwargs: Any) -> Any:
     """The median, or ``(values, indices)`` along a dim: ``x.median(...)``."""
-    return _tensor(x).median(*args, **kwargs)
+    return _tensor(input).median(*args, **kwargs)
 
 
-def mode(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+def mode(input: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``(values, indices)`` of the most frequent element along a dim: ``x.mode(...)``."""
-    return _tensor(x).mode(*args, **kwargs)
+    return _tensor(input).mode(*args, **kwargs)
 
 
-def cummax(x: Tensor, dim: int) -> Any:
+def cummax(input: Tensor, dim: int) -> Any:
     """``(values, indices)`` of the running largest along ``dim``: ``x.cummax(dim)``."""
-    return _tensor(x).cummax(dim)
+    return _tensor(input).cummax(dim)
 
 
-def cummin(x: Tensor, dim: int) -> Any:
+def cummin(input: Tensor, dim: int) -> Any:
     """``(values, indices)`` of the running smallest along ``dim``: ``x.cummin(dim)``."""
-    return _tensor(x).cummin(dim)
+    return _tensor(input).cummin(dim)
 
 
-def gather(x: Tensor, dim: int, index: Any) -> Tensor:
+def gather(input: Tensor, dim: int, index: Any) -> Tensor:
     """The elements of ``x`` at ``index`` along ``dim``: ``x.gather(dim, index)``."""
-    return _tensor(x).gather(dim, index)
+    return _tensor(input).gather(dim, index)
 
 
-def reshape(x: Tensor, *shape: Any) -> Tensor:
+def reshape(input: Tensor, *shape: Any) -> Tensor:
     """The same elements in another shape: ``x.reshape(...)``."""
-    return _tensor(x).reshape(*shape)
+    return _tensor(input).reshape(*shape)
 
 
-def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Axes ``start_dim`` to ``end_dim`` merged into one: ``x.flatten(...)``."""
-    return _tensor(x).flatten(start_dim, end_dim)
+    return _tensor(input).flatten(start_dim, end_dim)
 
 
-def transpose(x: Tensor, axis0: int = -2, axis1: int = -1) -> Tensor:
+def transpose(input: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     """Two axes swapped: ``x.transpose(axis0, axis1)``."""
-    return _tensor(x).transpose(axis0, axis1)
+    return _tensor(input).transpose(dim0, dim1)
 
 
-def permute(x: Tensor, *axes: Any) -> Tensor:
+def permute(input: Tensor, *dims: Any) -> Tensor:
     """Axes reordered: ``x.permute(...)``."""
-    return _tensor(x).permute(*axes)
+    return _tensor(input).permute(*dims)
 
 
-def squeeze(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def squeeze(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Axes of size 1 removed: ``x.squeeze(...)``."""
-    return _tensor(x).squeeze(*args, **kwargs)
+    return _tensor(input).squeeze(*args, **kwargs)
 
 
-def unsqueeze(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+def unsqueeze(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """An axis of size 1 inserted: ``x.unsqueeze(...)``."""
-    return _tensor(x).unsqueeze(*args, **kwargs)
+    return _tensor(input).unsqueeze(*args, **kwargs)

@@ -31,7 +31,7 @@ def to_backend(x: Tensor, backend: str | Backend) -> Tensor:
     return move_to(x, get_backend(backend))
 
 
-def from_dlpack(array: Any, backend: str | Backend | None = None) -> Tensor:
+def from_dlpack(ext_tensor: Any, backend: str | Backend | None = None) -> Tensor:
     """A Tensor that shares memory with ``array`` from another library, through DLPack.
 
     Args:
@@ -51,19 +51,20 @@ def from_dlpack(array: Any, backend: str | Backend | None = None) -> Tensor:
         [0.0, 1.0, 2.0]
     """
     target = get_backend(backend)
-    if not hasattr(array, "__dlpack__"):
+    if not hasattr(ext_tensor, "__dlpack__"):
         raise TypeError(
             f"from_dlpack needs an object with a __dlpack__ method (a NumPy, CuPy or PyTorch "
-            f"array), not {type(array).__name__}; for lists or numbers use tinygrad_edu.tensor()."
+            f"array), not {type(ext_tensor).__name__}; for lists or numbers use "
+            "tinygrad_edu.tensor()."
         )
     try:
-        data = target.xp.from_dlpack(array)
+        data = target.xp.from_dlpack(ext_tensor)
     except (BufferError, RuntimeError, TypeError, ValueError) as error:
-        where = _device_of(array)
+        where = _device_of(ext_tensor)
         raise BufferError(
             f"from_dlpack: backend {target.name!r} ({target.device_name()}) cannot import a "
-            f"{type(array).__module__}.{type(array).__name__} from {where} ({error}). Import it "
-            "with the backend of its own device, then move it: "
+            f"{type(ext_tensor).__module__}.{type(ext_tensor).__name__} from {where} ({error}). "
+            "Import it with the backend of its own device, then move it: "
             f"from_dlpack(x, backend=...).to({target.name!r})."
         ) from error
     target.dtype_of(data)  # a clear error now for dtypes tinygrad_edu lacks (int32, float16)

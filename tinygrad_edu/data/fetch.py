@@ -40,7 +40,7 @@ def _on(backend: Backend, tensor: Tensor) -> Tensor:
     return tensor if tensor.backend is backend else tensor.to(backend)
 
 
-def default_collate(samples: list[Any]) -> Any:
+def default_collate(batch: list[Any]) -> Any:
     """Stack a list of samples into one batch: tuples field by field, Tensors along a new
     first axis, numbers and NumPy arrays into a Tensor, dicts key by key.
 
@@ -52,29 +52,29 @@ def default_collate(samples: list[Any]) -> Any:
         >>> x.tolist(), y.tolist()
         ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
     """
-    first = samples[0]
+    first = batch[0]
     if isinstance(first, tuple | list):
-        sizes = {len(sample) for sample in samples}
+        sizes = {len(sample) for sample in batch}
         if len(sizes) > 1:
             raise ValueError(
                 f"default_collate: samples have different numbers of fields {sorted(sizes)}; "
                 "every __getitem__ must return the same structure, e.g. (image, label)."
             )
-        return tuple(default_collate(list(field)) for field in zip(*samples, strict=True))
+        return tuple(default_collate(list(field)) for field in zip(*batch, strict=True))
     if isinstance(first, dict):
-        return {key: default_collate([sample[key] for sample in samples]) for key in first}
+        return {key: default_collate([sample[key] for sample in batch]) for key in first}
     backend = get_backend()
     if isinstance(first, Tensor):
-        shapes = {sample.shape for sample in samples}
+        shapes = {sample.shape for sample in batch}
         if len(shapes) > 1:
             raise ValueError(
                 f"default_collate: cannot stack samples of different shapes {sorted(shapes)}; "
                 "make __getitem__ return tensors of one shape, or pass collate_fn=."
             )
-        arrays = [_on(backend, sample)._data for sample in samples]
+        arrays = [_on(backend, sample)._data for sample in batch]
         return Tensor._from_data(backend.xp.stack(arrays), backend)
     if isinstance(first, int | float | bool | np.number | np.ndarray):
-        return Tensor(np.stack([np.asarray(sample) for sample in samples]), backend=backend)
+        return Tensor(np.stack([np.asarray(sample) for sample in batch]), backend=backend)
     raise TypeError(
         f"default_collate: cannot batch samples of type {type(first).__name__}; return Tensors, "
         "numbers or NumPy arrays (or tuples/dicts of them) from __getitem__, or pass "

@@ -260,7 +260,7 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss.mean()
 
 
-def one_hot(classes: Tensor, num_classes: int = -1) -> Tensor:
+def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices to rows of zeros with a 1 at each index, as ``torch.nn.functional.one_hot``:
     int64 of shape (*classes.shape, num_classes); ``num_classes=-1`` takes the largest index
     + 1. Not differentiable (indices have no gradient).
@@ -271,25 +271,25 @@ def one_hot(classes: Tensor, num_classes: int = -1) -> Tensor:
         >>> F.one_hot(tg.tensor([2, 0]), 3).tolist()
         [[0, 0, 1], [1, 0, 0]]
     """
-    if not isinstance(classes, Tensor) or classes.dtype != int64:  # type: ignore[redundant-expr]
+    if not isinstance(input, Tensor) or input.dtype != int64:  # type: ignore[redundant-expr]
         raise TypeError(
             "one_hot: expected an int64 Tensor of class indices, got "
-            f"{getattr(classes, 'dtype', type(classes).__name__)}; convert with .long()"
+            f"{getattr(input, 'dtype', type(input).__name__)}; convert with .long()"
         )
-    xp = classes.backend.xp
+    xp = input.backend.xp
     if num_classes == -1:
-        if classes.numel() == 0:
+        if input.numel() == 0:
             raise ValueError("one_hot: cannot infer num_classes of an empty tensor; pass it")
-        num_classes = int(xp.max(classes._data)) + 1
+        num_classes = int(xp.max(input._data)) + 1
     # One boolean read (a replay checks the same question, not the values of min and max).
-    if classes.numel() and _out_of_range(xp, classes._data, num_classes):
+    if input.numel() and _out_of_range(xp, input._data, num_classes):
         raise ValueError(
             f"one_hot: class values must lie in [0, {num_classes}), got "
-            f"{int(xp.min(classes._data))} .. {int(xp.max(classes._data))}"
+            f"{int(xp.min(input._data))} .. {int(xp.max(input._data))}"
         )
-    positions = xp.arange(num_classes, dtype=classes._data.dtype)
-    hits = xp.astype(classes._data[..., None] == positions, classes._data.dtype)
-    return Tensor._from_data(hits, classes.backend)
+    positions = xp.arange(num_classes, dtype=input._data.dtype)
+    hits = xp.astype(input._data[..., None] == positions, input._data.dtype)
+    return Tensor._from_data(hits, input.backend)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

@@ -160,10 +160,10 @@ class ComparisonMethods(TensorBase):
         out = getattr(self.backend.xp, name)(self._truth(), other._truth())
         return type(self)._from_data(out, self.backend)
 
-    def where(self, condition: Any, y: Any) -> Tensor:
-        """``self`` where ``condition`` is True, else ``y``, as ``x.where(condition, y)`` in
-        PyTorch (the same as ``tg.where(condition, x, y)``)."""
-        return cast("Tensor", self)._where(condition, self, y)
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` is True, else ``other``, as ``x.where(condition, other)``
+        in PyTorch (the same as ``tg.where(condition, x, other)``)."""
+        return cast("Tensor", self)._where(condition, self, other)
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """A copy with ``value`` wherever ``mask`` is True (the mask broadcasts to this

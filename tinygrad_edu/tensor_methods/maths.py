@@ -282,37 +282,37 @@ class MathMethods(TensorBase):
         return cast("Tensor", PNorm.apply(x, p=float(p), axis=axes, keepdims=keepdim))
 
     # -- products --------------------------------------------------------------------------
-    def dot(self, other: Any) -> Tensor:
+    def dot(self, tensor: Any) -> Tensor:
         """The dot product of two 1-D tensors of one size and dtype, as ``torch.dot``."""
-        other = self._const(other)
-        if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape:
+        tensor = self._const(tensor)
+        if self.ndim != 1 or tensor.ndim != 1 or self.shape != tensor.shape:
             raise ValueError(
                 f"dot: needs two 1-D tensors of the same size, got shapes {self.shape} and "
-                f"{other.shape}; use matmul (or @) for matrices"
+                f"{tensor.shape}; use matmul (or @) for matrices"
             )
-        if self.dtype is not other.dtype:
+        if self.dtype is not tensor.dtype:
             raise RuntimeError(
-                f"dot: the vectors have dtypes {self.dtype.name} and {other.dtype.name}; they "
+                f"dot: the vectors have dtypes {self.dtype.name} and {tensor.dtype.name}; they "
                 f"must match, as in PyTorch: convert one first, e.g. other.to({self.dtype.name})"
             )
-        return cast("Tensor", self).matmul(other)
+        return cast("Tensor", self).matmul(tensor)
 
-    def outer(self, other: Any) -> Tensor:
+    def outer(self, vec2: Any) -> Tensor:
         """The outer product of two 1-D tensors: ``out[i, j] = x[i] * y[j]``."""
-        other = self._const(other)
-        if self.ndim != 1 or other.ndim != 1:
+        vec2 = self._const(vec2)
+        if self.ndim != 1 or vec2.ndim != 1:
             raise ValueError(
-                f"outer: needs two 1-D tensors, got shapes {self.shape} and {other.shape}"
+                f"outer: needs two 1-D tensors, got shapes {self.shape} and {vec2.shape}"
             )
-        return cast("Tensor", self).reshape(-1, 1) * other.reshape(1, -1)
+        return cast("Tensor", self).reshape(-1, 1) * vec2.reshape(1, -1)
 
-    def bmm(self, other: Any) -> Tensor:
+    def bmm(self, mat2: Any) -> Tensor:
         """A batch of matrix products, as ``torch.bmm``: shapes (b, n, m) and (b, m, p) give
         (b, n, p); no broadcasting (see :meth:`matmul` for that)."""
-        other = self._const(other)
-        if self.ndim != 3 or other.ndim != 3 or self.shape[0] != other.shape[0]:
+        mat2 = self._const(mat2)
+        if self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
             raise ValueError(
                 f"bmm: needs two 3-D tensors with the same batch size, got shapes {self.shape} "
-                f"and {other.shape}; use matmul (or @) to broadcast"
+                f"and {mat2.shape}; use matmul (or @) to broadcast"
             )
-        return cast("Tensor", self).matmul(other)
+        return cast("Tensor", self).matmul(mat2)

@@ -95,26 +95,26 @@ class MovementMethods(TensorBase):
             return cast("Tensor", self)
         return ops.Permute.apply(self, axes=axes)
 
-    def transpose(self, axis0: int = -2, axis1: int = -1) -> Tensor:
+    def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
         """Swap two axes (as in PyTorch); the last two by default."""
-        a = axis_index(axis0, self.ndim, "transpose: axis")
-        b = axis_index(axis1, self.ndim, "transpose: axis")
+        a = axis_index(dim0, self.ndim, "transpose: axis")
+        b = axis_index(dim1, self.ndim, "transpose: axis")
         if self.ndim == 0:  # nothing to swap (PyTorch allows axes 0 and -1 here)
             return cast("Tensor", self)
         order = list(range(self.ndim))
         order[a], order[b] = order[b], order[a]
         return self.permute(*order)
 
-    def mm(self, other: Any) -> Tensor:
+    def mm(self, mat2: Any) -> Tensor:
         """The product of two matrices, as ``torch.mm``: both operands must have exactly two
         axes (use :meth:`matmul` or ``@`` for vectors and batches)."""
-        other = self._const(other)
-        if self.ndim != 2 or other.ndim != 2:
+        mat2 = self._const(mat2)
+        if self.ndim != 2 or mat2.ndim != 2:
             raise ValueError(
                 f"mm: both operands must be matrices (2 axes), got shapes {self.shape} and "
-                f"{other.shape}; use matmul (or @) for vectors and batches of matrices."
+                f"{mat2.shape}; use matmul (or @) for vectors and batches of matrices."
             )
-        return self.matmul(other)
+        return self.matmul(mat2)
 
     def t(self) -> Tensor:
         """The transpose of a matrix (a tensor of at most 2 axes), as ``torch.Tensor.t``."""
@@ -152,9 +152,9 @@ class MovementMethods(TensorBase):
             raise ValueError(f"expand: cannot expand shape {self.shape} to {shape}")
         return ops.Expand.apply(self, shape=shape)
 
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+    def broadcast_to(self, size: Sequence[int]) -> Tensor:
         """Broadcast to ``shape`` without copying (the same as :meth:`expand`)."""
-        return self.expand(tuple(shape))
+        return self.expand(tuple(size))
 
     @torch_keywords
     def squeeze(self, axis: Axis = None) -> Tensor:

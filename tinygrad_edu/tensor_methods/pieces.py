@@ -36,7 +36,7 @@ class PieceMethods(TensorBase):
             raise IndexError(f"{name}: a 0-d tensor has no dimension to cut; reshape it first")
         return axis_index(dim, self.ndim, f"{name}: dim")
 
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces along ``dim``, as ``torch.split``: an int gives pieces of that size (the last
         one smaller if the size does not divide), a list gives pieces of those sizes (which
         must add up to the dim's size). Views: gradients flow back to the pieces' places.
@@ -50,14 +50,14 @@ class PieceMethods(TensorBase):
         """
         axis = self._dim_of(dim, "split")
         size = self.shape[axis]
-        if isinstance(split_size_or_sections, int):
-            step = split_size_or_sections
+        if isinstance(split_size, int):
+            step = split_size
             if step <= 0 and not (step == 0 and size == 0):
                 raise ValueError(f"split: split_size must be a positive int, not {step}")
             starts = list(range(0, size, step)) if size else [0]
             sizes = [min(step, size - start) for start in starts]
         else:
-            sizes = [operator.index(n) for n in split_size_or_sections]
+            sizes = [operator.index(n) for n in split_size]
             if any(n < 0 for n in sizes) or sum(sizes) != size:
                 raise ValueError(
                     f"split: sizes {sizes} must be non-negative and add up to {size}, the size "
