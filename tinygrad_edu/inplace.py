@@ -167,8 +167,11 @@ class InPlaceMixin:
         """``self *= other``, in place. Returns ``self``."""
         return self._binary_("mul_", operator.imul, other)
 
-    def div_(self: Any, other: Any) -> Any:
-        """``self /= other``, in place (a floating-point tensor). Returns ``self``."""
+    def div_(self: Any, other: Any, *, rounding_mode: str | None = None) -> Any:
+        """``self /= other``, in place (a floating-point tensor; with ``rounding_mode``,
+        "trunc" or "floor" as in :meth:`div`, an integer one too). Returns ``self``."""
+        if rounding_mode is not None:
+            return self.copy_(self.div(other, rounding_mode=rounding_mode))
         if not self.dtype.is_floating:
             raise TypeError(
                 f"div_: result type float can't be cast to this tensor's dtype "
@@ -280,16 +283,17 @@ class InPlaceMixin:
         target[tuple(where)] = values
         return self._assign_("scatter_", self.backend.asarray(target))
 
-    def copy_(self: Any, source: Any) -> Any:
-        """Copy ``source``'s values into this tensor (broadcast to its shape, cast to its dtype,
-        moved from another backend if need be). Returns ``self``."""
-        self._check_inplace("copy_", source)
-        if _is_tensor(source):
-            if source.backend is not self.backend:
-                source = source.detach().to(self.backend)
-            if source.dtype is not self.dtype:  # copy_ converts, even float to int
-                source = source.detach().astype(self.dtype)
-        return self._assign_("copy_", self._operand("copy_", source))
+    def copy_(self: Any, other: Any, non_blocking: bool = False) -> Any:
+        """Copy ``other``'s values into this tensor (broadcast to its shape, cast to its dtype,
+        moved from another backend if need be). Returns ``self``. ``non_blocking`` is
+        PyTorch's, accepted for its place: every copy here is finished when it returns."""
+        self._check_inplace("copy_", other)
+        if _is_tensor(other):
+            if other.backend is not self.backend:
+                other = other.detach().to(self.backend)
+            if other.dtype is not self.dtype:  # copy_ converts, even float to int
+                other = other.detach().astype(self.dtype)
+        return self._assign_("copy_", self._operand("copy_", other))
 
     def uniform_(self: Any, low: float = 0.0, high: float = 1.0, *, generator: Any = None) -> Any:
         """Fill with samples from U[low, high), in place (from ``generator``, a

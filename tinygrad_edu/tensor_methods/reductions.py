@@ -24,6 +24,24 @@ from .shapes import Axis, axis_index, normalize_axis, torch_keywords
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
+
+def _spread_options(
+    name: str, unbiased: Any, keepdims: Any, correction: int | None
+) -> tuple[bool, int]:
+    """var's and std's ``(keepdims, correction)`` from PyTorch's ``(dim, unbiased, keepdim, *,
+    correction)``. An integer (not a bool) in keepdim's place is this library's older order,
+    ``(axis, keepdims, correction)``, which PyTorch refuses, so it cannot be a PyTorch call."""
+    if isinstance(keepdims, int) and not isinstance(keepdims, bool) and correction is None:
+        return bool(unbiased), keepdims
+    if unbiased is not None and correction is not None:
+        raise TypeError(
+            f"{name}: got both unbiased= and correction=; pass one (unbiased=False is "
+            "correction=0)"
+        )
+    if correction is None:
+        correction = 1 if unbiased is None else int(unbiased)
+    return bool(keepdims), correction
+
 class ReductionMethods(
     SelectionMethods, ComparisonMethods, LikeMethods, PieceMethods, MathMethods,
     MoreMathMethods, MoreShapeMethods,
@@ -35,8 +53,11 @@ class ReductionMethods(
     __slots__ = ()
 
     @torch_keywords
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (an int, a tuple of ints, or None for all)."""
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dtype: Any = None) -> Tensor:
+        """Sum over ``axis`` (an int, a tuple of ints, or None for all); ``dtype``: the
+        elements are converted to it first, as in PyTorch."""
+        if dtype is not None:
+            return self.astype(dtype).sum(axis, keepdims)
         x = self.long() if self.dtype is bool_ else self  # counts Trues, as in PyTorch
         return ops.Sum.apply(x, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
 
@@ -69,27 +90,32 @@ class ReductionMethods(
 
     @torch_keywords
     def var(
-        self, axis: Axis = None, keepdims: bool = False, correction: int = 1, *,
-        unbiased: bool | None = None,
+        self, axis: Axis = None, unbiased: bool | None = None, keepdims: bool = False, *,
+        correction: int | None = None,
     ) -> Tensor:
         """Variance over ``axis``, divided by ``n - correction`` (1 by default, as in PyTorch;
-        pass ``correction=0`` for NumPy's default). PyTorch's older ``unbiased=False`` is
-        ``correction=0``."""
-        if unbiased is not None:
-            correction = int(unbiased)
+        pass ``correction=0`` for NumPy's default). The positions are PyTorch's,
+        ``x.var(dim, unbiased, keepdim)``: ``x.var(0, False)`` is ``correction=0``.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> t = tg.tensor([[1.0, 3.0], [2.0, 6.0]])
+            >>> t.var(1, False).tolist(), t.var(1, True, True).tolist()
+            ([1.0, 4.0], [[2.0], [8.0]])
+        """
+        keepdims, correction = _spread_options("var", unbiased, keepdims, correction)
         axes = normalize_axis(axis, self.ndim)
         return ops.Var.apply(self._floating(), axis=axes, keepdims=keepdims, correction=correction)
 
     @torch_keywords
     def std(
-        self, axis: Axis = None, keepdims: bool = False, correction: int = 1, *,
-        unbiased: bool | None = None,
+        self, axis: Axis = None, unbiased: bool | None = None, keepdims: bool = False, *,
+        correction: int | None = None,
     ) -> Tensor:
-        """Standard deviation: the square root of :meth:`var` (``unbiased=False`` is
-        ``correction=0``). Where it is 0 (constant data) the gradient is 0, as in PyTorch,
-        rather than the 0/0 that sqrt's rule would give."""
-        if unbiased is not None:
-            correction = int(unbiased)
+        """Standard deviation: the square root of :meth:`var`, with its arguments in PyTorch's
+        positions (``x.std(dim, unbiased, keepdim)``). Where it is 0 (constant data) the
+        gradient is 0, as in PyTorch, rather than the 0/0 that sqrt's rule would give."""
+        keepdims, correction = _spread_options("std", unbiased, keepdims, correction)
         x = self._floating()
         axes = normalize_axis(axis, self.ndim)
         # std(x) = s * std(x / s) for a constant s > 0: with s the largest |x| the squares
@@ -97,7 +123,8 @@ class ReductionMethods(
         scale = x.detach().abs()._peak(axes, finite_only=True)  # a constant: not recorded
         xp = x.backend.xp
         scale = x.constant(xp.where(scale._data == 0, xp.ones_like(scale._data), scale._data))
-        out = ops.StdFromVar.apply((x / scale).var(axes, True, correction)) * scale
+        spread = (x / scale).var(axes, keepdims=True, correction=correction)
+        out = ops.StdFromVar.apply(spread) * scale
         return out if keepdims else out.squeeze(axes)
 
     def max(
@@ -201,9 +228,10 @@ class ReductionMethods(
         return self.constant(peak)
 
     @torch_keywords
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``: turns scores into probabilities."""
-        self = self._floating()
+    def softmax(self, axis: int = -1, dtype: Any = None) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis``: turns scores into probabilities.
+        ``dtype``: the input is converted to it first, as in PyTorch."""
+        self = self._floating() if dtype is None else self.astype(dtype)
         axes = normalize_axis(axis, self.ndim)
         # exp(x - peak) / sum(exp(x - peak)): the same value, with no overflow; the shifted
         # scores are used directly (adding the peak back and subtracting it again would lose
@@ -212,9 +240,10 @@ class ReductionMethods(
         return exps / exps.sum(axes, keepdims=True)
 
     @torch_keywords
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - logsumexp(x) along ``axis``: log-probabilities, stable for large scores."""
-        self = self._floating()
+    def log_softmax(self, axis: int = -1, dtype: Any = None) -> Tensor:
+        """x - logsumexp(x) along ``axis``: log-probabilities, stable for large scores.
+        ``dtype``: the input is converted to it first, as in PyTorch."""
+        self = self._floating() if dtype is None else self.astype(dtype)
         axes = normalize_axis(axis, self.ndim)
         shifted = self - self._peak(axes)  # the shift cancels; see softmax
         return shifted - shifted.exp().sum(axes, keepdims=True).log()

@@ -163,12 +163,12 @@ CORE_SPECS: tuple[OpSpec, ...] = (
         avoid=_near_tie_in_reduction, distinct=True,
     ),
     OpSpec(
-        "var", lambda x, axis, keepdims: x.var(axis, keepdims),
+        "var", lambda x, axis, keepdims: x.var(axis, keepdims=keepdims),
         lambda x, axis, keepdims: np.var(x, axis=axis, keepdims=keepdims, ddof=1),
         S.reduction(min_count=2),
     ),
     OpSpec(
-        "std", lambda x, axis, keepdims: x.std(axis, keepdims),
+        "std", lambda x, axis, keepdims: x.std(axis, keepdims=keepdims),
         lambda x, axis, keepdims: np.std(x, axis=axis, keepdims=keepdims, ddof=1),
         S.reduction(min_count=2), avoid=_near_constant,
     ),
