@@ -152,7 +152,8 @@ def _tensors(args: Any, kwargs: Any) -> list[Tensor]:
 def _signature(args: Any, kwargs: Any) -> Any:
     def one(a: Any) -> Any:
         if isinstance(a, Tensor):
-            return ("T", a.shape, a._data.dtype, a.backend.name)
+            data = a._data  # (its shape: a tuple, where a.shape makes a Size per call)
+            return ("T", data.shape, data.dtype, a.backend.name)
         return ("V", type(a), a) if a.__hash__ is not None else ("O", id(a))
     return tuple(one(a) for a in args), tuple((k, one(v)) for k, v in sorted(kwargs.items()))
 

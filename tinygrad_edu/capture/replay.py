@@ -19,11 +19,15 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .trace import Recorder, Ref, Traced, _same, _shape_is, refuse
+from .trace import Recorder, Ref, Traced, _same, _shape_is, refuse, view
 
 # NumPy functions whose array method does the same without NumPy's Python-level dispatch.
-METHODS = {np.reshape: "reshape", np.transpose: "transpose", np.sum: "sum", np.max: "max",
-           np.min: "min", np.mean: "mean", np.astype: "astype", np.copy: "copy"}
+METHODS = {np.reshape: "reshape", np.transpose: "transpose", np.mean: "mean",
+           np.astype: "astype", np.copy: "copy", view: "view"}
+# and reductions that are one ufunc's reduce (what sum's method calls, through Python):
+# called with the same arguments, positionally, they skip a Python frame each
+REDUCES = {np.sum: (np.add.reduce, ("axis", "dtype")), np.max: (np.maximum.reduce, ("axis",)),
+           np.min: (np.minimum.reduce, ("axis",))}
 
 
 FALLBACKS_WARNED = 3  # a warning when a check has sent this many calls back to eager mode
@@ -244,7 +248,10 @@ class Replay:
                         and array.ndim and array.base is None and node.outs[0] not in escaping):
                     args += f", out={self._name(np.empty_like(array), 'buf')}"
                 method = METHODS.get(node.fn)
-                if method and node.args and isinstance(node.args[0], Ref):  # C, not Python
+                reduce = _reduce_call(self, node)
+                if reduce:
+                    line = lhs + reduce
+                elif method and node.args and isinstance(node.args[0], Ref):  # C, not Python
                     rest = args.split(", ", 1)[1] if len(node.args) + len(node.kwargs) > 1 else ""
                     line = f"{lhs}{self._r(node.args[0])}.{method}({rest})"
                 else:
@@ -296,3 +303,16 @@ class Replay:
                 "reads a value on the host that changes between calls; see the check in "
                 "step.replay_source().", RuntimeWarning, stacklevel=3)
         return self.fn(*args, **kwargs)  # eagerly: the engine's own error, or its branch
+
+
+def _reduce_call(replay: Any, node: Any) -> str:
+    """``np.sum(v, axis=a, keepdims=k)`` as ``add_reduce(v, a, None, None, k)`` (the arguments
+    np.sum hands to it), or "" for a call with any other argument."""
+    fn, named = REDUCES.get(node.fn, (None, ()))
+    options = dict(node.kwargs)
+    if fn is None or len(node.args) != 1 or not isinstance(node.args[0], Ref) or (
+            set(options) - {*named, "keepdims"}):
+        return ""
+    args = [replay._r(node.args[0]), replay._r(options.get("axis")),
+            replay._r(options.get("dtype")), "None", replay._r(options.get("keepdims", False))]
+    return f"{replay._name(fn)}({', '.join(args)})"
