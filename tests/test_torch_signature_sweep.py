@@ -59,6 +59,10 @@ def test_var_and_std_keywords_and_their_conflict(name: str) -> None:
     _same(getattr(ours, name)(**options), getattr(theirs, name)(**options))
     with pytest.raises(TypeError, match="unbiased= and correction="):
         getattr(ours, name)(1, True, correction=0)
+    with pytest.raises(TypeError):  # an int in keepdim's place: torch refuses it too
+        getattr(theirs, name)(1, True, 0)
+    with pytest.raises(TypeError, match="keepdim must be a bool"):
+        getattr(ours, name)(1, True, 0)
 
 
 @pytest.mark.parametrize("cell", ["GRUCell", "LSTMCell"])

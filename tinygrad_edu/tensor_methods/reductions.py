@@ -29,10 +29,12 @@ def _spread_options(
     name: str, unbiased: Any, keepdims: Any, correction: int | None
 ) -> tuple[bool, int]:
     """var's and std's ``(keepdims, correction)`` from PyTorch's ``(dim, unbiased, keepdim, *,
-    correction)``. An integer (not a bool) in keepdim's place is this library's older order,
-    ``(axis, keepdims, correction)``, which PyTorch refuses, so it cannot be a PyTorch call."""
-    if isinstance(keepdims, int) and not isinstance(keepdims, bool) and correction is None:
-        return bool(unbiased), keepdims
+    correction)``."""
+    if isinstance(keepdims, int) and not isinstance(keepdims, bool):  # refused, as in PyTorch
+        raise TypeError(
+            f"{name}: keepdim must be a bool, not {keepdims!r}; the positions are PyTorch's, "
+            f"{name}(dim, unbiased, keepdim): pass correction= by keyword"
+        )
     if unbiased is not None and correction is not None:
         raise TypeError(
             f"{name}: got both unbiased= and correction=; pass one (unbiased=False is "
