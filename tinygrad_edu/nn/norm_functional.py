@@ -1,5 +1,5 @@
 """Batch normalisation as a function (``nn.functional`` re-exports it; the layers, which keep
-the running statistics, are in :mod:`.norm`)."""
+the running statistics, are in :mod:`tinygrad_edu.nn.norm`)."""
 
 from __future__ import annotations
 

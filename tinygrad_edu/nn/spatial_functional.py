@@ -1,5 +1,5 @@
 """Convolution and pooling as functions (``nn.functional`` re-exports them; batch normalisation
-is in :mod:`.norm_functional`).
+is in :mod:`tinygrad_edu.nn.norm_functional`).
 
 Convolution is unfold, then a matrix product::
 
