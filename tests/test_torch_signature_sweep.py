@@ -99,6 +99,21 @@ def test_div_in_place_takes_rounding_mode(mode: str) -> None:
     _same(ours, theirs)
 
 
+def test_adam_takes_decoupled_weight_decay() -> None:
+    start = np.array([1.0, -3.0, 0.5])
+    ours, theirs = tg.tensor(start, requires_grad=True), torch.tensor(start, requires_grad=True)
+    options = {"weight_decay": 0.5, "decoupled_weight_decay": True}
+    mine, their = tg.optim.Adam([ours], 0.1, **options), torch.optim.Adam([theirs], 0.1, **options)
+    for _ in range(3):
+        mine.zero_grad()
+        their.zero_grad()
+        (ours**3).sum().backward()
+        (theirs**3).sum().backward()
+        mine.step()
+        their.step()
+    _same(ours, theirs)
+
+
 # -- (b) torch's keyword names ---------------------------------------------------------------
 M = np.arange(6.0).reshape(2, 3)
 B = np.arange(12.0).reshape(2, 3, 2)

@@ -36,6 +36,8 @@ class Adam(Optimizer):
             decoupled kind).
         amsgrad: use the running maximum of v (Reddi et al., 2018).
         maximize: climb the objective instead of descending it.
+        decoupled_weight_decay: take the decay off ``p`` itself, as :class:`AdamW` (PyTorch's
+            flag of the same name).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -57,6 +59,7 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -65,7 +68,7 @@ class Adam(Optimizer):
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
             "maximize": maximize,
-            "decoupled_weight_decay": isinstance(self, AdamW),
+            "decoupled_weight_decay": decoupled_weight_decay or isinstance(self, AdamW),
         }
         super().__init__(params, defaults)
 
