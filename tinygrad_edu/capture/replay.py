@@ -17,6 +17,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from ..tensor import Tensor
 from .trace import Recorder, Ref, Traced, _same, _shape_is, refuse, view
@@ -226,7 +227,9 @@ class Replay:
                    for o in node.outs):
                 _refs(node.args, escaping)
         wrote = False
-        for node in nodes:
+        owners, last = _lifetimes(rec, nodes, escaping)
+        free: dict[Any, list[str]] = {}  # buffers whose value is dead, by shape and layout
+        for i, node in enumerate(nodes):
             args = ", ".join([self._r(a) for a in node.args]
                              + [f"{k}={self._r(v)}" for k, v in node.kwargs.items()])
             lhs = ", ".join(f"v{o}" for o in node.outs) + (
@@ -243,10 +246,12 @@ class Replay:
                 a = [self._r(x) for x in node.args]
                 line = f"{a[0]}[{a[1]}] = {a[2]}"
             else:
-                array = rec.arrays[node.outs[0]] if len(node.outs) == 1 else None
-                if (isinstance(node.fn, np.ufunc) and isinstance(array, np.ndarray)
-                        and array.ndim and array.base is None and node.outs[0] not in escaping):
-                    args += f", out={self._name(np.empty_like(array), 'buf')}"
+                if node.outs and node.outs[0] in owners:  # a buffer: a dead one if one fits
+                    array = rec.arrays[node.outs[0]]
+                    pool = free.setdefault(owners[node.outs[0]], [])
+                    buffer = pool.pop() if pool else self._name(np.empty_like(array), "buf")
+                    owners[node.outs[0]] = buffer
+                    args += f", out={buffer}"
                 method = METHODS.get(node.fn)
                 reduce = _reduce_call(self, node)
                 if reduce:
@@ -257,6 +262,8 @@ class Replay:
                 else:
                     line = f"{lhs}{self._name(node.fn)}({args})"
             lines.append("    " + line)
+            for slot in last.pop(i, ()):  # values read for the last time: buffers free again
+                free[_layout(rec.arrays[slot])].append(owners[slot])
             target = node.kwargs.get("out", node.args[:1])
             wrote = wrote or node.effect and any(
                 isinstance(t, Ref) and t.slot in rec.state for t in target)
@@ -316,3 +323,39 @@ def _reduce_call(replay: Any, node: Any) -> str:
     args = [replay._r(node.args[0]), replay._r(options.get("axis")),
             replay._r(options.get("dtype")), "None", replay._r(options.get("keepdims", False))]
     return f"{replay._name(fn)}({', '.join(args)})"
+
+
+def _layout(array: Any) -> Any:
+    return array.shape, array.dtype, np.empty_like(array).strides
+
+
+def _lifetimes(rec: Recorder, nodes: list[Any],
+               escaping: set[int]) -> tuple[dict[int, Any], dict[int, list[int]]]:
+    """Buffer reuse: the elementwise results that stay inside the step (``out=`` candidates,
+    by slot, with their layout) and, for each node, those read there for the last time, views
+    of them included. A buffer whose value is dead is written again by a later call of the
+    same layout, so a step touches a few arrays, not one per call (the cache stays warm)."""
+    owners: dict[int, Any] = {}
+    bounds: dict[int, tuple[int, int]] = {}
+    for node in nodes:
+        array = rec.arrays[node.outs[0]] if len(node.outs) == 1 and node.guard is None else None
+        if (isinstance(node.fn, np.ufunc) and isinstance(array, np.ndarray) and array.ndim
+                and array.base is None and node.outs[0] not in escaping):
+            owners[node.outs[0]] = _layout(array)
+            bounds[node.outs[0]] = byte_bounds(array)
+    end: dict[int, int] = {}
+    for i, node in enumerate(nodes):
+        used: set[int] = set(node.outs)
+        _refs((node.args, node.kwargs), used)
+        for slot in used:  # a view (or the array itself) read here keeps its buffer alive
+            array = rec.arrays[slot]
+            if not isinstance(array, np.ndarray) or not array.size:
+                continue
+            low, high = byte_bounds(array)
+            for owner, (start, stop) in bounds.items():
+                if start < high and low < stop:
+                    end[owner] = i
+    last: dict[int, list[int]] = {}
+    for owner, i in end.items():
+        last.setdefault(i, []).append(owner)
+    return owners, last
