@@ -189,6 +189,27 @@ def test_in_place_methods_and_helpers_take_pytorchs_keywords() -> None:
     _same(ours[1], theirs[1])
 
 
+LAYERS = [("ReLU", ()), ("GELU", ()), ("Softmax", (1,)), ("Flatten", ()), ("Identity", ()),
+          ("LeakyReLU", (0.2,)), ("Hardtanh", (-0.5, 0.5)), ("Unflatten", (1, (2, 2)))]
+
+
+@pytest.mark.parametrize(("layer", "options"), LAYERS, ids=[k[0] for k in LAYERS])
+def test_layers_take_their_input_as_input(layer: str, options: tuple) -> None:
+    mine, theirs = _pair(DATA)
+    expected = getattr(torch.nn, layer)(*options)(input=theirs)
+    _same(getattr(nn, layer)(*options)(input=mine), expected)
+
+
+def test_losses_and_sequential_take_pytorchs_keywords() -> None:
+    mine, theirs = _pair(DATA)
+    target_mine, target_theirs = _pair(DATA[::-1].copy())
+    for loss in ("L1Loss", "SmoothL1Loss", "HuberLoss"):
+        _same(getattr(nn, loss)()(input=mine, target=target_mine),
+              getattr(torch.nn, loss)()(input=theirs, target=target_theirs))
+    _same(nn.Sequential(nn.ReLU(), nn.Tanh())(input=mine),
+          torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh())(input=theirs))
+
+
 # -- the sweep: no positional call valid in both means something else here ------------------
 ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "self": "input"}
 

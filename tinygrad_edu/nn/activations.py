@@ -32,8 +32,8 @@ class LeakyReLU(Module):
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.leaky_relu(x, self.negative_slope, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}{_inplace(self.inplace)}"
@@ -49,8 +49,8 @@ class GELU(Module):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.gelu(x, self.approximate)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.gelu(input, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -63,8 +63,8 @@ class SiLU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.silu(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.silu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -73,8 +73,8 @@ class SiLU(Module):
 class Mish(SiLU):
     """x · tanh(softplus(x)). See :func:`~tinygrad_edu.nn.activation_functional.mish`."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.mish(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.mish(input, self.inplace)
 
 
 class ELU(Module):
@@ -85,8 +85,8 @@ class ELU(Module):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.elu(x, self.alpha, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}{_inplace(self.inplace)}"
@@ -100,8 +100,8 @@ class Softplus(Module):
         super().__init__()
         self.beta, self.threshold = beta, threshold
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.softplus(x, self.beta, self.threshold)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -119,8 +119,8 @@ class Hardtanh(Module):
                              f"max_val ({max_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.hardtanh(x, self.min_val, self.max_val, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}{_inplace(self.inplace)}"
@@ -139,12 +139,12 @@ class ReLU6(Hardtanh):
 class LogSigmoid(Module):
     """log(sigmoid(x)), stable. See :func:`~tinygrad_edu.nn.activation_functional.logsigmoid`."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.logsigmoid(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.logsigmoid(input)
 
 
 class Softsign(Module):
     """x / (1 + |x|). See :func:`~tinygrad_edu.nn.activation_functional.softsign`."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return A.softsign(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return A.softsign(input)

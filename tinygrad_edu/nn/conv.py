@@ -114,12 +114,12 @@ class Conv2d(Module):
             if self.bias is not None:
                 self.bias.uniform_(-bound, bound)
 
-    def forward(self, x: Tensor) -> Tensor:
-        _images(self, x, self.in_channels)
+    def forward(self, input: Tensor) -> Tensor:
+        _images(self, input, self.in_channels)
         if self._same_extra is not None:  # padding="same" with an even kernel
-            x = x.pad(((0, 0),) * (x.ndim - 2) + ((0, self._same_extra[0]),
+            input = input.pad(((0, 0),) * (input.ndim - 2) + ((0, self._same_extra[0]),
                                                   (0, self._same_extra[1])))
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups)
 
     def extra_repr(self) -> str:
@@ -185,9 +185,9 @@ class MaxPool2d(_Pool2d):
     def extra_repr(self) -> str:
         return super().extra_repr() + f", dilation={self.dilation}, ceil_mode={self.ceil_mode}"
 
-    def forward(self, x: Tensor) -> Tensor:
-        _images(self, x)
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+    def forward(self, input: Tensor) -> Tensor:
+        _images(self, input)
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode)
 
 
@@ -210,7 +210,7 @@ class AvgPool2d(_Pool2d):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         self.divisor_override = divisor_override
 
-    def forward(self, x: Tensor) -> Tensor:
-        _images(self, x)
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+    def forward(self, input: Tensor) -> Tensor:
+        _images(self, input)
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)

@@ -134,14 +134,14 @@ class ConvTranspose2d(Module):
             if self.bias is not None:
                 self.bias.uniform_(-bound, bound)
 
-    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         if output_size is not None:
             raise NotImplementedError("ConvTranspose2d: output_size is not supported; give "
                                       "output_padding when the layer is made")
-        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
+        if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
             raise ValueError(f"{self!r}: expected an input of shape (N, {self.in_channels}, H, "
-                             f"W) or ({self.in_channels}, H, W), got {x.shape}")
-        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                             f"W) or ({self.in_channels}, H, W), got {input.shape}")
+        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
                                 self.output_padding)
 
     def extra_repr(self) -> str:

@@ -74,15 +74,15 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x: Tensor) -> Tensor:
-        shape = x._data.shape
+    def forward(self, input: Tensor) -> Tensor:
+        shape = input._data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{type(self).__name__}(in_features={self.in_features}, out_features="
                 f"{self.out_features}): expected input with last dimension {self.in_features}, "
-                f"got shape {x.shape}"
+                f"got shape {input.shape}"
             )
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -98,8 +98,8 @@ class ReLU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -108,15 +108,15 @@ class ReLU(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.sigmoid(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.sigmoid(input)
 
 
 class Tanh(Module):
     """tanh(x), elementwise."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanh(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanh(input)
 
 
 class Softmax(Module):
@@ -133,8 +133,8 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, _dim(self, x))
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmax(input, _dim(self, input))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -143,8 +143,8 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, computed stably (pair it with ``nn.NLLLoss``)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.log_softmax(x, _dim(self, x))
+    def forward(self, input: Tensor) -> Tensor:
+        return F.log_softmax(input, _dim(self, input))
 
 
 def _dim(layer: Softmax, x: Tensor) -> int:
@@ -161,8 +161,8 @@ class Identity(Module):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x
+    def forward(self, input: Tensor) -> Tensor:
+        return input
 
 
 class Flatten(Module):
@@ -173,8 +173,8 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim, self.end_dim)
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -191,8 +191,8 @@ class Dropout(Module):
         self.p = p
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -232,10 +232,10 @@ class Sequential(Module):
             for i, layer in enumerate(layers):
                 self.add_module(str(i), layer)
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, input: Any) -> Any:
         for layer in self._modules.values():
-            x = layer(x)
-        return x
+            input = layer(input)
+        return input
 
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.items())

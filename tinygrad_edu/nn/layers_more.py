@@ -160,8 +160,8 @@ class LayerNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -182,17 +182,17 @@ class Unflatten(Module):
         super().__init__()
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
-    def forward(self, x: Tensor) -> Tensor:
-        if not -x.ndim <= self.dim < x.ndim:
+    def forward(self, input: Tensor) -> Tensor:
+        if not -input.ndim <= self.dim < input.ndim:
             raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of shape "
-                             f"{x.shape}")
-        d = self.dim % x.ndim
+                             f"{input.shape}")
+        d = self.dim % input.ndim
         try:
-            return x.reshape(*x.shape[:d], *self.unflattened_size, *x.shape[d + 1:])
+            return input.reshape(*input.shape[:d], *self.unflattened_size, *input.shape[d + 1:])
         except ValueError:
             raise ValueError(
-                f"Unflatten: dimension {d} of size {x.shape[d]} cannot be split into "
-                f"{self.unflattened_size}; their product must be {x.shape[d]}"
+                f"Unflatten: dimension {d} of size {input.shape[d]} cannot be split into "
+                f"{self.unflattened_size}; their product must be {input.shape[d]}"
             ) from None
 
     def extra_repr(self) -> str:
@@ -210,8 +210,8 @@ class Dropout2d(Module):
             raise ValueError(f"Dropout2d: p is a probability and must lie in [0, 1], got {p}")
         self.p, self.inplace = p, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.dropout2d(x, self.p, self.training)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

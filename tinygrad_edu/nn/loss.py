@@ -132,8 +132,8 @@ class L1Loss(_LegacyLoss):
     """Mean absolute error |x - target| ("mean", "sum" or "none"). See
     :func:`~tinygrad_edu.nn.functional_extra.l1_loss`."""
 
-    def forward(self, x: Tensor, target: Tensor) -> Tensor:
-        return F.l1_loss(x, target, reduction=self.reduction)
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_LegacyLoss):
@@ -145,8 +145,8 @@ class SmoothL1Loss(_LegacyLoss):
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
-    def forward(self, x: Tensor, target: Tensor) -> Tensor:
-        return F.smooth_l1_loss(x, target, reduction=self.reduction, beta=self.beta)
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
@@ -157,8 +157,8 @@ class HuberLoss(_Loss):
         super().__init__(reduction)
         self.delta = delta
 
-    def forward(self, x: Tensor, target: Tensor) -> Tensor:
-        return F.huber_loss(x, target, reduction=self.reduction, delta=self.delta)
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class KLDivLoss(Module):
@@ -185,5 +185,5 @@ class KLDivLoss(Module):
                              f"'none', got {reduction!r}")
         self.reduction, self.log_target = reduction, log_target
 
-    def forward(self, x: Tensor, target: Tensor) -> Tensor:
-        return F.kl_div(x, target, reduction=self.reduction, log_target=self.log_target)
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

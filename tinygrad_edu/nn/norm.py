@@ -63,16 +63,16 @@ class _BatchNorm(Module):
                 self.running_var.fill_(1.0)
                 self.num_batches_tracked.zero_()
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         if (
-            not isinstance(x, Tensor)  # type: ignore[redundant-expr]
-            or x.ndim not in self.dims
-            or x.shape[1] != self.num_features
+            not isinstance(input, Tensor)  # type: ignore[redundant-expr]
+            or input.ndim not in self.dims
+            or input.shape[1] != self.num_features
         ):
             raise ValueError(
                 f"{self!r}: expected an input of shape "
                 f"{self.shape_text.format(C=self.num_features)}, got "
-                f"{getattr(x, 'shape', type(x).__name__)}"
+                f"{getattr(input, 'shape', type(input).__name__)}"
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
@@ -84,7 +84,7 @@ class _BatchNorm(Module):
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
         return F.batch_norm(
-            x, self.running_mean if keep else None, self.running_var if keep else None,
+            input, self.running_mean if keep else None, self.running_var if keep else None,
             self.weight, self.bias, use_batch, factor, self.eps,
         )
 

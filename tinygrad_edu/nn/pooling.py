@@ -278,8 +278,8 @@ class AdaptiveAvgPool2d(_AdaptivePool):
     def __init__(self, output_size: Any) -> None:
         super().__init__(output_size)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return adaptive_avg_pool2d(x, self.output_size)
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool2d(input, self.output_size)
 
 
 class AdaptiveAvgPool1d(_AdaptivePool):
@@ -289,8 +289,8 @@ class AdaptiveAvgPool1d(_AdaptivePool):
     def __init__(self, output_size: Any) -> None:
         super().__init__(output_size)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return adaptive_avg_pool1d(x, self.output_size)
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveMaxPool2d(_AdaptivePool):
@@ -298,16 +298,16 @@ class AdaptiveMaxPool2d(_AdaptivePool):
     (see :func:`adaptive_max_pool2d`); with ``return_indices=True`` it returns
     (values, indices)."""
 
-    def forward(self, x: Tensor) -> Any:
-        return adaptive_max_pool2d(x, self.output_size, self.return_indices)
+    def forward(self, input: Tensor) -> Any:
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(_AdaptivePool):
     """The largest element of each of ``output_size`` windows of (N, C, L)
     (see :func:`adaptive_max_pool1d`)."""
 
-    def forward(self, x: Tensor) -> Any:
-        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
+    def forward(self, input: Tensor) -> Any:
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 __all__ = [
