@@ -189,6 +189,16 @@ def test_in_place_methods_and_helpers_take_pytorchs_keywords() -> None:
     _same(ours[1], theirs[1])
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_take_other_by_keyword(name: str) -> None:
+    mine, theirs = _pair(DATA)
+    _same(getattr(mine, name)(other=mine.flip(0)), getattr(theirs, name)(other=theirs.flip(0)))
+    _same(getattr(tg, name)(mine, other=mine.flip(0)),
+          getattr(torch, name)(theirs, other=theirs.flip(0)))
+    with pytest.raises(TypeError, match="no dim"):
+        getattr(mine, name)(1, other=mine)
+
+
 LAYERS = [("ReLU", ()), ("GELU", ()), ("Softmax", (1,)), ("Flatten", ()), ("Identity", ()),
           ("LeakyReLU", (0.2,)), ("Hardtanh", (-0.5, 0.5)), ("Unflatten", (1, (2, 2)))]
 

@@ -131,7 +131,7 @@ class ReductionMethods(
 
     def max(
         self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-        keepdims: bool | None = None,
+        keepdims: bool | None = None, other: Any = None,
     ) -> Any:
         """As PyTorch's ``max``: ``x.max()`` is the largest element (the gradient split
         evenly among ties); ``x.max(dim)`` is the pair ``(values, indices)`` of the largest
@@ -148,19 +148,24 @@ class ReductionMethods(
             >>> values.tolist(), indices.tolist()
             ([5.0, 7.0], [1, 0])
         """
-        return self._max_min("max", dim, keepdim, axis, keepdims)
+        return self._max_min("max", dim, keepdim, axis, keepdims, other)
 
     def min(
         self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-        keepdims: bool | None = None,
+        keepdims: bool | None = None, other: Any = None,
     ) -> Any:
         """As PyTorch's ``min``: ``x.min()`` is the smallest element, ``x.min(dim)`` the pair
         ``(values, indices)``, ``x.min(other)`` is :meth:`minimum` (see :meth:`max`)."""
-        return self._max_min("min", dim, keepdim, axis, keepdims)
+        return self._max_min("min", dim, keepdim, axis, keepdims, other)
 
     def _max_min(
-        self, name: str, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None
+        self, name: str, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None,
+        other: Any = None,
     ) -> Any:
+        if other is not None:  # PyTorch's keyword for the elementwise form, x.max(other=y)
+            if dim is not None or axis is not None or not isinstance(other, TensorBase):
+                raise TypeError(f"{name}(other=...) takes a tensor, and no dim; pass one")
+            dim = other
         if axis is not None:
             if dim is not None:
                 raise TypeError(f"{name}() got both dim= and axis=; pass one")
