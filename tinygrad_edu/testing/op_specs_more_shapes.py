@@ -267,10 +267,11 @@ def _np_cdist(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
 
 
 def _near_kink(x: np.ndarray, y: np.ndarray, p: float) -> bool:
-    """|difference| at 0 (p = 1), a distance near 0, or (p = inf) two coordinates nearly tied
-    for the largest: kinks of the distance."""
+    """|difference| at 0 (p = 1; for p = 3 the gradient's derivative, 6 |d|, kinks there, so
+    second-order finite differences are off by ~eps), a distance near 0, or (p = inf) two
+    coordinates nearly tied for the largest: kinks of the distance."""
     difference = np.sort(np.abs(x[..., :, None, :] - y[..., None, :, :]), axis=-1)
-    near = bool((difference[..., 0] < 1e-3).any()) if p == 1.0 else False
+    near = bool((difference[..., 0] < 1e-3).any()) if p in (1.0, 3.0) else False
     tied = difference.shape[-1] > 1 and bool((difference[..., -1] - difference[..., -2] < 1e-3)
                                              .any())
     return near or (tied and p == float("inf")) or bool((difference[..., -1] < 1e-3).any())
