@@ -19,7 +19,7 @@ from . import optim as optim  # tg.optim.SGD, Adam, AdamW, RMSprop, lr scheduler
 from . import return_types as return_types  # the named (values, indices) pairs of x.max(dim)
 from . import utils as utils  # tg.utils.data is tg.data, as torch.utils.data
 from . import viz as viz  # graph pictures: tg.viz.to_mermaid(loss)
-from .autograd import Function, grad
+from .autograd import Function
 from .backends import (
     Backend,
     BackendError,
@@ -183,6 +183,8 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .gradients import backward as _backward
+from .gradients import grad
 from .serialization import CheckpointError, load, load_metadata, save
 from .tensor import Tensor
 from .tensor_methods.base import Size
@@ -190,8 +192,9 @@ from .threads import get_num_threads, set_num_threads
 from .transfer import from_dlpack, to_backend
 from .value import Value
 
-# PyTorch's place for them, tg.autograd.gradcheck: autograd is a layer below gradcheck and
-# cannot import it, so the package's face hands them down.
+# PyTorch's place for them, tg.autograd.grad and tg.autograd.gradcheck: autograd is a layer
+# below gradients and gradcheck and cannot import them, so the package's face hands them down.
+autograd.grad, autograd.backward = grad, _backward
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
 __version__ = "0.1.0"

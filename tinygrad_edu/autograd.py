@@ -29,9 +29,11 @@ from .grad_mode import enable_grad as enable_grad
 from .grad_mode import is_grad_enabled as is_grad_enabled
 from .grad_mode import no_grad as no_grad
 
-# ``tg.autograd.gradcheck`` and ``gradgradcheck``, where PyTorch keeps them. They live in
-# :mod:`tinygrad_edu.gradcheck`, a layer above this one (they need Tensor), so this module
-# cannot import them; ``tinygrad_edu/__init__.py`` puts them here once both are loaded.
+# ``tg.autograd.grad``, ``backward``, ``gradcheck`` and ``gradgradcheck``, where PyTorch keeps
+# them. They live in :mod:`tinygrad_edu.gradients` and :mod:`tinygrad_edu.gradcheck`, which
+# import this module, so it cannot import them; ``tinygrad_edu/__init__.py`` puts them here.
+grad: Callable[..., tuple[Any, ...]]
+backward: Callable[..., None]
 gradcheck: Callable[..., bool]
 gradgradcheck: Callable[..., bool]
 
@@ -255,71 +257,3 @@ class HookHandle:
             if result is not None:
                 grad = result
         return grad
-
-
-def _one_output(outputs: Sequence[Any], grad_outputs: Any) -> tuple[Any, Any]:
-    """Several outputs as one: the gradient of sum_i <output_i, grad_output_i> is the sum of
-    the gradients that each output's grad_output asks for."""
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif not isinstance(grad_outputs, list | tuple) or len(grad_outputs) != len(outputs):
-        raise ValueError("grad(): give one grad_output per output (None for a scalar output)")
-    if len(outputs) == 1:
-        return outputs[0], grad_outputs[0]
-    total = None
-    for output, grad_output in zip(outputs, grad_outputs, strict=True):
-        term = (output * output._seed_grad(grad_output)).sum()
-        total = term if total is None else total + term
-    return total, None
-
-
-def grad(
-    outputs: Any,
-    inputs: Sequence[Any] | Any,
-    grad_outputs: Any = None,
-    *,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    allow_unused: bool = False,
-) -> tuple[Any, ...]:
-    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
-
-    Like ``torch.autograd.grad``. With ``create_graph=True`` the results can be differentiated
-    again (Hessian-vector products, gradient penalties).
-
-    Examples:
-        >>> import tinygrad_edu as tg
-        >>> x = tg.Tensor(3.0, requires_grad=True)
-        >>> (dx,) = tg.grad(x ** 3, x, create_graph=True)
-        >>> dx.item(), tg.grad(dx, x)[0].item()
-        (27.0, 18.0)
-    """
-    single = not isinstance(inputs, (list, tuple))
-    inputs_list: list[Any] = [inputs] if single else list(inputs)
-    for t in inputs_list:
-        if not t.requires_grad:
-            raise RuntimeError(
-                "grad(): one of the inputs does not require grad; create it with "
-                "requires_grad=True or call .requires_grad_()."
-            )
-    if isinstance(outputs, list | tuple):
-        outputs, grad_outputs = _one_output(outputs, grad_outputs)
-    if not outputs.requires_grad:
-        raise RuntimeError(
-            "grad(): the output does not require grad: no input that requires grad went into "
-            "it, or it was computed inside no_grad()."
-        )
-    seed = outputs._seed_grad(grad_outputs, fresh=True)
-    if retain_graph is None:
-        retain_graph = create_graph
-    results = run_backward(
-        outputs, seed, retain_graph=retain_graph, create_graph=create_graph, targets=inputs_list
-    )
-    assert results is not None
-    for g in results:
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                "grad(): an input was not used to compute the output; pass allow_unused=True "
-                "to get None for it."
-            )
-    return tuple(results)

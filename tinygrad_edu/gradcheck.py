@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import enable_grad, grad, no_grad
+from .autograd import enable_grad, no_grad
+from .gradients import grad
 from .tensor import Tensor
 
 TensorOrTensors = Tensor | Sequence[Tensor]

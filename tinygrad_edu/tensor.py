@@ -24,6 +24,7 @@ from .backends.registry import get_backend
 from .context import Context, shared_counter
 from .device import pick as pick_backend
 from .dtypes import bool_, float32, int64, to_dtype
+from .gradients import backward_into
 from .inplace import InPlaceMixin
 from .tensor_methods.construction import array_of
 from .tensor_methods.conversion import ConversionMethods
@@ -168,8 +169,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
                 grad._fresh = False  # from now on it is this leaf's own
                 self.grad = grad
                 return
-            # A private copy: the same gradient array may be flowing to other tensors too.
-            copy = self.backend.xp.asarray(grad._data, copy=True)
+            copy = self.backend.xp.asarray(grad._data, copy=True)  # (it may reach others too)
             self.grad = Tensor._from_data(copy, self.backend)
         else:
             try:  # in place, as PyTorch: a reference to .grad taken earlier sees the sum too
@@ -232,10 +232,10 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
     # -- autograd API ----------------------------------------------------------------------
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None,
-        create_graph: bool = False, *, grad: Any = None
+        create_graph: bool = False, inputs: Any = None, *, grad: Any = None
     ) -> None:
-        """Compute the gradient of this tensor with respect to every leaf that requires one,
-        adding it into each leaf's ``.grad``.
+        """Compute the gradient of this tensor with respect to every leaf that requires one
+        (or to ``inputs`` only), adding it into each one's ``.grad``.
 
         Args:
             gradient: the gradient of the final result with respect to this tensor; may be
@@ -244,6 +244,7 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
             retain_graph: keep the saved values so ``backward`` can run through the graph
                 again (default: the value of ``create_graph``).
             create_graph: record the backward pass too, for second derivatives.
+            inputs: a tensor or a list of them (leaves or not): only their ``.grad`` changes.
         """
         grad = gradient if grad is None else grad
         if not self.requires_grad:
@@ -254,6 +255,8 @@ class Tensor(IndexingMethods, ReductionMethods, ConversionMethods, InPlaceMixin)
         seed = self._seed_grad(grad)
         if retain_graph is None:
             retain_graph = create_graph
+        if inputs is not None:
+            return backward_into(self, seed, inputs, retain_graph, create_graph)
         autograd.run_backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
