@@ -387,3 +387,23 @@ def test_reads_are_bounded_by_the_header_and_the_file(tmp_path: Path, monkeypatc
     path.write_bytes(path.read_bytes() + bytes(16))  # trailing bytes: not what the header says
     with pytest.raises(CheckpointError, match="describes"):
         load(path)
+
+
+@pytest.mark.parametrize("where", ["cpu", "numpy", tg.device("cpu")])
+def test_load_takes_torch_map_location(tmp_path, where) -> None:
+    path = tmp_path / "w.safetensors"
+    save({"w": tg.tensor([1.0, 2.0])}, path)
+    loaded = load(path, where)  # torch.load(path, "cpu"): map_location is the second parameter
+    assert loaded["w"].backend.name == "numpy" and loaded["w"].tolist() == [1.0, 2.0]
+    assert load(path, map_location=where, mmap=True)["w"].device == tg.device("cpu")
+
+
+def test_load_refuses_a_map_location_it_cannot_honour(tmp_path) -> None:
+    path = tmp_path / "w.safetensors"
+    save({"w": tg.tensor([1.0])}, path)
+    with pytest.raises(TypeError, match="map_location='cpu'"):
+        load(path, map_location=lambda storage, location: storage)
+    with pytest.raises(TypeError, match="records no device"):
+        load(path, {"cuda:0": "cpu"})
+    with pytest.raises(ValueError, match="disagree"):
+        load(path, "cuda", backend="numpy")

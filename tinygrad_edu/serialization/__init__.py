@@ -34,6 +34,7 @@ import numpy as np  # host-side file code: every backend's arrays pass through N
 
 from ..backends.base import Backend
 from ..backends.registry import get_backend
+from ..device import device, pick
 from ..tensor import Tensor
 from .reading import _BINARY, CheckpointError, _kind, _read, _unreadable
 
@@ -107,18 +108,24 @@ def save(
     _write_atomically(path, data)
 
 
-def load(path: str | os.PathLike[str], backend: str | Backend | None = None, *,
-         weights_only: bool = True) -> dict[str, Tensor]:
+def load(path: str | os.PathLike[str], map_location: Any = None, *,
+         backend: str | Backend | None = None, weights_only: bool = True,
+         mmap: bool | None = None) -> dict[str, Tensor]:
     """Read a safetensors file into a dict of Tensors (no pickle: no code from the file runs).
 
     Args:
         path: a ``.safetensors`` file, written by :func:`save` or by
             ``safetensors.torch.save_file``.
-        backend: where the tensors go; default: the current backend (see
-            :func:`tinygrad_edu.get_backend`).
+        map_location: where the tensors go, as ``torch.load`` takes it: a device
+            (``"cpu"``, ``"cuda"``, ``tg.device("cuda:0")``) or a backend's name. The file
+            records no device, so there is nothing for a dict or a function to remap.
+        backend: the same choice by backend name (``"numpy"``, ``"cupy"``); default: the
+            current backend (see :func:`tinygrad_edu.get_backend`).
         weights_only: accepted as ``torch.load`` takes it (``torch.load(path,
             weights_only=True)``); a safetensors file holds nothing but tensors, so both values
             load the same.
+        mmap: accepted as ``torch.load`` takes it; the file is read whole either way, and the
+            tensors are the same.
 
     Returns:
         ``{name: Tensor}``, ready for ``model.load_state_dict(...)``. float32, float64, int64
@@ -140,7 +147,13 @@ def load(path: str | os.PathLike[str], backend: str | Backend | None = None, *,
         >>> load(path)["steps"]
         tensor([1, 2, 3])
     """
-    target = get_backend(backend)
+    if map_location is not None and not isinstance(map_location, str | device):
+        raise TypeError(
+            f"load(): map_location={map_location!r} is not a device; a safetensors file records "
+            "no device, so a dict or function has nothing to remap. Say where the tensors go: "
+            "map_location='cpu' or 'cuda'."
+        )
+    target = get_backend(pick(backend, map_location))
     path = Path(path)
     header, data = _read(path)
     for name, entry in header.items():
