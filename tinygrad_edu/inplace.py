@@ -245,43 +245,34 @@ class InPlaceMixin:
             value = value.item()
         return self._assign_("fill_", self._operand("fill_", value))
 
-    def scatter_(self: Any, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Any:
+    def scatter_(self: Any, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                 reduce: str | None = None) -> Any:
         """Write ``src`` (a tensor, or one number; or ``value=``) at the positions ``index``
         gives along ``dim``, in place, as ``torch.Tensor.scatter_``: for ``dim=0``,
-        ``self[index[i][j]][j] = src[i][j]``. Returns ``self``.
+        ``self[index[i][j]][j] = src[i][j]``; ``reduce="add"`` or ``"multiply"`` combines
+        instead. The same checks as :meth:`scatter` (a tensor ``src`` of this dtype, positions
+        in range). Returns ``self``.
 
         Examples:
             >>> import tinygrad_edu as tg
             >>> tg.zeros(4).scatter_(0, tg.tensor(2), value=1).tolist()  # one-hot
             [0.0, 0.0, 1.0, 0.0]
         """
-        import numpy as np
+        self._check_inplace("scatter_", src)
+        out = self.detach().scatter(dim, index, src, value=value, reduce=reduce)
+        return self._assign_("scatter_", out._data)
 
-        self._check_inplace("scatter_")
-        if (src is None) == (value is None):
-            raise TypeError("scatter_: give the values as src (a tensor or a number) or value=")
-        positions = np.asarray(index.numpy() if hasattr(index, "numpy") else index)
-        if positions.ndim == 0 and self.ndim <= 1:
-            positions = positions.reshape(1)
-        if positions.dtype.kind not in "iu" or positions.ndim != self.ndim:
-            raise ValueError(
-                f"scatter_: index must be an integer tensor with as many dimensions as self "
-                f"({self.ndim}), got {positions.dtype} with {positions.ndim}"
-            )
-        axis = dim % self.ndim
-        if positions.size and (positions.min() < 0 or positions.max() >= self.shape[axis]):
-            raise IndexError(
-                f"scatter_: index values must lie in [0, {self.shape[axis]}) for dim {dim} of "
-                f"shape {tuple(self.shape)}, got {positions.min()} .. {positions.max()}"
-            )
-        values = value if src is None else (src.numpy() if hasattr(src, "numpy") else src)
-        if np.ndim(values) > 0:  # src: the part of it the index covers
-            values = np.asarray(values)[tuple(slice(0, n) for n in positions.shape)]
-        target = np.array(self.numpy(), copy=True)
-        where: list[Any] = list(np.indices(positions.shape, sparse=True))
-        where[axis] = positions
-        target[tuple(where)] = values
-        return self._assign_("scatter_", self.backend.asarray(target))
+    def scatter_add_(self: Any, dim: int, index: Any, src: Any) -> Any:
+        """``scatter_add`` in place (repeated positions add up). Returns ``self``."""
+        self._check_inplace("scatter_add_", src)
+        return self._assign_("scatter_add_", self.detach().scatter_add(dim, index, src)._data)
+
+    def scatter_reduce_(self: Any, dim: int, index: Any, src: Any, reduce: str, *,
+                        include_self: bool = True) -> Any:
+        """``scatter_reduce`` in place. Returns ``self``."""
+        self._check_inplace("scatter_reduce_", src)
+        out = self.detach().scatter_reduce(dim, index, src, reduce, include_self=include_self)
+        return self._assign_("scatter_reduce_", out._data)
 
     def copy_(self: Any, other: Any, non_blocking: bool = False) -> Any:
         """Copy ``other``'s values into this tensor (broadcast to its shape, cast to its dtype,

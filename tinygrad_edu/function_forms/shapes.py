@@ -15,10 +15,10 @@ from ..tensor_methods.shapes import promote
 
 __all__: list[str] = [
     "movedim", "moveaxis", "swapaxes", "swapdims", "unflatten", "tile", "repeat_interleave",
-    "take_along_dim", "scatter", "scatter_add", "diag", "diagonal", "trace", "diff", "addmm",
-    "baddbmm", "mv", "vdot", "inner", "tensordot", "kron", "cross", "einsum", "meshgrid",
-    "cdist", "block_diag", "cartesian_prod", "atleast_1d", "atleast_2d", "atleast_3d", "rot90",
-    "tril_indices", "triu_indices", "histc",
+    "take_along_dim", "scatter", "scatter_add", "scatter_reduce", "diag", "diagonal", "trace",
+    "diff", "addmm", "baddbmm", "mv", "vdot", "inner", "tensordot", "kron", "cross", "einsum",
+    "meshgrid", "cdist", "block_diag", "cartesian_prod", "atleast_1d", "atleast_2d",
+    "atleast_3d", "rot90", "tril_indices", "triu_indices", "histc",
 ]
 
 
@@ -88,6 +88,13 @@ def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = N
 def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
     """A copy of ``x`` with ``src`` added at ``index``: ``x.scatter_add(dim, index, src)``."""
     return _tensor(input).scatter_add(dim, index, src)
+
+
+def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """A copy of ``x`` with ``src`` reduced into ``index``:
+    ``x.scatter_reduce(dim, index, src, reduce, include_self=include_self)``."""
+    return _tensor(input).scatter_reduce(dim, index, src, reduce, include_self=include_self)
 
 
 def diag(input: Any, diagonal: int = 0) -> Tensor:

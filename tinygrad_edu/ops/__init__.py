@@ -22,7 +22,8 @@ file (``ops/``)        primitives
 ``linalg.py``          MatMul
 ``norm.py``            PNorm (the p-norm for p other than 0, 1, 2 and inf)
 ``movement.py``        Reshape, Permute, Expand, GetItem, IndexAdd, Concatenate, Pad
-``more_shapes.py``     Scatter (values written at positions; its adjoint picks them: GetItem)
+``more_shapes.py``     Scatter (values written at positions; its adjoint picks them: GetItem),
+                       ScatterReduce (scatter_reduce's sum, prod, mean, amax, amin)
 ``transfer.py``        ToBackend
 ``spatial.py``         Unfold, Fold (im2col and its adjoint, for convolution and pooling)
 ``pool.py``            TiledMaxPool (max pooling over windows side by side, for speed)
@@ -116,7 +117,7 @@ from .more_maths import (
     Xlogy,
 )
 from .more_scans import Cumprod, Logcumsumexp, NanToZero
-from .more_shapes import Scatter
+from .more_shapes import Scatter, ScatterReduce
 from .movement import Concatenate, Expand, GetItem, IndexAdd, Pad, Permute, Reshape
 from .nn_ops import (
     BinaryCrossEntropy,
@@ -212,6 +213,7 @@ __all__ = [
     "Remainder",
     "Reshape",
     "Scatter",
+    "ScatterReduce",
     "Sigmoid",
     "Sin",
     "Sqrt",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import ops
 from ..backends.base import Backend
 from ..backends.registry import get_backend
+from ..context import shared_counter
 from ..device import device as Device
 from ..dtypes import bool_, float32, float64, int64, to_dtype
 from ..ops.transfer import to_backend as move_to
@@ -132,8 +133,20 @@ class ConversionMethods(TensorBase):
     def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
         """This tensor on another backend or device, and/or in another dtype, as PyTorch's
         ``to``: ``x.to("cupy")``, ``x.to("cuda")``, ``x.to(tg.float64)``,
-        ``x.to("cpu", tg.float64)``. Gradients flow back across the move and the conversion.
+        ``x.to("cpu", tg.float64)``, or ``x.to(other)``: ``other``'s dtype and backend.
+        Gradients flow back across the move and the conversion.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([1, 2]).to(tg.tensor([0.5], dtype=tg.float64)).dtype
+            tinygrad_edu.float64
         """
+        if args and isinstance(args[0], TensorBase):  # to(other): other's dtype and device
+            other, *rest = args
+            if rest and not isinstance(rest[0], builtins.bool):
+                raise TypeError("to(other, ...): after a tensor only non_blocking and copy "
+                                "may follow, as in PyTorch")
+            return self.to(other.backend, other.dtype)
         where = device
         for arg in args:
             if isinstance(arg, Backend | Device) or (
@@ -144,6 +157,38 @@ class ConversionMethods(TensorBase):
                 dtype = arg
         out = cast("Tensor", self) if where is None else move_to(self, get_backend(where))
         return out if dtype is None else out.astype(dtype)
+
+    def _view_bits(self, dtype: Any) -> Tensor:
+        """``x.view(dtype)``: the same memory read as another dtype (no gradient, as in
+        PyTorch). A dtype of another element size changes the last dim's size by the ratio.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([1.0], dtype=tg.float64).view(tg.int64).tolist()
+            [4607182418800017408]
+            >>> tg.tensor([1.0]).view(tg.bool).tolist()  # 4 bytes: 4 bools
+            [False, False, True, True]
+        """
+        target, data, size = to_dtype(dtype), self._data, self.dtype.itemsize
+        if target.itemsize != size:
+            last = self.shape[-1] if self.ndim else None
+            ratio = max(target.itemsize, size) // min(target.itemsize, size)
+            if last is None or (target.itemsize > size and last % ratio):
+                where = "self.dim() cannot be 0" if last is None else (
+                    f"the last dim's size, {last}, must be divisible by {ratio}")
+                hint = "x.reshape(1)" if last is None else f"x.reshape(-1, {ratio})"
+                raise RuntimeError(
+                    f"view: {where} to view {self.dtype.name} as {target.name} (different "
+                    f"element sizes), as in PyTorch; reshape first, e.g. {hint}"
+                )
+        if not hasattr(data, "view"):
+            raise TypeError(f"view(dtype): backend {self.backend.name!r} cannot reinterpret "
+                            "memory (the array API standard has no such operation)")
+        if not data.flags.c_contiguous:  # PyTorch asks for .contiguous() first
+            data = data.copy()
+        out = type(self)._from_data(data.view(self.backend.native_dtype(target)), self.backend)
+        out._versions = shared_counter(self)  # the same memory: in-place changes show in both
+        return out
 
     def cpu(self) -> Tensor:
         """This tensor on the CPU (the NumPy backend)."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import ops
 from ..dtypes import int64
 from .base import TensorBase
+from .selection import check_positions
 from .shapes import _shape_args, axis_index
 
 if TYPE_CHECKING:
@@ -134,7 +135,9 @@ class PieceMethods(TensorBase):
         if self.ndim == 0:  # a 0-d tensor is its one element, at position 0
             return cast("Tensor", self).reshape(1).index_select(dim, index).reshape(())
         axis = axis_index(dim, self.ndim, "index_select: dim")
-        return self._cut(axis, index.reshape(-1))
+        index = index.reshape(-1)
+        check_positions("index_select", self, index._data, axis)
+        return self._cut(axis, index)
 
     def flip(self, *dims: Any) -> Tensor:
         """The elements in reverse order along ``dims``, as ``torch.flip``:

@@ -16,6 +16,7 @@ from .. import ops
 from ..dtypes import int64
 from .base import TensorBase
 from .products import ProductMethods
+from .selection import check_positions
 from .shapes import axis_index, broadcast_shapes
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ class PositionMethods(ProductMethods):
         axis = axis_index(dim, x.ndim, "take_along_dim: dim")
         if x.ndim == 0:
             return x.gather(0, index)
+        if x.shape[axis]:  # PyTorch 2.13 wraps every position along dim (7 is 7 % size)
+            index = index % x.shape[axis]
         others = [list(x.shape), list(index.shape)]
         for shape in others:
             shape[axis] = 1
@@ -123,6 +126,7 @@ class PositionMethods(ProductMethods):
                 f"{tuple(index.shape)}"
             )
         axis = axis_index(dim, self.ndim, f"{name}: dim")
+        check_positions(name, self, index._data, axis)
         shape = tuple(self.shape) or (1,)
         too_big = any(n > m for d, (n, m) in enumerate(zip(index.shape, shape, strict=True))
                       if d != axis)
@@ -155,29 +159,36 @@ class PositionMethods(ProductMethods):
         ``out[index[i][j]][j] = src[i][j]``. Gradients: to ``self`` where nothing was written,
         to each element of ``src`` from the place it was written to.
 
+        ``reduce="add"`` or ``"multiply"`` (PyTorch's older form of :meth:`scatter_reduce`)
+        adds or multiplies instead of writing; as in PyTorch, that result has no gradient.
+
         Examples:
             >>> import tinygrad_edu as tg
             >>> tg.zeros(2, 3).scatter(1, tg.tensor([[2], [0]]), 1.0).tolist()
             [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+            >>> tg.ones(3).scatter(0, tg.tensor([0, 0]), 2.0, reduce="multiply").tolist()
+            [4.0, 1.0, 1.0]
         """
-        if reduce is not None:
-            raise ValueError(f"scatter: reduce={reduce!r} is not supported; for sums use "
-                             "scatter_add(dim, index, src)")
+        if reduce not in (None, "add", "multiply"):
+            raise ValueError(
+                f"scatter: reduce must be 'add' or 'multiply', not {reduce!r}; for 'sum', "
+                "'prod', 'mean', 'amax' and 'amin' use scatter_reduce(dim, index, src, reduce)"
+            )
         if (src is None) == (value is None):
             raise TypeError("scatter: give the values as src (a tensor or a number) or value=")
         x = cast("Tensor", self)
         given = src if value is None else value
         if isinstance(given, TensorBase) or not isinstance(given, int | float | bool):
-            src = self._const(given)
-            if src.dtype is not self.dtype:
-                raise TypeError(
-                    f"scatter: src has dtype {src.dtype.name} and self {self.dtype.name}; they "
-                    f"must match, as in PyTorch: convert first, e.g. src.to({self.dtype.name})"
-                )
+            src = self._same_dtype("scatter", self._const(given))
             key, src = self._scatter_key("scatter", dim, index, src)
         else:
             key, _ = self._scatter_key("scatter", dim, index, None)
             src = self.constant(self.backend.xp.asarray(given, dtype=self._data.dtype))
+        if reduce is not None:
+            if src.ndim == 0:  # one number: the same for every position
+                src = src.expand(*self.backend.xp.broadcast_arrays(*key)[0].shape)
+            kind = "sum" if reduce == "add" else "prod"
+            return self._reduce_into(dim, key, src, kind, True, derivative=False)
         if self.ndim == 0:
             return cast("Tensor", ops.Scatter.apply(x.reshape(1), src, key=key)).reshape(())
         return cast("Tensor", ops.Scatter.apply(x, src, key=key))
@@ -191,16 +202,63 @@ class PositionMethods(ProductMethods):
             >>> tg.zeros(3).scatter_add(0, tg.tensor([0, 2, 0]), tg.ones(3)).tolist()
             [2.0, 0.0, 1.0]
         """
-        src = self._const(src)
-        if src.dtype is not self.dtype:
-            raise TypeError(
-                f"scatter_add: src has dtype {src.dtype.name} and self {self.dtype.name}; they "
-                "must match, as in PyTorch"
-            )
+        src = self._same_dtype("scatter_add", self._src_tensor("scatter_add", src))
         key, part = self._scatter_key("scatter_add", dim, index, src)
         x = cast("Tensor", self)
         added = ops.IndexAdd.apply(part, shape=tuple(x.shape) or (1,), key=key)
         return x + (added.reshape(()) if x.ndim == 0 else added)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
+                       include_self: bool = True) -> Tensor:
+        """A copy with the elements of ``src`` reduced into the positions ``index`` gives along
+        ``dim``, as ``torch.scatter_reduce``: ``reduce`` is "sum", "prod", "mean", "amax" or
+        "amin", and ``self``'s own element takes part where ``include_self`` (else a place
+        written to holds the reduction of what was written there only). An integer "mean"
+        rounds down. Gradients as PyTorch's (amax/amin: shared evenly among equal elements).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> x = tg.tensor([1.0, 2.0, 3.0])
+            >>> x.scatter_reduce(0, tg.tensor([0, 0]), tg.tensor([5.0, 4.0]), "amax").tolist()
+            [5.0, 2.0, 3.0]
+            >>> x.scatter_reduce(0, tg.tensor([0, 0]), tg.tensor([5.0, 4.0]), "mean",
+            ...                  include_self=False).tolist()
+            [4.5, 2.0, 3.0]
+        """
+        if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+            raise ValueError(
+                f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', not "
+                f"{reduce!r}" + (" (scatter's reduce='add' is 'sum' here)" if reduce == "add"
+                                 else "")
+            )
+        src = self._same_dtype("scatter_reduce", self._src_tensor("scatter_reduce", src))
+        key, part = self._scatter_key("scatter_reduce", dim, index, src)
+        return self._reduce_into(dim, key, part, reduce, bool(include_self))
+
+    def _reduce_into(self, dim: int, key: Any, part: Any, reduce: str, include_self: bool,
+                     derivative: bool = True) -> Tensor:
+        x = cast("Tensor", self)
+        axis = axis_index(dim, self.ndim, "scatter_reduce: dim")
+        out = ops.ScatterReduce.apply(x.reshape(1) if x.ndim == 0 else x, part, key=key,
+                                      reduce=reduce, include_self=include_self, axis=axis,
+                                      derivative=derivative)
+        return cast("Tensor", out.reshape(()) if x.ndim == 0 else out)
+
+    def _src_tensor(self, name: str, src: Any) -> Any:
+        if not isinstance(src, TensorBase):
+            raise TypeError(
+                f"{name}: src must be a Tensor, not {type(src).__name__}, as in PyTorch; for "
+                "one number use scatter(dim, index, value, reduce=...) or tg.full_like(...)"
+            )
+        return src
+
+    def _same_dtype(self, name: str, src: Any) -> Any:
+        if src.dtype is not self.dtype:
+            raise TypeError(
+                f"{name}: src has dtype {src.dtype.name} and self {self.dtype.name}; they must "
+                f"match, as in PyTorch: convert first, e.g. src.to({self.dtype.name})"
+            )
+        return src
 
 
 def _check_output_size(output_size: int | None, size: int) -> None:

@@ -49,7 +49,9 @@ class SelectionMethods(ElementwiseMethods):
                 f"gather: index has {array.ndim} dimensions but the tensor {self.ndim}; they "
                 "must have the same number (use unsqueeze on the index)."
             )
-        return self._take_along(array, axis_index(dim, self.ndim, "gather: dim"))
+        axis = axis_index(dim, self.ndim, "gather: dim")
+        check_positions("gather", self, array, axis)
+        return self._take_along(array, axis)
 
     def _take_along(self, index: Any, axis: int) -> Tensor:
         """The elements at ``index`` (a backend int array of this tensor's ndim) along
@@ -248,6 +250,29 @@ class SelectionMethods(ElementwiseMethods):
             indices.append(best_index)
         index = xp.concat(indices, axis=axis)
         return self._pair(getattr(return_types, name), index, axis, keepdim=True)
+
+
+def check_positions(name: str, tensor: Any, positions: Any, axis: int) -> None:
+    """Refuse a position outside ``0 .. size - 1`` of ``tensor``'s ``axis``, as PyTorch's
+    gather, scatter and index_select do: unlike ``x[i]``, they do not count a negative position
+    from the end. One pass reads the int64 positions as uint64 (a negative one then lies above
+    2**63); none where the backend may not read values now (a GPU recording a CUDA graph)."""
+    backend = tensor.backend
+    if positions.size == 0 or backend.host_reads_forbidden:
+        return
+    xp, size = backend.xp, tensor.shape[axis] if tensor.ndim else 1
+    if hasattr(positions, "view"):  # NumPy and CuPy arrays
+        outside = bool(xp.max(positions.view(xp.uint64)) >= size)
+    else:  # the array API standard has no reinterpretation: a minimum and a maximum
+        outside = bool(xp.min(positions) < 0) or bool(xp.max(positions) >= size)
+    if outside:
+        low, high = int(xp.min(positions)), int(xp.max(positions))
+        allowed = f"positions must lie in 0..{size - 1}" if size else "the dimension is empty"
+        raise IndexError(
+            f"{name}: index {low if low < 0 else high} is out of bounds for dimension {axis} "
+            f"with size {size}: {allowed} (a negative one does not count from the end here, "
+            "as in PyTorch; add the size to it first)"
+        )
 
 
 def int64_of(tensor: Any) -> Any:
