@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import ops
+from ..dtypes import DType
 from .base import TensorBase
 from .shapes import (
     Axis,
@@ -81,7 +82,14 @@ class MovementMethods(TensorBase):
             shape = tuple(size // known if n == -1 else n for n in shape)
         return ops.Reshape.apply(self, shape=shape)
 
-    view = reshape
+    def view(self, *shape: Any, dtype: Any = None) -> Tensor:
+        """``reshape``; or, given a dtype, the same memory read as that dtype (PyTorch's
+        ``x.view(torch.int32)``; see ``_view_bits``)."""
+        if dtype is not None or (len(shape) == 1 and isinstance(shape[0], DType)):
+            if dtype is not None and shape:
+                raise TypeError("view: give a shape or a dtype, not both")
+            return cast("Tensor", self)._view_bits(shape[0] if dtype is None else dtype)
+        return self.reshape(*shape)
 
     def permute(self, *axes: Any) -> Tensor:
         """Reorder the axes: ``x.permute(2, 0, 1)``."""
