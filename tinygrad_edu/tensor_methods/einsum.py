@@ -21,6 +21,9 @@ from __future__ import annotations
 import string
 from typing import TYPE_CHECKING, Any, cast
 
+from .products import _same_dtype
+from .shapes import promote
+
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
@@ -116,6 +119,16 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
         labelled.append((x, names))
     output = _output(rhs if arrow else None, labelled, ellipsis)
     sizes = _sizes(labelled)
+    if len({t.dtype for t in tensors}) > 1 and any(
+        sizes[name] > 1 and name not in output and sum(name in n for _, n in labelled) > 1
+        for name in sizes
+    ):  # PyTorch contracts a shared axis with bmm, which takes no mixed dtypes
+        _same_dtype("einsum (a contraction)", *tensors)
+    if len({x.dtype for x, _ in labelled}) > 1:  # elsewhere its products promote, as * does
+        common = labelled[0][0]
+        for x, _ in labelled[1:]:
+            common = promote(common, x)[0]
+        labelled = [(x.astype(common.dtype), names) for x, names in labelled]
     return _contract_all(labelled, output, sizes)
 
 

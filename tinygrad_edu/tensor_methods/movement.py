@@ -18,7 +18,6 @@ from .shapes import (
     broadcast_shapes,
     normalize_axis,
     pad_widths,
-    promote,
     torch_keywords,
 )
 
@@ -44,8 +43,11 @@ class MovementMethods(TensorBase):
                 f"matmul: shapes {x.shape} and {y.shape} do not line up "
                 f"({x.shape[-1]} != {inner_y})"
             )
-        if x._data.dtype != y._data.dtype:
-            x, y = promote(x, y)
+        if x._data.dtype != y._data.dtype and x.dtype is not y.dtype:  # PyTorch converts none
+            raise RuntimeError(
+                f"matmul: the operands have dtypes {x.dtype.name} and {y.dtype.name}; they must "
+                f"match, as in PyTorch: convert one first, e.g. x @ y.to(tg.{x.dtype.name})"
+            )
         vector_x, vector_y = x.ndim == 1, y.ndim == 1
         if vector_x:
             x = x.reshape(1, -1)

@@ -24,7 +24,7 @@ def _same_dtype(name: str, *tensors: Any) -> None:
         shown = ", ".join(d.name for d in dtypes)
         raise RuntimeError(
             f"{name}: the operands have dtypes {shown}; they must match, as in PyTorch: "
-            f"convert first, e.g. x.to({dtypes[0].name})"
+            f"convert first, e.g. x.to(tg.{dtypes[0].name})"
         )
 
 
@@ -144,6 +144,7 @@ class ProductMethods(TensorBase):
             Size([2, 5])
         """
         x, y = cast("Tensor", self), self._const(other)
+        _same_dtype("tensordot", x, y)
         if hasattr(dims, "tolist"):
             dims = dims.tolist()
         if isinstance(dims, int):
@@ -215,6 +216,7 @@ class ProductMethods(TensorBase):
             [0.0, 0.0, 1.0]
         """
         x, y = cast("Tensor", self), self._const(other)
+        _same_dtype("cross", x, y)
         if x.ndim != y.ndim:
             raise ValueError(
                 f"cross: inputs must have the same number of dimensions, got shapes "
