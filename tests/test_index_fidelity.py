@@ -309,3 +309,42 @@ def test_a_captured_gather_checks_its_positions_at_every_replay() -> None:
     for bad in ([-1, 0], [0, 3]):
         with pytest.raises(IndexError, match="out of bounds"):
             step(tg.tensor(bad))
+
+
+# -- t[key] = value: numbers and basic keys convert; index_put wants the same dtype -------------
+def assign(lib: Lib, dtype: str, key: Any, value: Any) -> Any:
+    x = lib.zeros(3, dtype=getattr(lib, dtype))
+    key = key(lib) if callable(key) else key
+    x[key] = value(lib) if callable(value) else value
+    return x
+
+
+MASK = [True, False, True]
+CONVERTED = [  # (the tensor's dtype, key, value): torch converts the value
+    ("int64", 0, 1.7), ("int64", 0, -1.5), ("int64", slice(0, 2), 2.7),
+    ("int64", lambda lib: lib.tensor(MASK), 1.5), ("int64", lambda lib: lib.tensor([0, 2]), 1.5),
+    ("int64", 0, lambda lib: lib.tensor(1.5)),
+    ("int64", slice(0, 2), lambda lib: lib.tensor([1.5, -2.5])),
+    ("int64", lambda lib: lib.tensor(MASK), lambda lib: lib.tensor(1.5)),
+    ("float32", slice(0, 2), lambda lib: lib.tensor([1, 2])),
+    ("float32", ..., lambda lib: lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)),
+    ("bool", 0, 0.5), ("float32", 0, True),
+]
+REFUSED = [  # torch: "Index put requires the source and destination dtypes match"
+    ("int64", lambda lib: lib.tensor([0, 1]), lambda lib: lib.tensor([1.5, 2.5])),
+    ("int64", lambda lib: lib.tensor([0]), lambda lib: lib.tensor(1.5)),
+    ("float32", [0, 1], lambda lib: lib.tensor([1, 2])),
+    ("float32", lambda lib: lib.tensor(MASK), lambda lib: lib.tensor([1, 2])),
+    ("float32", lambda lib: lib.tensor([0]), lambda lib: lib.tensor([1.0], dtype=lib.float64)),
+    ("bool", lambda lib: lib.tensor([0, 1]), lambda lib: lib.tensor([1, 0])),
+]
+
+
+@pytest.mark.parametrize("dtype, key, value", CONVERTED)
+def test_setitem_converts_as_torch(dtype: str, key: Any, value: Any) -> None:
+    same(*on_both(lambda lib: assign(lib, dtype, key, value)))
+
+
+@pytest.mark.parametrize("dtype, key, value", REFUSED)
+def test_setitem_at_positions_wants_the_same_dtype(dtype: str, key: Any, value: Any) -> None:
+    raises_like_torch(lambda lib: assign(lib, dtype, key, value), TypeError, "must match")

@@ -304,10 +304,22 @@ class InPlaceMixin:
     def __setitem__(self: Any, key: Any, value: Any) -> None:
         """``t[key] = value`` in place, with the same keys as reading (ints, slices, ``None``,
         ``...``, boolean masks, integer arrays). Where an integer array repeats a position,
-        which value lands there is not defined (as in NumPy and PyTorch)."""
+        which value lands there is not defined (as in NumPy and PyTorch). A number or, with
+        ints and slices only, a tensor is converted to this tensor's dtype, as in PyTorch (1.7
+        into an integer tensor is 1); a tensor of another dtype at integer-array positions is
+        refused, as PyTorch's index_put does."""
         self._check_inplace("__setitem__ (t[index] = value)", value)
-        if isinstance(value, bool | int | float) and self.dtype is bool_:
-            value = bool(value)
+        if isinstance(value, bool | int | float):
+            floating = self.dtype.is_floating
+            value = bool(value) if self.dtype is bool_ else value if floating else int(value)
+        elif _is_tensor(value) and value.dtype is not self.dtype:
+            if _puts_at_positions(key, value):
+                raise TypeError(
+                    f"t[index] = value: the value has dtype {value.dtype.name} and the tensor "
+                    f"{self.dtype.name}; at integer or mask positions they must match, as in "
+                    f"PyTorch (index_put): convert first, value.to({self.dtype.name})"
+                )
+            value = value.astype(self.dtype)
         operand = self._operand("t[index] = value", value, check_shape=False)
         index = self._index_key(key)
         self._update(
@@ -331,6 +343,18 @@ def _set(backend: Any, array: Any, index: tuple[Any, ...], values: Any) -> Any:
         array = backend.xp.asarray(array)
     backend.setitem(array, index, values)
     return array
+
+
+def _puts_at_positions(key: Any, value: Any) -> bool:
+    """Whether PyTorch's ``t[key] = value`` is an index_put (integer or mask positions in the
+    key), which wants the value's dtype; one mask with a 0-d value is a masked_fill, which
+    converts it."""
+    entries = key if isinstance(key, tuple) else (key,)
+    advanced = [k for k in entries if isinstance(k, list) or hasattr(k, "dtype")]
+    if not advanced:
+        return False
+    one_mask = len(entries) == 1 and "bool" in str(getattr(key, "dtype", ""))
+    return not (one_mask and value.ndim == 0)
 
 
 def _is_tensor(value: Any) -> bool:
