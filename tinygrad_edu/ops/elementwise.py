@@ -7,11 +7,24 @@ input's shape, so no op here mentions broadcasting. One-input math is in :mod:`.
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Any
 
 from ..autograd import Function
+from ..backends.base import ignore_float_errors
 from ..context import Context
 from ..grad_mode import _mode
+
+# NumPy warns ("divide by zero encountered in divide", "invalid value encountered in
+# subtract", ...) where an op meets 0, inf, nan or a huge number; PyTorch gives the same inf or
+# nan in silence. An np.errstate around every op would cost about 1.4 us each, more than a
+# small op's own arithmetic; this filter costs nothing until NumPy warns, and it matches only
+# NumPy's floating-point warnings raised on this package's own lines: a learner's NumPy code
+# still warns. (warnings.simplefilter("error") set later by the user takes precedence.)
+warnings.filterwarnings(
+    "ignore", message=".*encountered in ", category=RuntimeWarning, module=r"tinygrad_edu\."
+)
 
 
 def _as_float(ctx: Context, mask: Any, like: Any) -> Any:
@@ -116,11 +129,25 @@ class Pow(Function):
     """z = x ** y;  dz/dx = y * x**(y - 1),  dz/dy = z * log(x)
 
     As in PyTorch, dz/dx = 0 where y = 0 (x**0 is the constant 1) and dz/dy = 0 where x = 0
-    and y >= 0, where the formulas would give 0 * inf = nan."""
+    and y >= 0, where the formulas would give 0 * inf = nan.
+
+    ``exponent`` is y as the Python number the learner wrote (``x ** 0.5``), else None. PyTorch
+    computes ``x ** 0.5`` as sqrt(x) and ``x ** -0.5`` as 1 / sqrt(x), which differ from C's
+    pow at the edges: (-inf) ** -0.5 is nan, not 0, and (-0.0) ** -0.5 is -inf, not inf. So
+    does this op, in the forward and in the x**(y - 1) of the backward. ``base`` is x as the
+    Python number of ``number ** y``, whose log PyTorch's dz/dy takes in float64."""
 
     @staticmethod
-    def forward(ctx, x, y):
-        out = x**y
+    def forward(ctx, x, y, exponent=None, base=None):
+        if exponent == -0.5:
+            with ignore_float_errors(ctx.xp):
+                out = 1.0 / ctx.xp.sqrt(x)
+        else:
+            try:
+                out = x**y
+            except ValueError:  # NumPy refuses integers to negative integer powers
+                out = _integer_power(ctx.xp, x, y)
+        ctx.exponent, ctx.base = exponent, base
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -136,11 +163,39 @@ class Pow(Function):
             # At a nan x too: nan**0 is the constant 1, whose derivative is 0. And at a
             # subnormal x, whose x**-1 overflows to inf (0 * inf would be nan; PyTorch gives 0).
             tiny = float(x.backend.xp.finfo(x._data.dtype).smallest_normal)
-            grad_x = grad * y * _one_where((y == 0.0) & ((x.abs() < tiny) | (x != x)), x) ** (y - 1)
+            base = _one_where((y == 0.0) & ((x.abs() < tiny) | (x != x)), x)
+            if ctx.exponent is None:
+                grad_x = grad * y * base ** (y - 1)
+            else:
+                power = Pow.apply(base, y - 1.0, exponent=ctx.exponent - 1)
+                grad_x = grad * y * power
         if ctx.needs_input_grad[1]:
             # Only computed when the exponent needs a gradient: log(x) is undefined for x < 0.
-            grad_y = grad * out * _one_where((x == 0.0) & (y >= 0.0), x).log()
+            if ctx.base is None:
+                grad_y = grad * out * _one_where((x == 0.0) & (y >= 0.0), x).log()
+            else:  # a Python number: PyTorch takes its log in float64, not of the rounded x
+                grad_y = grad * (out * _log_of_number(ctx.base))
+                if ctx.base == 0:
+                    grad_y = Where.apply(y >= 0.0, y.constant(0.0), grad_y)
         return grad_x, grad_y
+
+
+def _log_of_number(number: float) -> float:
+    """log of a Python number in float64: -inf at 0, nan below (math.log raises there)."""
+    if number > 0:
+        return math.log(number)
+    return -math.inf if number == 0 else math.nan
+
+
+def _integer_power(xp: Any, x: Any, y: Any) -> Any:
+    """x ** y for integer arrays with some y < 0, as PyTorch computes it: 1 ** y = 1,
+    (-1) ** y = -1 or 1 by the parity of y, and 0 for every other x (0 included)."""
+    negative = y < 0
+    power = x ** xp.where(negative, xp.zeros_like(y), y)
+    one, zero = xp.ones_like(power), xp.zeros_like(power)
+    small = xp.where(x == 1, one, zero)
+    small = xp.where(x == -1, xp.where(y % 2 != 0, -one, one), small)
+    return xp.where(negative, small, power)
 
 
 def _one_where(condition: Any, x: Any) -> Any:

@@ -220,11 +220,15 @@ class Logaddexp(Function):
 
 class Xlogy(Function):
     """z = x * log(y), and 0 where x = 0 (unless y is nan);  dz/dx = log(y), taken as 0 where
-    x = 0 and y <= 0;  dz/dy = x / y  (PyTorch's rules, so dz/dy is nan at x = y = 0)"""
+    x = 0 and y <= 0;  dz/dy = x / y  (PyTorch's rules, so dz/dy is nan at x = y = 0)
+
+    ``number`` is y as the Python number of ``x.xlogy(number)``: then, as in PyTorch, dz/dx is
+    0 where x = 0 unless the number is > 0 (a nan number included)."""
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx, x, y, number=None):
         ctx.save_for_backward(x, y)
+        ctx.number = number
         xp = ctx.xp
         with ignore_float_errors(xp):
             product = x * xp.log(y)
@@ -236,7 +240,10 @@ class Xlogy(Function):
         x, y = ctx.saved_tensors
         grad_x = grad_y = None
         if ctx.needs_input_grad[0]:
-            dropped = x.constant((x._data == 0) & (y._data <= 0))
+            if ctx.number is None:
+                dropped = x.constant((x._data == 0) & (y._data <= 0))
+            else:
+                dropped = x.constant((x._data == 0) & (not ctx.number > 0))
             grad_x = Where.apply(dropped, grad.constant(0.0), Xlogy.apply(grad, y))
         if ctx.needs_input_grad[1]:
             grad_y = grad * x / y

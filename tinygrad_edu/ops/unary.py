@@ -1,5 +1,5 @@
-"""Elementwise operations of one input: neg, exp, log, sin, cos, sqrt, abs, relu, sigmoid, tanh,
-clip, and the copies (clone, cast).
+"""Elementwise operations of one input: neg, exp, log, reciprocal, sin, cos, sqrt, abs, relu,
+sigmoid, tanh, clip, and the copies (clone, cast).
 
 ``forward`` computes on raw backend arrays; ``backward`` on Tensors (see :mod:`..autograd`).
 """
@@ -7,6 +7,7 @@ clip, and the copies (clone, cast).
 from __future__ import annotations
 
 from ..autograd import Function
+from ..backends.base import ignore_float_errors
 from .elementwise import Where, _as_float, scaled
 
 
@@ -49,6 +50,26 @@ class Log(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad / x
+
+
+class Reciprocal(Function):
+    """z = 1 / x;  dz/dx = -1 / x**2 = -z**2
+
+    A primitive, not Div, so that its backward is PyTorch's -grad * z**2: where z**2
+    underflows to 0 an infinite grad gives nan, as there (``inf / x`` is ``reciprocal(x) *
+    inf`` in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with ignore_float_errors(ctx.xp):
+            out = 1.0 / x
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return -grad * (out * out)
 
 
 class Sin(Function):
@@ -223,6 +244,12 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, dtype=None):
         ctx.input_dtype = x.dtype
+        # The array's own astype where it has one (NumPy's, CuPy's): a float64 beyond the
+        # float32 range becomes inf, and NumPy's "overflow encountered in cast" is then raised
+        # on this line, which the package's filter (ops.elementwise) keeps from the learner.
+        astype = getattr(x, "astype", None)
+        if astype is not None:
+            return astype(dtype)
         return ctx.xp.astype(x, dtype)
 
     @staticmethod

@@ -58,14 +58,30 @@ class ElementwiseMethods(MovementMethods):
         return self._binary(ops.Div, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        if not (self.dtype.is_floating or _is_floating(other)):
-            return other / self.float()
-        return self._binary(ops.Div, other, reverse=True)
+        # As PyTorch computes it: reciprocal(x) * other, which is not other / x at the edges
+        # (2 / 1e-45 in float32: 1 / 1e-45 = inf, times 2 is inf, not 2e45 rounded to inf;
+        # 0 / 1e-45 gives inf * 0 = nan) nor, by an ulp at times, in between.
+        inverse = cast("Tensor", self).reciprocal()
+        if (other.__class__ is int or other.__class__ is float) and other == 1:
+            return inverse
+        return inverse * other
 
     def __pow__(self, exponent: Any) -> Tensor:
+        if exponent.__class__ is float and (exponent == 0.5 or exponent == -0.5):
+            # PyTorch's sqrt and 1 / sqrt, whose edges differ from pow's (see ops.Pow)
+            x = self if self.dtype.is_floating else self.float()
+            return ops.Pow.apply(x, x._const(exponent), exponent=exponent)
+        if exponent.__class__ is int and exponent < 0 and not self.dtype.is_floating:
+            raise RuntimeError(
+                f"Integers to negative integer powers are not allowed (x ** {exponent} with x of "
+                f"dtype {self.dtype.name}, as in PyTorch); use floats: x.float() ** {exponent}"
+            )
         return self._binary(ops.Pow, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
+        if (base.__class__ is float or base.__class__ is int) and self.dtype.is_floating:
+            number = self._const(base)  # in this tensor's dtype, as PyTorch's pow(number, x)
+            return ops.Pow.apply(number, self, base=base)  # base: see ops.Pow's dz/dy
         return self._binary(ops.Pow, base, reverse=True)
 
     def __neg__(self) -> Tensor:
@@ -101,9 +117,10 @@ class ElementwiseMethods(MovementMethods):
         if rounding_mode == "trunc":
             return cast("Tensor", self)._divide("trunc_divide", other, reverse=False)
         if rounding_mode == "floor":
+            other = self._const(other)
             out = cast("Tensor", self).floor_divide(other)
             floating = out.dtype.is_floating
-            return cast("Tensor", self)._constant_piece(out._data) if floating else out
+            return cast("Tensor", self)._constant_piece(out._data, other) if floating else out
         raise ValueError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', not {rounding_mode!r}"
         )
@@ -213,7 +230,9 @@ class ElementwiseMethods(MovementMethods):
         return ops.Tanh.apply(self._floating())
 
     def square(self) -> Tensor:
-        """x * x, elementwise."""
+        """x * x, elementwise (a bool tensor gives int64, as in PyTorch)."""
+        if self.dtype.name == "bool":
+            return self.long() * self.long()
         return self * self
 
     def clip(self, min: float | Tensor | None = None, max: float | Tensor | None = None) -> Tensor:
@@ -237,6 +256,11 @@ class ElementwiseMethods(MovementMethods):
         if high is not None:
             high = out._const(high)
             out = out._where(_or_nan(out > high, high), high, out)
+        data = out._data
+        if out.requires_grad and bool(out.backend.xp.any(data != data)):
+            # Where the result is nan (x or a bound is nan) PyTorch gives nobody a gradient:
+            # none of x >= low, x < low, ... holds there. Only a result holding a nan pays.
+            out = out._where(out.isnan(), out.detach(), out)
         return out
 
     def _where(self, condition: Any, x: Any, y: Any) -> Tensor:

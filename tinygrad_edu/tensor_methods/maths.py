@@ -19,6 +19,7 @@ from ..ops.division import fmod_arrays
 from ..ops.erf import Erf
 from ..ops.norm import PNorm
 from ..ops.scan import Cumsum, Prod
+from ..ops.unary import Reciprocal
 from .base import TensorBase
 from .shapes import (
     Axis,
@@ -47,16 +48,22 @@ class MathMethods(TensorBase):
     __slots__ = ()
 
     # -- piecewise constant: derivative 0 ------------------------------------------------------
-    def _constant_piece(self, values: Any) -> Tensor:
+    def _constant_piece(self, values: Any, other: Any = None) -> Tensor:
         """``values`` (an array of this shape) as the result of a differentiable op whose
         derivative is 0: a Where that always takes ``values`` (PyTorch's rounding ops are
-        recorded too, with a zero gradient)."""
+        recorded too, with a zero gradient). A second input ``other`` (a divisor) that needs
+        a gradient is recorded too, so that it gets its zeros, as in PyTorch."""
         out = self.constant(values)
-        if not self.requires_grad:
+        extra = other is not None and getattr(other, "requires_grad", False)
+        if not (self.requires_grad or extra):
             return out
         xp, no = self.backend.xp, self.backend.native_dtype(bool_)
-        never = self.constant(xp.zeros(self._data.shape, dtype=no))
-        return cast("Tensor", ops.Where.apply(never, self, out))
+        never = self.constant(xp.zeros(values.shape, dtype=no))
+        if self.requires_grad:
+            out = ops.Where.apply(never, self, out)
+        if extra:
+            out = ops.Where.apply(never, other, out)
+        return out
 
     def sign(self) -> Tensor:
         """-1, 0 or 1 by the sign of each element (0 for nan, as PyTorch); derivative 0."""
@@ -100,7 +107,7 @@ class MathMethods(TensorBase):
     # -- elementwise -----------------------------------------------------------------------
     def reciprocal(self) -> Tensor:
         """1 / x, elementwise (integers give float32, as in PyTorch; 1 / 0 = inf)."""
-        return 1.0 / cast("Tensor", self)._floating()
+        return cast("Tensor", Reciprocal.apply(cast("Tensor", self)._floating()))
 
     def log1p(self) -> Tensor:
         """log(1 + x), accurate for tiny x (see :class:`~tinygrad_edu.ops.accurate.Log1p`)."""
@@ -189,7 +196,7 @@ class MathMethods(TensorBase):
             return cast("Tensor", ops.Fmod.apply(x, y))
         if name == "trunc_divide":
             with ignore_float_errors(xp):
-                return x._constant_piece(xp.trunc(a / b))  # recorded, derivative 0 (PyTorch)
+                return x._constant_piece(xp.trunc(a / b), y)  # recorded, derivative 0 (PyTorch)
         return cast("Tensor", ops.FloorDivide.apply(x, y))  # its backward raises, as PyTorch's
 
     # -- running sums and products ---------------------------------------------------------

@@ -9,6 +9,7 @@ import math
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import ops
+from ..backends.base import ignore_float_errors
 from ..dtypes import float32, float64
 from ..generator import draw
 from ..ops.more_maths import Erfinv, Sinc
@@ -69,7 +70,8 @@ class MoreElementwiseMethods(TensorBase):
             # In float64 the float32 product is exact and the sum rounds once, then once more
             # to float32: the same number, where float32 arithmetic would round twice.
             wide = base.double() + factor.double() * difference.double()
-            return wide.float()
+            with ignore_float_errors(start.backend.xp):  # beyond the float32 range: inf, silently
+                return wide.float()
         return cast("Tensor", base + factor * difference)
 
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
@@ -83,8 +85,15 @@ class MoreElementwiseMethods(TensorBase):
         """
         x = cast("Tensor", self)
         tensor1, tensor2 = x._const(tensor1), x._const(tensor2)
-        product = tensor1 * tensor2 if value == 1 else _scaled(value, x, tensor1, tensor2) * tensor2
-        return x + product
+        left = tensor1 if value == 1 else _scaled(value, x, tensor1, tensor2)
+        if x.dtype is float32 and left.dtype is float32 and tensor2.dtype is float32:
+            # PyTorch adds the product in one fused step (an FMA, one rounding), as in lerp:
+            # float32 arithmetic would round twice, an ulp off for about one element in four
+            # (and -inf + 1e38 * 1e38 would be nan, the product inf, where PyTorch gives -inf).
+            wide = x.double() + left.double() * tensor2.double()
+            with ignore_float_errors(x.backend.xp):
+                return wide.float()
+        return x + left * tensor2
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         """``self + value * tensor1 / tensor2``, as ``torch.addcdiv``; two integer tensors

@@ -266,4 +266,5 @@ class MoreMathMethods(MoreElementwiseMethods, MoreReductionMethods, MoreInPlaceM
             [0.0, 0.0]
         """
         x, y = _floats("xlogy", cast("Tensor", self), other)
-        return cast("Tensor", Xlogy.apply(x, y))
+        number = other if other.__class__ is float or other.__class__ is int else None
+        return cast("Tensor", Xlogy.apply(x, y, number=number))
