@@ -23,7 +23,14 @@ from ..dtypes import int64
 from ..ops.nn_ops import CrossEntropy, Linear, MseLoss, NLLLoss
 from ..tensor import Tensor
 from .activation_functional import in_place
-from .loss_options import REDUCTIONS, _out_of_range, check_options, class_loss, class_targets
+from .loss_options import (
+    REDUCTIONS,
+    _divide,
+    _out_of_range,
+    check_options,
+    class_loss,
+    class_targets,
+)
 from .loss_options import legacy_reduction as _legacy
 from .loss_options import one_sample as _one_sample
 from .loss_options import probability_loss as _probability_loss
@@ -88,6 +95,21 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     ``dtype``: the input is converted to it first, as in PyTorch."""
     dim = _implicit_dim("log_softmax", input, dim)
     return (input if dtype is None else input.to(dtype)).log_softmax(dim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """softmax(-x) along ``dim``: the smallest scores get the largest probabilities. Without
+    ``dim``, PyTorch's old implicit choice, with a warning (see ``log_softmax``).
+
+    Examples:
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import functional as F
+        >>> F.softmin(tg.Tensor([0.0, 0.0]), dim=0).tolist()
+        [0.5, 0.5]
+    """
+    dim = _implicit_dim("softmin", input, dim)
+    return (-(input if dtype is None else input.to(dtype))).softmax(dim)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -247,7 +269,7 @@ def mse_loss(input: Tensor, target: Tensor | ArrayLike, size_average: Any = None
                          f"input's shape {tuple(x.shape)} (as in PyTorch)")
     if weight is not None:  # PyTorch's weighted mean: sum(w e²) / sum(w)
         weighted = (x - target).square() * weight
-        return weighted.sum() / weight.sum() if reduction == "mean" else _reduce(
+        return _divide(weighted.sum(), weight.sum()) if reduction == "mean" else _reduce(
             weighted, reduction, "mse_loss")
     return MseLoss.apply(x, target, reduction=reduction)  # one node, as PyTorch's MseLoss
 
@@ -324,6 +346,7 @@ from .activation_functional import *  # noqa: E402, F403 (their __all__)
 from .binary_functional import *  # noqa: E402, F403
 from .functional_extra import *  # noqa: E402, F403
 from .norm_functional import batch_norm  # noqa: E402, F401
+from .one_d import avg_pool1d, conv1d, max_pool1d  # noqa: E402, F401
 from .pooling import (  # noqa: E402, F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

@@ -7,19 +7,16 @@ Examples:
     >>> hasattr(nn, "Transformer")
     False
     >>> try:
-    ...     nn.Conv1d
+    ...     nn.Conv3d
     ... except AttributeError as error:
     ...     print(str(error).split(":")[0])
-    tinygrad_edu.nn has no Conv1d
+    tinygrad_edu.nn has no Conv3d
 """
 
 from __future__ import annotations
 
 _ATTENTION = ("build attention from matmul and softmax: F.softmax(q @ k.transpose(-2, -1) / "
               "d ** 0.5, dim=-1) @ v, with nn.Linear for the projections and nn.LayerNorm")
-_CONV1D = ("use nn.Conv2d on x.unsqueeze(2) with kernel_size=(1, k), then squeeze(2): a 1-D "
-           "signal is an image of height 1")
-_POOL1D = "use the 2-D layer on x.unsqueeze(2) with kernel_size=(1, k), then squeeze(2)"
 _NORM = "use nn.LayerNorm (per sample) or nn.BatchNorm2d (per channel)"
 _NONE = "it is not part of this educational library (docs/pytorch.md: 'What is not here')"
 
@@ -27,8 +24,6 @@ UNSUPPORTED: dict[str, str] = {
     **dict.fromkeys(("Transformer", "TransformerEncoder", "TransformerDecoder",
                      "TransformerEncoderLayer", "TransformerDecoderLayer",
                      "MultiheadAttention"), _ATTENTION),
-    **dict.fromkeys(("Conv1d",), _CONV1D),
-    **dict.fromkeys(("MaxPool1d", "AvgPool1d"), _POOL1D),
     **dict.fromkeys(("GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "BatchNorm3d",
                      "LocalResponseNorm"), _NORM),
     "EmbeddingBag": "use nn.Embedding, then .sum(1) or .mean(1) over the bag axis",
