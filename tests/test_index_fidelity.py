@@ -64,6 +64,10 @@ BOUNDED = {
     "scatter reduce=": lambda lib, i: x_of(lib).scatter(1, lib.tensor([[i], [0]]), 2.0,
                                                         reduce="multiply"),
     "index_select": lambda lib, i: x_of(lib).index_select(1, lib.tensor([0, i])),
+    "index_add": lambda lib, i: x_of(lib).index_add(1, lib.tensor([i]), lib.ones(2, 1)),
+    "index_add_": lambda lib, i: x_of(lib).index_add_(1, lib.tensor([i, 0]), lib.ones(2, 2)),
+    "index_copy": lambda lib, i: x_of(lib).index_copy(1, lib.tensor([i]), lib.ones(2, 1)),
+    "index_copy_": lambda lib, i: x_of(lib).index_copy_(1, lib.tensor([i]), lib.ones(2, 1)),
     "take_along_dim, no dim": lambda lib, i: x_of(lib).take_along_dim(lib.tensor([i * 2])),
 }
 
@@ -348,3 +352,87 @@ def test_setitem_converts_as_torch(dtype: str, key: Any, value: Any) -> None:
 @pytest.mark.parametrize("dtype, key, value", REFUSED)
 def test_setitem_at_positions_wants_the_same_dtype(dtype: str, key: Any, value: Any) -> None:
     raises_like_torch(lambda lib: assign(lib, dtype, key, value), TypeError, "must match")
+
+
+# -- index_add, index_copy, index_fill and take -------------------------------------------------
+WRAPPING = {  # the functions where torch counts a negative position from the end
+    "index_fill": lambda lib, i: x_of(lib).index_fill(1, lib.tensor([i, 0]), -1.0),
+    "index_fill_": lambda lib, i: x_of(lib).index_fill_(1, lib.tensor([i]), lib.tensor(2.0)),
+    "take": lambda lib, i: x_of(lib).take(lib.tensor([[i * 2], [0]])),
+    "tg.take": lambda lib, i: lib.take(x_of(lib), lib.tensor([i * 2])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRAPPING))
+@pytest.mark.parametrize("position", [-3, -1, 0, 2])
+def test_negative_positions_count_from_the_end_where_torch_does(name: str,
+                                                                position: int) -> None:
+    same(*on_both(lambda lib: WRAPPING[name](lib, position)))
+
+
+@pytest.mark.parametrize("name", sorted(WRAPPING))
+@pytest.mark.parametrize("position", [-4, 3])
+def test_positions_beyond_either_end_raise(name: str, position: int) -> None:
+    raises_like_torch(lambda lib: WRAPPING[name](lib, position), IndexError,
+                      f"index {position * (2 if 'take' in name else 1)} is out of bounds")
+
+
+INDEX_WRITES = {
+    "index_add": lambda lib, x, s: x.index_add(1, lib.tensor([2, 0, 2]), s),
+    "index_add alpha": lambda lib, x, s: x.index_add(1, lib.tensor([1, 1, 1]), s, alpha=-2.5),
+    "tg.index_add": lambda lib, x, s: lib.index_add(x, 0, lib.tensor([1, 1]), s[:, :3]),
+    "index_copy": lambda lib, x, s: x.index_copy(1, lib.tensor([2, 0, 1]), s),
+    "index_copy repeated": lambda lib, x, s: x.index_copy(1, lib.tensor([0, 0, 0]), s),
+    "index_fill": lambda lib, x, s: x.index_fill(0, lib.tensor([1]), s[0, 0]),
+    "take": lambda lib, x, s: x.take(lib.tensor([[5, -6], [2, 2]])) * s[:, :2],
+    "index_add 0-d": lambda lib, x, s: x[0, 0].index_add(0, lib.tensor(0), s[1, 1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_WRITES))
+def test_index_writes_values_and_gradients(name: str) -> None:
+    rng = np.random.default_rng(len(name))
+    x, src = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    results = []
+    for lib in (tg, torch):
+        a, s = lib.tensor(x, requires_grad=True), lib.tensor(src, requires_grad=True)
+        out = INDEX_WRITES[name](lib, a, s)
+        cotangent = np.random.default_rng(1).normal(size=tuple(out.shape))  # same for both
+        out.backward(lib.tensor(cotangent))
+        results.append((out, a.grad, s.grad))
+    for ours, theirs in zip(*results, strict=True):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+
+
+def test_index_writes_in_place_and_with_ints() -> None:
+    same(*on_both(lambda lib: lib.zeros(3, dtype=lib.int64).index_add_(
+        0, lib.tensor([1, 1]), lib.tensor([2, 3]), alpha=2)))
+    same(*on_both(lambda lib: lib.zeros(3, dtype=lib.int64).index_fill_(0, lib.tensor([1]), 2.7)))
+    same(*on_both(lambda lib: x_of(lib).index_copy_(0, lib.tensor([1]), lib.ones(1, 3))))
+    same(*on_both(lambda lib: x_of(lib).index_add(1, lib.tensor([], dtype=lib.int64),
+                                                  lib.ones(2, 0))))
+    same(*on_both(lambda lib: x_of(lib).take(lib.tensor([], dtype=lib.int64))))
+
+
+REFUSED_WRITES = [  # (the line, our error, what it says)
+    (lambda lib: x_of(lib).index_add(1, lib.tensor([0]), lib.ones(2, 1, dtype=lib.float64)),
+     TypeError, "source must be a tensor of this tensor's dtype float32"),
+    (lambda lib: x_of(lib).index_copy(1, lib.tensor([0]), lib.ones(2, 1, dtype=lib.float64)),
+     TypeError, "source must be a tensor of this tensor's dtype float32"),
+    (lambda lib: x_of(lib).index_add(1, lib.tensor([[0]]), lib.ones(2, 1)), IndexError,
+     "a vector"),
+    (lambda lib: x_of(lib).index_add(1, lib.tensor([0]), lib.ones(2, 2)), ValueError,
+     r"source must have shape \(2, 1\)"),
+    (lambda lib: x_of(lib).index_add(1, lib.tensor([0, 1]), lib.ones(1, 2)), ValueError,
+     r"source must have shape \(2, 2\)"),
+    (lambda lib: lib.tensor(1.0).index_add(0, lib.tensor([0]), lib.tensor([2.0])), ValueError,
+     r"source must have shape \(\)"),
+    (lambda lib: x_of(lib).index_fill(1, lib.tensor([1]), lib.tensor([5.0])), ValueError,
+     "a number or a 0-d tensor"),
+]
+
+
+@pytest.mark.parametrize("line, error, match", REFUSED_WRITES)
+def test_index_writes_refuse_what_torch_refuses(line: Callable[[Lib], Any],
+                                                error: type[Exception], match: str) -> None:
+    raises_like_torch(line, error, match)

@@ -274,6 +274,22 @@ class InPlaceMixin:
         out = self.detach().scatter_reduce(dim, index, src, reduce, include_self=include_self)
         return self._assign_("scatter_reduce_", out._data)
 
+    def index_add_(self: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
+        """``index_add`` in place. Returns ``self``."""
+        self._check_inplace("index_add_", source)
+        out = self.detach().index_add(dim, index, source, alpha=alpha)
+        return self._assign_("index_add_", out._data)
+
+    def index_copy_(self: Any, dim: int, index: Any, source: Any) -> Any:
+        """``index_copy`` in place. Returns ``self``."""
+        self._check_inplace("index_copy_", source)
+        return self._assign_("index_copy_", self.detach().index_copy(dim, index, source)._data)
+
+    def index_fill_(self: Any, dim: int, index: Any, value: Any) -> Any:
+        """``index_fill`` in place. Returns ``self``."""
+        self._check_inplace("index_fill_", value)
+        return self._assign_("index_fill_", self.detach().index_fill(dim, index, value)._data)
+
     def copy_(self: Any, other: Any, non_blocking: bool = False) -> Any:
         """Copy ``other``'s values into this tensor (broadcast to its shape, cast to its dtype,
         moved from another backend if need be). Returns ``self``. ``non_blocking`` is

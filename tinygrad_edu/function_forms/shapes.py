@@ -15,10 +15,10 @@ from ..tensor_methods.shapes import promote
 
 __all__: list[str] = [
     "movedim", "moveaxis", "swapaxes", "swapdims", "unflatten", "tile", "repeat_interleave",
-    "take_along_dim", "scatter", "scatter_add", "scatter_reduce", "diag", "diagonal", "trace",
-    "diff", "addmm", "baddbmm", "mv", "vdot", "inner", "tensordot", "kron", "cross", "einsum",
-    "meshgrid", "cdist", "block_diag", "cartesian_prod", "atleast_1d", "atleast_2d",
-    "atleast_3d", "rot90", "tril_indices", "triu_indices", "histc",
+    "take_along_dim", "take", "index_add", "scatter", "scatter_add", "scatter_reduce", "diag",
+    "diagonal", "trace", "diff", "addmm", "baddbmm", "mv", "vdot", "inner", "tensordot", "kron",
+    "cross", "einsum", "meshgrid", "cdist", "block_diag", "cartesian_prod", "atleast_1d",
+    "atleast_2d", "atleast_3d", "rot90", "tril_indices", "triu_indices", "histc",
 ]
 
 
@@ -77,6 +77,16 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
 def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
     """The elements at ``indices`` along ``dim``: ``x.take_along_dim(indices, dim)``."""
     return _tensor(input).take_along_dim(indices, dim)
+
+
+def take(input: Any, index: Any) -> Tensor:
+    """The elements at ``index`` of the flattened ``x``: ``x.take(index)``."""
+    return _tensor(input).take(index)
+
+
+def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    """A copy of ``x`` with ``source`` added at ``index``: ``x.index_add(dim, index, source)``."""
+    return _tensor(input).index_add(dim, index, source, alpha=alpha)
 
 
 def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = None,

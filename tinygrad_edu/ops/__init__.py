@@ -78,6 +78,8 @@ rot90; atleast_1d, _2d, _3d      GetItem, Permute; Reshape                 tm/mo
 cdist (p = 2, 1, 3, inf)         Sub, norm's pieces (p = inf: Abs, Where)  function_forms/shapes
 block_diag, cartesian_prod       Pad, Concatenate; Reshape, Expand         function_forms/shapes
 repeat; tril, triu               Reshape, Expand; Where                    tm/pieces.py
+index_add; index_copy, _fill     IndexAdd, Add; Scatter                    tm/pieces.py
+take                             GetItem (repeats add up)                  tm/positions.py
 masked_fill, Tensor.where        Where                                     tm/comparison.py
 conv2d, max_pool2d, avg_pool2d   Unfold, MatMul, Max, Sum, Reshape         nn/spatial_functional
                                  (max_pool2d of tiling windows: TiledMaxPool)

@@ -1,6 +1,7 @@
 """Cutting a tensor into pieces and rearranging it, as PyTorch: ``split``, ``chunk``, ``unbind``,
 ``narrow``, ``select``, ``index_select``, ``flip``, ``roll``, ``repeat``, ``tril``, ``triu``
-and ``nonzero``.
+and ``nonzero``; and writing slices at positions along a dim, ``index_select``'s partners:
+``index_add`` (IndexAdd, its adjoint), ``index_copy`` and ``index_fill`` (Scatter).
 
 All are composed, so their gradients come from the pieces: the cuts and rearrangements are
 indexing (:class:`~tinygrad_edu.ops.movement.GetItem`, whose backward puts the gradient back
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import ops
 from ..dtypes import int64
 from .base import TensorBase
-from .selection import check_positions
+from .selection import check_positions, wrap_positions
 from .shapes import _shape_args, axis_index
 
 if TYPE_CHECKING:
@@ -138,6 +139,98 @@ class PieceMethods(TensorBase):
         index = index.reshape(-1)
         check_positions("index_select", self, index._data, axis)
         return self._cut(axis, index)
+
+    # -- writing along a dim at positions (index_select's partners) ---------------------------
+    def _along_key(self, name: str, dim: int, index: Any, wrap: bool = False) -> Any:
+        """``(:, ..., positions)`` with the 1-D int64 ``index`` at ``dim``, after PyTorch's
+        checks (``wrap``: a negative position counts from the end, as index_fill's)."""
+        if not isinstance(index, TensorBase):
+            index = type(self)(index, dtype=int64, backend=self.backend)
+        if index.dtype is not int64 or index.ndim > 1:
+            raise IndexError(f"{name}: index must be a 0-d or 1-D int64 tensor (a vector), got "
+                             f"{index.dtype.name} of shape {tuple(index.shape)}")
+        axis = axis_index(dim, self.ndim, f"{name}: dim")
+        positions = self.backend.xp.reshape(index._data, (-1,))
+        if wrap:
+            positions = wrap_positions(name, self, positions, axis)
+        else:
+            check_positions(name, self, positions, axis)
+        return (slice(None),) * axis + (positions,)
+
+    def _source_for(self, name: str, key: Any, source: Any) -> Any:
+        """``source`` checked: a tensor of this dtype whose shape is this tensor's with the
+        indexed dim's size replaced by the number of positions."""
+        if not isinstance(source, TensorBase) or source.dtype is not self.dtype:
+            got = source.dtype.name if isinstance(source, TensorBase) else type(source).__name__
+            raise TypeError(f"{name}: source must be a tensor of this tensor's dtype "
+                            f"{self.dtype.name}, got {got}; convert first: "
+                            f"source.to({self.dtype.name})")
+        expected = list(self.shape)
+        if expected:
+            expected[len(key) - 1] = int(key[-1].shape[0])
+        if tuple(source.shape) != tuple(expected) or (not expected and key[-1].shape[0] != 1):
+            raise ValueError(f"{name}: source must have shape {tuple(expected)} (this tensor's "
+                             f"shape with dim {len(key) - 1} the number of positions), got "
+                             f"{tuple(source.shape)}")
+        return cast("Tensor", source).reshape(tuple(expected) or (1,))
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """A copy with ``alpha * source`` added at the positions ``index`` (1-D) along ``dim``,
+        as ``torch.index_add``: for ``dim=1``, ``out[:, index[i]] += alpha * source[:, i]``;
+        repeated positions add up. Positions must lie in 0..size-1, as in PyTorch.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.zeros(2, 3).index_add(1, tg.tensor([0, 0]), tg.ones(2, 2)).tolist()
+            [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
+        """
+        key = self._along_key("index_add", dim, index)
+        source = self._source_for("index_add", key, source)
+        if alpha != 1:
+            if isinstance(alpha, float) and not self.dtype.is_floating:
+                raise TypeError(f"index_add: alpha={alpha} is a float, but this tensor is "
+                                f"{self.dtype.name}; give an integer alpha")
+            source = source * alpha
+        x = cast("Tensor", self)
+        added = ops.IndexAdd.apply(source, shape=tuple(x.shape) or (1,), key=key)
+        return x + (added.reshape(()) if x.ndim == 0 else added)
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+        """A copy with the slices of ``source`` written at the positions ``index`` along
+        ``dim``, as ``torch.index_copy`` (gradients as :meth:`scatter`'s).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.zeros(3).index_copy(0, tg.tensor([2, 0]), tg.tensor([5.0, 6.0])).tolist()
+            [6.0, 0.0, 5.0]
+        """
+        key = self._along_key("index_copy", dim, index)
+        source = self._source_for("index_copy", key, source)
+        x = cast("Tensor", self)
+        out = ops.Scatter.apply(x.reshape(1) if x.ndim == 0 else x, source, key=key)
+        return cast("Tensor", out.reshape(()) if x.ndim == 0 else out)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        """A copy with ``value`` (a number or a 0-d tensor, converted to this dtype) at the
+        positions ``index`` along ``dim``, as ``torch.index_fill`` (a negative position counts
+        from the end here, as in PyTorch).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.zeros(2, 3).index_fill(1, tg.tensor([-1]), 7.0).tolist()
+            [[0.0, 0.0, 7.0], [0.0, 0.0, 7.0]]
+        """
+        key = self._along_key("index_fill", dim, index, wrap=True)
+        if isinstance(value, TensorBase):
+            if value.ndim:
+                raise ValueError(f"index_fill: value must be a number or a 0-d tensor, got shape "
+                                 f"{tuple(value.shape)}")
+            value = value.astype(self.dtype)
+        else:
+            value = self.constant(self.backend.xp.asarray(value, dtype=self._data.dtype))
+        x = cast("Tensor", self)
+        out = ops.Scatter.apply(x.reshape(1) if x.ndim == 0 else x, value, key=key)
+        return cast("Tensor", out.reshape(()) if x.ndim == 0 else out)
 
     def flip(self, *dims: Any) -> Tensor:
         """The elements in reverse order along ``dims``, as ``torch.flip``:

@@ -1,12 +1,13 @@
-"""Picking and writing elements at positions, as PyTorch: ``repeat_interleave``,
-``take_along_dim``, ``scatter`` and ``scatter_add``.
+"""Picking and writing elements at positions, as PyTorch: ``repeat_interleave``, ``take``,
+``take_along_dim``, ``scatter``, ``scatter_add`` and ``scatter_reduce``.
 
 ``repeat_interleave`` by an int is Reshape and Expand; by a tensor of counts, and
 ``take_along_dim``, pick elements with one GetItem (its backward adds the gradient back where
 each element came from). ``scatter_add`` is :class:`~tinygrad_edu.ops.movement.IndexAdd`, the
 adjoint of GetItem; ``scatter`` is its own primitive,
 :class:`~tinygrad_edu.ops.more_shapes.Scatter`, because an overwritten element takes no
-gradient from the output while each written one does."""
+gradient from the output while each written one does; ``scatter_reduce`` (and scatter's
+``reduce=``) is :class:`~tinygrad_edu.ops.more_shapes.ScatterReduce`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from .. import ops
 from ..dtypes import int64
 from .base import TensorBase
 from .products import ProductMethods
-from .selection import check_positions
+from .selection import check_positions, wrap_positions
 from .shapes import axis_index, broadcast_shapes
 
 if TYPE_CHECKING:
@@ -112,6 +113,23 @@ class PositionMethods(ProductMethods):
         x = x.expand(*common[:axis], x.shape[axis], *common[axis + 1:])
         index = index.expand(*common[:axis], index.shape[axis], *common[axis + 1:])
         return x.gather(axis, index)
+
+    def take(self, index: Any) -> Tensor:
+        """The elements at ``index`` in the flattened tensor, in ``index``'s shape, as
+        ``torch.take`` (a negative position counts from the end).
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.tensor([[1, 2], [3, 4]]).take(tg.tensor([[0, -1]])).tolist()
+            [[1, 4]]
+        """
+        if not isinstance(index, TensorBase):
+            index = type(self)(index, dtype=int64, backend=self.backend)
+        if index.dtype is not int64:
+            raise TypeError(f"take: index must be an int64 tensor, not {index.dtype.name}")
+        flat = cast("Tensor", self).reshape(-1)
+        positions = wrap_positions("take", flat, index._data, 0)
+        return cast("Tensor", ops.GetItem.apply(flat, key=(positions,)))
 
     # -- writing at positions -----------------------------------------------------------------
     def _scatter_key(self, name: str, dim: int, index: Any, src: Any) -> tuple[Any, Any]:

@@ -275,6 +275,22 @@ def check_positions(name: str, tensor: Any, positions: Any, axis: int) -> None:
         )
 
 
+def wrap_positions(name: str, tensor: Any, positions: Any, axis: int) -> Any:
+    """``positions`` with a negative one counted from the end (``take``, ``index_fill``: the
+    functions where PyTorch does so), after refusing one outside ``-size .. size - 1``."""
+    xp, size = tensor.backend.xp, tensor.shape[axis] if tensor.ndim else 1
+    wrapped = xp.where(positions < 0, positions + size, positions)
+    try:
+        check_positions(name, tensor, wrapped, axis)
+    except IndexError:
+        low, high = int(xp.min(positions)), int(xp.max(positions))
+        raise IndexError(
+            f"{name}: index {low if low < -size else high} is out of bounds for dimension "
+            f"{axis} with size {size}: positions must lie in {-size}..{size - 1}"
+        ) from None
+    return wrapped
+
+
 def int64_of(tensor: Any) -> Any:
     """The backend's int64 dtype, for counting and positions."""
     return tensor.backend.native_dtype(int64)
