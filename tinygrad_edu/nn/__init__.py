@@ -74,6 +74,7 @@ from .loss import (
 )
 from .module import Module
 from .norm import BatchNorm1d, BatchNorm2d
+from .norm_more import GroupNorm, InstanceNorm1d, InstanceNorm2d, RMSNorm
 from .one_d import AvgPool1d, Conv1d, MaxPool1d
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
@@ -104,9 +105,12 @@ __all__ = [
     "GELU",
     "GRU",
     "GRUCell",
+    "GroupNorm",
     "Hardtanh",
     "HuberLoss",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
     "KLDivLoss",
     "L1Loss",
     "LSTM",
@@ -128,6 +132,7 @@ __all__ = [
     "ParameterDict",
     "ParameterList",
     "RNN",
+    "RMSNorm",
     "RNNCell",
     "ReLU",
     "ReLU6",

@@ -346,6 +346,7 @@ from .activation_functional import *  # noqa: E402, F403 (their __all__)
 from .binary_functional import *  # noqa: E402, F403
 from .functional_extra import *  # noqa: E402, F403
 from .norm_functional import batch_norm  # noqa: E402, F401
+from .norm_more import group_norm, instance_norm, rms_norm  # noqa: E402, F401
 from .one_d import avg_pool1d, conv1d, max_pool1d  # noqa: E402, F401
 from .pooling import (  # noqa: E402, F401
     adaptive_avg_pool1d,
