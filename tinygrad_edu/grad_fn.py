@@ -25,6 +25,7 @@ _NAMES: dict[str, Any] = {
     "Relu": "ReluBackward0", "Sigmoid": "SigmoidBackward0", "Tanh": "TanhBackward0",
     "Clip": "ClampBackward1", "Clone": "CloneBackward0", "Cast": "ToCopyBackward0",
     "ToBackend": "ToCopyBackward0", "Var": "VarBackward0", "Median": "MedianBackward0",
+    "Std": "StdBackward0",
     "Reshape": "ViewBackward0", "Permute": "PermuteBackward0", "Expand": "ExpandBackward0",
     "Concatenate": "CatBackward0", "Pad": "ConstantPadNdBackward0",
     "IndexAdd": "IndexPutBackward0", "Unfold": "Im2ColBackward0", "Fold": "Col2ImBackward0",

@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from ..backends.base import ignore_float_errors
 from ..dtypes import int64
 from ..functional import where
 from ..tensor import Tensor
 from .conv_transpose import conv_transpose2d as conv_transpose2d
-from .loss_options import _out_of_range
+from .loss_options import _divide, _out_of_range
 
 __all__ = [
     "conv_transpose2d", "cosine_similarity", "dropout2d", "embedding", "huber_loss", "kl_div",
@@ -166,10 +167,27 @@ def _pair(x: Tensor, target: Any, name: str) -> Tensor:
     return target
 
 
+def _weighted(loss: Tensor, weight: Tensor | None, reduction: str, name: str,
+              by_weights: bool) -> Tensor:
+    """``loss * weight`` reduced as PyTorch 2.13 does: "mean" is sum(w loss) / sum(w) for
+    ``l1_loss`` and ``mse_loss`` (``by_weights``), the plain mean for ``huber_loss``."""
+    if weight is None:
+        return _reduce(loss, reduction, name)
+    shape = getattr(weight, "shape", type(weight).__name__)  # a list has no shape
+    if shape != loss.shape:
+        raise ValueError(f"{name}: weight ({shape}) must be a tensor of the input's shape "
+                         f"{tuple(loss.shape)}, one weight per element (as in PyTorch)")
+    loss = loss * weight
+    if reduction == "mean" and by_weights:
+        return _divide(loss.sum(), weight.sum())  # 0 / 0 = nan, silently, for no elements
+    return _reduce(loss, reduction, name)
+
+
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-            reduction: str = "mean") -> Tensor:
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """The absolute error |input - target|, averaged ("mean"), summed ("sum") or not ("none");
-    the gradient at a zero error is 0.
+    the gradient at a zero error is 0. ``weight`` (the input's shape) scales each error, and
+    "mean" is then sum(w |e|) / sum(w), as in PyTorch.
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -179,7 +197,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
     """
     _legacy(size_average, reduce, "l1_loss")
     target = _pair(input, target, "l1_loss")
-    return _reduce((input - target).abs(), reduction, "l1_loss")
+    return _weighted((input - target).abs(), weight, reduction, "l1_loss", by_weights=True)
 
 
 def _huber(input: Tensor, target: Tensor, limit: float, quad: float, lin: float) -> Tensor:
@@ -213,9 +231,10 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
+               delta: float = 1.0, weight: Tensor | None = None) -> Tensor:
     """0.5 d² where |d| < delta, else delta (|d| - delta / 2): ``delta`` times
-    ``smooth_l1_loss`` with beta = delta.
+    ``smooth_l1_loss`` with beta = delta. ``weight`` (the input's shape) scales each loss;
+    "mean" then averages the products over all elements (PyTorch's rule for this loss).
 
     Examples:
         >>> import tinygrad_edu as tg
@@ -226,7 +245,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     target = _pair(input, target, "huber_loss")
-    return _reduce(_huber(input, target, delta, 0.5, delta), reduction, "huber_loss")
+    loss = _huber(input, target, delta, 0.5, delta)
+    return _weighted(loss, weight, reduction, "huber_loss", by_weights=False)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
@@ -246,12 +266,15 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any 
     """
     _legacy(size_average, reduce, "kl_div")
     target = _pair(input, target, "kl_div")
-    if log_target:
-        loss = target.exp() * (target - input)
-    else:
-        zero = target == 0
-        xlogx = where(zero, 0.0, target * where(zero, 1.0, target).log())
-        loss = xlogx - target * input
+    with ignore_float_errors(input.backend.xp):  # 0 * -inf and the like: nan, as PyTorch
+        if log_target:
+            loss = target.exp() * (target - input)
+        else:
+            zero = target == 0
+            # A target that learns gets PyTorch's nan gradient at 0 (t log t has slope -inf)
+            safe = target if target.requires_grad else where(zero, 1.0, target)
+            xlogx = where(zero, 0.0, target * safe.log())
+            loss = xlogx - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
     return _reduce(loss, reduction, "kl_div")

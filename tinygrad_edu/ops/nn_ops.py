@@ -19,6 +19,7 @@ from typing import Any
 
 from ..autograd import Function, is_grad_enabled
 from ..backends.base import ignore_float_errors
+from .elementwise import Where
 
 
 def _fresh(like: Any, array: Any) -> Any:
@@ -235,20 +236,31 @@ class MseLoss(Function):
 
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):
-        ctx.save_for_backward(x, target)
         ctx.reduction = reduction
         difference = x - target
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(x, target)
+            ctx.difference = difference  # kept, not recomputed: one array of x's size
         return _reduce(ctx.xp, difference * difference, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         x, target = ctx.saved_tensors
-        if ctx.reduction == "mean":
-            grad = grad / max(x.numel(), 1)
-        # Tensor operations: the same code serves first and second order.
-        scaled = (x - target) * (grad * 2.0)
         needs = ctx.needs_input_grad
-        return scaled if needs[0] else None, -scaled if needs[1] else None
+        if is_grad_enabled():  # create_graph: Tensor operations, differentiable again
+            if ctx.reduction == "mean":
+                grad = grad / max(x.numel(), 1)
+            scaled = (x - target) * (grad * 2.0)
+            return scaled if needs[0] else None, -scaled if needs[1] else None
+        g = grad._data
+        if ctx.reduction == "mean":
+            g = g / max(x.numel(), 1)
+        scaled = ctx.difference * (g * 2.0)
+        return (_fresh(grad, scaled) if needs[0] else None,
+                _fresh(grad, -scaled) if needs[1] else None)
+
+
+_FLOOR = 9.999999960041972e-13  # PyTorch's 1e-12 of p (1 - p), a float32 even for float64
 
 
 class BinaryCrossEntropy(Function):
@@ -280,7 +292,7 @@ class BinaryCrossEntropy(Function):
         if ctx.weight is not None:
             grad = grad * p.constant(ctx.weight)
         needs = ctx.needs_input_grad  # Tensor operations: first and second order alike
-        grad_p = grad * (p - target) / (p * (1 - p)).clamp(min=1e-12) if needs[0] else None
+        grad_p = grad * (p - target) / (p * (1 - p)).clamp(min=_FLOOR) if needs[0] else None
         grad_target = None
         if needs[1]:
             with ignore_float_errors(ctx.xp, divide="ignore"):  # +-inf at p = 0 or 1 is meant
@@ -321,7 +333,18 @@ class BinaryCrossEntropyWithLogits(Function):
         grad_x = grad_target = None
         if needs[0]:
             grad_x = grad * ((1 - target) * x.sigmoid() - pos_weight * target * (-x).sigmoid())
-        if needs[1]:
-            softplus_neg = -x.sigmoid().log()  # smooth (no kink at 0) for second order
-            grad_target = grad * (pos_weight * softplus_neg - (softplus_neg + x))
+        if needs[1] and ctx.pos_weight is None:  # softplus(-x) - softplus(x) = -x exactly
+            grad_target = grad * -x  # (as PyTorch: finite for any finite x, -inf at x = inf)
+        elif needs[1]:  # PyTorch's log σ(-x) - p log σ(x)
+            grad_target = grad * (_log_sigmoid(-x) - pos_weight * _log_sigmoid(x))
         return grad_x, grad_target
+
+
+def _log_sigmoid(x: Any) -> Any:
+    """log σ(x), finite for any finite x (log σ(-1e4) is not log 0): x - log(1 + e^x) below 0,
+    -log(1 + e^-x) above, each branch fed only its own side (nothing overflows unused)."""
+    negative = x < 0
+    zero = x.constant(0.0)
+    below = Where.apply(negative, x, zero)
+    above = Where.apply(negative, zero, x)
+    return Where.apply(negative, below - below.exp().log1p(), -(-above).exp().log1p())

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function
-from .elementwise import scaled
+from ..backends.base import ignore_float_errors
+from ..grad_mode import _mode
+from .elementwise import Where, scaled
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -81,34 +83,92 @@ class Var(Function):
     The mean's own share of the derivative is 0 (Σ (x - x̄) = 0), so one primitive gives the
     exact rule even where n - c <= 0: the value is then Σ (x - x̄)² / 0 (inf, or nan for
     constant data) and the gradient follows PyTorch's (see the comment in backward).
-    The backward is written with Tensor operations, so second derivatives work."""
+    The backward is written with Tensor operations, so second derivatives work.
+
+    The squares are added in float64 and rounded once, as PyTorch's CPU kernels do for
+    float32 (so [-1e20, 1e20] has no overflow); where the whole result is one number, the mean
+    is first taken in the input's dtype, as there too (see :func:`_spread`)."""
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, correction=1):
-        xp = ctx.xp
         count = 1
         for i in range(x.ndim) if axis is None else axis:
             count *= x.shape[i]
         ctx.axis, ctx.kept_shape, ctx.dof = axis, _kept_shape(x.shape, axis), count - correction
         ctx.save_for_backward(x)
-        centered = x - xp.sum(x, axis=axis, keepdims=True) / count
-        squares = xp.sum(centered * centered, axis=axis, keepdims=keepdims)
-        return squares / max(ctx.dof, 0)  # never a negative variance, as in PyTorch
+        return _spread(ctx, x, axis, keepdims, count, root=False)
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        grad = grad.reshape(ctx.kept_shape)
-        centered = x - x.mean(ctx.axis, keepdims=True)
-        dof = ctx.dof
-        if dof <= 0 and (ctx.axis is None or x.ndim == 0):
-            # PyTorch's rule over all elements: inf wherever x is not the mean, nan where it is.
-            xp = ctx.xp
-            nan, inf = xp.full_like(x._data, float("nan")), xp.full_like(x._data, float("inf"))
-            return grad * grad.constant(xp.where(centered._data == 0, nan, inf))
-        # Over given axes PyTorch keeps the formula: n - c = 0 gives ±inf (nan at the mean),
-        # n - c < 0 a finite gradient, although the value is inf.
-        return grad * centered * (2.0 / dof if dof else float("inf"))
+        with ignore_float_errors(ctx.xp):  # inf - inf, 0 * inf: nan as in PyTorch, silently
+            return _var_grad(ctx, ctx.saved_tensors[0], grad)
+
+
+def _var_grad(ctx: Any, x: Any, grad: Any) -> Any:
+    """Var's backward (Std's after its own first step), with Tensor operations."""
+    grad = grad.reshape(ctx.kept_shape)
+    centered = x - x.mean(ctx.axis, keepdims=True)
+    dof = ctx.dof
+    if dof <= 0 and (ctx.axis is None or x.ndim == 0):
+        # PyTorch's rule over all elements: inf wherever x is not the mean, nan where it is.
+        xp = ctx.xp
+        nan, inf = xp.full_like(x._data, float("nan")), xp.full_like(x._data, float("inf"))
+        return grad * grad.constant(xp.where(centered._data == 0, nan, inf))
+    # Over given axes PyTorch keeps the formula: n - c = 0 gives ±inf (nan at the mean),
+    # n - c < 0 a finite gradient, although the value is inf. Its order of products too.
+    return grad * (2.0 / dof if dof else float("inf")) * centered
+
+
+class Std(Var):
+    """z = sqrt(var(x)) over axis;  dz/dx = dvar/dx / (2 z), taken as 0 where z = 0
+
+    PyTorch's formula, step by step: its square root is taken in float64 before the one
+    rounding, and its gradient divides by 2 z in the input's dtype, so a float32 z below
+    1e-38 gives ±inf there and an infinite z gives nan, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False, correction=1):
+        count = 1
+        for i in range(x.ndim) if axis is None else axis:
+            count *= x.shape[i]
+        ctx.axis, ctx.kept_shape, ctx.dof = axis, _kept_shape(x.shape, axis), count - correction
+        ctx.correction = correction
+        out = _spread(ctx, x, axis, True, count, root=True)
+        ctx.save_for_backward(x, out)
+        return out if keepdims else ctx.xp.reshape(out, _drop(x.shape, axis))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        if _mode.enabled:  # create_graph: z recorded, so that it is differentiated too
+            out = Std.apply(x, axis=ctx.axis, keepdims=True, correction=ctx.correction)
+        zero = out == 0.0
+        safe = Where.apply(zero, out.constant(0.5), out)  # no 1 / 0, even in the branch unused
+        with ignore_float_errors(ctx.xp):  # 1 / (2 z) overflows for a tiny z: inf, as PyTorch
+            grad = Where.apply(zero, out.constant(0.0),
+                               grad.reshape(ctx.kept_shape) / (safe * 2.0))
+            return _var_grad(ctx, x, grad)
+
+
+def _spread(ctx: Any, x: Any, axis: Any, keepdims: bool, count: int, root: bool) -> Any:
+    """The variance (or, with ``root``, its square root) of Var and Std: the squares added in
+    float64, then rounded to x's dtype once. As PyTorch's CPU kernels: a one-number result
+    centres on the mean taken in x's dtype (so a float32 mean that overflows gives inf), any
+    other on the float64 mean (PyTorch's Welford sums, to the last bit after rounding)."""
+    xp = ctx.xp
+    wide = x
+    if x.dtype == xp.float32:
+        wide = xp.astype(x, xp.float64)
+    with ignore_float_errors(xp):  # 0 / 0 over nothing, inf - inf: nan as PyTorch, silently
+        if x.size == count and x.dtype != wide.dtype:  # one number: PyTorch's full reduction
+            mean = xp.astype(xp.sum(x, axis=axis, keepdims=True) / count, xp.float64)
+        else:
+            mean = xp.sum(wide, axis=axis, keepdims=True) / count
+        centered = wide - mean
+        out = xp.sum(centered * centered, axis=axis, keepdims=keepdims) / max(ctx.dof, 0)
+        if root:
+            out = xp.sqrt(out)
+    return xp.astype(out, x.dtype) if out.dtype != x.dtype else out
 
 
 def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool, amax: bool = False,
@@ -140,7 +200,10 @@ def _extreme(ctx: Any, pick: Any, x: Any, axis: Any, keepdims: bool, amax: bool 
                 _keep_one(xp, nans, axis[0], reversed(range(x.shape[axis[0]])))
             picked = picked | nans  # where out is nan, picked (x == out) is all False
         picked = xp.astype(picked, x.dtype)
-        ctx.save_for_backward(picked, xp.sum(picked, axis=axis, keepdims=True))
+        count = xp.sum(picked, axis=axis, keepdims=True)
+        if amax:  # a nan maximum: no element picked, and grad / 0 would warn; nan is the answer
+            count = xp.where(count == 0, xp.full_like(count, float("nan")), count)
+        ctx.save_for_backward(picked, count)
     return out if keepdims else xp.reshape(out, _drop(x.shape, axis))
 
 

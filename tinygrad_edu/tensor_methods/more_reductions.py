@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from ..backends.base import ignore_float_errors
 from ..dtypes import int64
 from ..ops.more_scans import Cumprod, Logcumsumexp, NanToZero
 from .base import TensorBase
@@ -17,6 +18,14 @@ from .shapes import Axis, axis_index, normalize_axis
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
+
+
+def reduction_axes(axis: Axis, ndim: int) -> tuple[int, ...] | None:
+    """``normalize_axis`` for a reduction: ``dim=()`` (or ``[]``) means every axis, as in
+    PyTorch's ``sum``, ``mean``, ``amax``, ``var`` and the like (not none of them)."""
+    if isinstance(axis, (tuple, list)) and len(axis) == 0:
+        return None
+    return normalize_axis(axis, ndim)
 
 
 class MoreReductionMethods(TensorBase):
@@ -54,7 +63,7 @@ class MoreReductionMethods(TensorBase):
             3.0
         """
         x = cast("Tensor", self)._sum_dtype(dtype)
-        return _without_nan(x).sum(normalize_axis(dim, x.ndim), keepdims=keepdim)
+        return _without_nan(x).sum(reduction_axes(dim, x.ndim), keepdims=keepdim)
 
     def nanmean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """The mean over ``dim`` of the elements that are not nan, as ``torch.nanmean`` (nan
@@ -73,10 +82,11 @@ class MoreReductionMethods(TensorBase):
             )
         if dtype is not None:
             x = x.astype(dtype)
-        axes = normalize_axis(dim, x.ndim)
+        axes = reduction_axes(dim, x.ndim)
         xp = x.backend.xp
         counts = xp.sum(xp.astype(~xp.isnan(x._data), x._data.dtype), axis=axes, keepdims=keepdim)
-        return _without_nan(x).sum(axes, keepdims=keepdim) / x.constant(counts)
+        with ignore_float_errors(xp):  # 0 / 0 where all are nan (or none is there): nan, silently
+            return _without_nan(x).sum(axes, keepdims=keepdim) / x.constant(counts)
 
     def count_nonzero(self, dim: Axis = None) -> Tensor:
         """How many elements over ``dim`` (one int, several, or None for all) are not 0, as
@@ -89,7 +99,7 @@ class MoreReductionMethods(TensorBase):
         """
         xp = self.backend.xp
         nonzero = xp.astype(self._data != 0, self.backend.native_dtype(int64))
-        counts = xp.sum(nonzero, axis=normalize_axis(dim, self.ndim))
+        counts = xp.sum(nonzero, axis=reduction_axes(dim, self.ndim))
         return type(self)._from_data(counts, self.backend)
 
     def logcumsumexp(self, dim: int) -> Tensor:

@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import ops
+from ..backends.base import ignore_float_errors
 from ..dtypes import bool_, int64
+from ..ops.reduce import Std
 from .base import TensorBase
 from .comparison import ComparisonMethods
 from .like import LikeMethods
 from .maths import MathMethods
 from .more_maths import MoreMathMethods
+from .more_reductions import reduction_axes
 from .more_shapes import MoreShapeMethods
 from .pieces import PieceMethods
 from .selection import SelectionMethods
@@ -44,6 +47,17 @@ def _spread_options(
         correction = 1 if unbiased is None else int(unbiased)
     return bool(keepdims), correction
 
+
+def _floating_only(x: Any, name: str, error: type[Exception] = RuntimeError) -> None:
+    """PyTorch's refusal of an integer or bool tensor where the result must be a float it
+    cannot choose (var, std, softmax, ...): the same error, with the conversion to use."""
+    if not x.dtype.is_floating:
+        raise error(
+            f"{name}: needs a floating-point tensor, not {x.dtype.name} (PyTorch refuses it "
+            f"too); convert first: x.float().{name}(...)"
+        )
+
+
 class ReductionMethods(
     SelectionMethods, ComparisonMethods, LikeMethods, PieceMethods, MathMethods,
     MoreMathMethods, MoreShapeMethods,
@@ -61,7 +75,7 @@ class ReductionMethods(
         if dtype is not None:
             return self.astype(dtype).sum(axis, keepdims)
         x = self.long() if self.dtype is bool_ else self  # counts Trues, as in PyTorch
-        return ops.Sum.apply(x, axis=normalize_axis(axis, self.ndim), keepdims=keepdims)
+        return ops.Sum.apply(x, axis=reduction_axes(axis, self.ndim), keepdims=keepdims)
 
     def _count(self, axis: tuple[int, ...] | None) -> int:
         shape = self.shape
@@ -87,8 +101,11 @@ class ReductionMethods(
                 "infer the result's dtype either); convert first, x.float().mean(), or pass "
                 "dtype=tg.float32"
             )
-        axes = normalize_axis(axis, self.ndim)
-        return x.sum(axes, keepdims) / self._count(axes)
+        axes = reduction_axes(axis, self.ndim)
+        count = self._count(axes)
+        if count == 0:  # the mean of nothing: nan, as in PyTorch (0 / 0 would make NumPy warn)
+            return x.sum(axes, keepdims) * float("nan")
+        return x.sum(axes, keepdims) / count
 
     @torch_keywords
     def var(
@@ -106,8 +123,9 @@ class ReductionMethods(
             ([1.0, 4.0], [[2.0], [8.0]])
         """
         keepdims, correction = _spread_options("var", unbiased, keepdims, correction)
-        axes = normalize_axis(axis, self.ndim)
-        return ops.Var.apply(self._floating(), axis=axes, keepdims=keepdims, correction=correction)
+        _floating_only(self, "var")
+        axes = reduction_axes(axis, self.ndim)
+        return ops.Var.apply(self, axis=axes, keepdims=keepdims, correction=correction)
 
     @torch_keywords
     def std(
@@ -116,18 +134,13 @@ class ReductionMethods(
     ) -> Tensor:
         """Standard deviation: the square root of :meth:`var`, with its arguments in PyTorch's
         positions (``x.std(dim, unbiased, keepdim)``). Where it is 0 (constant data) the
-        gradient is 0, as in PyTorch, rather than the 0/0 that sqrt's rule would give."""
+        gradient is 0, as in PyTorch, rather than the 0/0 that sqrt's rule would give. One
+        operation (:class:`~tinygrad_edu.ops.reduce.Std`), so that its float32 rounding,
+        overflow and gradient are PyTorch's."""
         keepdims, correction = _spread_options("std", unbiased, keepdims, correction)
-        x = self._floating()
-        axes = normalize_axis(axis, self.ndim)
-        # std(x) = s * std(x / s) for a constant s > 0: with s the largest |x| the squares
-        # cannot overflow (float32 std([-1e20, 1e20]) is 1.41e20, not inf).
-        scale = x.detach().abs()._peak(axes, finite_only=True)  # a constant: not recorded
-        xp = x.backend.xp
-        scale = x.constant(xp.where(scale._data == 0, xp.ones_like(scale._data), scale._data))
-        spread = (x / scale).var(axes, keepdims=True, correction=correction)
-        out = ops.StdFromVar.apply(spread) * scale
-        return out if keepdims else out.squeeze(axes)
+        _floating_only(self, "std")
+        axes = reduction_axes(axis, self.ndim)
+        return Std.apply(self, axis=axes, keepdims=keepdims, correction=correction)
 
     def max(
         self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
@@ -187,7 +200,7 @@ class ReductionMethods(
 
     def _nonempty_axes(self, axis: Axis, op: str) -> tuple[int, ...] | None:
         """The axes of a max or min, which must not be empty (there is no largest of nothing)."""
-        axes = normalize_axis(axis, self.ndim)
+        axes = reduction_axes(axis, self.ndim)
         for a in range(self.ndim) if axes is None else axes:
             if self.shape[a] == 0:
                 raise ValueError(
@@ -214,10 +227,11 @@ class ReductionMethods(
         """log(sum(exp(x))) over ``axis``, computed without overflow (-inf over an empty
         axis, the log of an empty sum)."""
         self = self._floating()
-        axes = normalize_axis(axis, self.ndim)
+        axes = reduction_axes(axis, self.ndim)  # dim=(): all, as torch's keepdim=True takes it
         # An infinite peak (all -inf, or a +inf) is not subtracted: inf - inf would be nan.
         shift = self._peak(axes, finite_only=True)
-        out = (self - shift).exp().sum(axes, keepdims=True).log() + shift
+        with ignore_float_errors(self.backend.xp):  # log(0) = -inf for an empty or -inf row
+            out = (self - shift).exp().sum(axes, keepdims=True).log() + shift
         return out if keepdims else out.squeeze(axes if axes is not None else None)
 
     def _peak(self, axes: tuple[int, ...] | None, finite_only: bool = False) -> Tensor:
@@ -238,7 +252,9 @@ class ReductionMethods(
     def softmax(self, axis: int = -1, dtype: Any = None) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``: turns scores into probabilities.
         ``dtype``: the input is converted to it first, as in PyTorch."""
-        self = self._floating() if dtype is None else self.astype(dtype)
+        if dtype is None:
+            _floating_only(self, "softmax", NotImplementedError)  # PyTorch's type
+        self = self if dtype is None else self.astype(dtype)
         axes = normalize_axis(axis, self.ndim)
         # exp(x - peak) / sum(exp(x - peak)): the same value, with no overflow; the shifted
         # scores are used directly (adding the peak back and subtracting it again would lose
@@ -250,7 +266,9 @@ class ReductionMethods(
     def log_softmax(self, axis: int = -1, dtype: Any = None) -> Tensor:
         """x - logsumexp(x) along ``axis``: log-probabilities, stable for large scores.
         ``dtype``: the input is converted to it first, as in PyTorch."""
-        self = self._floating() if dtype is None else self.astype(dtype)
+        if dtype is None:
+            _floating_only(self, "log_softmax", NotImplementedError)
+        self = self if dtype is None else self.astype(dtype)
         axes = normalize_axis(axis, self.ndim)
         shifted = self - self._peak(axes)  # the shift cancels; see softmax
         return shifted - shifted.exp().sum(axes, keepdims=True).log()
@@ -268,6 +286,11 @@ class ReductionMethods(
         return self._arg("argmin", axis, keepdims)
 
     def _arg(self, name: str, axis: int | None, keepdims: bool) -> Tensor:
+        if self.dtype is bool_:
+            raise RuntimeError(
+                f"{name}: does not take a bool tensor (nor in PyTorch); convert first: "
+                f"x.long().{name}(...)"
+            )
         xp = self.backend.xp
         if axis is None:
             out = getattr(xp, name)(xp.reshape(self._data, (-1,)))
