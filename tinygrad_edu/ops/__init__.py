@@ -10,7 +10,7 @@ file (``ops/``)        primitives
 ``division.py``        Remainder, Fmod (``%`` and C's fmod, with PyTorch's edges at inf)
 ``unary.py``           Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar, Abs, Relu, Sigmoid, Tanh,
                        Clip, Clone, Cast
-``reduce.py``          Sum, Max, Min, Median, Var
+``reduce.py``          Sum, Max, Min, Median, Var, Std
 ``scan.py``            Cumsum, Prod
 ``accurate.py``        Log1p, Expm1 (log and exp accurate near 0)
 ``erf.py``             Erf (from a table of Taylor polynomials: NumPy has no erf)
@@ -41,7 +41,7 @@ operation                        made of                                   writt
 square                           Mul                                       tm/elementwise.py
 clip with tensor bounds          Where, twice                              tm/elementwise.py
 mean                             Sum, Div                                  tm/reductions.py
-std                              Div, Var, StdFromVar, Mul                 tm/reductions.py
+std                              Std (a primitive since torch's rounding)  tm/reductions.py
 logsumexp                        Sub, Exp, Sum, Log, Add                   tm/reductions.py
 softmax, log_softmax             Sub, Exp, Sum, then Div or Log and Sub    tm/reductions.py
 max(dim), min(dim), sort, topk   GetItem at the indices found              tm/selection.py
@@ -60,7 +60,7 @@ lerp, addcmul, addcdiv           Sub, Mul, Add (Where picks lerp's form);  tm/mo
                                  Mul, Div, Add
 nan_to_num, bernoulli            Where (bernoulli's never takes x)         tm/more_elementwise
 frac, deg2rad, rad2deg           Sub (trunc: derivative 0); Mul            tm/more_elementwise
-aminmax; var_mean, std_mean      Min, Max; Var, Sum, Div, StdFromVar       tm/more_reductions;
+aminmax; var_mean, std_mean      Min, Max; Var or Std, Sum, Div            tm/more_reductions;
                                                                            function_forms
 nansum, nanmean                  NanToZero, Sum, Div                       tm/more_reductions
 split, chunk, roll, flip, ...    GetItem (repeats add up)                  tm/pieces.py
