@@ -436,3 +436,49 @@ REFUSED_WRITES = [  # (the line, our error, what it says)
 def test_index_writes_refuse_what_torch_refuses(line: Callable[[Lib], Any],
                                                 error: type[Exception], match: str) -> None:
     raises_like_torch(line, error, match)
+
+
+# -- index_put and masked_select ---------------------------------------------------------------
+PUTS = {
+    "positions": lambda lib, x, v: x.index_put((lib.tensor([0, 1]), lib.tensor([2, -1])), v[:2]),
+    "repeated": lambda lib, x, v: x.index_put((lib.tensor([0, 0]), lib.tensor([1, 1])), v[:2]),
+    "accumulate": lambda lib, x, v: x.index_put((lib.tensor([0, 0]), lib.tensor([1, 1])),
+                                                v[:2], accumulate=True),
+    "rows, broadcast": lambda lib, x, v: x.index_put((lib.tensor([0, 0]),), v,
+                                                     accumulate=True),
+    "mask, one value": lambda lib, x, v: x.index_put([x.detach() > 0], v[0]),
+    "masked_select": lambda lib, x, v: x.masked_select(lib.tensor([True, False, True])) * 2,
+    "masked_select, x broadcast": lambda lib, x, v: v.masked_select(x.detach() > 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUTS))
+def test_index_put_and_masked_select(name: str) -> None:
+    x, values = [[-1.0, 2.0, 0.5], [3.0, -4.0, 1.5]], [7.0, -8.0, 9.0]
+    results = []
+    for lib in (tg, torch):
+        a, v = lib.tensor(x, requires_grad=True), lib.tensor(values, requires_grad=True)
+        out = PUTS[name](lib, a, v)
+        cotangent = np.random.default_rng(2).normal(size=tuple(out.shape))
+        out.backward(lib.tensor(cotangent))
+        results.append((out, a.grad, v.grad))
+    for ours, theirs in zip(*results, strict=True):
+        if theirs is None:
+            assert ours is None
+        else:
+            np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy())
+
+
+def test_index_put_in_place_and_refusals() -> None:
+    same(*on_both(lambda lib: x_of(lib).index_put_((lib.tensor([1]), lib.tensor([1])),
+                                                   lib.tensor(-1.0), True)))
+    raises_like_torch(lambda lib: x_of(lib).index_put((lib.tensor([0]),), lib.tensor(1)),
+                      TypeError, "values has dtype int64")
+    raises_like_torch(lambda lib: x_of(lib).index_put((lib.tensor([0]),), 1.0), TypeError,
+                      "values must be a Tensor")
+    raises_like_torch(lambda lib: x_of(lib).index_put((None, lib.tensor([0])), lib.tensor(1.0)),
+                      TypeError, "tuple of tensors")
+    raises_like_torch(lambda lib: x_of(lib).index_put((lib.tensor([2]),), lib.tensor(1.0)),
+                      IndexError, "out of bounds")
+    raises_like_torch(lambda lib: x_of(lib).masked_select(lib.tensor([1, 0, 1])), TypeError,
+                      "bool tensor")

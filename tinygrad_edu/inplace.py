@@ -285,6 +285,12 @@ class InPlaceMixin:
         self._check_inplace("index_copy_", source)
         return self._assign_("index_copy_", self.detach().index_copy(dim, index, source)._data)
 
+    def index_put_(self: Any, indices: Any, values: Any, accumulate: bool = False) -> Any:
+        """``index_put`` in place (``accumulate=True`` adds). Returns ``self``."""
+        self._check_inplace("index_put_", values)
+        out = self.detach().index_put(indices, values, accumulate)
+        return self._assign_("index_put_", out._data)
+
     def index_fill_(self: Any, dim: int, index: Any, value: Any) -> Any:
         """``index_fill`` in place. Returns ``self``."""
         self._check_inplace("index_fill_", value)

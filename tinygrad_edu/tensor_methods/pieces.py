@@ -15,10 +15,10 @@ import operator
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import ops
-from ..dtypes import int64
+from ..dtypes import bool_, int64
 from .base import TensorBase
 from .selection import check_positions, wrap_positions
-from .shapes import _shape_args, axis_index
+from .shapes import _shape_args, axis_index, broadcast_shapes
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -231,6 +231,15 @@ class PieceMethods(TensorBase):
         x = cast("Tensor", self)
         out = ops.Scatter.apply(x.reshape(1) if x.ndim == 0 else x, value, key=key)
         return cast("Tensor", out.reshape(()) if x.ndim == 0 else out)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements where ``mask`` (bool, broadcast with this tensor) is True, in a 1-D
+        tensor, as ``torch.masked_select``: ``x.masked_select(x > 0)`` is ``x[x > 0]``."""
+        if not isinstance(mask, TensorBase) or mask.dtype is not bool_:
+            raise TypeError("masked_select: the mask must be a bool tensor; make one with a "
+                            "comparison, e.g. x > 0")
+        shape = broadcast_shapes("masked_select", tuple(self.shape), tuple(mask.shape)) or (1,)
+        return cast("Tensor", self).expand(*shape)[cast("Tensor", mask).expand(*shape)]
 
     def flip(self, *dims: Any) -> Tensor:
         """The elements in reverse order along ``dims``, as ``torch.flip``:

@@ -211,6 +211,31 @@ class PositionMethods(ProductMethods):
             return cast("Tensor", ops.Scatter.apply(x.reshape(1), src, key=key)).reshape(())
         return cast("Tensor", ops.Scatter.apply(x, src, key=key))
 
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """A copy with ``values`` (broadcast) written at ``self[indices]``, or added there with
+        ``accumulate=True`` (repeated positions then add up), as ``torch.index_put``:
+        ``indices`` is a tuple of int64 or bool tensors, one per leading dim.
+
+        Examples:
+            >>> import tinygrad_edu as tg
+            >>> tg.zeros(2, 2).index_put((tg.tensor([0, 1]), tg.tensor([1, 1])), tg.tensor(5.0),
+            ...                          accumulate=True).tolist()
+            [[0.0, 5.0], [0.0, 5.0]]
+        """
+        if not isinstance(indices, tuple | list) or not all(
+                isinstance(k, TensorBase) for k in indices):
+            raise TypeError("index_put: indices must be a tuple of tensors (int64 positions or "
+                            "bool masks), as in PyTorch: x.index_put((rows, cols), values)")
+        values = self._same_dtype("index_put", self._src_tensor("index_put", values, "values"),
+                                  "values")
+        x = cast("Tensor", self)
+        key = x._index_key(tuple(indices))
+        picked = tuple(self.backend.getitem(self._data, key).shape)
+        part = values.expand(*picked) if tuple(values.shape) != picked else values
+        if accumulate:
+            return x + ops.IndexAdd.apply(part, shape=tuple(x.shape), key=key)
+        return cast("Tensor", ops.Scatter.apply(x, part, key=key))
+
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
         """A copy with ``src`` added at the positions ``index`` gives along ``dim`` (repeated
         positions add up), as ``torch.scatter_add``.
@@ -262,18 +287,18 @@ class PositionMethods(ProductMethods):
                                       derivative=derivative)
         return cast("Tensor", out.reshape(()) if x.ndim == 0 else out)
 
-    def _src_tensor(self, name: str, src: Any) -> Any:
+    def _src_tensor(self, name: str, src: Any, what: str = "src") -> Any:
         if not isinstance(src, TensorBase):
             raise TypeError(
-                f"{name}: src must be a Tensor, not {type(src).__name__}, as in PyTorch; for "
-                "one number use scatter(dim, index, value, reduce=...) or tg.full_like(...)"
+                f"{name}: {what} must be a Tensor, not {type(src).__name__}, as in PyTorch; make "
+                "one number a tensor, tg.tensor(2.0) (scatter takes a number as value= too)"
             )
         return src
 
-    def _same_dtype(self, name: str, src: Any) -> Any:
+    def _same_dtype(self, name: str, src: Any, what: str = "src") -> Any:
         if src.dtype is not self.dtype:
             raise TypeError(
-                f"{name}: src has dtype {src.dtype.name} and self {self.dtype.name}; they must "
+                f"{name}: {what} has dtype {src.dtype.name} and self {self.dtype.name}; they must "
                 f"match, as in PyTorch: convert first, e.g. src.to({self.dtype.name})"
             )
         return src

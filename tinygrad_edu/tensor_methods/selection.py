@@ -260,7 +260,8 @@ def check_positions(name: str, tensor: Any, positions: Any, axis: int) -> None:
     backend = tensor.backend
     if positions.size == 0 or backend.host_reads_forbidden:
         return
-    xp, size = backend.xp, tensor.shape[axis] if tensor.ndim else 1
+    shape = tensor._data.shape
+    xp, size = backend.xp, shape[axis] if shape else 1
     if hasattr(positions, "view"):  # NumPy and CuPy arrays
         outside = bool(xp.max(positions.view(xp.uint64)) >= size)
     else:  # the array API standard has no reinterpretation: a minimum and a maximum
