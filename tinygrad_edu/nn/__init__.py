@@ -44,6 +44,7 @@ from .activations import (
     Softplus,
     Softsign,
 )
+from .attention import MultiheadAttention
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .conv_transpose import ConvTranspose2d
@@ -127,6 +128,7 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
     "ParameterDict",

@@ -15,16 +15,16 @@ Examples:
 
 from __future__ import annotations
 
-_ATTENTION = ("build attention from matmul and softmax: F.softmax(q @ k.transpose(-2, -1) / "
-              "d ** 0.5, dim=-1) @ v, with nn.Linear for the projections and nn.LayerNorm")
+_ATTENTION = ("build the layer from nn.MultiheadAttention (or F.scaled_dot_product_attention), "
+              "nn.Linear, nn.LayerNorm and nn.Dropout, as PyTorch's TransformerEncoderLayer "
+              "does")
 _NORM = ("use nn.LayerNorm or nn.GroupNorm (per sample) or nn.BatchNorm2d (per channel), on "
          "the input reshaped to 2-D images")
 _NONE = "it is not part of this educational library (docs/pytorch.md: 'What is not here')"
 
 UNSUPPORTED: dict[str, str] = {
     **dict.fromkeys(("Transformer", "TransformerEncoder", "TransformerDecoder",
-                     "TransformerEncoderLayer", "TransformerDecoderLayer",
-                     "MultiheadAttention"), _ATTENTION),
+                     "TransformerEncoderLayer", "TransformerDecoderLayer"), _ATTENTION),
     **dict.fromkeys(("BatchNorm3d", "InstanceNorm3d", "LocalResponseNorm"), _NORM),
     "EmbeddingBag": "use nn.Embedding, then .sum(1) or .mean(1) over the bag axis",
     **dict.fromkeys(("Conv3d", "ConvTranspose1d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d",
