@@ -216,9 +216,11 @@ def test_std_at_float32_extremes_matches_torch() -> None:
 
 # -- norms and the softmax family --------------------------------------------------------------
 @pytest.mark.parametrize("p", [1, 2, 3, 0.5, INF, -INF])
-@pytest.mark.parametrize("case", ["plain", "ties", "tiny", "empty_cols"])
+@pytest.mark.parametrize("case", ["plain", "ties", "nan", "tiny", "empty_cols"])
 def test_norm_matches_torch(case: str, p: float) -> None:
-    for dim in (None, 1, (0, 1)):
+    """The inf-norm's gradient at a nan is 0 (max()'s rule, sign(nan) = 0), as torch: it was
+    nan (amax's); dim=() is every axis (it was none)."""
+    for dim in (None, 1, (0, 1), ()):
         compare(lambda x, dim=dim: x.norm(p, dim),
                 lambda x, dim=dim: torch.linalg.vector_norm(x, p, dim),
                 _pair(INPUTS[case]), rtol=1e-5)

@@ -21,12 +21,12 @@ from ..ops.norm import PNorm
 from ..ops.scan import Cumsum, Prod
 from ..ops.unary import Reciprocal
 from .base import TensorBase
+from .more_reductions import reduction_axes
 from .shapes import (
     Axis,
     axis_index,
     broadcast_shapes,
     ignore_float_errors,
-    normalize_axis,
     promote,
 )
 
@@ -269,7 +269,7 @@ class MathMethods(TensorBase):
             )
         if p == "nuc" or (isinstance(p, str) and p != "fro"):
             raise ValueError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
-        axes = normalize_axis(dim, x.ndim)
+        axes = reduction_axes(dim, x.ndim)  # dim=(): all, as in PyTorch
         size = x.abs()
         if p not in (0, 0.0) and _count(x.shape, axes) == 1:
             return size.sum(axes, keepdims=keepdim)  # |x| exactly, as PyTorch: no x * x overflow
@@ -279,9 +279,9 @@ class MathMethods(TensorBase):
         if p in (1, 1.0):
             return size.sum(axes, keepdims=keepdim)
         if p == float("inf"):
-            return size.amax(axes, keepdims=keepdim)
+            return size._extreme("max", axes, keepdim)  # max()'s rule: 0 at a nan, as torch
         if p == float("-inf"):
-            return size.amin(axes, keepdims=keepdim)
+            return size._extreme("min", axes, keepdim)
         if p in (0, 0.0):
             counts = x.backend.xp.astype(x._data != 0, x._data.dtype)
             nonzero = x._constant_piece(counts)  # recorded, with derivative 0
