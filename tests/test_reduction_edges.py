@@ -370,3 +370,16 @@ def test_mse_loss_gradient_with_and_without_create_graph() -> None:
     (grad,) = tg.autograd.grad(TF.mse_loss(x, tg.zeros_like(x)), [x], create_graph=True)
     (second,) = tg.autograd.grad(grad.sum(), [x])
     np.testing.assert_allclose(second.numpy(), np.full((2, 2), 0.5))
+
+
+@pytest.mark.parametrize("options", [{}, {"dim": 1}, {"dim": 0, "keepdim": True},
+                                     {"dim": (0, 1), "correction": 0}, {"dim": ()}], ids=repr)
+@pytest.mark.parametrize("name", ["std", "var"])
+def test_std_and_var_second_derivatives(name: str, options: dict) -> None:
+    """Std is its own primitive now: its backward recomputes z recorded under create_graph,
+    so gradgradcheck (float64, central differences) holds as for the composed form."""
+    from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
+
+    x = tg.tensor(np.random.default_rng(3).standard_normal((3, 4)), requires_grad=True)
+    assert gradcheck(lambda t: getattr(t, name)(**options), (x,))
+    assert gradgradcheck(lambda t: getattr(t, name)(**options), (x,))
