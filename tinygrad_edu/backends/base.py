@@ -82,6 +82,11 @@ class Backend:
         native = None if dtype is None else self._native[dtype]
         return self.xp.asarray(data, dtype=native)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Backend:
+        """A backend is one shared object (tensors are compared by ``is``): a deep copy of
+        anything that holds one (a Tensor, a Module) keeps the same backend."""
+        return self
+
     def is_array(self, obj: Any) -> bool:
         """Whether ``obj`` is an array of this backend (hook: override for speed)."""
         return hasattr(obj, "__array_namespace__") and obj.__array_namespace__() is self.xp

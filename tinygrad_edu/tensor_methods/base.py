@@ -1,15 +1,18 @@
-"""What every Tensor is: its attributes (``_data``, ``backend``, ...) and the properties read
-from them (shape, ndim, dtype, device, numel, size). The few methods that
+"""What every Tensor is: its attributes (``_data``, ``backend``, ...), the properties read
+from them (shape, ndim, dtype, device, numel, size), and how it is copied (``copy.deepcopy``)
+and pickled, as PyTorch's tensors are. The few methods that
 :class:`~tinygrad_edu.Tensor` defines in tensor.py or in another method module, and that the
 method modules call, are declared here for the type checker only."""
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
+from ..backends.registry import get_backend
 from ..device import device as Device
 from ..device import device_of_backend
-from ..dtypes import DType
+from ..dtypes import DType, to_dtype
 from .shapes import axis_index
 
 if TYPE_CHECKING:
@@ -67,6 +70,7 @@ class TensorBase:
         backend: Backend
         requires_grad: bool
         _ctx: Any
+        grad: Tensor | None
 
         def __init__(
             self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -144,3 +148,47 @@ class TensorBase:
         (CuPy), or the backend's own name. The backend's description of its hardware is in
         ``python -m tinygrad_edu.backends``."""
         return device_of_backend(self.backend.name)
+
+    # -- copies and pickles, as PyTorch's ---------------------------------------------------
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        """``copy.deepcopy(x)``: new memory with the same values, on the same backend, of the
+        same class (a Parameter stays one), with ``requires_grad`` and a deep copy of
+        ``.grad``. Only a leaf can be copied, as in PyTorch (a copy of a computed tensor would
+        copy its whole graph): ``copy.deepcopy(x.detach())`` copies the values of any tensor.
+        ``copy.deepcopy(model)`` copies every parameter this way."""
+        if self._ctx is not None:
+            raise RuntimeError(
+                "copy.deepcopy: only tensors created explicitly by the user (graph leaves) can "
+                "be deep-copied, as in PyTorch; copy the values with copy.deepcopy(x.detach()) "
+                "or x.detach().clone()"
+            )
+        out = _same_class(self, self.backend.xp.asarray(self._data, copy=True), self.backend)
+        memo[id(self)] = out
+        out.requires_grad = self.requires_grad
+        if self.grad is not None:
+            out.grad = copy.deepcopy(self.grad, memo)
+        return out
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """``pickle``: the values (as NumPy), the dtype, ``requires_grad`` and the backend's
+        name, so the tensor comes back on the registered backend of that name; the graph and
+        ``.grad`` are left behind, as PyTorch's pickles do."""
+        return (_unpickle, (type(self), self.backend.to_numpy(self._data), self.dtype.name,
+                            self.requires_grad, self.backend.name))
+
+
+def _same_class(like: Any, data: Any, backend: Any) -> Any:
+    """A new leaf of ``like``'s class (``Parameter._from_data`` makes a plain Tensor, as
+    results of parameters are; a copy of a parameter must stay one: the layouts are equal)."""
+    out = like._from_data(data, backend)
+    if type(out) is not type(like):
+        out.__class__ = type(like)
+    return out
+
+
+def _unpickle(cls: Any, values: Any, dtype: str, requires_grad: bool, backend: str) -> Any:
+    where = get_backend(backend)
+    out = _same_class(object.__new__(cls),
+                      where.xp.asarray(values, dtype=where.native_dtype(to_dtype(dtype))), where)
+    out.requires_grad = requires_grad
+    return out
