@@ -265,6 +265,17 @@ def test_to_other_takes_its_dtype_and_gradients_flow() -> None:
     assert tg.ones(2).to(tg.ones(1, backend="numpy")).backend is tg.ones(1).backend
 
 
+def test_to_takes_non_blocking_and_copy() -> None:
+    for lib in (tg, torch):
+        x = lib.ones(2)
+        assert x.to("cpu", non_blocking=True) is x and x.to(x) is x
+        for copied in (x.to(x, copy=True), x.to(x, False, True), x.to(copy=True),
+                       x.to("cpu", lib.float32, False, True)):
+            assert copied is not x and copied.tolist() == [1.0, 1.0]
+        assert x.to("cpu", lib.float64, True).dtype == lib.float64
+    raises_like_torch(lambda lib: lib.ones(2).to(lib.ones(1), "cpu"), TypeError, "only")
+
+
 # -- empty index tensors and empty dims --------------------------------------------------------
 EMPTY = {
     "gather (2, 0)": lambda lib, x: x.gather(1, lib.zeros(2, 0, dtype=lib.int64)),

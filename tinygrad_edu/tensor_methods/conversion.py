@@ -130,11 +130,14 @@ class ConversionMethods(TensorBase):
         """This tensor as bool (nonzero is True; outside the graph)."""
         return cast("Tensor", self.astype(bool_))
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: builtins.bool = False, copy: builtins.bool = False) -> Tensor:
         """This tensor on another backend or device, and/or in another dtype, as PyTorch's
         ``to``: ``x.to("cupy")``, ``x.to("cuda")``, ``x.to(tg.float64)``,
         ``x.to("cpu", tg.float64)``, or ``x.to(other)``: ``other``'s dtype and backend.
-        Gradients flow back across the move and the conversion.
+        Gradients flow back across the move and the conversion. As in PyTorch, the tensor
+        itself comes back when nothing changes, unless ``copy=True``; ``non_blocking`` is
+        accepted for its place (every move here is finished when it returns).
 
         Examples:
             >>> import tinygrad_edu as tg
@@ -143,12 +146,15 @@ class ConversionMethods(TensorBase):
         """
         if args and isinstance(args[0], TensorBase):  # to(other): other's dtype and device
             other, *rest = args
-            if rest and not isinstance(rest[0], builtins.bool):
+            if not all(isinstance(flag, builtins.bool) for flag in rest):
                 raise TypeError("to(other, ...): after a tensor only non_blocking and copy "
                                 "may follow, as in PyTorch")
-            return self.to(other.backend, other.dtype)
+            return self.to(other.backend, other.dtype, *rest, copy=copy)
         where = device
+        flags = [arg for arg in args if isinstance(arg, builtins.bool)]  # non_blocking, copy
         for arg in args:
+            if isinstance(arg, builtins.bool):
+                continue
             if isinstance(arg, Backend | Device) or (
                 isinstance(arg, str) and not _names_a_dtype(arg)
             ):
@@ -156,7 +162,9 @@ class ConversionMethods(TensorBase):
             else:
                 dtype = arg
         out = cast("Tensor", self) if where is None else move_to(self, get_backend(where))
-        return out if dtype is None else out.astype(dtype)
+        out = out if dtype is None else out.astype(dtype)
+        copy = copy or (len(flags) > 1 and flags[1])
+        return cast("Tensor", out).clone() if copy and out is self else cast("Tensor", out)
 
     def _view_bits(self, dtype: Any) -> Tensor:
         """``x.view(dtype)``: the same memory read as another dtype (no gradient, as in
