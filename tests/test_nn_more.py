@@ -573,7 +573,7 @@ def test_conv_transpose2d_starts_as_torch_and_refuses_what_it_lacks() -> None:
 
 # -- names that are not here ----------------------------------------------------------------------
 @pytest.mark.parametrize("name, advice", [("Transformer", "nn.Linear"),
-                                          ("TransformerEncoderLayer", "MultiheadAttention"),
+                                          ("TransformerDecoderLayer", "MultiheadAttention"),
                                           ("Conv3d", "not part"), ("BatchNorm3d", "GroupNorm"),
                                           ("EmbeddingBag", "Embedding"), ("Upsample", "not part")])
 def test_missing_pytorch_names_say_what_to_use(name: str, advice: str) -> None:

@@ -15,16 +15,15 @@ Examples:
 
 from __future__ import annotations
 
-_ATTENTION = ("build the layer from nn.MultiheadAttention (or F.scaled_dot_product_attention), "
-              "nn.Linear, nn.LayerNorm and nn.Dropout, as PyTorch's TransformerEncoderLayer "
-              "does")
+_ATTENTION = ("build it from nn.TransformerEncoderLayer, nn.MultiheadAttention (for the "
+              "cross-attention), nn.Linear, nn.LayerNorm and nn.Dropout")
 _NORM = ("use nn.LayerNorm or nn.GroupNorm (per sample) or nn.BatchNorm2d (per channel), on "
          "the input reshaped to 2-D images")
 _NONE = "it is not part of this educational library (docs/pytorch.md: 'What is not here')"
 
 UNSUPPORTED: dict[str, str] = {
-    **dict.fromkeys(("Transformer", "TransformerEncoder", "TransformerDecoder",
-                     "TransformerEncoderLayer", "TransformerDecoderLayer"), _ATTENTION),
+    **dict.fromkeys(("Transformer", "TransformerDecoder", "TransformerDecoderLayer"),
+                    _ATTENTION),
     **dict.fromkeys(("BatchNorm3d", "InstanceNorm3d", "LocalResponseNorm"), _NORM),
     "EmbeddingBag": "use nn.Embedding, then .sum(1) or .mean(1) over the bag axis",
     **dict.fromkeys(("Conv3d", "ConvTranspose1d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d",
