@@ -493,3 +493,23 @@ def test_index_put_in_place_and_refusals() -> None:
                       IndexError, "out of bounds")
     raises_like_torch(lambda lib: x_of(lib).masked_select(lib.tensor([1, 0, 1])), TypeError,
                       "bool tensor")
+
+
+# -- gather's shapes ---------------------------------------------------------------------------
+@pytest.mark.parametrize("line", [
+    lambda lib: lib.tensor(5.0).gather(0, lib.tensor([0, 0])),  # 0-d and 1-d alike, as torch
+    lambda lib: lib.tensor([5.0, 6.0]).gather(0, lib.tensor(1)),
+    lambda lib: lib.tensor(5.0).gather(-1, lib.tensor(0)),
+    lambda lib: x_of(lib).gather(1, lib.tensor([[2, 1]])),  # smaller than self elsewhere
+    lambda lib: x_of(lib).gather(1, lib.tensor([[0, 1, 2, 0, 1]] * 2)),  # larger along dim
+])
+def test_gather_shapes_as_torch(line: Callable[[Lib], Any]) -> None:
+    same(*on_both(line))
+
+
+def test_gather_and_take_along_dim_shape_errors() -> None:
+    raises_like_torch(lambda lib: x_of(lib).gather(1, lib.tensor([[0], [1], [2]])), ValueError,
+                      "no larger than the tensor")
+    raises_like_torch(lambda lib: lib.tensor(5.0).take_along_dim(lib.tensor(0), 0), IndexError,
+                      "0-d tensor has no dims")
+    same(*on_both(lambda lib: lib.tensor(5.0).take_along_dim(lib.tensor(0))))

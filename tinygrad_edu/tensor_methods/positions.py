@@ -96,14 +96,15 @@ class PositionMethods(ProductMethods):
         x = cast("Tensor", self)
         if dim is None:
             return x.reshape(-1).gather(0, index.reshape(-1))
+        if x.ndim == 0:
+            raise IndexError(f"take_along_dim: dim {dim} given, but a 0-d tensor has no dims "
+                             "(as in PyTorch); leave dim out (dim=None)")
         if x.ndim != index.ndim:
             raise ValueError(
                 f"take_along_dim: input and indices should have the same number of dimensions, "
                 f"got {x.ndim} and {index.ndim}; unsqueeze the indices"
             )
         axis = axis_index(dim, x.ndim, "take_along_dim: dim")
-        if x.ndim == 0:
-            return x.gather(0, index)
         if x.shape[axis]:  # PyTorch 2.13 wraps every position along dim (7 is 7 % size)
             index = index % x.shape[axis]
         others = [list(x.shape), list(index.shape)]

@@ -45,11 +45,22 @@ class SelectionMethods(ElementwiseMethods):
         if array.dtype != int64_of(self):
             raise TypeError(f"gather: index must hold int64 positions, not {array.dtype}")
         if array.ndim != self.ndim:
+            if array.ndim <= 1 and self.ndim <= 1:  # PyTorch takes 0-d and 1-d alike here
+                flat = self._from_data(self.backend.xp.reshape(array, (-1,)), self.backend)
+                out = cast("Tensor", self).reshape(-1).gather(dim, flat)
+                return out.reshape(tuple(array.shape))
             raise ValueError(
                 f"gather: index has {array.ndim} dimensions but the tensor {self.ndim}; they "
                 "must have the same number (use unsqueeze on the index)."
             )
         axis = axis_index(dim, self.ndim, "gather: dim")
+        shape = self._data.shape
+        pairs = enumerate(zip(array.shape, shape, strict=True))
+        if array.shape != shape and any(n > m for d, (n, m) in pairs if d != axis):
+            raise ValueError(
+                f"gather: index of shape {tuple(array.shape)} must be no larger than the tensor "
+                f"{tuple(shape)} apart from dim {dim}, as in PyTorch"
+            )
         check_positions("gather", self, array, axis)
         return self._take_along(array, axis)
 
