@@ -7,7 +7,7 @@ sigmoid, tanh, clip, and the copies (clone, cast).
 from __future__ import annotations
 
 from ..autograd import Function
-from ..backends.base import ignore_float_errors
+from ..grad_mode import _mode
 from .elementwise import Where, _as_float, scaled
 
 
@@ -53,23 +53,33 @@ class Log(Function):
 
 
 class Reciprocal(Function):
-    """z = 1 / x;  dz/dx = -1 / x**2 = -z**2
+    """z = s / x, computed as PyTorch computes ``s / x``: (1 / x) * s, s = 1 unless ``scale``
+    is given;  dz/dx = -s / x**2 = -s (1 / x)**2
 
-    A primitive, not Div, so that its backward is PyTorch's -grad * z**2: where z**2
-    underflows to 0 an infinite grad gives nan, as there (``inf / x`` is ``reciprocal(x) *
-    inf`` in PyTorch)."""
+    A primitive, not Div, so that the numbers are PyTorch's to the last bit: its backward is
+    -(grad * s) * (1 / x)**2, so where (1 / x)**2 underflows to 0 an infinite grad * s gives
+    nan, as there; and 0 / 1e-45 in float32 is inf * 0 = nan."""
 
     @staticmethod
-    def forward(ctx, x):
-        with ignore_float_errors(ctx.xp):
-            out = 1.0 / x
-        ctx.save_for_backward(out)
-        return out
+    def forward(ctx, x, scale=None):
+        inverse = 1.0 / x
+        ctx.scale = scale
+        if scale is None:
+            ctx.save_for_backward(inverse)  # the output: with create_graph, a node of the graph
+            return inverse
+        ctx.save_for_backward(inverse, x)
+        return inverse * scale
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return -grad * (out * out)
+        if ctx.scale is None:
+            (inverse,) = ctx.saved_tensors
+        else:
+            inverse, x = ctx.saved_tensors
+            if _mode.enabled:  # create_graph: 1 / x again, as an operation, to differentiate
+                inverse = Reciprocal.apply(x)
+            grad = grad * ctx.scale
+        return -grad * (inverse * inverse)
 
 
 class Sin(Function):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import ops
+from ..ops.unary import Reciprocal
 from .base import TensorBase
 from .movement import MovementMethods
 from .shapes import broadcast_shapes, promote
@@ -59,12 +60,11 @@ class ElementwiseMethods(MovementMethods):
 
     def __rtruediv__(self, other: Any) -> Tensor:
         # As PyTorch computes it: reciprocal(x) * other, which is not other / x at the edges
-        # (2 / 1e-45 in float32: 1 / 1e-45 = inf, times 2 is inf, not 2e45 rounded to inf;
-        # 0 / 1e-45 gives inf * 0 = nan) nor, by an ulp at times, in between.
-        inverse = cast("Tensor", self).reciprocal()
-        if (other.__class__ is int or other.__class__ is float) and other == 1:
-            return inverse
-        return inverse * other
+        # (0 / 1e-45 in float32 is inf * 0 = nan) nor, by an ulp at times, in between.
+        x = self if self.dtype.is_floating else cast("Tensor", self).float()
+        if other.__class__ is float or other.__class__ is int:
+            return Reciprocal.apply(x) if other == 1 else Reciprocal.apply(x, scale=other)
+        return Reciprocal.apply(x) * other
 
     def __pow__(self, exponent: Any) -> Tensor:
         if exponent.__class__ is float and (exponent == 0.5 or exponent == -0.5):
