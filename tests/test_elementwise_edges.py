@@ -269,6 +269,14 @@ def test_addcmul_rounds_once_as_torch_does() -> None:
     np.testing.assert_array_equal(ours, theirs)  # twice-rounded: ~1 element in 4 an ulp off
 
 
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_and_minimum_keep_the_first_zero_at_a_tie(name: str) -> None:
+    x, y = [-0.0, 0.0], [0.0, -0.0]
+    ours = getattr(tg.tensor(x), name)(tg.tensor(y)).numpy()
+    theirs = getattr(torch.tensor(x), name)(torch.tensor(y)).numpy()
+    np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))  # was the second's
+
+
 def test_no_numpy_warnings_leak() -> None:
     """PyTorch says nothing at 1 / 0 or inf - inf; NumPy warns. None of its warnings may reach
     the learner: the whole grid (values and gradients) runs under -W error::RuntimeWarning."""

@@ -208,7 +208,9 @@ class Maximum(Function):
     def forward(ctx, x, y):
         if any(ctx.needs_input_grad):  # (skip the masks when nothing is recorded)
             ctx.save_for_backward(*_shares(ctx, x, y, x < y, x > y))
-        return ctx.xp.maximum(x, y)
+        # y first: at a tie NumPy returns its second argument and PyTorch x, which only the
+        # sign of a zero shows (maximum(-0.0, 0.0) is -0.0 there, and so 1 / it is -inf).
+        return ctx.xp.maximum(y, x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -235,7 +237,7 @@ class Minimum(Function):
     def forward(ctx, x, y):
         if any(ctx.needs_input_grad):
             ctx.save_for_backward(*_shares(ctx, x, y, x > y, x < y))
-        return ctx.xp.minimum(x, y)
+        return ctx.xp.minimum(y, x)  # y first, as in Maximum: x at a tie, as in PyTorch
 
     @staticmethod
     def backward(ctx, grad):
