@@ -8,8 +8,8 @@ file (``ops/``)        primitives
 =====================  ==================================================================
 ``elementwise.py``     Add, Sub, Mul, Div, Pow, Maximum, Minimum, Where
 ``division.py``        Remainder, Fmod (``%`` and C's fmod, with PyTorch's edges at inf)
-``unary.py``           Neg, Exp, Log, Sin, Cos, Sqrt, StdFromVar, Abs, Relu, Sigmoid, Tanh,
-                       Clip, Clone, Cast
+``unary.py``           Neg, Exp, Log, Reciprocal (also number / x), Sin, Cos, Sqrt,
+                       StdFromVar, Abs, Relu, Sigmoid, Tanh, Clip, Clone, Cast
 ``reduce.py``          Sum, Max, Min, Median, Var, Std
 ``scan.py``            Cumsum, Prod
 ``accurate.py``        Log1p, Expm1 (log and exp accurate near 0)
@@ -53,9 +53,9 @@ squeeze, unsqueeze, flatten      Reshape                                   tm/mo
 broadcast_to                     Expand                                    tm/movement.py
 stack                            Reshape, Concatenate                      functional.py
 sign, round, floor, ceil, trunc  Where that never takes x (derivative 0)   tm/maths.py
-reciprocal, norm, dot, outer     Div; Mul, Sum, StdFromVar (or Abs, Sum,   tm/maths.py
+norm, dot, outer                 Mul, Sum, StdFromVar (or Abs, Sum,        tm/maths.py
                                  Max, PNorm); MatMul; Mul
-rsqrt, exp2                      Sqrt, Div; Pow (base 2)                   tm/more_maths.py
+rsqrt, exp2                      Sqrt, Reciprocal; Pow (base 2)            tm/more_maths.py
 lerp, addcmul, addcdiv           Sub, Mul, Add (Where picks lerp's form);  tm/more_elementwise
                                  Mul, Div, Add
 nan_to_num, bernoulli            Where (bernoulli's never takes x)         tm/more_elementwise
