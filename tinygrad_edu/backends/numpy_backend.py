@@ -10,6 +10,7 @@ import numpy as np
 from .. import threads
 from ..dtypes import DType
 from .base import Array, Backend
+from .memory import keep_freed_memory
 from .numpy_xp import xp as thin_numpy
 
 # The integer type of each float type's width: a float's bits, read as that integer.
@@ -25,6 +26,7 @@ class NumpyBackend(Backend):
 
     def __init__(self) -> None:
         super().__init__()
+        keep_freed_memory()  # glibc keeps a step's freed arrays for the next (see .memory)
         self._rng = np.random.default_rng()
         self._zeros: dict[Any, np.ndarray] = {}  # relu's zero operands, by shape and layout
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import math
 import sys
 import time
@@ -15,6 +14,7 @@ import numpy as np
 import tinygrad_edu as tg
 
 from .. import data
+from ..backends.memory import keep_freed_memory as keep_freed_memory
 from ..models import DEFAULTS, build_model, lecture_parameters
 from ..nn import functional as F
 from .folder import OPTIMIZER, RunFolder, fresh_folder
@@ -37,28 +37,6 @@ from .run import Diverged, Run, disk_advice, divergence_advice, report_interrupt
 
 TRAINING_OPTIONS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
                     "seed", "val_fraction")
-
-
-def keep_freed_memory() -> None:
-    """Let glibc keep freed memory for reuse rather than give it back to the kernel.
-
-    A training step makes and frees the same large temporary arrays every step (the CNN's
-    unfolded patches are megabytes). Above glibc's mmap threshold each one is mapped and
-    unmapped every step, and its pages are faulted in afresh each time: measured in a fresh
-    process, 4,100 page faults per CNN step (batch 64) and 2-3 times the step time. glibc
-    raises the threshold by itself once large blocks have been freed, but only then.
-    M_MMAP_THRESHOLD = 32 MiB keeps such arrays on the heap from the start, and
-    M_TRIM_THRESHOLD = 256 MiB stops the heap's top being handed back after each step.
-    Elsewhere than Linux with glibc this does nothing.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-1, 256 * 2**20)  # M_TRIM_THRESHOLD
-        libc.mallopt(-3, 32 * 2**20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # musl and other C libraries: no libc.so.6 / mallopt
-        pass
 
 
 def training_step(model: tg.nn.Module, optimizer: tg.optim.Optimizer,
