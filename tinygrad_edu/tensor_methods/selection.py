@@ -194,7 +194,9 @@ class SelectionMethods(ElementwiseMethods):
             (2.0, [2.0], [2])
         """
         if dim is None:
-            if self.numel() == 0:  # the median of no numbers: nan, as in PyTorch
+            if self.numel() == 0:  # the median of no numbers: nan, as in PyTorch (recorded:
+                if self.dtype.is_floating:  # its gradient is the empty tensor's zeros)
+                    return cast("Tensor", self).sum() * float("nan")
                 return self.constant(self.backend.xp.full((), float("nan"), dtype=self._data.dtype))
             return ops.Median.apply(self)
         axis = self._along(dim, "median")
