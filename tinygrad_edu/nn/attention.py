@@ -9,8 +9,7 @@ from typing import Any
 from ..creation import zeros
 from ..tensor import Tensor
 from . import init
-from .attention_functional import _weights, scaled_dot_product_attention
-from .dropout_functional import dropout
+from .attention_functional import _attend, scaled_dot_product_attention
 from .layers import Linear
 from .module import Module
 from .parameter import Parameter
@@ -119,10 +118,8 @@ class MultiheadAttention(Module):
         dropout_p = self.dropout if self.training else 0.0
         if need_weights:  # PyTorch's plain path: the weights as computed (nan for dead rows)
             scores = (q @ k.transpose(-2, -1)) * (1 / math.sqrt(self.head_dim))
-            weights = _weights(scores if mask is None else scores + mask, dead_rows_zero=False)
-            if dropout_p > 0:
-                weights = dropout(weights, dropout_p, training=True)
-            out = weights @ v
+            out, weights = _attend(scores if mask is None else scores + mask, v, dropout_p,
+                                   dead_rows_zero=False)
         else:
             out = scaled_dot_product_attention(q, k, v, mask, dropout_p)
         out = self.out_proj(out.permute(2, 0, 1, 3).reshape(length, batch, width))

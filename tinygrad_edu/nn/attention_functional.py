@@ -35,14 +35,20 @@ def _keep(scores: Tensor, allowed: Any) -> Tensor:
     return scores.masked_fill(allowed.logical_not(), float("-inf"))
 
 
-def _weights(scores: Tensor, dead_rows_zero: bool) -> Tensor:
-    """softmax over the last axis. A row with every score -inf (all masked) gives 0 weights when
-    ``dead_rows_zero`` (PyTorch's fused kernel), nan otherwise (its plain softmax)."""
-    if not dead_rows_zero:
-        return scores.softmax(-1)
-    dead = scores.detach().amax(-1, keepdims=True) == float("-inf")
-    weights = scores.masked_fill(dead, 0.0).softmax(-1)  # finite, so the gradient is too
-    return weights.masked_fill(dead, 0.0)
+def _attend(scores: Tensor, value: Tensor, dropout_p: float,
+            dead_rows_zero: bool) -> tuple[Tensor, Tensor]:
+    """The weights, softmax(scores) over the last axis (then dropout, when ``dropout_p`` > 0),
+    and the answer, weights @ value. A row with every score -inf (all masked) gives 0 weights
+    when ``dead_rows_zero`` (PyTorch's fused kernel), nan otherwise (its plain softmax)."""
+    if dead_rows_zero:
+        dead = scores.detach().amax(-1, keepdims=True) == float("-inf")
+        weights = scores.masked_fill(dead, 0.0).softmax(-1)  # finite, so the gradient is too
+        weights = weights.masked_fill(dead, 0.0)
+    else:
+        weights = scores.softmax(-1)
+    if dropout_p > 0:
+        weights = dropout(weights, dropout_p, training=True)
+    return weights @ value, weights
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
@@ -94,7 +100,4 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             scores = _keep(scores, attn_mask)
         else:
             scores = scores + attn_mask
-    weights = _weights(scores, dead_rows_zero=True)
-    if dropout_p > 0:
-        weights = dropout(weights, dropout_p, training=True)
-    return weights @ value
+    return _attend(scores, value, dropout_p, dead_rows_zero=True)[0]

@@ -29,6 +29,26 @@ def _images(layer: Module, x: Any, channels: int | None = None) -> None:
         )
 
 
+def conv_parameters(layer: Module, weight_shape: tuple[int, ...], out_channels: int,
+                    bias: bool, device: Any, dtype: Any) -> None:
+    """A convolution layer's ``weight`` and ``bias`` (``out_channels`` of them, or None), then
+    their starting values from ``layer.reset_parameters()``."""
+    options = {"dtype": dtype or "float32", "device": device}
+    layer.weight = Parameter(zeros(*weight_shape, **options))
+    layer.register_parameter("bias", Parameter(zeros(out_channels, **options)) if bias else None)
+    layer.reset_parameters()
+
+
+def uniform_start(layer: Any, fan_in: int) -> None:
+    """PyTorch's start for a convolution's weight and bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    (``kaiming_uniform_(a=sqrt(5))`` for the weight comes to the same bound)."""
+    bound = 1.0 / math.sqrt(fan_in)
+    with no_grad():
+        layer.weight.uniform_(-bound, bound)
+        if layer.bias is not None:
+            layer.bias.uniform_(-bound, bound)
+
+
 class Conv2d(Module):
     """2-D convolution: ``out = conv2d(x, weight, bias, stride, padding)``, see
     :func:`~tinygrad_edu.nn.spatial_functional.conv2d`.
@@ -96,23 +116,12 @@ class Conv2d(Module):
             extra = (total[0] % 2, total[1] % 2)
             self._same_extra = extra if any(extra) else None
         self.padding = _pair(padding, "padding", "Conv2d", 0)
-        options = {"dtype": dtype or "float32", "device": device}
-        self.weight = Parameter(zeros(out_channels, in_channels // groups, *self.kernel_size,
-                                      **options))
-        if bias:
-            self.bias = Parameter(zeros(out_channels, **options))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        conv_parameters(self, (out_channels, in_channels // groups, *self.kernel_size),
+                        out_channels, bias, device, dtype)
 
     def reset_parameters(self) -> None:
         """Draw weight and bias again from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
-        bound = 1.0 / math.sqrt(fan_in)
-        with no_grad():
-            self.weight.uniform_(-bound, bound)
-            if self.bias is not None:
-                self.bias.uniform_(-bound, bound)
+        uniform_start(self, self.in_channels // self.groups * math.prod(self.kernel_size))
 
     def forward(self, input: Tensor) -> Tensor:
         _images(self, input, self.in_channels)

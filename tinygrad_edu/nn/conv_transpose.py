@@ -20,9 +20,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..autograd import no_grad
-from ..creation import zeros
 from ..tensor import Tensor
+from .conv import conv_parameters, uniform_start
 from .module import Module
 from .parameter import Parameter
 from .spatial_functional import IntOrPair, _pair, conv2d
@@ -117,22 +116,12 @@ class ConvTranspose2d(Module):
         self.stride = _pair(stride, "stride", "ConvTranspose2d", 1)
         self.padding = _pair(padding, "padding", "ConvTranspose2d", 0)
         self.output_padding = _pair(output_padding, "output_padding", "ConvTranspose2d", 0)
-        options = {"dtype": dtype or "float32", "device": device}
-        self.weight = Parameter(zeros(in_channels, out_channels, *self.kernel_size, **options))
-        if bias:
-            self.bias = Parameter(zeros(out_channels, **options))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        conv_parameters(self, (in_channels, out_channels, *self.kernel_size), out_channels,
+                        bias, device, dtype)
 
     def reset_parameters(self) -> None:
         """Draw weight and bias again from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        fan_in = self.out_channels * self.kernel_size[0] * self.kernel_size[1]
-        bound = 1.0 / math.sqrt(fan_in)
-        with no_grad():
-            self.weight.uniform_(-bound, bound)
-            if self.bias is not None:
-                self.bias.uniform_(-bound, bound)
+        uniform_start(self, self.out_channels * math.prod(self.kernel_size))
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         if output_size is not None:

@@ -27,6 +27,7 @@ from ..functional import where
 from ..tensor import Tensor
 from .conv_transpose import conv_transpose2d as conv_transpose2d
 from .loss_options import _divide, _out_of_range
+from .norm_more import _normalise
 
 __all__ = [
     "conv_transpose2d", "cosine_similarity", "dropout2d", "embedding", "huber_loss", "kl_div",
@@ -128,10 +129,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],
         if t is not None and tuple(t.shape) != shape:
             raise ValueError(f"layer_norm: {name} of shape {t.shape} must have the shape "
                              f"normalized_shape {list(shape)}")
-    axes = tuple(range(input.ndim - n, input.ndim))
-    centred = input - input.mean(axes, keepdims=True)
-    var = (centred * centred).mean(axes, keepdims=True)
-    out = centred / (var + eps).sqrt()
+    out = _normalise(input, tuple(range(input.ndim - n, input.ndim)), eps)
     if weight is not None:
         out = out * weight
     if bias is not None:

@@ -36,6 +36,8 @@ from .parameter import Parameter
 
 
 def _normalise(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over ``axes`` (the biased variance): every normalisation
+    here, and ``layer_norm``, is this over its own axes."""
     centred = x - x.mean(axes, keepdims=True)
     return centred / ((centred * centred).mean(axes, keepdims=True) + eps).sqrt()
 

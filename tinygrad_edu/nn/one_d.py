@@ -20,12 +20,10 @@ Examples:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from ..autograd import no_grad
-from ..creation import zeros
 from ..tensor import Tensor
+from .conv import conv_parameters, uniform_start
 from .module import Module
 from .parameter import Parameter
 from .spatial_functional import avg_pool2d, conv2d, max_pool2d
@@ -197,22 +195,12 @@ class Conv1d(Module):
             self.padding: Any = padding
         else:
             self.padding = (_single(padding, "padding", "Conv1d", 0),)
-        options = {"dtype": dtype or "float32", "device": device}
-        self.weight = Parameter(zeros(out_channels, in_channels // groups, self.kernel_size[0],
-                                      **options))
-        if bias:
-            self.bias = Parameter(zeros(out_channels, **options))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        conv_parameters(self, (out_channels, in_channels // groups, self.kernel_size[0]),
+                        out_channels, bias, device, dtype)
 
     def reset_parameters(self) -> None:
         """Draw weight and bias again from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        bound = 1.0 / math.sqrt(self.in_channels // self.groups * self.kernel_size[0])
-        with no_grad():
-            self.weight.uniform_(-bound, bound)
-            if self.bias is not None:
-                self.bias.uniform_(-bound, bound)
+        uniform_start(self, self.in_channels // self.groups * self.kernel_size[0])
 
     def forward(self, input: Tensor) -> Tensor:
         return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

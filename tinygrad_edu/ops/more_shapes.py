@@ -13,6 +13,13 @@ from .elementwise import Where
 from .movement import GetItem
 
 
+def _written(ctx: Any, shape: tuple[int, ...], key: Any) -> Any:
+    """A bool array of ``shape``, True at the positions ``key`` writes to."""
+    written = ctx.xp.zeros(shape, dtype=ctx.xp.bool)
+    ctx.backend.setitem(written, key, True)
+    return written
+
+
 class Scatter(Function):
     """z = x with z[key] = y (where key repeats a position, the last write wins);
     dz/dx = the gradient with zeros at the positions written,  dz/dy = the gradient picked at
@@ -27,9 +34,7 @@ class Scatter(Function):
         out = ctx.xp.asarray(x, copy=True)
         ctx.backend.setitem(out, key, y)
         if ctx.needs_input_grad[0]:
-            written = ctx.xp.zeros(x.shape, dtype=ctx.xp.bool)
-            ctx.backend.setitem(written, key, True)
-            ctx.written = written
+            ctx.written = _written(ctx, x.shape, key)
         return out
 
     @staticmethod
@@ -63,9 +68,7 @@ class ScatterReduce(Function):
             ctx.save_for_backward(x, y)
             ctx.out, ctx.counts = out, counts
             ctx.options = (key, reduce, include_self, axis, derivative)
-            written = ctx.xp.zeros(x.shape, dtype=ctx.xp.bool)
-            ctx.backend.setitem(written, key, True)
-            ctx.written = written
+            ctx.written = _written(ctx, x.shape, key)
         return out
 
     @staticmethod

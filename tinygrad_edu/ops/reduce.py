@@ -91,10 +91,7 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, correction=1):
-        count = 1
-        for i in range(x.ndim) if axis is None else axis:
-            count *= x.shape[i]
-        ctx.axis, ctx.kept_shape, ctx.dof = axis, _kept_shape(x.shape, axis), count - correction
+        count = _note_count(ctx, x, axis, correction)
         ctx.save_for_backward(x)
         return _spread(ctx, x, axis, keepdims, count, root=False)
 
@@ -102,6 +99,16 @@ class Var(Function):
     def backward(ctx, grad):
         with ignore_float_errors(ctx.xp):  # inf - inf, 0 * inf: nan as in PyTorch, silently
             return _var_grad(ctx, ctx.saved_tensors[0], grad)
+
+
+def _note_count(ctx: Any, x: Any, axis: Any, correction: Any) -> int:
+    """How many elements each result sums (n); keeps what backward needs on ``ctx``: the
+    axes, the result's shape with them kept, and the degrees of freedom n - c."""
+    count = 1
+    for i in range(x.ndim) if axis is None else axis:
+        count *= x.shape[i]
+    ctx.axis, ctx.kept_shape, ctx.dof = axis, _kept_shape(x.shape, axis), count - correction
+    return count
 
 
 def _var_grad(ctx: Any, x: Any, grad: Any) -> Any:
@@ -128,10 +135,7 @@ class Std(Var):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, correction=1):
-        count = 1
-        for i in range(x.ndim) if axis is None else axis:
-            count *= x.shape[i]
-        ctx.axis, ctx.kept_shape, ctx.dof = axis, _kept_shape(x.shape, axis), count - correction
+        count = _note_count(ctx, x, axis, correction)
         ctx.correction = correction
         out = _spread(ctx, x, axis, True, count, root=True)
         ctx.save_for_backward(x, out)
